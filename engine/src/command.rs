@@ -1,0 +1,88 @@
+//! Inputs to the engine. Faults are ordinary commands: the UI, lessons, scenario files and tests
+//! all drive the cluster through exactly these.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One input to [`crate::Cluster::step`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// Advance simulated time by one tick and deliver whatever falls due.
+    Tick,
+    /// Carry out a command at the current tick (time does not move).
+    Command(Command),
+}
+
+/// A command, named after what a Kafka user or operator would do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// `kafka-topics --create`: the controller assigns replicas and elects the first leaders.
+    CreateTopic {
+        name: String,
+        partitions: u32,
+        replication_factor: u32,
+        /// Topic configs by Kafka key, e.g. `min.insync.replicas = "2"`.
+        #[serde(default)]
+        configs: BTreeMap<String, String>,
+    },
+    /// `kafka-configs --alter --entity-type topics`: change one topic config.
+    AlterTopicConfig { topic: String, key: String, value: String },
+    /// Start a producer client with `ProducerConfig` keys (`acks`, `request.timeout.ms`, …).
+    AddProducer {
+        name: String,
+        #[serde(default)]
+        configs: BTreeMap<String, String>,
+    },
+    /// Change one producer config (e.g. `acks`); applies to records sent afterwards.
+    AlterProducerConfig { producer: String, key: String, value: String },
+    /// `producer.send(new ProducerRecord(topic, partition, key, value))`.
+    Produce {
+        producer: String,
+        topic: String,
+        #[serde(default)]
+        partition: Option<u32>,
+        #[serde(default)]
+        key: Option<String>,
+        value: String,
+    },
+    /// Kill a broker process (no clean shutdown): its in-memory state and connections are gone,
+    /// its log on disk survives.
+    CrashBroker { broker: u32 },
+    /// Start a crashed broker again: it registers with the controller, truncates, catches up.
+    RestartBroker { broker: u32 },
+}
+
+impl Command {
+    /// A short name for traces: `crash_broker`, `produce`…
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::CreateTopic { .. } => "create_topic",
+            Command::AlterTopicConfig { .. } => "alter_topic_config",
+            Command::AddProducer { .. } => "add_producer",
+            Command::AlterProducerConfig { .. } => "alter_producer_config",
+            Command::Produce { .. } => "produce",
+            Command::CrashBroker { .. } => "crash_broker",
+            Command::RestartBroker { .. } => "restart_broker",
+        }
+    }
+}
+
+/// How to build a cluster: broker ids, seed, and config overrides by Kafka key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    /// Broker `node.id`s, e.g. `[1, 2, 3]`.
+    pub brokers: Vec<u32>,
+    /// The seed of the one PRNG: a run is fully determined by (seed, inputs).
+    pub seed: u64,
+    /// Broker configs (`replica.lag.time.max.ms`, …) and simulation settings (`sim.*`).
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec { brokers: vec![1, 2, 3], seed: 1, configs: BTreeMap::new() }
+    }
+}

@@ -1,0 +1,350 @@
+//! Configuration with Kafka's exact keys, defaults and validation messages.
+//!
+//! Kafka validates configs with `org.apache.kafka.common.config.ConfigDef`; we port the validators we
+//! need (`Range.atLeast`, `ValidString.in`, booleans) with the same error wording, e.g.
+//! `Invalid value 0 for configuration min.insync.replicas: Value must be at least 1`.
+//!
+//! Time: Kafka configs are in milliseconds; the engine counts logical ticks. [`MS_PER_TICK`] is the
+//! one constant that maps between them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Simulated milliseconds per logical tick. One tick is one millisecond, so `replica.lag.time.max.ms`
+/// = 30000 means 30000 ticks; the UI chooses how many ticks to run per animation frame.
+pub const MS_PER_TICK: u64 = 1;
+
+/// Converts a Kafka millisecond setting into ticks (rounding up, never zero for a positive value).
+pub fn ticks_from_ms(ms: u64) -> u64 {
+    ms.div_ceil(MS_PER_TICK)
+}
+
+/// Which entity a config key belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigScope {
+    /// Broker / controller settings (`server.properties`).
+    Broker,
+    /// Per-topic settings (`kafka-configs --entity-type topics`).
+    Topic,
+    /// Producer client settings (`ProducerConfig`).
+    Producer,
+    /// Settings of the simulation itself (not Kafka): network latency. Prefixed `sim.`.
+    Simulation,
+}
+
+/// How a config value is validated.
+#[derive(Clone, Copy, Debug)]
+pub enum ConfigKind {
+    /// An integer with an inclusive lower bound (Kafka's `Range.atLeast`).
+    IntAtLeast(i64),
+    /// A string from a fixed list (Kafka's `ValidString.in`).
+    OneOf(&'static [&'static str]),
+    /// `true` / `false`.
+    Bool,
+}
+
+/// One config definition: Kafka key, default, validator and a one-line explanation per locale.
+#[derive(Clone, Copy, Debug)]
+pub struct ConfigDef {
+    pub key: &'static str,
+    pub scope: ConfigScope,
+    pub kind: ConfigKind,
+    pub default: &'static str,
+    pub doc_en: &'static str,
+    pub doc_zh: &'static str,
+}
+
+/// Every config key the engine understands.
+pub const CONFIG_DEFS: &[ConfigDef] = &[
+    ConfigDef {
+        key: "replica.lag.time.max.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "30000",
+        doc_en: "A follower that has not caught up to the leader's log end for this long is removed from the ISR.",
+        doc_zh: "follower 超过这么久没有追上 leader 的日志末尾，就会被移出 ISR。",
+    },
+    ConfigDef {
+        key: "replica.fetch.wait.max.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "500",
+        doc_en: "How long the leader holds a follower's Fetch when there is no new data.",
+        doc_zh: "没有新数据时，leader 挂起 follower 的 Fetch 请求的最长时间。",
+    },
+    ConfigDef {
+        key: "replica.fetch.backoff.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "1000",
+        doc_en: "How long a follower waits before fetching again after a fetch error.",
+        doc_zh: "follower 拉取出错后，再次拉取前等待的时间。",
+    },
+    ConfigDef {
+        key: "broker.session.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "9000",
+        doc_en: "The KRaft controller fences a broker whose heartbeats stop for this long.",
+        doc_zh: "broker 的心跳停止这么久后，KRaft controller 会把它隔离 (fence)。",
+    },
+    ConfigDef {
+        key: "broker.heartbeat.interval.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "2000",
+        doc_en: "How often a broker sends BrokerHeartbeat to the controller.",
+        doc_zh: "broker 向 controller 发送 BrokerHeartbeat 的间隔。",
+    },
+    ConfigDef {
+        key: "min.insync.replicas",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "1",
+        doc_en: "With acks=all, a write is rejected (NOT_ENOUGH_REPLICAS) when the ISR is smaller than this.",
+        doc_zh: "acks=all 时，如果 ISR 小于这个值，写入会被拒绝 (NOT_ENOUGH_REPLICAS)。",
+    },
+    ConfigDef {
+        key: "acks",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::OneOf(&["all", "-1", "0", "1"]),
+        default: "all",
+        doc_en: "0: do not wait; 1: wait for the leader's append; all: wait until every ISR replica has it.",
+        doc_zh: "0: 不等确认；1: 等 leader 写入；all: 等所有 ISR 副本都写入。",
+    },
+    ConfigDef {
+        key: "request.timeout.ms",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "30000",
+        doc_en: "How long the producer (and the broker, for acks=all) waits for a produce response.",
+        doc_zh: "producer（以及 acks=all 时的 broker）等待 produce 响应的最长时间。",
+    },
+    ConfigDef {
+        key: "delivery.timeout.ms",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "120000",
+        doc_en: "Upper bound on the time to report success or failure after send() returns.",
+        doc_zh: "send() 返回后，报告成功或失败的最长时间。",
+    },
+    ConfigDef {
+        key: "linger.ms",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "5",
+        doc_en: "How long the producer waits to fill a batch before sending.",
+        doc_zh: "producer 发送前为凑满一个批次而等待的时间。",
+    },
+    ConfigDef {
+        key: "batch.size",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "16384",
+        doc_en: "Target batch size in bytes; keyless records stick to one partition until about this many bytes.",
+        doc_zh: "批次目标大小（字节）；没有 key 的消息会粘在一个分区上，直到约这么多字节。",
+    },
+    ConfigDef {
+        key: "sim.network.latency.min.ms",
+        scope: ConfigScope::Simulation,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "2",
+        doc_en: "Simulation only: the shortest one-way network delay.",
+        doc_zh: "仅模拟：单向网络延迟的最小值。",
+    },
+    ConfigDef {
+        key: "sim.network.latency.max.ms",
+        scope: ConfigScope::Simulation,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "6",
+        doc_en: "Simulation only: the longest one-way network delay.",
+        doc_zh: "仅模拟：单向网络延迟的最大值。",
+    },
+];
+
+/// Finds a config definition by key in the given scope.
+pub fn config_def(scope: ConfigScope, key: &str) -> Option<&'static ConfigDef> {
+    CONFIG_DEFS.iter().find(|d| d.scope == scope && d.key == key)
+}
+
+/// A config error with Kafka's wording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Validates one value against its definition, returning the normalised value.
+pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, ConfigError> {
+    let Some(def) = config_def(scope, key) else {
+        let known: Vec<&str> = CONFIG_DEFS.iter().filter(|d| d.scope == scope).map(|d| d.key).collect();
+        return Err(ConfigError {
+            key: key.to_string(),
+            message: format!("Unknown {} configuration '{key}'. Known keys: {}", scope_name(scope), known.join(", ")),
+        });
+    };
+    let bad = |why: String| ConfigError {
+        key: key.to_string(),
+        message: format!("Invalid value {value} for configuration {key}: {why}"),
+    };
+    let v = value.trim();
+    match def.kind {
+        ConfigKind::IntAtLeast(min) => {
+            let n: i64 = v.parse().map_err(|_| bad("Not a number of type INT".to_string()))?;
+            if n < min {
+                return Err(bad(format!("Value must be at least {min}")));
+            }
+            Ok(n.to_string())
+        }
+        ConfigKind::OneOf(options) => {
+            if options.contains(&v) {
+                Ok(v.to_string())
+            } else {
+                Err(bad(format!("String must be one of: {}", options.join(", "))))
+            }
+        }
+        ConfigKind::Bool => match v.to_ascii_lowercase().as_str() {
+            "true" | "false" => Ok(v.to_ascii_lowercase()),
+            _ => Err(bad("Expected value to be either true or false".to_string())),
+        },
+    }
+}
+
+fn scope_name(scope: ConfigScope) -> &'static str {
+    match scope {
+        ConfigScope::Broker => "broker",
+        ConfigScope::Topic => "topic",
+        ConfigScope::Producer => "producer",
+        ConfigScope::Simulation => "simulation",
+    }
+}
+
+/// A validated set of `key = value` overrides for one scope, with defaults filled in on read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Configs {
+    pub overrides: BTreeMap<String, String>,
+}
+
+impl Configs {
+    /// Validates every entry; the first error wins (in key order, so the message is stable).
+    pub fn from_map(scope: ConfigScope, map: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut out = BTreeMap::new();
+        for (k, v) in map {
+            out.insert(k.clone(), validate(scope, k, v)?);
+        }
+        Ok(Configs { overrides: out })
+    }
+
+    /// The value of `key`: the override if set, else Kafka's default.
+    pub fn get(&self, scope: ConfigScope, key: &str) -> String {
+        self.overrides
+            .get(key)
+            .cloned()
+            .or_else(|| config_def(scope, key).map(|d| d.default.to_string()))
+            .unwrap_or_default()
+    }
+
+    /// An integer config (already validated, so parsing cannot fail for known keys).
+    pub fn get_u64(&self, scope: ConfigScope, key: &str) -> u64 {
+        self.get(scope, key).parse::<i64>().unwrap_or(0).max(0) as u64
+    }
+}
+
+/// `acks`, as the broker sees it: 0, 1 or -1 (all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Acks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    All,
+}
+
+impl Acks {
+    /// Parses a validated `acks` value (`-1` is a synonym of `all`).
+    pub fn parse(v: &str) -> Option<Acks> {
+        match v {
+            "0" => Some(Acks::Zero),
+            "1" => Some(Acks::One),
+            "all" | "-1" => Some(Acks::All),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Acks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Acks::Zero => "0",
+            Acks::One => "1",
+            Acks::All => "all",
+        })
+    }
+}
+
+/// Broker-wide settings, read once from validated configs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSettings {
+    pub replica_lag_time_max_ticks: u64,
+    pub replica_fetch_wait_max_ticks: u64,
+    pub replica_fetch_backoff_ticks: u64,
+    pub broker_session_timeout_ticks: u64,
+    pub broker_heartbeat_interval_ticks: u64,
+    pub latency_ticks_min: u64,
+    pub latency_ticks_max: u64,
+}
+
+impl BrokerSettings {
+    /// Reads the broker and simulation settings (defaults where not overridden).
+    pub fn from_configs(broker: &Configs, sim: &Configs) -> Self {
+        let b = |k| ticks_from_ms(broker.get_u64(ConfigScope::Broker, k));
+        let s = |k| ticks_from_ms(sim.get_u64(ConfigScope::Simulation, k));
+        let (lo, hi) = (s("sim.network.latency.min.ms"), s("sim.network.latency.max.ms"));
+        BrokerSettings {
+            replica_lag_time_max_ticks: b("replica.lag.time.max.ms"),
+            replica_fetch_wait_max_ticks: b("replica.fetch.wait.max.ms"),
+            replica_fetch_backoff_ticks: b("replica.fetch.backoff.ms"),
+            broker_session_timeout_ticks: b("broker.session.timeout.ms"),
+            broker_heartbeat_interval_ticks: b("broker.heartbeat.interval.ms"),
+            latency_ticks_min: lo.min(hi),
+            latency_ticks_max: hi.max(lo),
+        }
+    }
+}
+
+impl Default for BrokerSettings {
+    fn default() -> Self {
+        Self::from_configs(&Configs::default(), &Configs::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kafka_wording_for_bad_values() {
+        let e = validate(ConfigScope::Topic, "min.insync.replicas", "0").unwrap_err();
+        assert_eq!(e.message, "Invalid value 0 for configuration min.insync.replicas: Value must be at least 1");
+        let e = validate(ConfigScope::Producer, "acks", "2").unwrap_err();
+        assert_eq!(e.message, "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1");
+        assert!(validate(ConfigScope::Topic, "min.insync.replica", "2").unwrap_err().message.contains("Unknown topic configuration"));
+        assert_eq!(validate(ConfigScope::Producer, "acks", "-1").unwrap(), "-1");
+    }
+
+    #[test]
+    fn defaults_are_kafkas() {
+        let c = Configs::default();
+        assert_eq!(c.get(ConfigScope::Producer, "acks"), "all");
+        assert_eq!(c.get_u64(ConfigScope::Broker, "replica.lag.time.max.ms"), 30000);
+        assert_eq!(c.get_u64(ConfigScope::Broker, "broker.session.timeout.ms"), 9000);
+    }
+}

@@ -1,0 +1,88 @@
+//! Kafka's error codes, by the exact names of `org.apache.kafka.common.protocol.Errors`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The subset of Kafka's `Errors` enum the simulation can produce. Serialized and displayed with
+/// Kafka's own upper-case names so traces read like broker logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum KafkaError {
+    /// acks=all and the ISR is smaller than `min.insync.replicas`: rejected before append.
+    NotEnoughReplicas,
+    /// Written, but the ISR shrank below min ISR before the HW reached the record (pre-3.7 path).
+    NotEnoughReplicasAfterAppend,
+    /// The broker (DelayedProduce) or the client gave up waiting.
+    RequestTimedOut,
+    /// The broker is not the leader of the partition (stale client metadata).
+    NotLeaderOrFollower,
+    /// The connection broke before a response arrived (the broker crashed).
+    NetworkException,
+    /// The partition has no leader right now.
+    LeaderNotAvailable,
+    UnknownTopicOrPartition,
+    TopicAlreadyExists,
+    InvalidReplicationFactor,
+    InvalidPartitions,
+    InvalidConfig,
+    InvalidTopicException,
+    /// AlterPartition carried a stale partition epoch.
+    InvalidUpdateVersion,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    OffsetOutOfRange,
+    /// A broker the request names is not registered / is fenced.
+    BrokerNotAvailable,
+    /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
+    ConfigException,
+}
+
+impl KafkaError {
+    /// Kafka's name for the error, e.g. `NOT_ENOUGH_REPLICAS`.
+    pub fn name(self) -> &'static str {
+        use KafkaError::*;
+        match self {
+            NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            RequestTimedOut => "REQUEST_TIMED_OUT",
+            NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            NetworkException => "NETWORK_EXCEPTION",
+            LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
+            InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
+            InvalidPartitions => "INVALID_PARTITIONS",
+            InvalidConfig => "INVALID_CONFIG",
+            InvalidTopicException => "INVALID_TOPIC_EXCEPTION",
+            InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
+            OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
+            ConfigException => "CONFIG_EXCEPTION",
+        }
+    }
+
+    /// Whether the Java client treats the error as retriable (`RetriableException`).
+    pub fn is_retriable(self) -> bool {
+        use KafkaError::*;
+        matches!(
+            self,
+            NotEnoughReplicas
+                | NotEnoughReplicasAfterAppend
+                | RequestTimedOut
+                | NotLeaderOrFollower
+                | NetworkException
+                | LeaderNotAvailable
+                | UnknownTopicOrPartition
+                | FencedLeaderEpoch
+                | UnknownLeaderEpoch
+        )
+    }
+}
+
+impl fmt::Display for KafkaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

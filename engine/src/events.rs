@@ -1,0 +1,188 @@
+//! Events: everything a learner should see, one stable line each (`Display`), in the order the
+//! engine produced them. Golden traces and the determinism hash are built from these lines.
+
+use crate::config::Acks;
+use crate::errors::KafkaError;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, Tick, TopicPartition};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One event, stamped with the simulated time it happened at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Simulated milliseconds since the start of the run.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The outcome of one produce call, as the client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ProduceOutcome {
+    /// Acknowledged. `offset` is -1 for acks=0 (the client never hears the real offset).
+    Ok { offset: i64 },
+    /// Failed with a Kafka error; `message` is the broker's or client's explanation.
+    Err { error: KafkaError, message: String },
+}
+
+/// Why the controller changed a partition's leader or ISR (a `PartitionChangeRecord`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReason {
+    /// New topic: the first replica in the assignment leads.
+    TopicCreated,
+    /// A broker was fenced (heartbeats stopped): it leaves every ISR, its partitions get new leaders.
+    BrokerFenced,
+    /// A broker was unfenced: leaderless partitions it can lead get it as leader.
+    BrokerUnfenced,
+    /// The partition leader asked for it (ISR shrink or expand).
+    AlterPartition,
+}
+
+impl fmt::Display for ChangeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChangeReason::TopicCreated => "topic created",
+            ChangeReason::BrokerFenced => "broker fenced",
+            ChangeReason::BrokerUnfenced => "broker unfenced",
+            ChangeReason::AlterPartition => "AlterPartition",
+        })
+    }
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    TopicCreated { topic: String, partitions: u32, replication_factor: u32, assignment: Vec<Vec<BrokerId>> },
+    /// A command could not be carried out (bad config, unknown topic, create-topic error…).
+    CommandFailed { command: String, error: KafkaError, message: String },
+    ConfigChanged { entity: String, key: String, value: String },
+    ProducerAdded { producer: String },
+    BrokerCrashed { broker: BrokerId },
+    BrokerRestarted { broker: BrokerId },
+    /// The controller accepted a BrokerRegistration (new broker epoch; the broker starts fenced).
+    BrokerRegistered { broker: BrokerId, broker_epoch: u64 },
+    BrokerFenced { broker: BrokerId, ms_since_heartbeat: u64 },
+    BrokerUnfenced { broker: BrokerId },
+    /// The controller committed a leader/ISR change (a `PartitionChangeRecord` in the metadata log).
+    PartitionChanged {
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        leader_epoch: LeaderEpoch,
+        isr: Vec<BrokerId>,
+        partition_epoch: u32,
+        reason: ChangeReason,
+    },
+    /// A broker applied metadata that made it leader of a partition.
+    BecameLeader { broker: BrokerId, tp: TopicPartition, leader_epoch: LeaderEpoch, log_end_offset: Offset },
+    /// A broker applied metadata that made it a follower.
+    BecameFollower { broker: BrokerId, tp: TopicPartition, leader: Option<BrokerId>, leader_epoch: LeaderEpoch },
+    /// The partition leader proposed an ISR change to the controller (pending until committed).
+    AlterPartitionSent { broker: BrokerId, tp: TopicPartition, proposed_isr: Vec<BrokerId>, why: String },
+    AlterPartitionFailed { broker: BrokerId, tp: TopicPartition, error: KafkaError },
+    ProduceSent { id: ProduceId, producer: String, tp: TopicPartition, acks: Acks, key: Option<String>, to: BrokerId },
+    /// The producer could not send (no leader known): it keeps the record until `delivery.timeout.ms`.
+    ProduceWaitingForLeader { id: ProduceId, tp: TopicPartition },
+    /// The leader appended records to its log.
+    Appended { broker: BrokerId, tp: TopicPartition, offset: Offset, leader_epoch: LeaderEpoch },
+    /// A produce was refused by the leader without appending anything.
+    ProduceRejected { broker: BrokerId, tp: TopicPartition, error: KafkaError, isr: Vec<BrokerId>, min_isr: u32 },
+    /// A follower appended fetched records (its LEO moved).
+    Replicated { broker: BrokerId, tp: TopicPartition, from: Offset, to: Offset },
+    /// A replica's high watermark moved forward.
+    HighWatermarkAdvanced { broker: BrokerId, tp: TopicPartition, hw: Offset },
+    /// A follower cut its log back (KIP-101 truncation by leader epoch).
+    Truncated { broker: BrokerId, tp: TopicPartition, from: Offset, to: Offset, lost: u64 },
+    ProduceCompleted { id: ProduceId, producer: String, tp: TopicPartition, acks: Acks, outcome: ProduceOutcome, latency_ms: u64 },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={:>7}ms ", self.at_ms)?;
+        fmt_kind(&self.kind, f)
+    }
+}
+
+fn ids(list: &[BrokerId]) -> String {
+    let v: Vec<String> = list.iter().map(|b| b.0.to_string()).collect();
+    format!("[{}]", v.join(","))
+}
+
+fn opt_broker(b: Option<BrokerId>) -> String {
+    b.map(|b| b.0.to_string()).unwrap_or_else(|| "none".to_string())
+}
+
+fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    use EventKind::*;
+    match kind {
+        TopicCreated { topic, partitions, replication_factor, assignment } => {
+            let a: Vec<String> = assignment.iter().enumerate().map(|(p, r)| format!("{p}:{}", ids(r))).collect();
+            write!(f, "topic {topic} created partitions={partitions} replication.factor={replication_factor} assignment {}", a.join(" "))
+        }
+        CommandFailed { command, error, message } => write!(f, "command {command} failed: {error} ({message})"),
+        ConfigChanged { entity, key, value } => write!(f, "config {entity} {key}={value}"),
+        ProducerAdded { producer } => write!(f, "producer {producer} added"),
+        BrokerCrashed { broker } => write!(f, "{broker} crashed"),
+        BrokerRestarted { broker } => write!(f, "{broker} restarted"),
+        BrokerRegistered { broker, broker_epoch } => write!(f, "controller registered {broker} broker.epoch={broker_epoch} (fenced until it heartbeats)"),
+        BrokerFenced { broker, ms_since_heartbeat } => write!(f, "controller fenced {broker}: no heartbeat for {ms_since_heartbeat}ms"),
+        BrokerUnfenced { broker } => write!(f, "controller unfenced {broker}"),
+        PartitionChanged { tp, leader, leader_epoch, isr, partition_epoch, reason } => write!(
+            f,
+            "{tp} leader={} leaderEpoch={} isr={} partitionEpoch={partition_epoch} ({reason})",
+            opt_broker(*leader),
+            leader_epoch.0,
+            ids(isr)
+        ),
+        BecameLeader { broker, tp, leader_epoch, log_end_offset } => {
+            write!(f, "{broker} is leader of {tp} epoch={} LEO={}", leader_epoch.0, log_end_offset.0)
+        }
+        BecameFollower { broker, tp, leader, leader_epoch } => {
+            write!(f, "{broker} follows {} for {tp} epoch={}", opt_broker(*leader), leader_epoch.0)
+        }
+        AlterPartitionSent { broker, tp, proposed_isr, why } => {
+            write!(f, "{broker} AlterPartition {tp} isr→{} ({why})", ids(proposed_isr))
+        }
+        AlterPartitionFailed { broker, tp, error } => write!(f, "{broker} AlterPartition {tp} failed: {error}"),
+        ProduceSent { id, producer, tp, acks, key, to } => write!(
+            f,
+            "{producer} sends produce#{} to {to} for {tp} acks={acks} key={}",
+            id.0,
+            key.as_deref().unwrap_or("null")
+        ),
+        ProduceWaitingForLeader { id, tp } => write!(f, "produce#{} waits: {tp} has no leader", id.0),
+        Appended { broker, tp, offset, leader_epoch } => {
+            write!(f, "{broker} appended {tp}@{} epoch={}", offset.0, leader_epoch.0)
+        }
+        ProduceRejected { broker, tp, error, isr, min_isr } => {
+            write!(f, "{broker} rejected produce to {tp}: {error} isr={} min.insync.replicas={min_isr}", ids(isr))
+        }
+        Replicated { broker, tp, from, to } => write!(f, "{broker} fetched {tp} LEO {}→{}", from.0, to.0),
+        HighWatermarkAdvanced { broker, tp, hw } => write!(f, "{broker} {tp} HW={}", hw.0),
+        Truncated { broker, tp, from, to, lost } => {
+            write!(f, "{broker} truncated {tp} LEO {}→{} ({lost} records discarded)", from.0, to.0)
+        }
+        ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
+            ProduceOutcome::Ok { offset } => {
+                write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)
+            }
+            ProduceOutcome::Err { error, message } => {
+                write!(f, "{producer} produce#{} {tp} acks={acks} FAILED {error}: {message} ({latency_ms}ms)", id.0)
+            }
+        },
+    }
+}
+
+/// FNV-1a 64 over the event lines: the determinism fingerprint of a run (same on native and wasm).
+pub fn trace_hash<'a>(events: impl IntoIterator<Item = &'a Event>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for e in events {
+        for b in e.to_string().bytes().chain(std::iter::once(b'\n')) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}

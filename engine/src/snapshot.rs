@@ -1,0 +1,152 @@
+//! A serialisable picture of the whole cluster at one tick, for the UI, the CLI's JSON and tests.
+//! The UI renders only this (and events); it never reaches into engine internals.
+
+use crate::config::Acks;
+use crate::events::ProduceOutcome;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, TopicPartition};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub now_ms: u64,
+    pub seed: u64,
+    pub controller: ControllerView,
+    pub brokers: Vec<BrokerView>,
+    pub topics: Vec<TopicView>,
+    pub producers: Vec<ProducerView>,
+    pub requests: Vec<ProduceView>,
+    pub envelopes: Vec<EnvelopeView>,
+    pub metrics: Metrics,
+}
+
+/// The (single, simplified) KRaft controller's view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerView {
+    pub node_id: u32,
+    /// Registered brokers with their fencing state, as the controller sees them.
+    pub registrations: Vec<RegistrationView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    pub broker: BrokerId,
+    pub broker_epoch: u64,
+    pub fenced: bool,
+    pub ms_since_heartbeat: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerView {
+    pub id: BrokerId,
+    /// The process is running.
+    pub alive: bool,
+    /// The controller has fenced it (it may be alive but not yet unfenced after a restart).
+    pub fenced: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicView {
+    pub name: String,
+    /// Topic config overrides by Kafka key.
+    pub configs: BTreeMap<String, String>,
+    pub min_insync_replicas: u32,
+    pub partitions: Vec<PartitionView>,
+}
+
+/// One partition: the controller's committed metadata plus every replica's local state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionView {
+    pub tp: TopicPartition,
+    /// The assignment, in preference order (the first is the preferred leader).
+    pub replicas: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: LeaderEpoch,
+    pub partition_epoch: u32,
+    /// The ISR committed by the controller.
+    pub isr: Vec<BrokerId>,
+    /// An ISR change the leader has proposed (AlterPartition in flight), if any.
+    pub pending_isr: Option<Vec<BrokerId>>,
+    /// The leader's high watermark (what consumers can read), if there is a live leader.
+    pub high_watermark: Option<Offset>,
+    /// ISR smaller than the replica set (`UnderReplicatedPartitions`).
+    pub under_replicated: bool,
+    /// ISR smaller than `min.insync.replicas` (`UnderMinIsrPartitionCount`).
+    pub under_min_isr: bool,
+    pub replica_states: Vec<ReplicaView>,
+}
+
+/// One replica's local log as its broker sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaView {
+    pub broker: BrokerId,
+    pub alive: bool,
+    pub is_leader: bool,
+    pub in_isr: bool,
+    pub log_end_offset: Offset,
+    pub high_watermark: Offset,
+    /// (leader epoch, start offset) pairs: the leader-epoch checkpoint file.
+    pub epoch_cache: Vec<(LeaderEpoch, Offset)>,
+    /// The last records of the log (at most [`RECORDS_IN_VIEW`]).
+    pub records: Vec<RecordView>,
+}
+
+/// How many records per replica a snapshot carries.
+pub const RECORDS_IN_VIEW: usize = 48;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordView {
+    pub offset: Offset,
+    pub leader_epoch: LeaderEpoch,
+    pub key: Option<String>,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerView {
+    pub name: String,
+    pub acks: Acks,
+    pub configs: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProduceView {
+    pub id: ProduceId,
+    pub producer: String,
+    pub tp: TopicPartition,
+    pub acks: Acks,
+    pub key: Option<String>,
+    pub value: String,
+    pub sent_at_ms: u64,
+    /// `None` while in flight.
+    pub outcome: Option<ProduceOutcome>,
+    pub completed_at_ms: Option<u64>,
+}
+
+/// One RPC on the wire, for animation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeView {
+    pub id: u64,
+    pub from: String,
+    pub to: String,
+    /// Kafka API name: `Produce`, `Fetch`, `AlterPartition`, `BrokerHeartbeat`, … (`…Response` for answers).
+    pub api: String,
+    pub summary: String,
+    pub sent_at_ms: u64,
+    pub deliver_at_ms: u64,
+}
+
+/// Kafka's broker metrics, cluster-wide.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions` summed over brokers.
+    pub under_replicated_partitions: u32,
+    /// `UnderMinIsrPartitionCount`.
+    pub under_min_isr_partition_count: u32,
+    /// `kafka.controller:type=KafkaController,name=OfflinePartitionsCount`.
+    pub offline_partitions_count: u32,
+    /// `FencedBrokerCount`.
+    pub fenced_broker_count: u32,
+    /// `ActiveBrokerCount`.
+    pub active_broker_count: u32,
+}
