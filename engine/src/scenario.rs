@@ -1,1 +1,1492 @@
-//! Scenario files (in progress).
+//! Scenario files: a cluster, its topics and producers, and a list of steps, written in TOML with
+//! Kafka's own config keys. The `kplay` CLI, the golden trace tests and the browser all load
+//! scenarios through [`parse`] and replay them with [`Scenario::run`] (or [`Scenario::inputs`]).
+//!
+//! The format is documented in `docs/scenario-format.md`. Every error, from a TOML syntax error to a
+//! step naming an unknown broker, carries the 1-based line and column it is about, so an editor or
+//! a learner can jump straight to it: `file:line:col: reason`.
+//!
+//! Parsing never panics, whatever the input: serde does the shape checking (with
+//! `deny_unknown_fields`, so a misspelt key is an error and not silently ignored), and every
+//! semantic check after that is a plain comparison that reports through [`ScenarioError`].
+
+use crate::cluster::Cluster;
+use crate::command::{ClusterSpec, Command, Input};
+use crate::config::{validate, Acks, ConfigScope};
+use crate::events::{Event, EventKind, ProduceOutcome};
+use crate::snapshot::Snapshot;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+
+/// At most this many brokers: the simulation (and the UI) is for learning, not load testing.
+pub const MAX_BROKERS: usize = 64;
+/// At most this many partitions per topic, for the same reason.
+pub const MAX_PARTITIONS: u32 = 1024;
+/// The longest single `advance_ms` step (one simulated hour), so a typo cannot hang the CLI.
+pub const MAX_ADVANCE_MS: u64 = 3_600_000;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// An error in a scenario file, located at a 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file name as given to [`parse`] (only used for display).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    /// What is wrong, with Kafka's wording where Kafka has one.
+    pub reason: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A 1-based (line, column) position in the source, columns counted in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Maps a byte offset to a 1-based (line, column). Offsets past the end or inside a UTF-8
+/// sequence are clamped rather than trusted, because they come from a parser's error path.
+fn pos_at(src: &str, offset: usize) -> Pos {
+    let mut offset = offset.min(src.len());
+    while offset > 0 && !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    Pos { line, column }
+}
+
+/// Builds errors for one source file.
+struct Ctx<'a> {
+    src: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, reason: impl Into<String>) -> ScenarioError {
+        let p = pos_at(self.src, span.start);
+        ScenarioError {
+            file: self.file.to_string(),
+            line: p.line,
+            column: p.column,
+            reason: reason.into(),
+        }
+    }
+
+    fn pos(&self, span: &Range<usize>) -> Pos {
+        pos_at(self.src, span.start)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The validated scenario
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed and validated scenario: everything [`Scenario::run`] needs, already checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// The file name given to [`parse`], used in run errors.
+    pub file: String,
+    pub name: String,
+    pub description: String,
+    /// Brokers, seed, broker and `sim.*` configs.
+    pub cluster: ClusterSpec,
+    /// Where `[cluster]` is (or line 1 if absent), for errors from [`Cluster::new`].
+    pub cluster_pos: Pos,
+    /// `CreateTopic` for each `[[topics]]`, then `AddProducer` for each `[[producers]]`, in file
+    /// order; applied at t=0 before the first step.
+    pub setup: Vec<Command>,
+    pub steps: Vec<Step>,
+}
+
+/// One `[[steps]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Where the step's `[[steps]]` table starts.
+    pub pos: Pos,
+    /// The optional `note`, printed in traces next to the step.
+    pub note: Option<String>,
+    pub action: Action,
+}
+
+/// What a step does: let time pass, or run one engine command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `advance_ms = N`: N ticks of [`crate::config::MS_PER_TICK`] ms each.
+    AdvanceMs(u64),
+    /// Any other action maps to exactly one [`Command`].
+    Command(Command),
+}
+
+impl fmt::Display for Action {
+    /// A one-line, stable description used as the step header in traces.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::AdvanceMs(ms) => write!(f, "advance_ms {ms}"),
+            Action::Command(c) => fmt_command(c, f),
+        }
+    }
+}
+
+fn fmt_configs(configs: &BTreeMap<String, String>) -> String {
+    let v: Vec<String> = configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    v.join(" ")
+}
+
+fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match c {
+        Command::CreateTopic {
+            name,
+            partitions,
+            replication_factor,
+            configs,
+        } => {
+            write!(f, "create_topic {name} partitions={partitions} replication.factor={replication_factor}")?;
+            if !configs.is_empty() {
+                write!(f, " {}", fmt_configs(configs))?;
+            }
+            Ok(())
+        }
+        Command::AlterTopicConfig { topic, key, value } => {
+            write!(f, "alter_topic_config {topic} {key}={value}")
+        }
+        Command::AddProducer { name, configs } => {
+            write!(f, "add_producer {name}")?;
+            if !configs.is_empty() {
+                write!(f, " {}", fmt_configs(configs))?;
+            }
+            Ok(())
+        }
+        Command::AlterProducerConfig {
+            producer,
+            key,
+            value,
+        } => {
+            write!(f, "alter_producer_config {producer} {key}={value}")
+        }
+        Command::Produce {
+            producer,
+            topic,
+            partition,
+            key,
+            value,
+        } => {
+            write!(f, "produce {producer} → {topic}")?;
+            if let Some(p) = partition {
+                write!(f, " partition={p}")?;
+            }
+            write!(
+                f,
+                " key={} value={value:?}",
+                key.as_deref().unwrap_or("null")
+            )
+        }
+        Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
+        Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw (serde) shape of the file
+// ---------------------------------------------------------------------------------------------
+
+/// A config value as written: TOML string, integer or boolean, normalised to Kafka's string form
+/// (`2` → `"2"`, `true` → `"true"`), because Kafka configs are strings on the wire.
+#[derive(Clone, Debug)]
+struct ConfigValue(String);
+
+impl<'de> Deserialize<'de> for ConfigValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ConfigValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, integer or boolean config value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+type RawConfigs = BTreeMap<Spanned<String>, Spanned<ConfigValue>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    cluster: Option<Spanned<RawCluster>>,
+    #[serde(default)]
+    topics: Vec<Spanned<RawTopic>>,
+    #[serde(default)]
+    producers: Vec<Spanned<RawProducer>>,
+    #[serde(default)]
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    #[serde(default)]
+    brokers: Option<Spanned<Vec<Spanned<u32>>>>,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    configs: RawConfigs,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    name: Spanned<String>,
+    #[serde(default)]
+    partitions: Option<Spanned<u32>>,
+    #[serde(default, rename = "replication.factor")]
+    replication_factor: Option<Spanned<u32>>,
+    #[serde(default)]
+    configs: RawConfigs,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProducer {
+    name: Spanned<String>,
+    #[serde(default)]
+    configs: RawConfigs,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProduce {
+    producer: Spanned<String>,
+    topic: Spanned<String>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+    #[serde(default)]
+    key: Option<String>,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlterTopic {
+    topic: Spanned<String>,
+    key: Spanned<String>,
+    value: Spanned<ConfigValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlterProducer {
+    producer: Spanned<String>,
+    key: Spanned<String>,
+    value: Spanned<ConfigValue>,
+}
+
+/// Every action is optional here so that "no action" and "two actions" can be reported with a
+/// clear message and position, instead of serde's generic enum errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    advance_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    produce: Option<Spanned<RawProduce>>,
+    #[serde(default)]
+    crash_broker: Option<Spanned<u32>>,
+    #[serde(default)]
+    restart_broker: Option<Spanned<u32>>,
+    #[serde(default)]
+    alter_topic_config: Option<Spanned<RawAlterTopic>>,
+    #[serde(default)]
+    alter_producer_config: Option<Spanned<RawAlterProducer>>,
+    #[serde(default)]
+    create_topic: Option<Spanned<RawTopic>>,
+    #[serde(default)]
+    add_producer: Option<Spanned<RawProducer>>,
+}
+
+/// The step action keys, in the order they are documented.
+pub const STEP_ACTIONS: &[&str] = &[
+    "advance_ms",
+    "produce",
+    "crash_broker",
+    "restart_broker",
+    "alter_topic_config",
+    "alter_producer_config",
+    "create_topic",
+    "add_producer",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and validation
+// ---------------------------------------------------------------------------------------------
+
+/// Parses and validates a scenario. `file` is only used in error messages.
+///
+/// Errors point at the offending token: TOML syntax, unknown keys, wrong types, a step with zero
+/// or several actions, unknown or invalid config values (Kafka's `ConfigDef` wording), references
+/// to unknown brokers, topics, partitions or producers, and impossible replication factors.
+pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let ctx = Ctx { src, file };
+    let raw: RawScenario = toml::from_str(src).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ctx.err(span, e.message().trim_end().to_string())
+    })?;
+    Validator::new(ctx).scenario(raw)
+}
+
+/// What exists so far while walking the file top to bottom: a step may only name a topic or
+/// producer created before it.
+struct Validator<'a> {
+    ctx: Ctx<'a>,
+    brokers: BTreeSet<u32>,
+    /// Topic name → partition count.
+    topics: BTreeMap<String, u32>,
+    producers: BTreeSet<String>,
+}
+
+impl<'a> Validator<'a> {
+    fn new(ctx: Ctx<'a>) -> Self {
+        Validator {
+            ctx,
+            brokers: BTreeSet::new(),
+            topics: BTreeMap::new(),
+            producers: BTreeSet::new(),
+        }
+    }
+
+    fn scenario(mut self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(self.ctx.err(raw.name.span(), "name must not be empty"));
+        }
+        let (cluster, cluster_pos) = self.cluster(raw.cluster)?;
+        let mut setup = Vec::new();
+        for t in &raw.topics {
+            setup.push(self.topic(t.get_ref())?);
+        }
+        for p in &raw.producers {
+            setup.push(self.producer(p.get_ref())?);
+        }
+        let mut steps = Vec::new();
+        for s in &raw.steps {
+            steps.push(self.step(s)?);
+        }
+        Ok(Scenario {
+            file: self.ctx.file.to_string(),
+            name,
+            description: raw.description.unwrap_or_default(),
+            cluster,
+            cluster_pos,
+            setup,
+            steps,
+        })
+    }
+
+    fn cluster(
+        &mut self,
+        raw: Option<Spanned<RawCluster>>,
+    ) -> Result<(ClusterSpec, Pos), ScenarioError> {
+        let default = ClusterSpec::default();
+        let Some(raw) = raw else {
+            self.brokers = default.brokers.iter().copied().collect();
+            return Ok((default, Pos { line: 1, column: 1 }));
+        };
+        let pos = self.ctx.pos(&raw.span());
+        let raw = raw.into_inner();
+        let brokers = match raw.brokers {
+            None => default.brokers,
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    return Err(self
+                        .ctx
+                        .err(list.span(), "brokers must list at least one broker id"));
+                }
+                if list.get_ref().len() > MAX_BROKERS {
+                    let msg =
+                        format!("at most {MAX_BROKERS} brokers are supported by the simulation");
+                    return Err(self.ctx.err(list.span(), msg));
+                }
+                let mut ids = Vec::new();
+                for b in list.get_ref() {
+                    if ids.contains(b.get_ref()) {
+                        return Err(self
+                            .ctx
+                            .err(b.span(), format!("duplicate broker id {}", b.get_ref())));
+                    }
+                    ids.push(*b.get_ref());
+                }
+                ids
+            }
+        };
+        self.brokers = brokers.iter().copied().collect();
+        let mut configs = BTreeMap::new();
+        for (k, v) in &raw.configs {
+            // `sim.*` keys configure the simulation itself; everything else is a broker config.
+            let scope = if k.get_ref().starts_with("sim.") {
+                ConfigScope::Simulation
+            } else {
+                ConfigScope::Broker
+            };
+            let value = self.config(scope, k, v)?;
+            configs.insert(k.get_ref().clone(), value);
+        }
+        Ok((
+            ClusterSpec {
+                brokers,
+                seed: raw.seed.unwrap_or(default.seed),
+                configs,
+            },
+            pos,
+        ))
+    }
+
+    /// Validates one `key = value` with Kafka's `ConfigDef` rules. Unknown keys point at the key,
+    /// bad values at the value.
+    fn config(
+        &self,
+        scope: ConfigScope,
+        key: &Spanned<String>,
+        value: &Spanned<ConfigValue>,
+    ) -> Result<String, ScenarioError> {
+        validate(scope, key.get_ref(), &value.get_ref().0).map_err(|e| {
+            let known = crate::config::config_def(scope, key.get_ref()).is_some();
+            let span = if known { value.span() } else { key.span() };
+            self.ctx.err(span, e.message)
+        })
+    }
+
+    fn configs(
+        &self,
+        scope: ConfigScope,
+        raw: &RawConfigs,
+    ) -> Result<BTreeMap<String, String>, ScenarioError> {
+        let mut out = BTreeMap::new();
+        for (k, v) in raw {
+            out.insert(k.get_ref().clone(), self.config(scope, k, v)?);
+        }
+        Ok(out)
+    }
+
+    fn topic(&mut self, raw: &RawTopic) -> Result<Command, ScenarioError> {
+        let name = raw.name.get_ref();
+        if let Some(why) = illegal_topic_name(name) {
+            return Err(self.ctx.err(raw.name.span(), why));
+        }
+        if self.topics.contains_key(name) {
+            return Err(self
+                .ctx
+                .err(raw.name.span(), format!("Topic '{name}' already exists.")));
+        }
+        // Kafka's broker defaults: num.partitions=1, default.replication.factor=1.
+        let partitions = raw.partitions.as_ref().map(|p| *p.get_ref()).unwrap_or(1);
+        if let Some(p) = &raw.partitions {
+            if partitions == 0 {
+                // Kafka: ReplicationControlManager.createTopic
+                let msg = "Number of partitions was set to an invalid non-positive value.";
+                return Err(self.ctx.err(p.span(), msg));
+            }
+            if partitions > MAX_PARTITIONS {
+                let msg = format!(
+                    "at most {MAX_PARTITIONS} partitions per topic are supported by the simulation"
+                );
+                return Err(self.ctx.err(p.span(), msg));
+            }
+        }
+        let rf = raw
+            .replication_factor
+            .as_ref()
+            .map(|r| *r.get_ref())
+            .unwrap_or(1);
+        if let Some(r) = &raw.replication_factor {
+            if rf == 0 {
+                let msg =
+                    "Replication factor must be larger than 0, or -1 to use the default value.";
+                return Err(self.ctx.err(r.span(), msg));
+            }
+            if rf as usize > self.brokers.len() {
+                // Kafka: ReplicationControlManager + StripedReplicaPlacer wording.
+                let msg = format!(
+                    "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} \
+                     cannot be reached because only {} broker(s) are registered.",
+                    self.brokers.len()
+                );
+                return Err(self.ctx.err(r.span(), msg));
+            }
+        }
+        let configs = self.configs(ConfigScope::Topic, &raw.configs)?;
+        self.topics.insert(name.clone(), partitions);
+        Ok(Command::CreateTopic {
+            name: name.clone(),
+            partitions,
+            replication_factor: rf,
+            configs,
+        })
+    }
+
+    fn producer(&mut self, raw: &RawProducer) -> Result<Command, ScenarioError> {
+        let name = raw.name.get_ref();
+        if name.trim().is_empty() {
+            return Err(self
+                .ctx
+                .err(raw.name.span(), "producer name must not be empty"));
+        }
+        if self.producers.contains(name) {
+            return Err(self
+                .ctx
+                .err(raw.name.span(), format!("duplicate producer '{name}'")));
+        }
+        let configs = self.configs(ConfigScope::Producer, &raw.configs)?;
+        self.producers.insert(name.clone());
+        Ok(Command::AddProducer {
+            name: name.clone(),
+            configs,
+        })
+    }
+
+    fn known_broker(&self, b: &Spanned<u32>) -> Result<u32, ScenarioError> {
+        let id = *b.get_ref();
+        if self.brokers.contains(&id) {
+            Ok(id)
+        } else {
+            let list: Vec<String> = self.brokers.iter().map(|b| b.to_string()).collect();
+            Err(self.ctx.err(
+                b.span(),
+                format!("unknown broker {id} (brokers are [{}])", list.join(", ")),
+            ))
+        }
+    }
+
+    fn known_producer(&self, p: &Spanned<String>) -> Result<String, ScenarioError> {
+        if self.producers.contains(p.get_ref()) {
+            Ok(p.get_ref().clone())
+        } else {
+            Err(self
+                .ctx
+                .err(p.span(), format!("unknown producer '{}'", p.get_ref())))
+        }
+    }
+
+    /// Returns the topic name and its partition count.
+    fn known_topic(&self, t: &Spanned<String>) -> Result<(String, u32), ScenarioError> {
+        match self.topics.get(t.get_ref()) {
+            Some(n) => Ok((t.get_ref().clone(), *n)),
+            // Kafka: UnknownTopicOrPartitionException's message.
+            None => Err(self.ctx.err(
+                t.span(),
+                format!(
+                    "This server does not host this topic-partition: '{}'",
+                    t.get_ref()
+                ),
+            )),
+        }
+    }
+
+    fn step(&mut self, raw: &Spanned<RawStep>) -> Result<Step, ScenarioError> {
+        let pos = self.ctx.pos(&raw.span());
+        let s = raw.get_ref();
+        // The span of each action that is present, in file order, to report extras precisely.
+        let mut present: Vec<(&str, Range<usize>)> = Vec::new();
+        let mut note = |name: &'static str, span: Option<Range<usize>>| {
+            if let Some(span) = span {
+                present.push((name, span));
+            }
+        };
+        note("advance_ms", s.advance_ms.as_ref().map(|v| v.span()));
+        note("produce", s.produce.as_ref().map(|v| v.span()));
+        note("crash_broker", s.crash_broker.as_ref().map(|v| v.span()));
+        note(
+            "restart_broker",
+            s.restart_broker.as_ref().map(|v| v.span()),
+        );
+        note(
+            "alter_topic_config",
+            s.alter_topic_config.as_ref().map(|v| v.span()),
+        );
+        note(
+            "alter_producer_config",
+            s.alter_producer_config.as_ref().map(|v| v.span()),
+        );
+        note("create_topic", s.create_topic.as_ref().map(|v| v.span()));
+        note("add_producer", s.add_producer.as_ref().map(|v| v.span()));
+        present.sort_by_key(|(_, span)| span.start);
+        match present.len() {
+            0 => {
+                let msg = format!(
+                    "step has no action; give exactly one of: {}",
+                    STEP_ACTIONS.join(", ")
+                );
+                return Err(self.ctx.err(raw.span(), msg));
+            }
+            1 => {}
+            _ => {
+                let (first, _) = present[0];
+                let (second, span) = present[1].clone();
+                let msg = format!(
+                    "step has two actions ({first} and {second}); split them into two [[steps]]"
+                );
+                return Err(self.ctx.err(span, msg));
+            }
+        }
+        let action = self.action(s)?;
+        Ok(Step {
+            pos,
+            note: s.note.clone(),
+            action,
+        })
+    }
+
+    fn action(&mut self, s: &RawStep) -> Result<Action, ScenarioError> {
+        if let Some(ms) = &s.advance_ms {
+            let v = *ms.get_ref();
+            if v == 0 || v > MAX_ADVANCE_MS {
+                let msg = format!("advance_ms must be between 1 and {MAX_ADVANCE_MS}");
+                return Err(self.ctx.err(ms.span(), msg));
+            }
+            return Ok(Action::AdvanceMs(v));
+        }
+        let cmd = if let Some(p) = &s.produce {
+            let p = p.get_ref();
+            let producer = self.known_producer(&p.producer)?;
+            let (topic, partitions) = self.known_topic(&p.topic)?;
+            let partition = match &p.partition {
+                Some(n) if *n.get_ref() >= partitions => {
+                    let msg = format!(
+                        "This server does not host this topic-partition: '{topic}-{}' ({topic} has {partitions} partition(s))",
+                        n.get_ref()
+                    );
+                    return Err(self.ctx.err(n.span(), msg));
+                }
+                Some(n) => Some(*n.get_ref()),
+                None => None,
+            };
+            Command::Produce {
+                producer,
+                topic,
+                partition,
+                key: p.key.clone(),
+                value: p.value.clone(),
+            }
+        } else if let Some(b) = &s.crash_broker {
+            Command::CrashBroker {
+                broker: self.known_broker(b)?,
+            }
+        } else if let Some(b) = &s.restart_broker {
+            Command::RestartBroker {
+                broker: self.known_broker(b)?,
+            }
+        } else if let Some(a) = &s.alter_topic_config {
+            let a = a.get_ref();
+            let (topic, _) = self.known_topic(&a.topic)?;
+            let value = self.config(ConfigScope::Topic, &a.key, &a.value)?;
+            Command::AlterTopicConfig {
+                topic,
+                key: a.key.get_ref().clone(),
+                value,
+            }
+        } else if let Some(a) = &s.alter_producer_config {
+            let a = a.get_ref();
+            let producer = self.known_producer(&a.producer)?;
+            let value = self.config(ConfigScope::Producer, &a.key, &a.value)?;
+            Command::AlterProducerConfig {
+                producer,
+                key: a.key.get_ref().clone(),
+                value,
+            }
+        } else if let Some(t) = &s.create_topic {
+            self.topic(t.get_ref())?
+        } else if let Some(p) = &s.add_producer {
+            self.producer(p.get_ref())?
+        } else {
+            // `step` has already checked that exactly one action is present; this arm only keeps
+            // the function total instead of panicking if a new action is added without its branch.
+            return Err(self
+                .ctx
+                .err(0..0, "internal error: step action not handled"));
+        };
+        Ok(Action::Command(cmd))
+    }
+}
+
+/// Kafka's topic-name rules (`org.apache.kafka.common.internals.Topic.validate`), with its wording.
+fn illegal_topic_name(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("Topic name is illegal, it can't be empty".to_string());
+    }
+    if name == "." || name == ".." {
+        return Some("Topic name cannot be \".\" or \"..\"".to_string());
+    }
+    if name.len() > 249 {
+        return Some(format!(
+            "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+    {
+        return Some(format!(
+            "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+        ));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------------------------
+
+/// What a step did: its action and the events it caused.
+#[derive(Clone, Debug)]
+pub struct StepRun {
+    /// 1-based step number (0 is the setup).
+    pub index: usize,
+    pub pos: Pos,
+    /// The action as one line (see [`Action`]'s `Display`); `setup` for the setup block.
+    pub label: String,
+    pub note: Option<String>,
+    /// Simulated time when the step started.
+    pub start_ms: u64,
+    pub events: Vec<Event>,
+}
+
+/// A finished run: the events of every step, and the cluster in its final state.
+#[derive(Debug)]
+pub struct Run {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// Setup first (index 0), then one entry per `[[steps]]`.
+    pub steps: Vec<StepRun>,
+    /// The cluster after the last step.
+    pub cluster: Cluster,
+}
+
+/// Why a run stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunErrorKind {
+    /// The cluster could not be built from `[cluster]` (bad input: exit code 2 in `kplay`).
+    Config,
+    /// An engine invariant broke (an engine bug: exit code 1 in `kplay`).
+    Invariant,
+}
+
+/// A run that stopped early. `partial` holds what ran up to the failure, for debugging.
+#[derive(Debug)]
+pub struct RunError {
+    pub kind: RunErrorKind,
+    /// Located at the step that broke the invariant (or at `[cluster]`).
+    pub error: ScenarioError,
+    pub partial: Option<Box<Run>>,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl Scenario {
+    /// Every engine input of the run, in order: the setup commands, then each step (an
+    /// `advance_ms` step becomes that many [`Input::Tick`]s). Feeding these to a fresh
+    /// `Cluster::new(&self.cluster)` reproduces [`Scenario::run`] exactly — this is how the
+    /// browser replays a scenario and gets the same trace hash.
+    pub fn inputs(&self) -> Vec<Input> {
+        let mut out: Vec<Input> = self.setup.iter().cloned().map(Input::Command).collect();
+        for s in &self.steps {
+            match &s.action {
+                Action::AdvanceMs(ms) => {
+                    let ticks = crate::config::ticks_from_ms(*ms);
+                    out.extend((0..ticks).map(|_| Input::Tick));
+                }
+                Action::Command(c) => out.push(Input::Command(c.clone())),
+            }
+        }
+        out
+    }
+
+    /// Builds the cluster, applies the setup and then every step, checking Kafka's invariants
+    /// after every single input (so a violation is caught at the tick it happens, not later).
+    pub fn run(&self) -> Result<Run, RunError> {
+        let mut cluster = Cluster::new(&self.cluster).map_err(|e| RunError {
+            kind: RunErrorKind::Config,
+            error: ScenarioError {
+                file: self.file.clone(),
+                line: self.cluster_pos.line.max(1),
+                column: self.cluster_pos.column.max(1),
+                reason: e.message,
+            },
+            partial: None,
+        })?;
+        // (step header, its inputs): setup is step 0.
+        let mut plan: Vec<(StepRun, Vec<Input>)> = Vec::with_capacity(self.steps.len() + 1);
+        let setup = StepRun {
+            index: 0,
+            pos: self.cluster_pos,
+            label: "setup".to_string(),
+            note: None,
+            start_ms: 0,
+            events: Vec::new(),
+        };
+        plan.push((
+            setup,
+            self.setup.iter().cloned().map(Input::Command).collect(),
+        ));
+        for (i, s) in self.steps.iter().enumerate() {
+            let inputs = match &s.action {
+                // Ticks are generated lazily below; an empty list marks "advance".
+                Action::AdvanceMs(_) => Vec::new(),
+                Action::Command(c) => vec![Input::Command(c.clone())],
+            };
+            let step = StepRun {
+                index: i + 1,
+                pos: s.pos,
+                label: s.action.to_string(),
+                note: s.note.clone(),
+                start_ms: 0,
+                events: Vec::new(),
+            };
+            plan.push((step, inputs));
+        }
+        let mut done: Vec<StepRun> = Vec::with_capacity(plan.len());
+        for (mut step, inputs) in plan {
+            step.start_ms = cluster.now_ms();
+            let ticks = match step.index.checked_sub(1).map(|i| &self.steps[i].action) {
+                Some(Action::AdvanceMs(ms)) => crate::config::ticks_from_ms(*ms),
+                _ => 0,
+            };
+            let inputs = inputs.into_iter().chain((0..ticks).map(|_| Input::Tick));
+            let mut broken = None;
+            for input in inputs {
+                step.events.extend(cluster.step(input));
+                if let Err(msg) = cluster.check_invariants() {
+                    broken = Some(msg);
+                    break;
+                }
+            }
+            let Some(msg) = broken else {
+                done.push(step);
+                continue;
+            };
+            let reason = if step.index == 0 {
+                format!(
+                    "invariant violated during setup at t={}ms: {msg}",
+                    cluster.now_ms()
+                )
+            } else {
+                format!(
+                    "invariant violated in step {} ({}) at t={}ms: {msg}",
+                    step.index,
+                    step.label,
+                    cluster.now_ms()
+                )
+            };
+            let error = ScenarioError {
+                file: self.file.clone(),
+                line: step.pos.line.max(1),
+                column: step.pos.column.max(1),
+                reason,
+            };
+            done.push(step);
+            let partial = Run::new(self, done, cluster);
+            return Err(RunError {
+                kind: RunErrorKind::Invariant,
+                error,
+                partial: Some(Box::new(partial)),
+            });
+        }
+        Ok(Run::new(self, done, cluster))
+    }
+}
+
+impl Run {
+    fn new(s: &Scenario, steps: Vec<StepRun>, cluster: Cluster) -> Run {
+        Run {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            seed: s.cluster.seed,
+            steps,
+            cluster,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports: produce outcomes, text trace, JSON
+// ---------------------------------------------------------------------------------------------
+
+/// One produce call and how it ended, gathered from the events (and the snapshot for the value).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ProduceSummary {
+    pub id: u64,
+    /// The step (1-based) whose command created it.
+    pub step: usize,
+    pub producer: Option<String>,
+    pub topic: String,
+    pub partition: u32,
+    pub acks: Option<Acks>,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub sent_at_ms: u64,
+    /// `ok`, `error`, or `pending` (no answer by the end of the run).
+    pub status: &'static str,
+    /// For `ok`: the offset the client got (-1 for acks=0).
+    pub offset: Option<i64>,
+    /// For `error`: Kafka's error name, e.g. `NOT_ENOUGH_REPLICAS`.
+    pub error: Option<String>,
+    pub message: Option<String>,
+    pub completed_at_ms: Option<u64>,
+    pub latency_ms: Option<u64>,
+}
+
+impl Run {
+    /// Every event of the run, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.steps.iter().flat_map(|s| s.events.iter())
+    }
+
+    /// The determinism fingerprint (FNV-1a over event lines), as the engine computes it.
+    pub fn trace_hash(&self) -> u64 {
+        self.cluster.trace_hash()
+    }
+
+    /// The trace hash as 16 lower-case hex digits (the form stored in `tests/golden/*.hash`).
+    pub fn trace_hash_hex(&self) -> String {
+        format!("{:016x}", self.trace_hash())
+    }
+
+    /// Every produce call, by id, built from `ProduceSent` / `ProduceWaitingForLeader` /
+    /// `ProduceCompleted` events. The snapshot fills in what events do not carry (the value).
+    pub fn produces(&self) -> Vec<ProduceSummary> {
+        let mut by_id: BTreeMap<u64, ProduceSummary> = BTreeMap::new();
+        for s in &self.steps {
+            for e in &s.events {
+                collect_produce(&mut by_id, s.index, e);
+            }
+        }
+        for r in &self.cluster.snapshot().requests {
+            let p = by_id.entry(r.id.0).or_insert_with(|| ProduceSummary {
+                id: r.id.0,
+                step: 0,
+                producer: None,
+                topic: r.tp.topic.clone(),
+                partition: r.tp.partition,
+                acks: None,
+                key: None,
+                value: None,
+                sent_at_ms: r.sent_at_ms,
+                status: "pending",
+                offset: None,
+                error: None,
+                message: None,
+                completed_at_ms: None,
+                latency_ms: None,
+            });
+            p.producer.get_or_insert_with(|| r.producer.clone());
+            p.acks.get_or_insert(r.acks);
+            if p.key.is_none() {
+                p.key = r.key.clone();
+            }
+            p.value = Some(r.value.clone());
+        }
+        by_id.into_values().collect()
+    }
+
+    /// The readable trace printed by `kplay run` and stored in golden `.trace` files: a header,
+    /// each step followed by its events, the final state of every partition, and the produces.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("# scenario: {}\n", self.name));
+        if !self.description.is_empty() {
+            out.push_str(&format!("# {}\n", self.description));
+        }
+        out.push_str(&format!("# seed: {}\n", self.seed));
+        for s in &self.steps {
+            match (&s.note, s.index) {
+                (_, 0) => out.push_str(&format!("\n-- setup (t={}ms)\n", s.start_ms)),
+                (Some(n), i) => out.push_str(&format!(
+                    "\n-- step {i}: {} (t={}ms) # {n}\n",
+                    s.label, s.start_ms
+                )),
+                (None, i) => out.push_str(&format!(
+                    "\n-- step {i}: {} (t={}ms)\n",
+                    s.label, s.start_ms
+                )),
+            }
+            for e in &s.events {
+                out.push_str(&e.to_string());
+                out.push('\n');
+            }
+        }
+        let snap = self.cluster.snapshot();
+        out.push('\n');
+        out.push_str(&render_state(&snap));
+        out.push('\n');
+        out.push_str(&render_produces(&self.produces()));
+        out.push_str(&format!("\ntrace_hash: {}\n", self.trace_hash_hex()));
+        out
+    }
+
+    /// The JSON document printed by `kplay run --json` (schema in `docs/kplay-json.md`).
+    pub fn to_json(&self) -> Value {
+        let snap = self.cluster.snapshot();
+        let events: Vec<&Event> = self.events().collect();
+        let mut first_event = 0usize;
+        let steps: Vec<Value> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let v = json!({
+                    "index": s.index,
+                    "line": s.pos.line,
+                    "action": s.label,
+                    "note": s.note,
+                    "start_ms": s.start_ms,
+                    "first_event": first_event,
+                    "event_count": s.events.len(),
+                });
+                first_event += s.events.len();
+                v
+            })
+            .collect();
+        json!({
+            "format": "kplay-run/1",
+            "scenario": self.name,
+            "description": self.description,
+            "seed": self.seed,
+            "trace_hash": self.trace_hash_hex(),
+            "end_ms": snap.now_ms,
+            "brokers": snap.brokers.iter().map(|b| json!({
+                "id": b.id.0, "alive": b.alive, "fenced": b.fenced,
+            })).collect::<Vec<_>>(),
+            "produces": self.produces(),
+            "partitions": partitions_json(&snap),
+            "metrics": snap.metrics,
+            "steps": steps,
+            "events": events,
+        })
+    }
+}
+
+fn collect_produce(by_id: &mut BTreeMap<u64, ProduceSummary>, step: usize, e: &Event) {
+    let new = |id: u64, tp: &crate::ids::TopicPartition| ProduceSummary {
+        id,
+        step,
+        producer: None,
+        topic: tp.topic.clone(),
+        partition: tp.partition,
+        acks: None,
+        key: None,
+        value: None,
+        sent_at_ms: e.at_ms,
+        status: "pending",
+        offset: None,
+        error: None,
+        message: None,
+        completed_at_ms: None,
+        latency_ms: None,
+    };
+    match &e.kind {
+        EventKind::ProduceSent {
+            id,
+            producer,
+            tp,
+            acks,
+            key,
+            ..
+        } => {
+            let p = by_id.entry(id.0).or_insert_with(|| new(id.0, tp));
+            p.producer = Some(producer.clone());
+            p.acks = Some(*acks);
+            p.key = key.clone();
+        }
+        EventKind::ProduceWaitingForLeader { id, tp } => {
+            by_id.entry(id.0).or_insert_with(|| new(id.0, tp));
+        }
+        EventKind::ProduceCompleted {
+            id,
+            producer,
+            tp,
+            acks,
+            outcome,
+            latency_ms,
+        } => {
+            let p = by_id.entry(id.0).or_insert_with(|| new(id.0, tp));
+            p.producer = Some(producer.clone());
+            p.acks = Some(*acks);
+            // A retried record may end up on the partition the completion names.
+            p.topic = tp.topic.clone();
+            p.partition = tp.partition;
+            p.completed_at_ms = Some(e.at_ms);
+            p.latency_ms = Some(*latency_ms);
+            match outcome {
+                ProduceOutcome::Ok { offset } => {
+                    p.status = "ok";
+                    p.offset = Some(*offset);
+                }
+                ProduceOutcome::Err { error, message } => {
+                    p.status = "error";
+                    p.error = Some(error.name().to_string());
+                    p.message = Some(message.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn ids_list(ids: impl IntoIterator<Item = u32>) -> String {
+    let v: Vec<String> = ids.into_iter().map(|b| b.to_string()).collect();
+    format!("[{}]", v.join(","))
+}
+
+/// Pads each column to its widest cell, so the table reads in a terminal and diffs cleanly.
+fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            if c + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn render_state(snap: &Snapshot) -> String {
+    let mut out = format!("== final state at t={}ms\n", snap.now_ms);
+    let brokers: Vec<String> = snap
+        .brokers
+        .iter()
+        .map(|b| {
+            let state = match (b.alive, b.fenced) {
+                (true, false) => "up",
+                (true, true) => "up (fenced)",
+                (false, true) => "down (fenced)",
+                (false, false) => "down",
+            };
+            format!("{}: {state}", b.id)
+        })
+        .collect();
+    out.push_str(&format!("brokers: {}\n", brokers.join(", ")));
+    let mut rows = vec![vec![
+        "partition".to_string(),
+        "leader".to_string(),
+        "leaderEpoch".to_string(),
+        "partitionEpoch".to_string(),
+        "isr".to_string(),
+        "replicas".to_string(),
+        "HW".to_string(),
+        "LEO by replica".to_string(),
+    ]];
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let leos: Vec<String> = p
+                .replica_states
+                .iter()
+                .map(|r| {
+                    let down = if r.alive { "" } else { "(down)" };
+                    format!("{}:{}{down}", r.broker.0, r.log_end_offset.0)
+                })
+                .collect();
+            rows.push(vec![
+                p.tp.to_string(),
+                p.leader
+                    .map(|b| b.0.to_string())
+                    .unwrap_or_else(|| "none".to_string()),
+                p.leader_epoch.0.to_string(),
+                p.partition_epoch.to_string(),
+                ids_list(p.isr.iter().map(|b| b.0)),
+                ids_list(p.replicas.iter().map(|b| b.0)),
+                p.high_watermark
+                    .map(|o| o.0.to_string())
+                    .unwrap_or_else(|| "-".to_string()),
+                leos.join(" "),
+            ]);
+        }
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
+fn render_produces(produces: &[ProduceSummary]) -> String {
+    let ok = produces.iter().filter(|p| p.status == "ok").count();
+    let failed = produces.iter().filter(|p| p.status == "error").count();
+    let pending = produces.len() - ok - failed;
+    let mut out = format!(
+        "== produces: {} sent, {ok} ok, {failed} failed, {pending} pending\n",
+        produces.len()
+    );
+    let mut rows = Vec::new();
+    for p in produces {
+        let result = match p.status {
+            "ok" => format!("OK offset={}", p.offset.unwrap_or(-1)),
+            "error" => format!(
+                "{}: {}",
+                p.error.as_deref().unwrap_or("?"),
+                p.message.as_deref().unwrap_or("")
+            ),
+            _ => "pending".to_string(),
+        };
+        rows.push(vec![
+            format!("#{}", p.id),
+            format!("step {}", p.step),
+            p.producer.clone().unwrap_or_else(|| "?".to_string()),
+            format!("{}-{}", p.topic, p.partition),
+            format!(
+                "acks={}",
+                p.acks
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "?".to_string())
+            ),
+            format!("key={}", p.key.as_deref().unwrap_or("null")),
+            p.latency_ms
+                .map(|l| format!("{l}ms"))
+                .unwrap_or_else(|| "-".to_string()),
+            result,
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
+fn partitions_json(snap: &Snapshot) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let replicas: Vec<Value> = p
+                .replica_states
+                .iter()
+                .map(|r| {
+                    json!({
+                        "broker": r.broker.0,
+                        "alive": r.alive,
+                        "is_leader": r.is_leader,
+                        "in_isr": r.in_isr,
+                        "log_end_offset": r.log_end_offset.0,
+                        "high_watermark": r.high_watermark.0,
+                    })
+                })
+                .collect();
+            out.push(json!({
+                "topic": p.tp.topic,
+                "partition": p.tp.partition,
+                "leader": p.leader.map(|b| b.0),
+                "leader_epoch": p.leader_epoch.0,
+                "partition_epoch": p.partition_epoch,
+                "isr": p.isr.iter().map(|b| b.0).collect::<Vec<_>>(),
+                "replicas": p.replicas.iter().map(|b| b.0).collect::<Vec<_>>(),
+                "pending_isr": p.pending_isr.as_ref().map(|v| v.iter().map(|b| b.0).collect::<Vec<_>>()),
+                "high_watermark": p.high_watermark.map(|o| o.0),
+                "min_insync_replicas": t.min_insync_replicas,
+                "under_replicated": p.under_replicated,
+                "under_min_isr": p.under_min_isr,
+                "replica_states": replicas,
+            }));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+name = "t"
+description = "d"
+[cluster]
+brokers = [1, 2, 3]
+seed = 42
+[cluster.configs]
+"replica.lag.time.max.ms" = 30000
+"sim.network.latency.max.ms" = 4
+[[topics]]
+name = "payments"
+partitions = 2
+"replication.factor" = 3
+configs = { "min.insync.replicas" = 2 }
+[[producers]]
+name = "checkout"
+configs = { acks = "all" }
+[[steps]]
+produce = { producer = "checkout", topic = "payments", key = "order-1", value = "42.00 EUR" }
+[[steps]]
+advance_ms = 1000
+note = "wait"
+[[steps]]
+crash_broker = 3
+[[steps]]
+restart_broker = 3
+[[steps]]
+alter_topic_config = { topic = "payments", key = "min.insync.replicas", value = 1 }
+[[steps]]
+alter_producer_config = { producer = "checkout", key = "acks", value = 1 }
+"#;
+
+    fn err(src: &str) -> String {
+        parse(src, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_the_example() {
+        let s = parse(VALID, "f.toml").unwrap();
+        assert_eq!(s.cluster.seed, 42);
+        assert_eq!(s.cluster.configs["replica.lag.time.max.ms"], "30000");
+        assert_eq!(s.steps.len(), 6);
+        assert_eq!(s.steps[1].note.as_deref(), Some("wait"));
+        assert_eq!(s.steps[2].pos.line, 23);
+        assert_eq!(
+            s.steps[4].action,
+            Action::Command(Command::AlterTopicConfig {
+                topic: "payments".into(),
+                key: "min.insync.replicas".into(),
+                value: "1".into()
+            })
+        );
+        assert_eq!(s.inputs().len(), 2 + 1 + 1000 + 4);
+    }
+
+    #[test]
+    fn errors_point_at_the_token() {
+        let bad_value = VALID.replace("\"min.insync.replicas\" = 2", "\"min.insync.replicas\" = 0");
+        assert_eq!(
+            err(&bad_value),
+            "f.toml:14:37: Invalid value 0 for configuration min.insync.replicas: Value must be at least 1"
+        );
+        let unknown_key = VALID.replace("seed = 42", "sed = 42");
+        assert!(
+            err(&unknown_key).starts_with("f.toml:6:1: unknown field `sed`"),
+            "{}",
+            err(&unknown_key)
+        );
+        let two = VALID.replace("crash_broker = 3", "crash_broker = 3\nadvance_ms = 5");
+        assert_eq!(
+            err(&two),
+            "f.toml:25:14: step has two actions (crash_broker and advance_ms); split them into two [[steps]]"
+        );
+        let unknown_broker = VALID.replace("restart_broker = 3", "restart_broker = 4");
+        assert_eq!(
+            err(&unknown_broker),
+            "f.toml:26:18: unknown broker 4 (brokers are [1, 2, 3])"
+        );
+        let dup = VALID.replace("brokers = [1, 2, 3]", "brokers = [1, 2, 2]");
+        assert_eq!(err(&dup), "f.toml:5:18: duplicate broker id 2");
+        let rf = VALID.replace("brokers = [1, 2, 3]", "brokers = [1, 2]");
+        assert!(
+            err(&rf).starts_with("f.toml:13:24: Unable to replicate the partition 3 time(s)"),
+            "{}",
+            err(&rf)
+        );
+        let syntax = VALID.replace("seed = 42", "seed = = 42");
+        assert!(err(&syntax).starts_with("f.toml:6:"), "{}", err(&syntax));
+        let empty_step = VALID.replace("crash_broker = 3", "");
+        assert!(
+            err(&empty_step).starts_with("f.toml:23:1: step has no action"),
+            "{}",
+            err(&empty_step)
+        );
+        let topic = VALID.replace(
+            "topic = \"payments\", key = \"order-1\"",
+            "topic = \"pay\", key = \"order-1\"",
+        );
+        assert!(err(&topic).starts_with("f.toml:19:"), "{}", err(&topic));
+        let unknown_cfg = VALID.replace("acks = \"all\"", "ack = \"all\"");
+        assert!(
+            err(&unknown_cfg).starts_with("f.toml:17:13: Unknown producer configuration 'ack'"),
+            "{}",
+            err(&unknown_cfg)
+        );
+    }
+
+    #[test]
+    fn never_panics_on_mutations() {
+        // Every prefix, and every single-byte deletion / replacement, of a valid file: parse must
+        // return (Ok or a located error), never panic.
+        let src = VALID;
+        let mut cases: Vec<String> = Vec::new();
+        for i in 0..=src.len() {
+            if src.is_char_boundary(i) {
+                cases.push(src[..i].to_string());
+                let mut del = src[..i].to_string();
+                if let Some(rest) = src.get(i + 1..) {
+                    del.push_str(rest);
+                    cases.push(del);
+                }
+                for c in ['"', '[', ']', '=', '\n', '0', '-', 'x', '{', '.', 'é'] {
+                    if let Some(rest) = src.get(i + 1..) {
+                        cases.push(format!("{}{c}{rest}", &src[..i]));
+                    }
+                }
+            }
+        }
+        for case in &cases {
+            if let Err(e) = parse(case, "m.toml") {
+                assert!(e.line >= 1 && e.column >= 1, "{e}");
+                assert!(
+                    e.line <= case.lines().count().max(1) + 1,
+                    "{e} for {case:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,1 +1,184 @@
-fn main(){}
+//! `kplay` — run Kafka Playground scenario files from the command line.
+//!
+//! ```text
+//! kplay run FILE [--json]   replay a scenario and print its trace (or a JSON document)
+//! kplay check FILE          validate a scenario without running it
+//! kplay hash FILE           print only the trace hash (hex)
+//! kplay --help
+//! ```
+//!
+//! Exit codes: 0 success, 1 an engine invariant broke (a bug in the simulation), 2 bad input
+//! (usage, unreadable file, or an invalid scenario). Errors go to stderr as `file:line:col: reason`.
+//! Arguments are parsed by hand: the CLI is small and the engine crate keeps its dependencies
+//! to serde, serde_json and toml.
+
+use kplay_engine::scenario::{self, Run, RunErrorKind};
+use std::io::Write;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+kplay — replay Kafka Playground scenario files
+
+Usage:
+  kplay run FILE [--json]   Replay FILE; print the trace (event lines, final partition state,
+                            produce summary), or with --json a JSON document (docs/kplay-json.md)
+  kplay check FILE          Validate FILE only (syntax, keys, Kafka config values, references)
+  kplay hash FILE           Replay FILE and print its trace hash (16 hex digits)
+  kplay --help              Show this help
+
+The scenario format is described in docs/scenario-format.md.
+
+Exit codes: 0 ok, 1 an engine invariant was violated, 2 bad usage or an invalid scenario.
+Errors are printed to stderr as FILE:LINE:COL: REASON.
+";
+
+/// What the user asked for.
+enum Cmd {
+    Help,
+    Run { file: String, json: bool },
+    Check { file: String },
+    Hash { file: String },
+}
+
+/// Exit code for bad input (usage errors, unreadable or invalid scenario files).
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a broken engine invariant: the input was fine, the simulation is wrong.
+const EXIT_INVARIANT: u8 = 1;
+
+fn parse_args(args: &[String]) -> Result<Cmd, String> {
+    if args.iter().any(|a| a == "--help" || a == "-h")
+        || args.first().map(String::as_str) == Some("help")
+    {
+        return Ok(Cmd::Help);
+    }
+    let Some((sub, rest)) = args.split_first() else {
+        return Err("missing command".to_string());
+    };
+    let mut json = false;
+    let mut files = Vec::new();
+    for a in rest {
+        match a.as_str() {
+            "--json" => json = true,
+            s if s.starts_with('-') && s != "-" => return Err(format!("unknown option '{s}'")),
+            s => files.push(s.to_string()),
+        }
+    }
+    let file = match files.as_slice() {
+        [f] => f.clone(),
+        [] => return Err(format!("'{sub}' needs a scenario FILE")),
+        _ => return Err(format!("'{sub}' takes exactly one FILE")),
+    };
+    match sub.as_str() {
+        "run" => Ok(Cmd::Run { file, json }),
+        "check" if !json => Ok(Cmd::Check { file }),
+        "hash" if !json => Ok(Cmd::Hash { file }),
+        "check" | "hash" => Err(format!("'{sub}' does not take --json")),
+        other => Err(format!("unknown command '{other}'")),
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`kplay run x | head` must not panic like `println!`).
+fn out(text: &str) {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let _ = lock.write_all(text.as_bytes());
+    let _ = lock.flush();
+}
+
+fn err(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Reads `file` (`-` is stdin) and parses it; errors are already formatted for stderr.
+fn load(file: &str) -> Result<scenario::Scenario, String> {
+    let src = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("{file}:1:1: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("{file}:1:1: cannot read file: {e}"))?
+    };
+    scenario::parse(&src, file).map_err(|e| e.to_string())
+}
+
+/// Runs the scenario, turning an engine panic into an error instead of a crash with a backtrace:
+/// the CLI promises a clean `file:line:col: reason` on stderr. (Release builds use
+/// `panic = "abort"`, where this cannot help; the dev/test builds used by CI can.)
+fn run(s: &scenario::Scenario) -> Result<Run, (u8, String)> {
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run()));
+    let _ = std::panic::take_hook();
+    match result {
+        Ok(Ok(run)) => Ok(run),
+        Ok(Err(e)) => {
+            if let Some(partial) = &e.partial {
+                // Show what ran before the failure: that is what one needs to debug it.
+                out(&partial.render_text());
+            }
+            let code = match e.kind {
+                RunErrorKind::Config => EXIT_BAD_INPUT,
+                RunErrorKind::Invariant => EXIT_INVARIANT,
+            };
+            Err((code, e.to_string()))
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err((
+                EXIT_INVARIANT,
+                format!("{}:1:1: engine panicked: {msg}", s.file),
+            ))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = match parse_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            err(&format!("kplay: {e}\n\n{USAGE}"));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let file = match &cmd {
+        Cmd::Help => {
+            out(USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Cmd::Run { file, .. } | Cmd::Check { file } | Cmd::Hash { file } => file.clone(),
+    };
+    let s = match load(&file) {
+        Ok(s) => s,
+        Err(e) => {
+            err(&e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if let Cmd::Check { .. } = cmd {
+        out(&format!("{file}: ok ({} steps)\n", s.steps.len()));
+        return ExitCode::SUCCESS;
+    }
+    let r = match run(&s) {
+        Ok(r) => r,
+        Err((code, e)) => {
+            err(&e);
+            return ExitCode::from(code);
+        }
+    };
+    match cmd {
+        Cmd::Run { json: true, .. } => {
+            let doc = serde_json::to_string_pretty(&r.to_json())
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            out(&doc);
+            out("\n");
+        }
+        Cmd::Hash { .. } => out(&format!("{}\n", r.trace_hash_hex())),
+        _ => out(&r.render_text()),
+    }
+    ExitCode::SUCCESS
+}
