@@ -1,1 +1,109 @@
-//! placeholder
+//! Shared helpers for the cross-crate tests.
+
+use kplay_engine::{Cluster, ClusterSpec, Command, Event, EventKind, Input, ProduceOutcome};
+use std::collections::BTreeMap;
+
+/// A cluster of brokers 1..=n with one topic and one producer with the given acks.
+pub fn cluster_with_topic(
+    seed: u64,
+    brokers: u32,
+    topic: &str,
+    partitions: u32,
+    rf: u32,
+    min_isr: u32,
+    acks: &str,
+) -> Cluster {
+    let spec = ClusterSpec {
+        brokers: (1..=brokers).collect(),
+        seed,
+        configs: BTreeMap::new(),
+    };
+    let mut c = Cluster::new(&spec).expect("valid spec");
+    let configs = BTreeMap::from([("min.insync.replicas".to_string(), min_isr.to_string())]);
+    c.step(Input::Command(Command::CreateTopic {
+        name: topic.into(),
+        partitions,
+        replication_factor: rf,
+        configs,
+    }));
+    let pc = BTreeMap::from([("acks".to_string(), acks.to_string())]);
+    c.step(Input::Command(Command::AddProducer {
+        name: "p".into(),
+        configs: pc,
+    }));
+    c.run_ms(50);
+    c
+}
+
+/// Runs a command and returns its events.
+pub fn cmd(c: &mut Cluster, command: Command) -> Vec<Event> {
+    c.step(Input::Command(command))
+}
+
+/// Produces one record with producer "p" and runs until it completes (at most `max_ms`).
+pub fn produce_and_wait(
+    c: &mut Cluster,
+    topic: &str,
+    key: Option<&str>,
+    value: &str,
+    max_ms: u64,
+) -> Option<ProduceOutcome> {
+    let evs = cmd(
+        c,
+        Command::Produce {
+            producer: "p".into(),
+            topic: topic.into(),
+            partition: None,
+            key: key.map(String::from),
+            value: value.into(),
+        },
+    );
+    let mut id = None;
+    for e in &evs {
+        match &e.kind {
+            EventKind::ProduceSent { id: i, .. }
+            | EventKind::ProduceWaitingForLeader { id: i, .. } => id = Some(*i),
+            EventKind::ProduceCompleted { outcome, .. } => return Some(outcome.clone()),
+            _ => {}
+        }
+    }
+    let id = id?;
+    for _ in 0..max_ms {
+        for e in c.step(Input::Tick) {
+            if let EventKind::ProduceCompleted { id: i, outcome, .. } = e.kind {
+                if i == id {
+                    return Some(outcome);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The broker ids of a partition's ISR as the controller has it, sorted.
+pub fn isr(c: &Cluster, topic: &str, partition: u32) -> Vec<u32> {
+    let s = c.snapshot();
+    let t = s
+        .topics
+        .iter()
+        .find(|t| t.name == topic)
+        .expect("topic exists");
+    let mut v: Vec<u32> = t.partitions[partition as usize]
+        .isr
+        .iter()
+        .map(|b| b.0)
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// The leader of a partition, as the controller has it.
+pub fn leader(c: &Cluster, topic: &str, partition: u32) -> Option<u32> {
+    let s = c.snapshot();
+    let t = s
+        .topics
+        .iter()
+        .find(|t| t.name == topic)
+        .expect("topic exists");
+    t.partitions[partition as usize].leader.map(|b| b.0)
+}

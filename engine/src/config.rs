@@ -165,7 +165,9 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
 
 /// Finds a config definition by key in the given scope.
 pub fn config_def(scope: ConfigScope, key: &str) -> Option<&'static ConfigDef> {
-    CONFIG_DEFS.iter().find(|d| d.scope == scope && d.key == key)
+    CONFIG_DEFS
+        .iter()
+        .find(|d| d.scope == scope && d.key == key)
 }
 
 /// A config error with Kafka's wording.
@@ -184,10 +186,18 @@ impl std::fmt::Display for ConfigError {
 /// Validates one value against its definition, returning the normalised value.
 pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, ConfigError> {
     let Some(def) = config_def(scope, key) else {
-        let known: Vec<&str> = CONFIG_DEFS.iter().filter(|d| d.scope == scope).map(|d| d.key).collect();
+        let known: Vec<&str> = CONFIG_DEFS
+            .iter()
+            .filter(|d| d.scope == scope)
+            .map(|d| d.key)
+            .collect();
         return Err(ConfigError {
             key: key.to_string(),
-            message: format!("Unknown {} configuration '{key}'. Known keys: {}", scope_name(scope), known.join(", ")),
+            message: format!(
+                "Unknown {} configuration '{key}'. Known keys: {}",
+                scope_name(scope),
+                known.join(", ")
+            ),
         });
     };
     let bad = |why: String| ConfigError {
@@ -197,7 +207,9 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
     let v = value.trim();
     match def.kind {
         ConfigKind::IntAtLeast(min) => {
-            let n: i64 = v.parse().map_err(|_| bad("Not a number of type INT".to_string()))?;
+            let n: i64 = v
+                .parse()
+                .map_err(|_| bad("Not a number of type INT".to_string()))?;
             if n < min {
                 return Err(bad(format!("Value must be at least {min}")));
             }
@@ -207,7 +219,10 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
             if options.contains(&v) {
                 Ok(v.to_string())
             } else {
-                Err(bad(format!("String must be one of: {}", options.join(", "))))
+                Err(bad(format!(
+                    "String must be one of: {}",
+                    options.join(", ")
+                )))
             }
         }
         ConfigKind::Bool => match v.to_ascii_lowercase().as_str() {
@@ -234,7 +249,10 @@ pub struct Configs {
 
 impl Configs {
     /// Validates every entry; the first error wins (in key order, so the message is stable).
-    pub fn from_map(scope: ConfigScope, map: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+    pub fn from_map(
+        scope: ConfigScope,
+        map: &BTreeMap<String, String>,
+    ) -> Result<Self, ConfigError> {
         let mut out = BTreeMap::new();
         for (k, v) in map {
             out.insert(k.clone(), validate(scope, k, v)?);
@@ -307,7 +325,10 @@ impl BrokerSettings {
     pub fn from_configs(broker: &Configs, sim: &Configs) -> Self {
         let b = |k| ticks_from_ms(broker.get_u64(ConfigScope::Broker, k));
         let s = |k| ticks_from_ms(sim.get_u64(ConfigScope::Simulation, k));
-        let (lo, hi) = (s("sim.network.latency.min.ms"), s("sim.network.latency.max.ms"));
+        let (lo, hi) = (
+            s("sim.network.latency.min.ms"),
+            s("sim.network.latency.max.ms"),
+        );
         BrokerSettings {
             replica_lag_time_max_ticks: b("replica.lag.time.max.ms"),
             replica_fetch_wait_max_ticks: b("replica.fetch.wait.max.ms"),
@@ -333,10 +354,19 @@ mod tests {
     #[test]
     fn kafka_wording_for_bad_values() {
         let e = validate(ConfigScope::Topic, "min.insync.replicas", "0").unwrap_err();
-        assert_eq!(e.message, "Invalid value 0 for configuration min.insync.replicas: Value must be at least 1");
+        assert_eq!(
+            e.message,
+            "Invalid value 0 for configuration min.insync.replicas: Value must be at least 1"
+        );
         let e = validate(ConfigScope::Producer, "acks", "2").unwrap_err();
-        assert_eq!(e.message, "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1");
-        assert!(validate(ConfigScope::Topic, "min.insync.replica", "2").unwrap_err().message.contains("Unknown topic configuration"));
+        assert_eq!(
+            e.message,
+            "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1"
+        );
+        assert!(validate(ConfigScope::Topic, "min.insync.replica", "2")
+            .unwrap_err()
+            .message
+            .contains("Unknown topic configuration"));
         assert_eq!(validate(ConfigScope::Producer, "acks", "-1").unwrap(), "-1");
     }
 
@@ -344,7 +374,13 @@ mod tests {
     fn defaults_are_kafkas() {
         let c = Configs::default();
         assert_eq!(c.get(ConfigScope::Producer, "acks"), "all");
-        assert_eq!(c.get_u64(ConfigScope::Broker, "replica.lag.time.max.ms"), 30000);
-        assert_eq!(c.get_u64(ConfigScope::Broker, "broker.session.timeout.ms"), 9000);
+        assert_eq!(
+            c.get_u64(ConfigScope::Broker, "replica.lag.time.max.ms"),
+            30000
+        );
+        assert_eq!(
+            c.get_u64(ConfigScope::Broker, "broker.session.timeout.ms"),
+            9000
+        );
     }
 }

@@ -33,6 +33,9 @@ pub enum KafkaError {
     OffsetOutOfRange,
     /// A broker the request names is not registered / is fenced.
     BrokerNotAvailable,
+    /// AlterPartition proposed an ISR with a fenced broker (KIP-841).
+    IneligibleReplica,
+    InvalidRequest,
     /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
     ConfigException,
 }
@@ -59,6 +62,8 @@ impl KafkaError {
             UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
+            IneligibleReplica => "INELIGIBLE_REPLICA",
+            InvalidRequest => "INVALID_REQUEST",
             ConfigException => "CONFIG_EXCEPTION",
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::config::Acks;
 use crate::errors::KafkaError;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, Tick, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -55,17 +55,44 @@ impl fmt::Display for ChangeReason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    TopicCreated { topic: String, partitions: u32, replication_factor: u32, assignment: Vec<Vec<BrokerId>> },
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+        assignment: Vec<Vec<BrokerId>>,
+    },
     /// A command could not be carried out (bad config, unknown topic, create-topic error…).
-    CommandFailed { command: String, error: KafkaError, message: String },
-    ConfigChanged { entity: String, key: String, value: String },
-    ProducerAdded { producer: String },
-    BrokerCrashed { broker: BrokerId },
-    BrokerRestarted { broker: BrokerId },
+    CommandFailed {
+        command: String,
+        error: KafkaError,
+        message: String,
+    },
+    ConfigChanged {
+        entity: String,
+        key: String,
+        value: String,
+    },
+    ProducerAdded {
+        producer: String,
+    },
+    BrokerCrashed {
+        broker: BrokerId,
+    },
+    BrokerRestarted {
+        broker: BrokerId,
+    },
     /// The controller accepted a BrokerRegistration (new broker epoch; the broker starts fenced).
-    BrokerRegistered { broker: BrokerId, broker_epoch: u64 },
-    BrokerFenced { broker: BrokerId, ms_since_heartbeat: u64 },
-    BrokerUnfenced { broker: BrokerId },
+    BrokerRegistered {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerFenced {
+        broker: BrokerId,
+        ms_since_heartbeat: u64,
+    },
+    BrokerUnfenced {
+        broker: BrokerId,
+    },
     /// The controller committed a leader/ISR change (a `PartitionChangeRecord` in the metadata log).
     PartitionChanged {
         tp: TopicPartition,
@@ -76,26 +103,88 @@ pub enum EventKind {
         reason: ChangeReason,
     },
     /// A broker applied metadata that made it leader of a partition.
-    BecameLeader { broker: BrokerId, tp: TopicPartition, leader_epoch: LeaderEpoch, log_end_offset: Offset },
+    BecameLeader {
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: LeaderEpoch,
+        log_end_offset: Offset,
+    },
     /// A broker applied metadata that made it a follower.
-    BecameFollower { broker: BrokerId, tp: TopicPartition, leader: Option<BrokerId>, leader_epoch: LeaderEpoch },
+    BecameFollower {
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        leader_epoch: LeaderEpoch,
+    },
     /// The partition leader proposed an ISR change to the controller (pending until committed).
-    AlterPartitionSent { broker: BrokerId, tp: TopicPartition, proposed_isr: Vec<BrokerId>, why: String },
-    AlterPartitionFailed { broker: BrokerId, tp: TopicPartition, error: KafkaError },
-    ProduceSent { id: ProduceId, producer: String, tp: TopicPartition, acks: Acks, key: Option<String>, to: BrokerId },
+    AlterPartitionSent {
+        broker: BrokerId,
+        tp: TopicPartition,
+        proposed_isr: Vec<BrokerId>,
+        why: String,
+    },
+    AlterPartitionFailed {
+        broker: BrokerId,
+        tp: TopicPartition,
+        error: KafkaError,
+    },
+    ProduceSent {
+        id: ProduceId,
+        producer: String,
+        tp: TopicPartition,
+        acks: Acks,
+        key: Option<String>,
+        to: BrokerId,
+    },
     /// The producer could not send (no leader known): it keeps the record until `delivery.timeout.ms`.
-    ProduceWaitingForLeader { id: ProduceId, tp: TopicPartition },
+    ProduceWaitingForLeader {
+        id: ProduceId,
+        tp: TopicPartition,
+    },
     /// The leader appended records to its log.
-    Appended { broker: BrokerId, tp: TopicPartition, offset: Offset, leader_epoch: LeaderEpoch },
+    Appended {
+        broker: BrokerId,
+        tp: TopicPartition,
+        offset: Offset,
+        leader_epoch: LeaderEpoch,
+    },
     /// A produce was refused by the leader without appending anything.
-    ProduceRejected { broker: BrokerId, tp: TopicPartition, error: KafkaError, isr: Vec<BrokerId>, min_isr: u32 },
+    ProduceRejected {
+        broker: BrokerId,
+        tp: TopicPartition,
+        error: KafkaError,
+        isr: Vec<BrokerId>,
+        min_isr: u32,
+    },
     /// A follower appended fetched records (its LEO moved).
-    Replicated { broker: BrokerId, tp: TopicPartition, from: Offset, to: Offset },
+    Replicated {
+        broker: BrokerId,
+        tp: TopicPartition,
+        from: Offset,
+        to: Offset,
+    },
     /// A replica's high watermark moved forward.
-    HighWatermarkAdvanced { broker: BrokerId, tp: TopicPartition, hw: Offset },
+    HighWatermarkAdvanced {
+        broker: BrokerId,
+        tp: TopicPartition,
+        hw: Offset,
+    },
     /// A follower cut its log back (KIP-101 truncation by leader epoch).
-    Truncated { broker: BrokerId, tp: TopicPartition, from: Offset, to: Offset, lost: u64 },
-    ProduceCompleted { id: ProduceId, producer: String, tp: TopicPartition, acks: Acks, outcome: ProduceOutcome, latency_ms: u64 },
+    Truncated {
+        broker: BrokerId,
+        tp: TopicPartition,
+        from: Offset,
+        to: Offset,
+        lost: u64,
+    },
+    ProduceCompleted {
+        id: ProduceId,
+        producer: String,
+        tp: TopicPartition,
+        acks: Acks,
+        outcome: ProduceOutcome,
+        latency_ms: u64,
+    },
 }
 
 impl fmt::Display for Event {
@@ -111,7 +200,8 @@ fn ids(list: &[BrokerId]) -> String {
 }
 
 fn opt_broker(b: Option<BrokerId>) -> String {
-    b.map(|b| b.0.to_string()).unwrap_or_else(|| "none".to_string())
+    b.map(|b| b.0.to_string())
+        .unwrap_or_else(|| "none".to_string())
 }
 
 fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {

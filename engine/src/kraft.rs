@@ -1,1 +1,616 @@
-//! (in progress)
+//! The KRaft controller: broker registration and heartbeats, fencing, topic creation, leader
+//! election and ISR changes, published to brokers as metadata records.
+//!
+//! Ported from Kafka's `ReplicationControlManager` (`createTopic`, `alterPartition`,
+//! `handleBrokerFenced`, `handleBrokerUnfenced`), `PartitionChangeBuilder` (leader election from the
+//! ISR in replica order; the ISR never becomes empty), `BrokerHeartbeatManager` (session timeout)
+//! and `AdminUtils.assignReplicasToBrokers` (rack-unaware placement).
+//!
+//! Simplification (stated in the UI): this version has one controller that never fails; the
+//! controller quorum (voters, elections, the metadata log's majority HW) is modelled later.
+
+use crate::config::{validate, BrokerSettings, ConfigScope, Configs};
+use crate::errors::KafkaError;
+use crate::events::{ChangeReason, EventKind};
+use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Tick, TopicPartition};
+use crate::network::{Ctx, PartitionState, Rpc};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The controller's `node.id` (brokers may not use it).
+pub const CONTROLLER_NODE_ID: u32 = 100;
+
+/// A broker's registration as the controller sees it (`BrokerRegistration` in the cluster image).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub broker_epoch: u64,
+    pub fenced: bool,
+    pub last_heartbeat: Tick,
+}
+
+/// A topic in the metadata image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicMeta {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    pub configs: Configs,
+}
+
+impl TopicMeta {
+    pub fn min_insync_replicas(&self) -> u32 {
+        self.configs
+            .get_u64(ConfigScope::Topic, "min.insync.replicas") as u32
+    }
+}
+
+/// The active controller and its metadata image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Controller {
+    pub node_id: u32,
+    pub registrations: BTreeMap<BrokerId, Registration>,
+    pub topics: BTreeMap<String, TopicMeta>,
+    pub partitions: BTreeMap<TopicPartition, PartitionState>,
+    next_broker_epoch: u64,
+}
+
+impl Controller {
+    pub fn new() -> Self {
+        Controller {
+            node_id: CONTROLLER_NODE_ID,
+            registrations: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            partitions: BTreeMap::new(),
+            next_broker_epoch: 1,
+        }
+    }
+
+    pub fn addr(&self) -> NodeAddr {
+        NodeAddr::Controller(self.node_id)
+    }
+
+    /// Registers a broker that is already up when the simulation starts (unfenced).
+    pub fn bootstrap_broker(&mut self, ctx: &mut Ctx, broker: BrokerId) -> u64 {
+        let epoch = self.take_broker_epoch();
+        self.registrations.insert(
+            broker,
+            Registration {
+                broker_epoch: epoch,
+                fenced: false,
+                last_heartbeat: ctx.now,
+            },
+        );
+        ctx.emit(EventKind::BrokerRegistered {
+            broker,
+            broker_epoch: epoch,
+        });
+        ctx.emit(EventKind::BrokerUnfenced { broker });
+        epoch
+    }
+
+    fn take_broker_epoch(&mut self) -> u64 {
+        let e = self.next_broker_epoch;
+        self.next_broker_epoch += 1;
+        e
+    }
+
+    pub fn is_unfenced(&self, b: BrokerId) -> bool {
+        self.registrations.get(&b).is_some_and(|r| !r.fenced)
+    }
+
+    fn fenced_list(&self) -> Vec<BrokerId> {
+        self.registrations
+            .iter()
+            .filter(|(_, r)| r.fenced)
+            .map(|(b, _)| *b)
+            .collect()
+    }
+
+    /// Fences brokers whose heartbeats stopped for `broker.session.timeout.ms`.
+    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings, alive: &[BrokerId]) {
+        let expired: Vec<(BrokerId, u64)> = self
+            .registrations
+            .iter()
+            .filter(|(_, r)| {
+                !r.fenced
+                    && ctx.now.0.saturating_sub(r.last_heartbeat.0)
+                        > settings.broker_session_timeout_ticks
+            })
+            .map(|(b, r)| (*b, ctx.now.0 - r.last_heartbeat.0))
+            .collect();
+        for (b, since) in expired {
+            ctx.emit(EventKind::BrokerFenced {
+                broker: b,
+                ms_since_heartbeat: since * crate::config::MS_PER_TICK,
+            });
+            self.fence(ctx, b, alive);
+        }
+    }
+
+    /// `ReplicationControlManager.handleBrokerFenced`: the broker leaves every ISR (unless it is
+    /// the last member) and loses leadership.
+    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, alive: &[BrokerId]) {
+        if let Some(r) = self.registrations.get_mut(&b) {
+            r.fenced = true;
+        }
+        let tps: Vec<TopicPartition> = self
+            .partitions
+            .iter()
+            .filter(|(_, p)| p.isr.contains(&b) || p.leader == Some(b))
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        let mut changed = vec![];
+        for tp in tps {
+            let p = &self.partitions[&tp];
+            let mut isr: Vec<BrokerId> = p.isr.iter().copied().filter(|&r| r != b).collect();
+            if isr.is_empty() {
+                // Kafka (KRaft): the ISR never empties; the last member stays while offline.
+                isr = vec![b];
+            }
+            let leader = if p.leader == Some(b) {
+                self.elect_leader(&p.replicas, &isr, None)
+            } else {
+                p.leader
+            };
+            if let Some(state) =
+                self.change_partition(ctx, &tp, leader, isr, ChangeReason::BrokerFenced)
+            {
+                changed.push(state);
+            }
+        }
+        self.publish(ctx, changed, alive);
+    }
+
+    /// `ReplicationControlManager.handleBrokerUnfenced`: leaderless partitions get a leader again
+    /// if an ISR member is now available.
+    fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId, alive: &[BrokerId]) {
+        if let Some(r) = self.registrations.get_mut(&b) {
+            r.fenced = false;
+        }
+        ctx.emit(EventKind::BrokerUnfenced { broker: b });
+        let tps: Vec<TopicPartition> = self
+            .partitions
+            .iter()
+            .filter(|(_, p)| p.leader.is_none() && p.replicas.contains(&b))
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        let mut changed = vec![];
+        for tp in tps {
+            let p = &self.partitions[&tp];
+            let isr = p.isr.clone();
+            if let Some(leader) = self.elect_leader(&p.replicas, &isr, None) {
+                if let Some(state) =
+                    self.change_partition(ctx, &tp, Some(leader), isr, ChangeReason::BrokerUnfenced)
+                {
+                    changed.push(state);
+                }
+            }
+        }
+        // Even with no partition change, every broker must learn that `b` is unfenced.
+        self.publish(ctx, changed, alive);
+    }
+
+    /// `PartitionChangeBuilder.electLeader` (clean election): keep the current leader if it is
+    /// still in the ISR and unfenced, else the first replica in assignment order that is.
+    fn elect_leader(
+        &self,
+        replicas: &[BrokerId],
+        isr: &[BrokerId],
+        current: Option<BrokerId>,
+    ) -> Option<BrokerId> {
+        if let Some(c) = current {
+            if isr.contains(&c) && self.is_unfenced(c) {
+                return Some(c);
+            }
+        }
+        replicas
+            .iter()
+            .copied()
+            .find(|r| isr.contains(r) && self.is_unfenced(*r))
+    }
+
+    /// Applies a leader/ISR change as a `PartitionChangeRecord`: bumps the partition epoch, and the
+    /// leader epoch when the leader changes. Returns the new state, or `None` if nothing changed.
+    fn change_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        leader: Option<BrokerId>,
+        isr: Vec<BrokerId>,
+        reason: ChangeReason,
+    ) -> Option<PartitionState> {
+        let p = self.partitions.get_mut(tp)?;
+        if p.leader == leader && p.isr == isr {
+            return None;
+        }
+        if p.leader != leader {
+            p.leader_epoch = LeaderEpoch(p.leader_epoch.0 + 1);
+        }
+        p.leader = leader;
+        p.isr = isr;
+        p.partition_epoch += 1;
+        ctx.emit(EventKind::PartitionChanged {
+            tp: tp.clone(),
+            leader,
+            leader_epoch: p.leader_epoch,
+            isr: p.isr.clone(),
+            partition_epoch: p.partition_epoch,
+            reason,
+        });
+        Some(p.clone())
+    }
+
+    /// Sends metadata records to every live broker (their fetch of `__cluster_metadata`).
+    fn publish(&self, ctx: &mut Ctx, partitions: Vec<PartitionState>, alive: &[BrokerId]) {
+        let fenced = self.fenced_list();
+        for &b in alive {
+            if self.registrations.contains_key(&b) {
+                ctx.send(
+                    self.addr(),
+                    NodeAddr::Broker(b),
+                    Rpc::MetadataUpdate {
+                        partitions: partitions.clone(),
+                        fenced_brokers: fenced.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Dispatches one delivered envelope.
+    pub fn handle(&mut self, ctx: &mut Ctx, from: NodeAddr, rpc: Rpc, alive: &[BrokerId]) {
+        match rpc {
+            Rpc::BrokerRegistration { broker } => self.handle_registration(ctx, broker, alive),
+            Rpc::BrokerHeartbeat {
+                broker,
+                broker_epoch,
+            } => self.handle_heartbeat(ctx, broker, broker_epoch, alive),
+            Rpc::AlterPartition {
+                tp,
+                leader,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => {
+                let result =
+                    self.alter_partition(ctx, &tp, leader, leader_epoch, partition_epoch, new_isr);
+                if let Ok(state) = &result {
+                    self.publish(ctx, vec![state.clone()], alive);
+                }
+                ctx.send(
+                    self.addr(),
+                    from,
+                    Rpc::AlterPartitionResponse { tp, result },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_registration(&mut self, ctx: &mut Ctx, broker: BrokerId, alive: &[BrokerId]) {
+        // A new incarnation of a broker that was never fenced: the old one shut down uncleanly, so
+        // it leaves the ISRs first (Kafka: `ReplicationControlManager.handleBrokerUncleanShutdown`).
+        if self.registrations.get(&broker).is_some_and(|r| !r.fenced) {
+            self.fence(ctx, broker, alive);
+        }
+        let epoch = self.take_broker_epoch();
+        self.registrations.insert(
+            broker,
+            Registration {
+                broker_epoch: epoch,
+                fenced: true,
+                last_heartbeat: ctx.now,
+            },
+        );
+        ctx.emit(EventKind::BrokerRegistered {
+            broker,
+            broker_epoch: epoch,
+        });
+        ctx.send(
+            self.addr(),
+            NodeAddr::Broker(broker),
+            Rpc::BrokerRegistrationResponse {
+                broker_epoch: epoch,
+            },
+        );
+        // The registering broker replays the whole metadata image.
+        let all: Vec<PartitionState> = self.partitions.values().cloned().collect();
+        ctx.send(
+            self.addr(),
+            NodeAddr::Broker(broker),
+            Rpc::MetadataUpdate {
+                partitions: all,
+                fenced_brokers: self.fenced_list(),
+            },
+        );
+    }
+
+    fn handle_heartbeat(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        broker_epoch: u64,
+        alive: &[BrokerId],
+    ) {
+        let Some(r) = self.registrations.get_mut(&broker) else {
+            return;
+        };
+        if r.broker_epoch != broker_epoch {
+            return; // STALE_BROKER_EPOCH: a heartbeat from an older incarnation
+        }
+        r.last_heartbeat = ctx.now;
+        // Simplification: a registered broker is caught up on metadata by its first heartbeat.
+        if r.fenced {
+            self.unfence(ctx, broker, alive);
+        }
+        let fenced = self.registrations.get(&broker).is_some_and(|r| r.fenced);
+        ctx.send(
+            self.addr(),
+            NodeAddr::Broker(broker),
+            Rpc::BrokerHeartbeatResponse { fenced },
+        );
+    }
+
+    /// `ReplicationControlManager.alterPartition`: validates the leader's epoch and the partition
+    /// epoch, and that every ISR member is an eligible (unfenced) replica.
+    fn alter_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        leader: BrokerId,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    ) -> Result<PartitionState, KafkaError> {
+        let p = self
+            .partitions
+            .get(tp)
+            .ok_or(KafkaError::UnknownTopicOrPartition)?;
+        if p.leader != Some(leader) {
+            return Err(KafkaError::NotLeaderOrFollower);
+        }
+        if leader_epoch != p.leader_epoch {
+            return Err(KafkaError::FencedLeaderEpoch);
+        }
+        if partition_epoch != p.partition_epoch {
+            return Err(KafkaError::InvalidUpdateVersion);
+        }
+        if !new_isr.contains(&leader) || new_isr.iter().any(|r| !p.replicas.contains(r)) {
+            return Err(KafkaError::InvalidRequest);
+        }
+        if new_isr.iter().any(|&r| !self.is_unfenced(r)) {
+            return Err(KafkaError::IneligibleReplica);
+        }
+        let leader_now = p.leader;
+        match self.change_partition(ctx, tp, leader_now, new_isr, ChangeReason::AlterPartition) {
+            Some(state) => Ok(state),
+            None => Ok(self.partitions[tp].clone()),
+        }
+    }
+
+    /// `CreateTopics` handled by the controller: validation with Kafka's errors, replica placement,
+    /// and the first leader (the first replica) for every partition.
+    pub fn create_topic(
+        &mut self,
+        ctx: &mut Ctx,
+        rng: &mut Rng,
+        name: &str,
+        partitions: u32,
+        replication_factor: u32,
+        configs: &BTreeMap<String, String>,
+        alive: &[BrokerId],
+    ) -> Result<(), (KafkaError, String)> {
+        validate_topic_name(name)?;
+        if self.topics.contains_key(name) {
+            return Err((
+                KafkaError::TopicAlreadyExists,
+                format!("Topic '{name}' already exists."),
+            ));
+        }
+        if partitions == 0 {
+            return Err((
+                KafkaError::InvalidPartitions,
+                "Number of partitions was set to an invalid non-positive value.".into(),
+            ));
+        }
+        if replication_factor == 0 {
+            return Err((
+                KafkaError::InvalidReplicationFactor,
+                "Replication factor must be larger than 0.".into(),
+            ));
+        }
+        let configs = Configs::from_map(ConfigScope::Topic, configs)
+            .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
+        let usable: Vec<BrokerId> = self
+            .registrations
+            .iter()
+            .filter(|(_, r)| !r.fenced)
+            .map(|(b, _)| *b)
+            .collect();
+        if (replication_factor as usize) > usable.len() {
+            return Err((
+                KafkaError::InvalidReplicationFactor,
+                format!(
+                    "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {} broker(s) are registered.",
+                    usable.len()
+                ),
+            ));
+        }
+        let assignment = assign_replicas(rng, &usable, partitions, replication_factor);
+        self.topics.insert(
+            name.to_string(),
+            TopicMeta {
+                name: name.to_string(),
+                partitions,
+                replication_factor,
+                configs,
+            },
+        );
+        ctx.emit(EventKind::TopicCreated {
+            topic: name.to_string(),
+            partitions,
+            replication_factor,
+            assignment: assignment.clone(),
+        });
+        let min_isr = self.topics[name].min_insync_replicas();
+        let mut created = vec![];
+        for (p, replicas) in assignment.into_iter().enumerate() {
+            let tp = TopicPartition::new(name, p as u32);
+            let state = PartitionState {
+                tp: tp.clone(),
+                leader: replicas.first().copied(),
+                isr: replicas.clone(),
+                replicas,
+                leader_epoch: LeaderEpoch(0),
+                partition_epoch: 0,
+                min_insync_replicas: min_isr,
+            };
+            ctx.emit(EventKind::PartitionChanged {
+                tp: tp.clone(),
+                leader: state.leader,
+                leader_epoch: state.leader_epoch,
+                isr: state.isr.clone(),
+                partition_epoch: 0,
+                reason: ChangeReason::TopicCreated,
+            });
+            self.partitions.insert(tp, state.clone());
+            created.push(state);
+        }
+        self.publish(ctx, created, alive);
+        Ok(())
+    }
+
+    /// `IncrementalAlterConfigs` on a topic; brokers learn the new value from metadata.
+    pub fn alter_topic_config(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &str,
+        key: &str,
+        value: &str,
+        alive: &[BrokerId],
+    ) -> Result<(), (KafkaError, String)> {
+        let Some(meta) = self.topics.get_mut(topic) else {
+            return Err((
+                KafkaError::UnknownTopicOrPartition,
+                format!("The topic '{topic}' does not exist."),
+            ));
+        };
+        let v = validate(ConfigScope::Topic, key, value)
+            .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
+        meta.configs.overrides.insert(key.to_string(), v.clone());
+        let min_isr = meta.min_insync_replicas();
+        ctx.emit(EventKind::ConfigChanged {
+            entity: format!("topic {topic}"),
+            key: key.to_string(),
+            value: v,
+        });
+        let mut changed = vec![];
+        for (tp, p) in self
+            .partitions
+            .iter_mut()
+            .filter(|(tp, _)| tp.topic == topic)
+        {
+            p.min_insync_replicas = min_isr;
+            let _ = tp;
+            changed.push(p.clone());
+        }
+        self.publish(ctx, changed, alive);
+        Ok(())
+    }
+}
+
+impl Default for Controller {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Kafka: `org.apache.kafka.common.internals.Topic.validate`.
+fn validate_topic_name(name: &str) -> Result<(), (KafkaError, String)> {
+    let bad = |why: String| Err((KafkaError::InvalidTopicException, why));
+    if name.is_empty() {
+        return bad("Topic name is illegal, it can't be empty".into());
+    }
+    if name == "." || name == ".." {
+        return bad("Topic name cannot be \".\" or \"..\"".into());
+    }
+    if name.len() > 249 {
+        return bad(format!(
+            "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+    {
+        return bad(format!(
+            "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// Kafka: `AdminUtils.assignReplicasToBrokersRackUnaware` — a random start broker and a random
+/// shift for the followers, so leaders and followers spread evenly.
+pub fn assign_replicas(
+    rng: &mut Rng,
+    brokers: &[BrokerId],
+    partitions: u32,
+    rf: u32,
+) -> Vec<Vec<BrokerId>> {
+    let n = brokers.len();
+    let start = rng.below(n as u64) as usize;
+    let mut shift = rng.below(n as u64) as usize;
+    let mut out = Vec::with_capacity(partitions as usize);
+    for p in 0..partitions as usize {
+        if p > 0 && p % n == 0 {
+            shift += 1;
+        }
+        let first = (p + start) % n;
+        let mut replicas = vec![brokers[first]];
+        for j in 0..(rf as usize).saturating_sub(1) {
+            replicas.push(brokers[replica_index(first, shift, j, n)]);
+        }
+        out.push(replicas);
+    }
+    out
+}
+
+fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
+    let s = 1 + (shift + j) % (n - 1);
+    (first + s) % n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_spreads_leaders_and_never_repeats_a_broker() {
+        let brokers: Vec<BrokerId> = (1..=5).map(BrokerId).collect();
+        for seed in 0..50 {
+            let mut rng = Rng::new(seed);
+            let a = assign_replicas(&mut rng, &brokers, 10, 3);
+            let mut leaders = BTreeMap::new();
+            for r in &a {
+                let mut uniq = r.clone();
+                uniq.sort();
+                uniq.dedup();
+                assert_eq!(uniq.len(), 3, "seed={seed} {a:?}");
+                *leaders.entry(r[0]).or_insert(0) += 1;
+            }
+            assert!(
+                leaders.values().all(|&c| c == 2),
+                "seed={seed} leaders {leaders:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn topic_names_follow_kafka() {
+        assert!(validate_topic_name("orders.v1_x-y").is_ok());
+        assert!(validate_topic_name("bad name").is_err());
+        assert!(validate_topic_name("..").is_err());
+    }
+}

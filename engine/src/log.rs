@@ -57,10 +57,22 @@ impl Log {
     }
 
     /// Appends one record as leader in `epoch` and returns its offset (`UnifiedLog.appendAsLeader`).
-    pub fn append_as_leader(&mut self, epoch: LeaderEpoch, key: Option<String>, value: String, produce_id: Option<ProduceId>) -> Offset {
+    pub fn append_as_leader(
+        &mut self,
+        epoch: LeaderEpoch,
+        key: Option<String>,
+        value: String,
+        produce_id: Option<ProduceId>,
+    ) -> Offset {
         let offset = self.log_end_offset();
         self.assign_epoch(epoch, offset);
-        self.records.push(Record { offset, leader_epoch: epoch, key, value, produce_id });
+        self.records.push(Record {
+            offset,
+            leader_epoch: epoch,
+            key,
+            value,
+            produce_id,
+        });
         offset
     }
 
@@ -68,13 +80,24 @@ impl Log {
     /// the log exactly.
     pub fn append_as_follower(&mut self, batch: &[Record]) {
         for r in batch {
-            debug_assert_eq!(r.offset, self.log_end_offset(), "follower append must be contiguous");
+            debug_assert_eq!(
+                r.offset,
+                self.log_end_offset(),
+                "follower append must be contiguous"
+            );
             if r.offset != self.log_end_offset() {
                 return;
             }
             self.assign_epoch(r.leader_epoch, r.offset);
             self.records.push(r.clone());
         }
+    }
+
+    /// `UnifiedLog.maybeAssignEpochStartOffset`, called by a new leader (`Partition.makeLeader`):
+    /// its epoch starts at its current log end.
+    pub fn assign_leader_epoch_start(&mut self, epoch: LeaderEpoch) {
+        let leo = self.log_end_offset();
+        self.assign_epoch(epoch, leo);
     }
 
     /// `LeaderEpochFileCache.assign`: record that `epoch` starts at `start` if it is new.
@@ -157,11 +180,26 @@ mod tests {
     #[test]
     fn end_offset_for_epoch_follows_leader_epoch_file_cache() {
         let log = log_with(&[(2, 3), (4, 2), (6, 1)]); // epoch 2 @0, 4 @3, 6 @5, LEO 6
-        assert_eq!(log.end_offset_for_epoch(LeaderEpoch(6)), Some((LeaderEpoch(6), Offset(6))));
-        assert_eq!(log.end_offset_for_epoch(LeaderEpoch(4)), Some((LeaderEpoch(4), Offset(5))));
-        assert_eq!(log.end_offset_for_epoch(LeaderEpoch(5)), Some((LeaderEpoch(4), Offset(5))));
-        assert_eq!(log.end_offset_for_epoch(LeaderEpoch(3)), Some((LeaderEpoch(2), Offset(3))));
-        assert_eq!(log.end_offset_for_epoch(LeaderEpoch(1)), Some((LeaderEpoch(1), Offset(0))));
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(6)),
+            Some((LeaderEpoch(6), Offset(6)))
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(4)),
+            Some((LeaderEpoch(4), Offset(5)))
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(5)),
+            Some((LeaderEpoch(4), Offset(5)))
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(3)),
+            Some((LeaderEpoch(2), Offset(3)))
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(1)),
+            Some((LeaderEpoch(1), Offset(0)))
+        );
         assert_eq!(log.end_offset_for_epoch(LeaderEpoch(7)), None);
         assert_eq!(Log::default().end_offset_for_epoch(LeaderEpoch(0)), None);
     }
@@ -174,6 +212,9 @@ mod tests {
         assert_eq!(log.log_end_offset(), Offset(3));
         assert_eq!(log.epochs(), &[(LeaderEpoch(0), Offset(0))]);
         assert_eq!(log.high_watermark(), Offset(3));
-        assert!(!log.maybe_increment_high_watermark(Offset(2)), "HW never moves back");
+        assert!(
+            !log.maybe_increment_high_watermark(Offset(2)),
+            "HW never moves back"
+        );
     }
 }

@@ -5,7 +5,9 @@
 
 use crate::config::Acks;
 use crate::errors::KafkaError;
-use crate::ids::{BrokerId, EnvelopeId, LeaderEpoch, NodeAddr, Offset, ProduceId, Tick, TopicPartition};
+use crate::ids::{
+    BrokerId, EnvelopeId, LeaderEpoch, NodeAddr, Offset, ProduceId, Tick, TopicPartition,
+};
 use crate::log::Record;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -39,8 +41,19 @@ pub struct PartitionState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rpc {
     /// Client → leader. One record (batching is the producer issue).
-    Produce { id: ProduceId, tp: TopicPartition, acks: Acks, timeout_ticks: u64, key: Option<String>, value: String },
-    ProduceResponse { id: ProduceId, tp: TopicPartition, result: Result<Offset, (KafkaError, String)> },
+    Produce {
+        id: ProduceId,
+        tp: TopicPartition,
+        acks: Acks,
+        timeout_ticks: u64,
+        key: Option<String>,
+        value: String,
+    },
+    ProduceResponse {
+        id: ProduceId,
+        tp: TopicPartition,
+        result: Result<Offset, (KafkaError, String)>,
+    },
     /// Follower → leader: "give me records from `fetch_offset`; my last fetched epoch was …".
     Fetch {
         tp: TopicPartition,
@@ -58,19 +71,44 @@ pub enum Rpc {
         diverging_epoch: Option<(LeaderEpoch, Offset)>,
     },
     /// Leader → controller: propose a new ISR (KIP-497).
-    AlterPartition { tp: TopicPartition, leader: BrokerId, leader_epoch: LeaderEpoch, partition_epoch: u32, new_isr: Vec<BrokerId> },
-    AlterPartitionResponse { tp: TopicPartition, result: Result<PartitionState, KafkaError> },
+    AlterPartition {
+        tp: TopicPartition,
+        leader: BrokerId,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        result: Result<PartitionState, KafkaError>,
+    },
     /// Broker → controller at startup.
-    BrokerRegistration { broker: BrokerId },
-    BrokerRegistrationResponse { broker_epoch: u64 },
+    BrokerRegistration {
+        broker: BrokerId,
+    },
+    BrokerRegistrationResponse {
+        broker_epoch: u64,
+    },
     /// Broker → controller, every `broker.heartbeat.interval.ms`.
-    BrokerHeartbeat { broker: BrokerId, broker_epoch: u64 },
-    BrokerHeartbeatResponse { fenced: bool },
+    BrokerHeartbeat {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerHeartbeatResponse {
+        fenced: bool,
+    },
     /// Controller → broker: new metadata records. Stands for the broker's fetch of the
     /// `__cluster_metadata` log (simplified as a push of the changed partitions).
-    MetadataUpdate { partitions: Vec<PartitionState>, fenced_brokers: Vec<BrokerId> },
+    MetadataUpdate {
+        partitions: Vec<PartitionState>,
+        fenced_brokers: Vec<BrokerId>,
+    },
     /// The connection broke before the answer to `api` came back (the peer crashed).
-    Disconnected { api: String, tp: Option<TopicPartition>, produce_id: Option<ProduceId> },
+    Disconnected {
+        api: String,
+        tp: Option<TopicPartition>,
+        produce_id: Option<ProduceId>,
+    },
 }
 
 impl Rpc {
@@ -95,15 +133,29 @@ impl Rpc {
     /// A one-line description for the UI.
     pub fn summary(&self) -> String {
         match self {
-            Rpc::Produce { id, tp, acks, key, .. } => {
-                format!("produce#{} {tp} acks={acks} key={}", id.0, key.as_deref().unwrap_or("null"))
+            Rpc::Produce {
+                id, tp, acks, key, ..
+            } => {
+                format!(
+                    "produce#{} {tp} acks={acks} key={}",
+                    id.0,
+                    key.as_deref().unwrap_or("null")
+                )
             }
             Rpc::ProduceResponse { id, result, .. } => match result {
                 Ok(o) => format!("produce#{} offset={}", id.0, o.0),
                 Err((e, _)) => format!("produce#{} {e}", id.0),
             },
-            Rpc::Fetch { tp, fetch_offset, .. } => format!("{tp} from offset {}", fetch_offset.0),
-            Rpc::FetchResponse { tp, records, high_watermark, error, diverging_epoch } => match (error, diverging_epoch) {
+            Rpc::Fetch {
+                tp, fetch_offset, ..
+            } => format!("{tp} from offset {}", fetch_offset.0),
+            Rpc::FetchResponse {
+                tp,
+                records,
+                high_watermark,
+                error,
+                diverging_epoch,
+            } => match (error, diverging_epoch) {
                 (Some(e), _) => format!("{tp} {e}"),
                 (None, Some((e, o))) => format!("{tp} diverging epoch {} end {}", e.0, o.0),
                 _ => format!("{tp} {} records, HW={}", records.len(), high_watermark.0),
@@ -117,10 +169,20 @@ impl Rpc {
                 Err(e) => format!("{tp} {e}"),
             },
             Rpc::BrokerRegistration { broker } => format!("{broker}"),
-            Rpc::BrokerRegistrationResponse { broker_epoch } => format!("broker.epoch={broker_epoch}"),
+            Rpc::BrokerRegistrationResponse { broker_epoch } => {
+                format!("broker.epoch={broker_epoch}")
+            }
             Rpc::BrokerHeartbeat { broker, .. } => format!("{broker}"),
-            Rpc::BrokerHeartbeatResponse { fenced } => if *fenced { "fenced".into() } else { "ok".into() },
-            Rpc::MetadataUpdate { partitions, .. } => format!("{} partition records", partitions.len()),
+            Rpc::BrokerHeartbeatResponse { fenced } => {
+                if *fenced {
+                    "fenced".into()
+                } else {
+                    "ok".into()
+                }
+            }
+            Rpc::MetadataUpdate { partitions, .. } => {
+                format!("{} partition records", partitions.len())
+            }
             Rpc::Disconnected { api, .. } => format!("{api}: connection closed"),
         }
     }
@@ -137,7 +199,16 @@ pub struct Network {
 
 impl Network {
     /// Puts an envelope on the wire with a random latency in `lo..=hi` ticks (at least one tick).
-    pub fn send(&mut self, rng: &mut Rng, now: Tick, from: NodeAddr, to: NodeAddr, rpc: Rpc, lo: u64, hi: u64) -> EnvelopeId {
+    pub fn send(
+        &mut self,
+        rng: &mut Rng,
+        now: Tick,
+        from: NodeAddr,
+        to: NodeAddr,
+        rpc: Rpc,
+        lo: u64,
+        hi: u64,
+    ) -> EnvelopeId {
         let latency = rng.range_inclusive(lo, hi).max(1);
         let link = (from.clone(), to.clone());
         let tail = self.link_tail.get(&link).copied().unwrap_or(Tick(0));
@@ -145,7 +216,17 @@ impl Network {
         self.link_tail.insert(link, deliver_at);
         self.next_id += 1;
         let id = EnvelopeId(self.next_id);
-        self.in_flight.insert((deliver_at, id), Envelope { id, from, to, sent_at: now, deliver_at, rpc });
+        self.in_flight.insert(
+            (deliver_at, id),
+            Envelope {
+                id,
+                from,
+                to,
+                sent_at: now,
+                deliver_at,
+                rpc,
+            },
+        );
         id
     }
 
@@ -161,8 +242,15 @@ impl Network {
 
     /// Removes every envelope matching `pred` and returns them (used when a node crashes).
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Envelope) -> bool) -> Vec<Envelope> {
-        let keys: Vec<_> = self.in_flight.iter().filter(|(_, e)| pred(e)).map(|(k, _)| *k).collect();
-        keys.into_iter().filter_map(|k| self.in_flight.remove(&k)).collect()
+        let keys: Vec<_> = self
+            .in_flight
+            .iter()
+            .filter(|(_, e)| pred(e))
+            .map(|(k, _)| *k)
+            .collect();
+        keys.into_iter()
+            .filter_map(|k| self.in_flight.remove(&k))
+            .collect()
     }
 
     /// Every envelope in flight, in delivery order.
@@ -176,5 +264,32 @@ impl Network {
 
     pub fn is_empty(&self) -> bool {
         self.in_flight.is_empty()
+    }
+}
+
+/// What a node handler needs to act on the world: the clock, the PRNG, the wire and the event log.
+/// Handlers never touch other nodes' state directly; they send envelopes.
+pub struct Ctx<'a> {
+    pub now: Tick,
+    pub rng: &'a mut Rng,
+    pub net: &'a mut Network,
+    pub events: &'a mut Vec<crate::events::Event>,
+    pub latency_ticks_min: u64,
+    pub latency_ticks_max: u64,
+}
+
+impl Ctx<'_> {
+    /// Sends an envelope with the configured network latency.
+    pub fn send(&mut self, from: NodeAddr, to: NodeAddr, rpc: Rpc) -> EnvelopeId {
+        let (lo, hi) = (self.latency_ticks_min, self.latency_ticks_max);
+        self.net.send(self.rng, self.now, from, to, rpc, lo, hi)
+    }
+
+    /// Records an event at the current time.
+    pub fn emit(&mut self, kind: crate::events::EventKind) {
+        self.events.push(crate::events::Event {
+            at_ms: self.now.0 * crate::config::MS_PER_TICK,
+            kind,
+        });
     }
 }

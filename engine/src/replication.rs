@@ -1,1 +1,1108 @@
-//! (in progress)
+//! A broker and the replicas it hosts: leader-side produce/fetch handling, the follower fetcher,
+//! high watermark and ISR management.
+//!
+//! Ported from Kafka's `kafka.cluster.Partition` (`appendRecordsToLeader`, `fetchRecords`,
+//! `maybeIncrementLeaderHW`, `maybeExpandIsr`, `maybeShrinkIsr`, `checkEnoughReplicasReachOffset`),
+//! `kafka.cluster.Replica` (`updateFetchState`, `isCaughtUp`), `ReplicaManager` (delayed produce and
+//! fetch purgatories) and `AbstractFetcherThread` (`truncateOnFetchResponse`,
+//! `getOffsetTruncationState`).
+
+use crate::config::{Acks, BrokerSettings};
+use crate::errors::KafkaError;
+use crate::events::EventKind;
+use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, ProduceId, Tick, TopicPartition};
+use crate::log::{Log, Record};
+use crate::network::{Ctx, PartitionState, Rpc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many records one FetchResponse carries at most (stands in for `replica.fetch.max.bytes`).
+pub const FETCH_MAX_RECORDS: usize = 64;
+
+/// What the leader knows about one follower (Kafka: `Replica` / `ReplicaState`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteReplica {
+    /// The follower's LEO as last reported by its fetch offset; `None` until its first fetch.
+    pub log_end_offset: Option<Offset>,
+    pub last_caught_up: Tick,
+    pub last_fetch_leader_leo: Offset,
+    pub last_fetch_time: Tick,
+}
+
+impl RemoteReplica {
+    /// Kafka: `ReplicaState.isCaughtUp`.
+    fn is_caught_up(&self, leader_leo: Offset, now: Tick, max_lag: u64) -> bool {
+        self.log_end_offset == Some(leader_leo)
+            || now.0.saturating_sub(self.last_caught_up.0) <= max_lag
+    }
+
+    /// Kafka: `Replica.updateFetchStateOrThrow`: a fetch at or past the leader's LEO (as of the
+    /// fetch) means caught up now; a fetch past the LEO of the previous fetch means caught up as of
+    /// that previous fetch.
+    fn update_fetch_state(&mut self, fetch_offset: Offset, now: Tick, leader_leo: Offset) {
+        if fetch_offset >= leader_leo {
+            self.last_caught_up = self.last_caught_up.max(now);
+        } else if fetch_offset >= self.last_fetch_leader_leo {
+            self.last_caught_up = self.last_caught_up.max(self.last_fetch_time);
+        }
+        self.log_end_offset = Some(fetch_offset);
+        self.last_fetch_leader_leo = self.last_fetch_leader_leo.max(leader_leo);
+        self.last_fetch_time = now;
+    }
+}
+
+/// An acks=all produce waiting for the HW (Kafka: `DelayedProduce`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayedProduce {
+    pub id: ProduceId,
+    pub client: String,
+    /// The HW the request waits for: its offset + 1.
+    pub required_offset: Offset,
+    pub offset: Offset,
+    pub deadline: Tick,
+}
+
+/// A follower fetch parked until data arrives or `replica.fetch.wait.max.ms` passes (`DelayedFetch`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedFetch {
+    pub follower: BrokerId,
+    pub fetch_offset: Offset,
+    pub deadline: Tick,
+}
+
+/// A pending ISR change (Kafka: `PendingExpandIsr` / `PendingShrinkIsr`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingIsr {
+    pub proposed: Vec<BrokerId>,
+    /// The "maximal" ISR (KIP-497): committed ∪ proposed, used for the HW while in flight.
+    pub maximal: Vec<BrokerId>,
+}
+
+/// Leader-only state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderState {
+    pub remotes: BTreeMap<BrokerId, RemoteReplica>,
+    pub pending: Option<PendingIsr>,
+    /// Where this leader's epoch started in the log (`leaderEpochStartOffsetOpt`).
+    pub epoch_start_offset: Offset,
+    pub delayed_produces: Vec<DelayedProduce>,
+    pub parked_fetches: Vec<ParkedFetch>,
+}
+
+/// Follower-only state (one fetcher per partition: `AbstractFetcherThread`'s `PartitionFetchState`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerState {
+    pub leader: Option<BrokerId>,
+    /// The leader epoch the in-flight Fetch was sent in, if one is in flight.
+    pub fetch_in_flight: Option<LeaderEpoch>,
+    pub next_fetch_at: Tick,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Leader(LeaderState),
+    Follower(FollowerState),
+}
+
+/// One partition replica on one broker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaPartition {
+    /// The metadata this broker last applied for the partition.
+    pub meta: PartitionState,
+    /// On disk: survives a crash.
+    pub log: Log,
+    /// In memory: lost on a crash.
+    pub role: Role,
+}
+
+impl ReplicaPartition {
+    pub fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader(_))
+    }
+
+    /// Kafka: `Partition.effectiveMinIsr` = min(min.insync.replicas, replication factor).
+    pub fn effective_min_isr(&self) -> usize {
+        (self.meta.min_insync_replicas as usize)
+            .min(self.meta.replicas.len())
+            .max(1)
+    }
+
+    /// The ISR used for HW and acks: the maximal ISR while an AlterPartition is in flight.
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        match &self.role {
+            Role::Leader(LeaderState {
+                pending: Some(p), ..
+            }) => p.maximal.clone(),
+            _ => self.meta.isr.clone(),
+        }
+    }
+
+    pub fn pending_isr(&self) -> Option<Vec<BrokerId>> {
+        match &self.role {
+            Role::Leader(LeaderState {
+                pending: Some(p), ..
+            }) => Some(p.proposed.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A broker process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub alive: bool,
+    /// Assigned by the controller at registration; `None` until registered.
+    pub broker_epoch: Option<u64>,
+    /// As last told by a heartbeat response.
+    pub fenced: bool,
+    pub partitions: BTreeMap<TopicPartition, ReplicaPartition>,
+    /// Brokers the controller has fenced, from metadata (for `isReplicaIsrEligible`).
+    pub fenced_brokers: BTreeSet<BrokerId>,
+    pub next_heartbeat_at: Tick,
+    pub next_isr_check_at: Tick,
+    pub registration_in_flight: bool,
+    /// Set by a crash: the next metadata update must rebuild every partition's role.
+    pub needs_full_metadata: bool,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId) -> Self {
+        Broker {
+            id,
+            alive: true,
+            broker_epoch: None,
+            fenced: true,
+            partitions: BTreeMap::new(),
+            fenced_brokers: BTreeSet::new(),
+            next_heartbeat_at: Tick(0),
+            next_isr_check_at: Tick(0),
+            registration_in_flight: false,
+            needs_full_metadata: false,
+        }
+    }
+
+    fn addr(&self) -> NodeAddr {
+        NodeAddr::Broker(self.id)
+    }
+
+    /// Process death: everything in memory is gone; the logs stay on disk.
+    pub fn crash(&mut self) {
+        self.alive = false;
+        self.broker_epoch = None;
+        self.fenced = true;
+        self.registration_in_flight = false;
+        self.needs_full_metadata = true;
+        self.fenced_brokers.clear();
+        for p in self.partitions.values_mut() {
+            p.role = Role::Follower(FollowerState {
+                leader: None,
+                fetch_in_flight: None,
+                next_fetch_at: Tick(0),
+            });
+        }
+    }
+
+    /// Process start: register with the controller (`BrokerLifecycleManager`).
+    pub fn restart(&mut self, ctx: &mut Ctx, controller: NodeAddr) {
+        self.alive = true;
+        self.registration_in_flight = true;
+        ctx.send(
+            self.addr(),
+            controller,
+            Rpc::BrokerRegistration { broker: self.id },
+        );
+    }
+
+    /// Timers: heartbeats, the periodic ISR shrink check, follower fetches, purgatory expiry.
+    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings, controller: &NodeAddr) {
+        if !self.alive {
+            return;
+        }
+        if let Some(epoch) = self.broker_epoch {
+            if ctx.now >= self.next_heartbeat_at {
+                self.next_heartbeat_at = Tick(ctx.now.0 + settings.broker_heartbeat_interval_ticks);
+                ctx.send(
+                    self.addr(),
+                    controller.clone(),
+                    Rpc::BrokerHeartbeat {
+                        broker: self.id,
+                        broker_epoch: epoch,
+                    },
+                );
+            }
+        }
+        // Kafka: ReplicaManager schedules "isr-expiration" every replica.lag.time.max.ms / 2.
+        let isr_check = ctx.now >= self.next_isr_check_at;
+        if isr_check {
+            self.next_isr_check_at =
+                Tick(ctx.now.0 + (settings.replica_lag_time_max_ticks / 2).max(1));
+        }
+        let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        for tp in tps {
+            if isr_check {
+                self.maybe_shrink_isr(ctx, &tp, settings, controller);
+            }
+            self.expire_purgatory(ctx, &tp);
+            self.maybe_send_fetch(ctx, &tp);
+        }
+    }
+
+    /// Dispatches one delivered envelope.
+    pub fn handle(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeAddr,
+        rpc: Rpc,
+        settings: &BrokerSettings,
+        controller: &NodeAddr,
+    ) {
+        match rpc {
+            Rpc::Produce {
+                id,
+                tp,
+                acks,
+                timeout_ticks,
+                key,
+                value,
+            } => self.handle_produce(
+                ctx,
+                from,
+                id,
+                tp,
+                acks,
+                timeout_ticks,
+                key,
+                value,
+                settings,
+                controller,
+            ),
+            Rpc::Fetch {
+                tp,
+                replica_id,
+                fetch_offset,
+                last_fetched_epoch,
+                current_leader_epoch,
+            } => self.handle_fetch(
+                ctx,
+                tp,
+                replica_id,
+                fetch_offset,
+                last_fetched_epoch,
+                current_leader_epoch,
+                settings,
+                controller,
+            ),
+            Rpc::FetchResponse {
+                tp,
+                error,
+                high_watermark,
+                records,
+                diverging_epoch,
+            } => self.handle_fetch_response(
+                ctx,
+                &tp,
+                error,
+                high_watermark,
+                records,
+                diverging_epoch,
+                settings,
+            ),
+            Rpc::AlterPartitionResponse { tp, result } => {
+                self.handle_alter_partition_response(ctx, &tp, result, settings)
+            }
+            Rpc::BrokerRegistrationResponse { broker_epoch } => {
+                self.broker_epoch = Some(broker_epoch);
+                self.registration_in_flight = false;
+                self.next_heartbeat_at = ctx.now;
+            }
+            Rpc::BrokerHeartbeatResponse { fenced } => self.fenced = fenced,
+            Rpc::MetadataUpdate {
+                partitions,
+                fenced_brokers,
+            } => {
+                self.fenced_brokers = fenced_brokers.into_iter().collect();
+                // The first metadata after a restart re-applies everything (no in-memory role survived).
+                let force = std::mem::take(&mut self.needs_full_metadata);
+                for state in partitions {
+                    self.apply_partition_state(ctx, state, settings, force);
+                }
+            }
+            Rpc::Disconnected { api, tp, .. } => {
+                // Our Fetch went to a dead leader: back off and retry (`replica.fetch.backoff.ms`).
+                if api == "Fetch" {
+                    if let Some(tp) = tp {
+                        self.fetch_failed(&tp, ctx.now, settings);
+                    }
+                }
+            }
+            // Requests for other roles, or responses this broker does not expect: ignored.
+            _ => {}
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Metadata: becoming leader or follower (`ReplicaManager.applyDelta`, `Partition.makeLeader`,
+    // `Partition.makeFollower`).
+    // ----------------------------------------------------------------------------------------
+
+    fn apply_partition_state(
+        &mut self,
+        ctx: &mut Ctx,
+        state: PartitionState,
+        settings: &BrokerSettings,
+        force: bool,
+    ) {
+        if !state.replicas.contains(&self.id) {
+            return;
+        }
+        let me = self.id;
+        let tp = state.tp.clone();
+        let is_new = !self.partitions.contains_key(&tp);
+        let entry = self
+            .partitions
+            .entry(tp.clone())
+            .or_insert_with(|| ReplicaPartition {
+                meta: state.clone(),
+                log: Log::default(),
+                role: Role::Follower(FollowerState {
+                    leader: None,
+                    fetch_in_flight: None,
+                    next_fetch_at: Tick(0),
+                }),
+            });
+        if state.partition_epoch < entry.meta.partition_epoch {
+            return; // stale metadata
+        }
+        let same_epoch = !is_new && !force && entry.meta.leader_epoch == state.leader_epoch;
+        let transition = if state.leader == Some(me) {
+            !(same_epoch && entry.is_leader())
+        } else {
+            !(same_epoch && matches!(&entry.role, Role::Follower(f) if f.leader == state.leader))
+        };
+        let epoch_advanced = state.partition_epoch > entry.meta.partition_epoch;
+        entry.meta = state.clone();
+        if state.leader == Some(me) {
+            if transition {
+                self.make_leader(ctx, &tp);
+            } else if epoch_advanced {
+                // Same leader epoch, new ISR from the controller: the committed state replaces any
+                // pending one (Kafka: `Partition.makeLeader` with a newer partition epoch).
+                if let Some(ReplicaPartition {
+                    role: Role::Leader(l),
+                    ..
+                }) = self.partitions.get_mut(&tp)
+                {
+                    l.pending = None;
+                }
+            }
+            self.maybe_increment_leader_hw(ctx, &tp, settings);
+        } else if transition {
+            self.make_follower(ctx, &tp, ctx.now);
+        }
+    }
+
+    fn make_leader(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let epoch = p.meta.leader_epoch;
+        p.log.assign_leader_epoch_start(epoch);
+        let leo = p.log.log_end_offset();
+        // Kafka: `Replica.resetReplicaState`: ISR followers get a fresh lag allowance; others none.
+        let remotes = p
+            .meta
+            .replicas
+            .iter()
+            .filter(|&&r| r != me)
+            .map(|&r| {
+                let caught_up = if p.meta.isr.contains(&r) {
+                    ctx.now
+                } else {
+                    Tick(0)
+                };
+                (
+                    r,
+                    RemoteReplica {
+                        log_end_offset: None,
+                        last_caught_up: caught_up,
+                        last_fetch_leader_leo: Offset(0),
+                        last_fetch_time: Tick(0),
+                    },
+                )
+            })
+            .collect();
+        p.role = Role::Leader(LeaderState {
+            remotes,
+            pending: None,
+            epoch_start_offset: leo,
+            delayed_produces: vec![],
+            parked_fetches: vec![],
+        });
+        ctx.emit(EventKind::BecameLeader {
+            broker: me,
+            tp: tp.clone(),
+            leader_epoch: epoch,
+            log_end_offset: leo,
+        });
+    }
+
+    fn make_follower(&mut self, ctx: &mut Ctx, tp: &TopicPartition, now: Tick) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        // Requests waiting on us as leader cannot complete any more.
+        if let Role::Leader(l) = &mut p.role {
+            for d in l.delayed_produces.drain(..) {
+                let msg = format!("Leader not local for partition {tp} on broker {}", me.0);
+                ctx.send(
+                    NodeAddr::Broker(me),
+                    NodeAddr::Client(d.client),
+                    Rpc::ProduceResponse {
+                        id: d.id,
+                        tp: tp.clone(),
+                        result: Err((KafkaError::NotLeaderOrFollower, msg)),
+                    },
+                );
+            }
+            for f in l.parked_fetches.drain(..) {
+                ctx.send(
+                    NodeAddr::Broker(me),
+                    NodeAddr::Broker(f.follower),
+                    Rpc::FetchResponse {
+                        tp: tp.clone(),
+                        error: Some(KafkaError::NotLeaderOrFollower),
+                        high_watermark: p.log.high_watermark(),
+                        records: vec![],
+                        diverging_epoch: None,
+                    },
+                );
+            }
+        }
+        p.role = Role::Follower(FollowerState {
+            leader: p.meta.leader,
+            fetch_in_flight: None,
+            next_fetch_at: now,
+        });
+        ctx.emit(EventKind::BecameFollower {
+            broker: me,
+            tp: tp.clone(),
+            leader: p.meta.leader,
+            leader_epoch: p.meta.leader_epoch,
+        });
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Leader: produce.
+    // ----------------------------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeAddr,
+        id: ProduceId,
+        tp: TopicPartition,
+        acks: Acks,
+        timeout_ticks: u64,
+        key: Option<String>,
+        value: String,
+        settings: &BrokerSettings,
+        controller: &NodeAddr,
+    ) {
+        let me = self.id;
+        let client = match &from {
+            NodeAddr::Client(c) => c.clone(),
+            _ => return,
+        };
+        let reply = |ctx: &mut Ctx, result| {
+            if acks != Acks::Zero {
+                ctx.send(
+                    NodeAddr::Broker(me),
+                    from.clone(),
+                    Rpc::ProduceResponse {
+                        id,
+                        tp: tp.clone(),
+                        result,
+                    },
+                );
+            }
+        };
+        let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.is_leader()) else {
+            let msg = format!("Leader not local for partition {tp} on broker {}", me.0);
+            reply(ctx, Err((KafkaError::NotLeaderOrFollower, msg)));
+            return;
+        };
+        // Kafka: Partition.appendRecordsToLeader — refuse acks=all before appending when the
+        // (committed) ISR is smaller than the effective min ISR.
+        let min_isr = p.effective_min_isr();
+        if acks == Acks::All && p.meta.isr.len() < min_isr {
+            let isr_text: Vec<String> = p.meta.isr.iter().map(|b| b.0.to_string()).collect();
+            let msg = format!(
+                "The size of the current ISR Set({}) is insufficient to satisfy the min.isr requirement of {min_isr} for partition {tp}",
+                isr_text.join(", ")
+            );
+            ctx.emit(EventKind::ProduceRejected {
+                broker: me,
+                tp: tp.clone(),
+                error: KafkaError::NotEnoughReplicas,
+                isr: p.meta.isr.clone(),
+                min_isr: min_isr as u32,
+            });
+            reply(ctx, Err((KafkaError::NotEnoughReplicas, msg)));
+            return;
+        }
+        let epoch = p.meta.leader_epoch;
+        let offset = p.log.append_as_leader(epoch, key, value, Some(id));
+        ctx.emit(EventKind::Appended {
+            broker: me,
+            tp: tp.clone(),
+            offset,
+            leader_epoch: epoch,
+        });
+        match acks {
+            Acks::Zero => {}
+            Acks::One => reply(ctx, Ok(offset)),
+            Acks::All => {
+                if let Role::Leader(l) = &mut p.role {
+                    l.delayed_produces.push(DelayedProduce {
+                        id,
+                        client,
+                        required_offset: Offset(offset.0 + 1),
+                        offset,
+                        deadline: Tick(ctx.now.0 + timeout_ticks),
+                    });
+                }
+            }
+        }
+        // New data: answer parked follower fetches, then maybe move the HW (ISR of one).
+        self.complete_parked_fetches(ctx, &tp, false);
+        self.maybe_increment_leader_hw(ctx, &tp, settings);
+        let _ = controller;
+    }
+
+    /// Kafka: `Partition.maybeIncrementLeaderHW` (3.7+: never while under min ISR), then complete
+    /// delayed produces that the new HW satisfies.
+    fn maybe_increment_leader_hw(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        settings: &BrokerSettings,
+    ) {
+        let me = self.id;
+        let fenced = self.fenced_brokers.clone();
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let maximal = p.maximal_isr();
+        let min_isr = p.effective_min_isr();
+        let under_min_isr = p.meta.isr.len() < min_isr;
+        let Role::Leader(l) = &mut p.role else { return };
+        if !under_min_isr {
+            let leader_leo = p.log.log_end_offset();
+            let mut new_hw = Some(leader_leo);
+            for (id, r) in &l.remotes {
+                let counts = maximal.contains(id)
+                    || (r.is_caught_up(leader_leo, ctx.now, settings.replica_lag_time_max_ticks)
+                        && !fenced.contains(id));
+                if !counts {
+                    continue;
+                }
+                new_hw = match (new_hw, r.log_end_offset) {
+                    (Some(hw), Some(leo)) => Some(hw.min(leo)),
+                    // Unknown LEO (Kafka's -1): the HW cannot move.
+                    _ => None,
+                };
+            }
+            if let Some(hw) = new_hw {
+                if p.log.maybe_increment_high_watermark(hw) {
+                    ctx.emit(EventKind::HighWatermarkAdvanced {
+                        broker: me,
+                        tp: tp.clone(),
+                        hw: p.log.high_watermark(),
+                    });
+                }
+            }
+        }
+        // Kafka: DelayedProduce.tryComplete → Partition.checkEnoughReplicasReachOffset.
+        let hw = p.log.high_watermark();
+        let mut done = vec![];
+        l.delayed_produces.retain(|d| {
+            if hw >= d.required_offset {
+                let result = if min_isr <= maximal.len() {
+                    Ok(d.offset)
+                } else {
+                    Err((
+                        KafkaError::NotEnoughReplicasAfterAppend,
+                        format!("ISR shrank below min.insync.replicas={min_isr} after the append"),
+                    ))
+                };
+                done.push((d.id, d.client.clone(), result));
+                false
+            } else {
+                true
+            }
+        });
+        for (id, client, result) in done {
+            ctx.send(
+                NodeAddr::Broker(me),
+                NodeAddr::Client(client),
+                Rpc::ProduceResponse {
+                    id,
+                    tp: tp.clone(),
+                    result,
+                },
+            );
+        }
+    }
+
+    /// Expires delayed produces (`REQUEST_TIMED_OUT`) and parked fetches (answered empty).
+    fn expire_purgatory(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Role::Leader(l) = &mut p.role else { return };
+        let now = ctx.now;
+        let mut expired = vec![];
+        l.delayed_produces.retain(|d| {
+            if now >= d.deadline {
+                expired.push((d.id, d.client.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        for (id, client) in expired {
+            // Kafka: DelayedProduce.onExpiration answers REQUEST_TIMED_OUT.
+            ctx.send(
+                NodeAddr::Broker(me),
+                NodeAddr::Client(client),
+                Rpc::ProduceResponse {
+                    id,
+                    tp: tp.clone(),
+                    result: Err((KafkaError::RequestTimedOut, "The request timed out.".into())),
+                },
+            );
+        }
+        if l.parked_fetches.iter().any(|f| now >= f.deadline) {
+            self.complete_parked_fetches(ctx, tp, true);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Leader: follower fetches.
+    // ----------------------------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        follower: BrokerId,
+        fetch_offset: Offset,
+        last_fetched_epoch: Option<LeaderEpoch>,
+        current_leader_epoch: LeaderEpoch,
+        settings: &BrokerSettings,
+        controller: &NodeAddr,
+    ) {
+        let me = self.id;
+        let respond = |ctx: &mut Ctx, error, hw, records, diverging| {
+            ctx.send(
+                NodeAddr::Broker(me),
+                NodeAddr::Broker(follower),
+                Rpc::FetchResponse {
+                    tp: tp.clone(),
+                    error,
+                    high_watermark: hw,
+                    records,
+                    diverging_epoch: diverging,
+                },
+            );
+        };
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            respond(
+                ctx,
+                Some(KafkaError::NotLeaderOrFollower),
+                Offset(0),
+                vec![],
+                None,
+            );
+            return;
+        };
+        // Kafka: Partition.localLogWithEpochOrThrow.
+        let epoch_error = if current_leader_epoch < p.meta.leader_epoch {
+            Some(KafkaError::FencedLeaderEpoch)
+        } else if current_leader_epoch > p.meta.leader_epoch {
+            Some(KafkaError::UnknownLeaderEpoch)
+        } else if !p.is_leader() {
+            Some(KafkaError::NotLeaderOrFollower)
+        } else if !p.meta.replicas.contains(&follower) {
+            Some(KafkaError::UnknownLeaderEpoch)
+        } else {
+            None
+        };
+        let hw_before = p.log.high_watermark();
+        if let Some(e) = epoch_error {
+            respond(ctx, Some(e), hw_before, vec![], None);
+            return;
+        }
+        // Kafka: Partition.readRecords — detect a diverging log by the last fetched epoch (KIP-320).
+        if let Some(fetch_epoch) = last_fetched_epoch {
+            match p.log.end_offset_for_epoch(fetch_epoch) {
+                None => {
+                    respond(
+                        ctx,
+                        Some(KafkaError::OffsetOutOfRange),
+                        hw_before,
+                        vec![],
+                        None,
+                    );
+                    return;
+                }
+                Some((epoch, end)) if epoch < fetch_epoch || end < fetch_offset => {
+                    respond(ctx, None, hw_before, vec![], Some((epoch, end)));
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+        if fetch_offset > p.log.log_end_offset() {
+            respond(
+                ctx,
+                Some(KafkaError::OffsetOutOfRange),
+                hw_before,
+                vec![],
+                None,
+            );
+            return;
+        }
+        let leader_leo = p.log.log_end_offset();
+        let records = p.log.read(fetch_offset, FETCH_MAX_RECORDS);
+        if let Role::Leader(l) = &mut p.role {
+            if let Some(r) = l.remotes.get_mut(&follower) {
+                r.update_fetch_state(fetch_offset, ctx.now, leader_leo);
+            }
+        }
+        self.maybe_expand_isr(ctx, &tp, follower, controller);
+        self.maybe_increment_leader_hw(ctx, &tp, settings);
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
+        if records.is_empty() && settings.replica_fetch_wait_max_ticks > 0 {
+            if let Role::Leader(l) = &mut p.role {
+                l.parked_fetches.retain(|f| f.follower != follower);
+                l.parked_fetches.push(ParkedFetch {
+                    follower,
+                    fetch_offset,
+                    deadline: Tick(ctx.now.0 + settings.replica_fetch_wait_max_ticks),
+                });
+                return;
+            }
+        }
+        // The HW in the response is the one read before this fetch moved it, as in Kafka.
+        respond(ctx, None, hw_before, records, None);
+    }
+
+    /// Answers parked fetches: all of them that now have data (or every one when `expire_all`
+    /// says their wait time is up).
+    fn complete_parked_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition, only_expired: bool) {
+        let me = self.id;
+        let now = ctx.now;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Role::Leader(l) = &mut p.role else { return };
+        let leo = p.log.log_end_offset();
+        let mut answer = vec![];
+        l.parked_fetches.retain(|f| {
+            let ready = if only_expired {
+                now >= f.deadline
+            } else {
+                f.fetch_offset < leo
+            };
+            if ready {
+                answer.push(f.clone());
+            }
+            !ready
+        });
+        for f in answer {
+            let records = p.log.read(f.fetch_offset, FETCH_MAX_RECORDS);
+            ctx.send(
+                NodeAddr::Broker(me),
+                NodeAddr::Broker(f.follower),
+                Rpc::FetchResponse {
+                    tp: tp.clone(),
+                    error: None,
+                    high_watermark: p.log.high_watermark(),
+                    records,
+                    diverging_epoch: None,
+                },
+            );
+        }
+    }
+
+    /// Kafka: `Partition.maybeExpandIsr` / `isFollowerInSync`: a follower joins once its LEO
+    /// reaches the HW *and* the start of the current leader epoch, and it is not fenced.
+    fn maybe_expand_isr(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        follower: BrokerId,
+        controller: &NodeAddr,
+    ) {
+        let me = self.id;
+        let eligible = !self.fenced_brokers.contains(&follower);
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let hw = p.log.high_watermark();
+        let isr = p.meta.isr.clone();
+        let Role::Leader(l) = &mut p.role else { return };
+        if l.pending.is_some() || isr.contains(&follower) || !eligible {
+            return;
+        }
+        let Some(leo) = l.remotes.get(&follower).and_then(|r| r.log_end_offset) else {
+            return;
+        };
+        if leo >= hw && leo >= l.epoch_start_offset {
+            let mut proposed = isr.clone();
+            proposed.push(follower);
+            proposed.sort();
+            l.pending = Some(PendingIsr {
+                proposed: proposed.clone(),
+                maximal: proposed.clone(),
+            });
+            let why = format!("broker {} caught up to HW {}", follower.0, hw.0);
+            send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
+        }
+    }
+
+    /// Kafka: `Partition.maybeShrinkIsr` / `getOutOfSyncReplicas`.
+    fn maybe_shrink_isr(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        settings: &BrokerSettings,
+        controller: &NodeAddr,
+    ) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let leo = p.log.log_end_offset();
+        let isr = p.meta.isr.clone();
+        let Role::Leader(l) = &mut p.role else { return };
+        if l.pending.is_some() {
+            return;
+        }
+        let out_of_sync: Vec<BrokerId> = isr
+            .iter()
+            .filter(|&&r| r != me)
+            .filter(|r| {
+                l.remotes.get(r).is_none_or(|rr| {
+                    !rr.is_caught_up(leo, ctx.now, settings.replica_lag_time_max_ticks)
+                })
+            })
+            .copied()
+            .collect();
+        if out_of_sync.is_empty() {
+            return;
+        }
+        let proposed: Vec<BrokerId> = isr
+            .iter()
+            .filter(|r| !out_of_sync.contains(r))
+            .copied()
+            .collect();
+        // While shrinking, the maximal ISR stays the committed one (PendingShrinkIsr).
+        l.pending = Some(PendingIsr {
+            proposed: proposed.clone(),
+            maximal: isr.clone(),
+        });
+        let lag_ms = settings.replica_lag_time_max_ticks * crate::config::MS_PER_TICK;
+        let who: Vec<String> = out_of_sync.iter().map(|b| b.0.to_string()).collect();
+        let why = format!(
+            "broker {} not caught up for {lag_ms}ms (replica.lag.time.max.ms)",
+            who.join(",")
+        );
+        send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
+    }
+
+    fn handle_alter_partition_response(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        result: Result<PartitionState, KafkaError>,
+        settings: &BrokerSettings,
+    ) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Role::Leader(l) = &mut p.role else { return };
+        l.pending = None;
+        match result {
+            Ok(state) => {
+                if state.partition_epoch >= p.meta.partition_epoch
+                    && state.leader_epoch == p.meta.leader_epoch
+                {
+                    p.meta = state;
+                }
+                self.maybe_increment_leader_hw(ctx, tp, settings);
+            }
+            Err(error) => ctx.emit(EventKind::AlterPartitionFailed {
+                broker: me,
+                tp: tp.clone(),
+                error,
+            }),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Follower: the fetcher (`AbstractFetcherThread`).
+    // ----------------------------------------------------------------------------------------
+
+    fn maybe_send_fetch(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Role::Follower(f) = &mut p.role else {
+            return;
+        };
+        let Some(leader) = f.leader else { return };
+        if f.fetch_in_flight.is_some() || ctx.now < f.next_fetch_at {
+            return;
+        }
+        f.fetch_in_flight = Some(p.meta.leader_epoch);
+        let rpc = Rpc::Fetch {
+            tp: tp.clone(),
+            replica_id: me,
+            fetch_offset: p.log.log_end_offset(),
+            last_fetched_epoch: p.log.latest_epoch(),
+            current_leader_epoch: p.meta.leader_epoch,
+        };
+        ctx.send(NodeAddr::Broker(me), NodeAddr::Broker(leader), rpc);
+    }
+
+    fn fetch_failed(&mut self, tp: &TopicPartition, now: Tick, settings: &BrokerSettings) {
+        if let Some(ReplicaPartition {
+            role: Role::Follower(f),
+            ..
+        }) = self.partitions.get_mut(tp)
+        {
+            f.fetch_in_flight = None;
+            f.next_fetch_at = Tick(now.0 + settings.replica_fetch_backoff_ticks);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        error: Option<KafkaError>,
+        leader_hw: Offset,
+        records: Vec<Record>,
+        diverging: Option<(LeaderEpoch, Offset)>,
+        settings: &BrokerSettings,
+    ) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let current_epoch = p.meta.leader_epoch;
+        let Role::Follower(f) = &mut p.role else {
+            return;
+        };
+        // A response to a fetch from an older leader epoch is stale (`PartitionFetchState`).
+        if f.fetch_in_flight != Some(current_epoch) {
+            f.fetch_in_flight = None;
+            return;
+        }
+        f.fetch_in_flight = None;
+        if let Some(e) = error {
+            if e == KafkaError::OffsetOutOfRange {
+                // Kafka falls back to the HW when no epoch boundary can be found.
+                let hw = p.log.high_watermark();
+                truncate(ctx, me, tp, &mut p.log, hw);
+            }
+            self.fetch_failed(tp, ctx.now, settings);
+            return;
+        }
+        if let Some((epoch, end)) = diverging {
+            let to = offset_to_truncate_to(&p.log, epoch, end);
+            truncate(ctx, me, tp, &mut p.log, to);
+            return; // next tick fetches again from the new end
+        }
+        if !records.is_empty() {
+            let from = p.log.log_end_offset();
+            p.log.append_as_follower(&records);
+            ctx.emit(EventKind::Replicated {
+                broker: me,
+                tp: tp.clone(),
+                from,
+                to: p.log.log_end_offset(),
+            });
+        }
+        p.log.set_follower_high_watermark(leader_hw);
+    }
+}
+
+/// Kafka: `AbstractFetcherThread.getOffsetTruncationState` for a diverging epoch from the leader.
+pub fn offset_to_truncate_to(log: &Log, leader_epoch: LeaderEpoch, leader_end: Offset) -> Offset {
+    let replica_end = log.log_end_offset();
+    match log.end_offset_for_epoch(leader_epoch) {
+        // The follower does not know the leader's epoch: cut back to the end of the largest epoch
+        // below it; the next fetch continues the search.
+        Some((follower_epoch, follower_end)) if follower_epoch != leader_epoch => {
+            follower_end.min(replica_end)
+        }
+        Some((_, follower_end)) => follower_end.min(leader_end).min(replica_end),
+        None => leader_end.min(replica_end),
+    }
+}
+
+fn truncate(ctx: &mut Ctx, broker: BrokerId, tp: &TopicPartition, log: &mut Log, to: Offset) {
+    let from = log.log_end_offset();
+    let lost = log.truncate_to(to);
+    if lost > 0 {
+        ctx.emit(EventKind::Truncated {
+            broker,
+            tp: tp.clone(),
+            from,
+            to,
+            lost,
+        });
+    }
+}
+
+fn send_alter_partition(
+    ctx: &mut Ctx,
+    me: BrokerId,
+    tp: &TopicPartition,
+    meta: &PartitionState,
+    proposed: Vec<BrokerId>,
+    why: String,
+    controller: &NodeAddr,
+) {
+    ctx.emit(EventKind::AlterPartitionSent {
+        broker: me,
+        tp: tp.clone(),
+        proposed_isr: proposed.clone(),
+        why,
+    });
+    ctx.send(
+        NodeAddr::Broker(me),
+        controller.clone(),
+        Rpc::AlterPartition {
+            tp: tp.clone(),
+            leader: me,
+            leader_epoch: meta.leader_epoch,
+            partition_epoch: meta.partition_epoch,
+            new_isr: proposed,
+        },
+    );
+}
