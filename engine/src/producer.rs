@@ -83,6 +83,8 @@ pub struct ProduceCall {
 pub struct Clients {
     pub producers: BTreeMap<String, Producer>,
     pub calls: BTreeMap<ProduceId, ProduceCall>,
+    /// Calls not yet done: the only ones the timers need to look at.
+    pending: std::collections::BTreeSet<ProduceId>,
     next_id: u64,
 }
 
@@ -134,6 +136,7 @@ impl Clients {
             state: CallState::WaitingForLeader,
         };
         self.calls.insert(id, call);
+        self.pending.insert(id);
         self.try_send(ctx, controller, id);
         Ok(id)
     }
@@ -215,7 +218,10 @@ impl Clients {
         let now = ctx.now;
         let mut waiting = vec![];
         let mut expired = vec![];
-        for (id, c) in &self.calls {
+        for id in &self.pending {
+            let Some(c) = self.calls.get(id) else {
+                continue;
+            };
             match &c.state {
                 CallState::WaitingForLeader if now >= c.delivery_deadline => {
                     let ms = (now.0 - c.created_at.0) * crate::config::MS_PER_TICK;
