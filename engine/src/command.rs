@@ -28,7 +28,11 @@ pub enum Command {
         configs: BTreeMap<String, String>,
     },
     /// `kafka-configs --alter --entity-type topics`: change one topic config.
-    AlterTopicConfig { topic: String, key: String, value: String },
+    AlterTopicConfig {
+        topic: String,
+        key: String,
+        value: String,
+    },
     /// Start a producer client with `ProducerConfig` keys (`acks`, `request.timeout.ms`, …).
     AddProducer {
         name: String,
@@ -36,7 +40,11 @@ pub enum Command {
         configs: BTreeMap<String, String>,
     },
     /// Change one producer config (e.g. `acks`); applies to records sent afterwards.
-    AlterProducerConfig { producer: String, key: String, value: String },
+    AlterProducerConfig {
+        producer: String,
+        key: String,
+        value: String,
+    },
     /// `producer.send(new ProducerRecord(topic, partition, key, value))`.
     Produce {
         producer: String,
@@ -83,6 +91,10 @@ pub struct ClusterSpec {
 
 impl Default for ClusterSpec {
     fn default() -> Self {
-        ClusterSpec { brokers: vec![1, 2, 3], seed: 1, configs: BTreeMap::new() }
+        ClusterSpec {
+            brokers: vec![1, 2, 3],
+            seed: 1,
+            configs: BTreeMap::new(),
+        }
     }
 }
