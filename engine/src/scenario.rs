@@ -869,7 +869,9 @@ impl Scenario {
             label: "setup".to_string(),
             note: None,
             start_ms: 0,
-            events: Vec::new(),
+            // `Cluster::new` already logged the brokers' bootstrap registrations; they belong to
+            // the trace (and to the trace hash) even though no `step` returned them.
+            events: cluster.events().to_vec(),
         };
         plan.push((
             setup,
@@ -901,7 +903,20 @@ impl Scenario {
             let inputs = inputs.into_iter().chain((0..ticks).map(|_| Input::Tick));
             let mut broken = None;
             for input in inputs {
-                step.events.extend(cluster.step(input));
+                // Debug builds of the engine panic on a broken invariant inside `step`; catching
+                // it here lets us say which scenario step did it instead of just "panicked".
+                let stepped =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cluster.step(input)));
+                match stepped {
+                    Ok(events) => step.events.extend(events),
+                    Err(panic) => {
+                        broken = Some(format!(
+                            "engine panicked: {}",
+                            panic_message(panic.as_ref())
+                        ));
+                        break;
+                    }
+                }
                 if let Err(msg) = cluster.check_invariants() {
                     broken = Some(msg);
                     break;
@@ -940,6 +955,15 @@ impl Scenario {
         }
         Ok(Run::new(self, done, cluster))
     }
+}
+
+/// The text of a panic payload (`panic!` gives a `String` or a `&str`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 impl Run {

@@ -102,18 +102,37 @@ fn load(file: &str) -> Result<scenario::Scenario, String> {
     scenario::parse(&src, file).map_err(|e| e.to_string())
 }
 
-/// Runs the scenario, turning an engine panic into an error instead of a crash with a backtrace:
-/// the CLI promises a clean `file:line:col: reason` on stderr. (Release builds use
-/// `panic = "abort"`, where this cannot help; the dev/test builds used by CI can.)
-fn run(s: &scenario::Scenario) -> Result<Run, (u8, String)> {
+/// How to print a finished run.
+#[derive(Clone, Copy)]
+enum Output {
+    Text,
+    Json,
+    Hash,
+}
+
+fn render(r: &Run, how: Output) -> String {
+    match how {
+        Output::Text => r.render_text(),
+        Output::Json => {
+            let doc = serde_json::to_string_pretty(&r.to_json());
+            doc.map(|d| d + "\n")
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}\n"))
+        }
+        Output::Hash => format!("{}\n", r.trace_hash_hex()),
+    }
+}
+
+/// Runs the scenario and renders it. An engine panic (in `run` or while rendering) becomes an
+/// error instead of a crash with a backtrace: the CLI promises a clean `file:line:col: reason` on
+/// stderr. (Release builds use `panic = "abort"`, where this cannot help; dev builds and CI can.)
+/// On an invariant violation the trace up to the failure goes to stdout: it is what one needs to
+/// debug it.
+fn run(s: &scenario::Scenario, how: Output) -> Result<String, (u8, String)> {
     std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run()));
-    let _ = std::panic::take_hook();
-    match result {
-        Ok(Ok(run)) => Ok(run),
-        Ok(Err(e)) => {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match s.run() {
+        Ok(r) => Ok(render(&r, how)),
+        Err(e) => {
             if let Some(partial) = &e.partial {
-                // Show what ran before the failure: that is what one needs to debug it.
                 out(&partial.render_text());
             }
             let code = match e.kind {
@@ -122,18 +141,19 @@ fn run(s: &scenario::Scenario) -> Result<Run, (u8, String)> {
             };
             Err((code, e.to_string()))
         }
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err((
-                EXIT_INVARIANT,
-                format!("{}:1:1: engine panicked: {msg}", s.file),
-            ))
-        }
-    }
+    }));
+    let _ = std::panic::take_hook();
+    result.unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err((
+            EXIT_INVARIANT,
+            format!("{}:1:1: engine panicked: {msg}", s.file),
+        ))
+    })
 }
 
 fn main() -> ExitCode {
@@ -163,22 +183,17 @@ fn main() -> ExitCode {
         out(&format!("{file}: ok ({} steps)\n", s.steps.len()));
         return ExitCode::SUCCESS;
     }
-    let r = match run(&s) {
-        Ok(r) => r,
+    let how = match cmd {
+        Cmd::Run { json: true, .. } => Output::Json,
+        Cmd::Hash { .. } => Output::Hash,
+        _ => Output::Text,
+    };
+    match run(&s, how) {
+        Ok(text) => out(&text),
         Err((code, e)) => {
             err(&e);
             return ExitCode::from(code);
         }
-    };
-    match cmd {
-        Cmd::Run { json: true, .. } => {
-            let doc = serde_json::to_string_pretty(&r.to_json())
-                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-            out(&doc);
-            out("\n");
-        }
-        Cmd::Hash { .. } => out(&format!("{}\n", r.trace_hash_hex())),
-        _ => out(&r.render_text()),
     }
     ExitCode::SUCCESS
 }
