@@ -1,1 +1,5 @@
-fn main(){}
+//! Entry point of the page bundle.
+
+fn main() {
+    kplay_web::ui::mount();
+}

@@ -1,0 +1,30 @@
+//! The Web Worker agent: owns the engine (through [`Sim`]) and answers each request with a
+//! snapshot. The page is a pure view over these replies.
+
+use crate::protocol::{Reply, Request};
+use crate::sim::Sim;
+use yew_agent::worker::{HandlerId, Worker, WorkerScope};
+
+/// The yew-agent worker hosting the simulated cluster.
+pub struct EngineWorker {
+    sim: Sim,
+}
+
+impl Worker for EngineWorker {
+    type Message = ();
+    type Input = Request;
+    type Output = Reply;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        EngineWorker {
+            sim: Sim::default(),
+        }
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+        let reply = self.sim.handle(msg);
+        scope.respond(id, reply);
+    }
+}

@@ -1,0 +1,171 @@
+//! The playground's built-in scenarios as plain engine commands, plus the fixed command sequence
+//! whose trace hash is pinned in `tests/golden/web-determinism.hash`.
+//!
+//! This file depends on nothing but `kplay-engine` and `std`, so native tests outside the web crate
+//! can include it with `#[path = "../web/src/demo.rs"] mod demo;` and check that the browser build
+//! and the native build produce the same trace hash (STYLE.md: determinism is tested).
+
+use kplay_engine::{ClusterSpec, Command};
+use std::collections::BTreeMap;
+
+/// The seed every built-in scenario uses, so a reset always replays the same run.
+pub const DEMO_SEED: u64 = 42;
+
+/// Simulated time run right after a reset so that brokers register and leaders are elected before
+/// the learner's first click.
+pub const WARMUP_MS: u64 = 1_000;
+
+/// The name of the producer every scenario starts.
+pub const PRODUCER: &str = "checkout";
+
+/// A built-in scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// The notes' Min ISR example: `payments`, 1 partition, replication.factor 3, min.insync.replicas 2.
+    Payments,
+    /// `orders`: 3 partitions, replication.factor 3, min.insync.replicas 2.
+    Orders,
+}
+
+impl Preset {
+    /// Every preset, in menu order.
+    pub const ALL: [Preset; 2] = [Preset::Payments, Preset::Orders];
+
+    /// A stable identifier (used in `<select>` values).
+    pub fn id(self) -> &'static str {
+        match self {
+            Preset::Payments => "payments",
+            Preset::Orders => "orders",
+        }
+    }
+
+    /// Parses [`Preset::id`].
+    pub fn from_id(id: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// The topic the scenario creates and produces to.
+    pub fn topic(self) -> &'static str {
+        self.id()
+    }
+
+    /// How many partitions the scenario's topic has.
+    pub fn partitions(self) -> u32 {
+        match self {
+            Preset::Payments => 1,
+            Preset::Orders => 3,
+        }
+    }
+}
+
+/// The cluster every scenario runs on: brokers 1, 2, 3 with Kafka's default broker configs
+/// (`broker.session.timeout.ms` = 9000, `replica.lag.time.max.ms` = 30000).
+pub fn cluster_spec() -> ClusterSpec {
+    ClusterSpec {
+        brokers: vec![1, 2, 3],
+        seed: DEMO_SEED,
+        configs: BTreeMap::new(),
+    }
+}
+
+/// The commands that build a scenario: create its topic and start the `checkout` producer
+/// with `acks=all`.
+pub fn setup(preset: Preset) -> Vec<Command> {
+    let mut topic_configs = BTreeMap::new();
+    topic_configs.insert("min.insync.replicas".to_string(), "2".to_string());
+    let mut producer_configs = BTreeMap::new();
+    producer_configs.insert("acks".to_string(), "all".to_string());
+    vec![
+        Command::CreateTopic {
+            name: preset.topic().to_string(),
+            partitions: preset.partitions(),
+            replication_factor: 3,
+            configs: topic_configs,
+        },
+        Command::AddProducer {
+            name: PRODUCER.to_string(),
+            configs: producer_configs,
+        },
+    ]
+}
+
+/// One step of a scripted run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Carry out a command at the current tick.
+    Do(Command),
+    /// Let this many simulated milliseconds pass.
+    RunMs(u64),
+}
+
+/// A produce of one record from the scenario's producer.
+pub fn produce(preset: Preset, key: Option<&str>, value: &str) -> Command {
+    Command::Produce {
+        producer: PRODUCER.to_string(),
+        topic: preset.topic().to_string(),
+        partition: None,
+        key: key.map(str::to_string),
+        value: value.to_string(),
+    }
+}
+
+/// Sets the producer's `acks`.
+pub fn set_acks(acks: &str) -> Command {
+    Command::AlterProducerConfig {
+        producer: PRODUCER.to_string(),
+        key: "acks".to_string(),
+        value: acks.to_string(),
+    }
+}
+
+/// The notes' example as a script: produce with acks=all, crash two brokers, wait for fencing,
+/// produce again (NOT_ENOUGH_REPLICAS), switch to acks=1, produce, restart both brokers and let
+/// them catch up. This is the sequence whose trace hash is pinned.
+pub fn determinism_sequence() -> Vec<Step> {
+    let p = Preset::Payments;
+    let mut steps: Vec<Step> = setup(p).into_iter().map(Step::Do).collect();
+    steps.extend([
+        Step::RunMs(WARMUP_MS),
+        Step::Do(produce(p, Some("order-1"), "42.00 EUR")),
+        Step::RunMs(500),
+        Step::Do(Command::CrashBroker { broker: 3 }),
+        Step::RunMs(10_000),
+        Step::Do(produce(p, Some("order-2"), "13.37 EUR")),
+        Step::RunMs(500),
+        Step::Do(Command::CrashBroker { broker: 2 }),
+        Step::RunMs(10_000),
+        Step::Do(produce(p, Some("order-3"), "99.90 EUR")),
+        Step::RunMs(500),
+        Step::Do(set_acks("1")),
+        Step::Do(produce(p, Some("order-4"), "5.00 EUR")),
+        Step::RunMs(500),
+        Step::Do(Command::RestartBroker { broker: 2 }),
+        Step::Do(Command::RestartBroker { broker: 3 }),
+        Step::RunMs(15_000),
+        Step::Do(set_acks("all")),
+        Step::Do(produce(p, Some("order-5"), "7.50 EUR")),
+        Step::RunMs(1_000),
+    ]);
+    steps
+}
+
+/// Runs [`determinism_sequence`] on a fresh cluster and returns the engine's trace hash.
+pub fn determinism_hash() -> Result<u64, kplay_engine::config::ConfigError> {
+    let mut cluster = kplay_engine::Cluster::new(&cluster_spec())?;
+    for step in determinism_sequence() {
+        match step {
+            Step::Do(c) => {
+                cluster.step(kplay_engine::Input::Command(c));
+            }
+            Step::RunMs(ms) => {
+                cluster.run_ms(ms);
+            }
+        }
+    }
+    Ok(cluster.trace_hash())
+}
+
+/// Formats a hash the way the golden file stores it: 16 lower-case hex digits.
+pub fn hash_hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}

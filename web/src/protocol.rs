@@ -1,0 +1,52 @@
+//! Messages between the page and the Web Worker that owns the engine.
+//!
+//! The page never touches engine state: it sends a [`Request`] and renders the [`Reply`] (a full
+//! [`Snapshot`] plus the events the request caused). STYLE.md: "UI is a reducer over snapshots".
+
+use kplay_engine::{Command, Event, Snapshot};
+use serde::{Deserialize, Serialize};
+
+/// The largest amount of simulated time one request may advance, so the worker stays responsive.
+pub const MAX_ADVANCE_MS: u64 = 60_000;
+
+/// The longest "step to the next event" may wait before giving up.
+pub const STEP_MAX_MS: u64 = 1_000;
+
+/// What the page asks the worker to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// Start over with a built-in scenario (by [`crate::demo::Preset::id`]).
+    Reset { preset: String },
+    /// Carry out one engine command at the current tick.
+    Command(Command),
+    /// Let simulated time pass (capped at [`MAX_ADVANCE_MS`]).
+    Advance { ms: u64 },
+    /// Advance tick by tick until something happens (at most [`STEP_MAX_MS`]).
+    StepToNextEvent,
+}
+
+/// A request with a sequence number the reply echoes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub seq: u64,
+    pub op: Op,
+}
+
+/// The worker's answer to one [`Request`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The [`Request::seq`] this answers.
+    pub seq: u64,
+    /// True when the cluster was rebuilt: the page drops its event log.
+    pub reset: bool,
+    /// The scenario currently loaded.
+    pub preset: String,
+    /// The whole cluster after the request.
+    pub snapshot: Snapshot,
+    /// The events the request caused, oldest first.
+    pub events: Vec<Event>,
+    /// The run's determinism fingerprint, as 16 hex digits (a `u64` does not fit a JS number).
+    pub trace_hash: String,
+    /// Set when the request could not be carried out at all (e.g. the cluster failed to build).
+    pub error: Option<String>,
+}

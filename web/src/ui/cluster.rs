@@ -1,0 +1,212 @@
+//! Cluster-level views: Kafka's health metrics, the KRaft controller and the broker cards.
+
+use super::Send;
+use crate::i18n::Lang;
+use kplay_engine::config::{config_def, ConfigScope};
+use kplay_engine::snapshot::{BrokerView, Metrics, RegistrationView, Snapshot};
+use kplay_engine::Command;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// `broker.session.timeout.ms` (the scenarios keep Kafka's default).
+fn session_timeout_ms() -> u64 {
+    config_def(ConfigScope::Broker, "broker.session.timeout.ms")
+        .and_then(|d| d.default.parse().ok())
+        .unwrap_or(9000)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MetricsProps {
+    pub lang: Lang,
+    pub metrics: Metrics,
+}
+
+/// Kafka's JMX health metrics, under their real names.
+#[function_component(MetricsBar)]
+pub fn metrics_bar(p: &MetricsProps) -> Html {
+    let l = p.lang;
+    let m = &p.metrics;
+    let tile = |name: &'static str, value: u32, bad: bool, hint: &'static str| {
+        html! {
+            <div class={classes!("metric", bad.then_some("metric-bad"))} title={hint}>
+                <span class="metric-value">{ value }</span>
+                <span class="metric-name">{ name }</span>
+            </div>
+        }
+    };
+    html! {
+        <section class="metrics" aria-label={l.t("Cluster metrics", "集群指标")} data-testid="metrics">
+            { tile("ActiveBrokerCount", m.active_broker_count, false,
+                l.t("Brokers registered and unfenced at the controller", "在 controller 注册且未被隔离的 broker 数")) }
+            { tile("FencedBrokerCount", m.fenced_broker_count, m.fenced_broker_count > 0,
+                l.t("Brokers the controller has fenced (no heartbeat for broker.session.timeout.ms)", "被 controller 隔离的 broker 数（超过 broker.session.timeout.ms 没有心跳）")) }
+            { tile("UnderReplicatedPartitions", m.under_replicated_partitions, m.under_replicated_partitions > 0,
+                l.t("Partitions whose ISR is smaller than the replica set", "ISR 小于副本集合的分区数")) }
+            { tile("UnderMinIsrPartitionCount", m.under_min_isr_partition_count, m.under_min_isr_partition_count > 0,
+                l.t("Partitions whose ISR is smaller than min.insync.replicas: acks=all writes fail", "ISR 小于 min.insync.replicas 的分区数：acks=all 写入会失败")) }
+            { tile("OfflinePartitionsCount", m.offline_partitions_count, m.offline_partitions_count > 0,
+                l.t("Partitions without a leader: no reads or writes", "没有 leader 的分区数：无法读写")) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub lang: Lang,
+    pub snapshot: Rc<Snapshot>,
+    pub send: Send,
+}
+
+/// The controller card and one card per broker.
+#[function_component(ClusterPanel)]
+pub fn cluster_panel(p: &ClusterProps) -> Html {
+    let l = p.lang;
+    let s = &p.snapshot;
+    html! {
+        <section class="panel" aria-labelledby="cluster-h">
+            <div class="panel-head">
+                <h2 id="cluster-h">{ l.t("Cluster", "集群") }</h2>
+                <span class="panel-note">{ l.t("KRaft mode · 3 brokers", "KRaft 模式 · 3 个 broker") }</span>
+            </div>
+            <div class="cluster-grid">
+                <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
+                { for s.brokers.iter().map(|b| {
+                    let leads: Vec<String> = s.topics.iter()
+                        .flat_map(|t| t.partitions.iter())
+                        .filter(|pv| pv.leader == Some(b.id))
+                        .map(|pv| pv.tp.to_string())
+                        .collect();
+                    let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
+                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} send={p.send.clone()} key={b.id.0} /> }
+                }) }
+            </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControllerProps {
+    pub lang: Lang,
+    pub node_id: u32,
+    pub registrations: Vec<RegistrationView>,
+}
+
+/// The KRaft controller: who is registered, fenced, and how long since each heartbeat.
+#[function_component(ControllerCard)]
+pub fn controller_card(p: &ControllerProps) -> Html {
+    let l = p.lang;
+    let timeout = session_timeout_ms();
+    html! {
+        <article class="card controller" aria-label={l.t("KRaft controller", "KRaft controller")} data-testid="controller">
+            <header class="card-head">
+                <span class="node-icon ctrl" aria-hidden="true">{ "C" }</span>
+                <div>
+                    <h3>{ format!("controller-{}", p.node_id) }</h3>
+                    <p class="muted small">{ l.t("Active controller · always up in this version", "活跃 controller · 本版本中始终在线") }</p>
+                </div>
+            </header>
+            <table class="reg-table">
+                <caption class="sr-only">{ l.t("Broker registrations", "broker 注册信息") }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ l.t("Broker", "Broker") }</th>
+                        <th scope="col">{ "broker.epoch" }</th>
+                        <th scope="col">{ l.t("State", "状态") }</th>
+                        <th scope="col">{ l.t("Last heartbeat", "上次心跳") }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for p.registrations.iter().map(|r| {
+                        let pct = (r.ms_since_heartbeat.min(timeout) * 100 / timeout.max(1)) as u32;
+                        let late = r.ms_since_heartbeat > 2 * 2000 && !r.fenced;
+                        html! {
+                            <tr key={r.broker.0}>
+                                <th scope="row">{ r.broker.to_string() }</th>
+                                <td class="mono">{ r.broker_epoch }</td>
+                                <td>
+                                    if r.fenced {
+                                        <span class="pill bad">{ l.t("fenced", "已隔离") }</span>
+                                    } else {
+                                        <span class="pill good">{ l.t("unfenced", "正常") }</span>
+                                    }
+                                </td>
+                                <td>
+                                    <div class="hb" title={format!("{} ms / broker.session.timeout.ms = {timeout}", r.ms_since_heartbeat)}>
+                                        <div class={classes!("hb-bar", late.then_some("late"), r.fenced.then_some("fenced"))}
+                                             style={format!("width:{pct}%")}></div>
+                                    </div>
+                                    <span class="mono small">{ format!("{:.1} s", r.ms_since_heartbeat as f64 / 1000.0) }</span>
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </article>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BrokerProps {
+    pub lang: Lang,
+    pub broker: BrokerView,
+    pub registration: Option<RegistrationView>,
+    /// Partitions this broker leads.
+    pub leads: Vec<String>,
+    pub send: Send,
+}
+
+/// One broker: process state, fencing state, leaderships, crash / restart.
+#[function_component(BrokerCard)]
+pub fn broker_card(p: &BrokerProps) -> Html {
+    let l = p.lang;
+    let b = &p.broker;
+    let id = b.id.0;
+    let on_crash = {
+        let send = p.send.clone();
+        Callback::from(move |_| send.command(Command::CrashBroker { broker: id }))
+    };
+    let on_restart = {
+        let send = p.send.clone();
+        Callback::from(move |_| send.command(Command::RestartBroker { broker: id }))
+    };
+    let (state_class, state_text) = match (b.alive, b.fenced) {
+        (true, false) => ("up", l.t("Running", "运行中")),
+        (true, true) => ("starting", l.t("Running · fenced", "运行中 · 已隔离")),
+        (false, false) => ("down", l.t("Crashed · not yet fenced", "已宕机 · 尚未隔离")),
+        (false, true) => ("down", l.t("Crashed · fenced", "已宕机 · 已隔离")),
+    };
+    let name = b.id.to_string();
+    html! {
+        <article class={classes!("card", "broker", state_class)} data-testid={format!("broker-{id}")}
+            aria-label={format!("{name}: {state_text}")}>
+            <header class="card-head">
+                <span class={classes!("node-icon", state_class)} aria-hidden="true">{ id }</span>
+                <div>
+                    <h3>{ name.clone() }</h3>
+                    <p class={classes!("status", state_class)} data-testid={format!("broker-state-{id}")}>
+                        <span class="status-dot" aria-hidden="true"></span>{ state_text }
+                    </p>
+                </div>
+            </header>
+            <dl class="kv">
+                <dt>{ "broker.epoch" }</dt>
+                <dd class="mono">{ p.registration.as_ref().map(|r| r.broker_epoch.to_string()).unwrap_or_else(|| "—".into()) }</dd>
+                <dt>{ l.t("Leader of", "担任 leader") }</dt>
+                <dd class="mono">
+                    if p.leads.is_empty() { { "—" } } else { { p.leads.join(", ") } }
+                </dd>
+            </dl>
+            <div class="card-actions">
+                <button class="btn danger small" onclick={on_crash} disabled={!b.alive}
+                    data-testid={format!("crash-{id}")} aria-label={format!("{} {name}", l.t("Crash", "宕掉"))}>
+                    { l.t("Crash", "宕机") }
+                </button>
+                <button class="btn small" onclick={on_restart} disabled={b.alive}
+                    data-testid={format!("restart-{id}")} aria-label={format!("{} {name}", l.t("Restart", "重启"))}>
+                    { l.t("Restart", "重启") }
+                </button>
+            </div>
+        </article>
+    }
+}

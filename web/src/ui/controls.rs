@@ -1,0 +1,193 @@
+//! The top bar (scenario, language) and the simulation bar (clock, play/pause, step, speed).
+
+use super::{speed_from_slider, Send};
+use crate::demo::Preset;
+use crate::i18n::Lang;
+use crate::protocol::Op;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TopBarProps {
+    pub lang: Lang,
+    pub preset: Preset,
+    pub on_lang: Callback<()>,
+    pub send: Send,
+}
+
+fn preset_label(lang: Lang, p: Preset) -> &'static str {
+    match p {
+        Preset::Payments => lang.t(
+            "payments — 1 partition, RF 3, min.insync.replicas 2",
+            "payments — 1 个分区，RF 3，min.insync.replicas 2",
+        ),
+        Preset::Orders => lang.t("orders — 3 partitions, RF 3", "orders — 3 个分区，RF 3"),
+    }
+}
+
+/// Brand, scenario picker, reset and the language switch.
+#[function_component(TopBar)]
+pub fn top_bar(p: &TopBarProps) -> Html {
+    let l = p.lang;
+    let on_preset = {
+        let send = p.send.clone();
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target_dyn_into::<HtmlSelectElement>() else {
+                return;
+            };
+            if let Some(preset) = Preset::from_id(&sel.value()) {
+                send.op.emit(Op::Reset {
+                    preset: preset.id().to_string(),
+                });
+            }
+        })
+    };
+    let on_reset = {
+        let send = p.send.clone();
+        let preset = p.preset;
+        Callback::from(move |_| {
+            send.op.emit(Op::Reset {
+                preset: preset.id().to_string(),
+            })
+        })
+    };
+    let on_lang = p.on_lang.reform(|_| ());
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">
+                    <svg viewBox="0 0 32 32" width="28" height="28">
+                        <circle cx="16" cy="6" r="4" />
+                        <circle cx="7" cy="24" r="4" />
+                        <circle cx="25" cy="24" r="4" />
+                        <path d="M16 10 L7 20 M16 10 L25 20 M11 24 L21 24" />
+                    </svg>
+                </span>
+                <div>
+                    <h1>{ "Kafka Playground" }</h1>
+                    <p class="tagline">{ l.t("acks × min.insync.replicas, on a simulated 3-broker KRaft cluster", "acks × min.insync.replicas：在模拟的 3 broker KRaft 集群上动手") }</p>
+                </div>
+            </div>
+            <div class="topbar-actions">
+                <label class="inline-field">
+                    <span>{ l.t("Scenario", "场景") }</span>
+                    <select data-testid="preset-select" onchange={on_preset} aria-label={l.t("Scenario", "场景")}>
+                        { for Preset::ALL.iter().map(|x| html! {
+                            <option value={x.id()} selected={*x == p.preset}>{ preset_label(l, *x) }</option>
+                        }) }
+                    </select>
+                </label>
+                <button class="btn ghost" onclick={on_reset} data-testid="reset-btn">
+                    { l.t("Reset", "重置") }
+                </button>
+                <button
+                    class="btn ghost lang"
+                    onclick={on_lang}
+                    data-testid="lang-toggle"
+                    aria-label={l.t("Switch language to Chinese", "切换到英文")}
+                    lang={l.other().tag()}
+                >
+                    { l.t("中文", "English") }
+                </button>
+            </div>
+        </header>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SimBarProps {
+    pub lang: Lang,
+    pub now_ms: u64,
+    pub playing: bool,
+    pub speed_slider: i32,
+    pub on_toggle_play: Callback<()>,
+    pub on_speed: Callback<i32>,
+    pub send: Send,
+}
+
+/// `12.345 s` (or `1 min 02.345 s`).
+pub fn format_clock(ms: u64) -> String {
+    let secs = ms / 1000;
+    let millis = ms % 1000;
+    if secs >= 60 {
+        format!("{} min {:02}.{:03} s", secs / 60, secs % 60, millis)
+    } else {
+        format!("{secs}.{millis:03} s")
+    }
+}
+
+/// `0.1×`, `2.5×`, `100×`.
+pub fn format_speed(speed: f64) -> String {
+    if speed >= 10.0 {
+        format!("{speed:.0}×")
+    } else if speed >= 1.0 {
+        let s = format!("{speed:.1}");
+        format!("{}×", s.trim_end_matches(".0"))
+    } else {
+        format!("{speed:.2}×").replace("0×", "×")
+    }
+}
+
+/// Clock, play/pause, step, fast-forward and speed.
+#[function_component(SimBar)]
+pub fn sim_bar(p: &SimBarProps) -> Html {
+    let l = p.lang;
+    let on_play = p.on_toggle_play.reform(|_| ());
+    let on_step = {
+        let send = p.send.clone();
+        Callback::from(move |_| send.op.emit(Op::StepToNextEvent))
+    };
+    let advance = |ms: u64| {
+        let send = p.send.clone();
+        Callback::from(move |_| send.op.emit(Op::Advance { ms }))
+    };
+    let on_speed = {
+        let cb = p.on_speed.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                if let Ok(v) = input.value().parse::<i32>() {
+                    cb.emit(v);
+                }
+            }
+        })
+    };
+    let speed_text = format_speed(speed_from_slider(p.speed_slider));
+    html! {
+        <div class="simbar" role="toolbar" aria-label={l.t("Simulation controls", "模拟控制")}>
+            <div class="clock" title={l.t("Simulated time since the cluster started", "集群启动以来的模拟时间")}>
+                <span class="clock-label">{ l.t("Simulated time", "模拟时间") }</span>
+                <span class="clock-value" data-testid="clock">{ format_clock(p.now_ms) }</span>
+                <span class={classes!("run-dot", p.playing.then_some("on"))} aria-hidden="true"></span>
+            </div>
+            <div class="simbar-buttons">
+                <button class="btn primary" onclick={on_play} data-testid="play-toggle" aria-pressed={(!p.playing).to_string()}>
+                    if p.playing {
+                        <span aria-hidden="true" class="ico">{ "❚❚" }</span>{ l.t("Pause", "暂停") }
+                    } else {
+                        <span aria-hidden="true" class="ico">{ "▶" }</span>{ l.t("Play", "播放") }
+                    }
+                </button>
+                <button class="btn" onclick={on_step} data-testid="step-btn"
+                    title={l.t("Advance until the next event (at most 1 s)", "前进到下一个事件（最多 1 秒）")}>
+                    <span aria-hidden="true" class="ico">{ "⏭" }</span>{ l.t("Step", "单步") }
+                </button>
+                <button class="btn" onclick={advance(1_000)} data-testid="advance-1s">{ "+1 s" }</button>
+                <button class="btn accent" onclick={advance(10_000)} data-testid="advance-10s"
+                    title={l.t("Fencing a crashed broker takes broker.session.timeout.ms = 9000 ms", "宕机 broker 被隔离需要 broker.session.timeout.ms = 9000 ms")}>
+                    { l.t("+10 s", "快进 10 秒") }
+                </button>
+            </div>
+            <label class="speed">
+                <span>{ l.t("Speed", "速度") }</span>
+                <input
+                    type="range" min="-10" max="20" step="1"
+                    value={p.speed_slider.to_string()}
+                    oninput={on_speed}
+                    data-testid="speed"
+                    aria-valuetext={format!("{speed_text} {}", l.t("real time", "实时"))}
+                />
+                <output class="speed-value">{ speed_text }</output>
+            </label>
+        </div>
+    }
+}

@@ -1,0 +1,87 @@
+//! The guided version of the notes' Min ISR example. Each step is ticked by what actually
+//! happened in the simulation (the checklist is the check), plus the list of simplifications.
+
+use crate::i18n::Lang;
+use crate::state::Guide;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct GuideProps {
+    pub lang: Lang,
+    pub progress: Guide,
+}
+
+/// "RF=3, min.insync.replicas=2" walk-through.
+#[function_component(GuidePanel)]
+pub fn guide_panel(p: &GuideProps) -> Html {
+    let l = p.lang;
+    let g = p.progress;
+    let steps: [(bool, &str, &str); 4] = [
+        (
+            g.acks_all_ok,
+            l.t("Produce with acks=all", "用 acks=all 发送"),
+            l.t(
+                "All 3 replicas are in the ISR, so the leader and its followers acknowledge: you get an offset.",
+                "3 个副本都在 ISR 中，leader 和 follower 都确认：你会拿到一个 offset。",
+            ),
+        ),
+        (
+            g.ok_with_one_down,
+            l.t("Crash one follower, wait, produce again", "宕掉一个 follower，等待，再发送"),
+            l.t(
+                "Press +10 s: after broker.session.timeout.ms the controller fences it and shrinks the ISR to 2 — still ≥ min.insync.replicas, so it succeeds.",
+                "点 +10 秒：超过 broker.session.timeout.ms 后 controller 隔离它，ISR 缩小到 2 —— 仍然 ≥ min.insync.replicas，所以成功。",
+            ),
+        ),
+        (
+            g.not_enough_replicas,
+            l.t("Crash a second broker → NOT_ENOUGH_REPLICAS", "再宕掉一个 broker → NOT_ENOUGH_REPLICAS"),
+            l.t(
+                "Once the ISR is just the leader, acks=all writes are refused: safety over availability.",
+                "ISR 只剩 leader 时，acks=all 的写入被拒绝：安全优先于可用性。",
+            ),
+        ),
+        (
+            g.acks_one_ok_after,
+            l.t("Switch acks to 1 → succeeds", "把 acks 改成 1 → 成功"),
+            l.t(
+                "acks=1 only waits for the leader, so the write is accepted — but it lives on one broker until the others return.",
+                "acks=1 只等 leader，所以写入被接受 —— 但在其他 broker 恢复前，它只存在于一个 broker 上。",
+            ),
+        ),
+    ];
+    let done = steps.iter().filter(|s| s.0).count();
+    html! {
+        <section class="panel guide" aria-labelledby="guide-h" data-testid="guide">
+            <div class="panel-head">
+                <h2 id="guide-h">{ l.t("Guided example: Min ISR", "引导示例：Min ISR") }</h2>
+                <span class="panel-note">{ format!("{done}/4") }</span>
+            </div>
+            <p class="muted small">
+                { l.t("From the notes: RF=3, min.insync.replicas=2 — the production standard.", "来自笔记：RF=3，min.insync.replicas=2 —— 生产环境标准配置。") }
+            </p>
+            <ol class="steps">
+                { for steps.iter().enumerate().map(|(i, (ok, title, body))| html! {
+                    <li class={classes!("step", ok.then_some("done"))}>
+                        <span class="step-no" aria-hidden="true">{ if *ok { "✓".to_string() } else { (i + 1).to_string() } }</span>
+                        <div>
+                            <p class="step-title">
+                                { *title }
+                                if *ok { <span class="sr-only">{ l.t(" (done)", "（已完成）") }</span> }
+                            </p>
+                            <p class="step-body">{ *body }</p>
+                        </div>
+                    </li>
+                }) }
+            </ol>
+            <aside class="simplifications" aria-labelledby="simpl-h">
+                <h3 id="simpl-h">{ l.t("Simplifications in this version", "本版本的简化") }</h3>
+                <ul>
+                    <li>{ l.t("A single KRaft controller that never fails.", "只有一个 KRaft controller，且永不故障。") }</li>
+                    <li>{ l.t("The producer sends one record per request: no batching, no retries yet.", "producer 每个请求只发一条消息：暂时没有批处理和重试。") }</li>
+                    <li>{ l.t("Clients read metadata from the controller instantly.", "客户端从 controller 即时读取元数据。") }</li>
+                </ul>
+            </aside>
+        </section>
+    }
+}

@@ -1,0 +1,297 @@
+//! The Yew front-end. Components are small and stateless where possible; [`Playground`] owns the
+//! worker bridge, the play loop and the [`View`] reducer, and hands callbacks down.
+
+mod cluster;
+mod controls;
+mod guide;
+mod log;
+mod network;
+mod partition;
+mod producer;
+mod summary;
+
+use crate::agent::EngineWorker;
+use crate::codec::SerdeWasm;
+use crate::demo::Preset;
+use crate::i18n::{apply_lang, initial_lang, Lang};
+use crate::protocol::{Op, Request};
+use crate::state::{Action, View};
+use gloo_timers::callback::Interval;
+use kplay_engine::Command;
+use yew::prelude::*;
+use yew_agent::worker::{use_worker_bridge, WorkerProvider};
+
+/// Where Trunk puts the worker's JavaScript (relative, so the site works under any path).
+const WORKER_PATH: &str = "worker.js";
+
+/// How often the play loop wakes up (real milliseconds).
+const FRAME_MS: u32 = 50;
+
+/// A frame never advances more than this much real time, so a backgrounded tab does not jump.
+const MAX_FRAME_REAL_MS: f64 = 250.0;
+
+/// The root component: provides the worker to the playground.
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <WorkerProvider<EngineWorker, SerdeWasm> path={WORKER_PATH} lazy={false}>
+            <Playground />
+        </WorkerProvider<EngineWorker, SerdeWasm>>
+    }
+}
+
+/// The play loop's mutable bookkeeping (not rendered, so it lives outside the reducer).
+#[derive(Debug)]
+struct Clock {
+    playing: bool,
+    /// Simulated ms per real ms.
+    speed: f64,
+    /// The `seq` of the advance request in flight; the loop waits for it (back-pressure).
+    advance_in_flight: Option<u64>,
+    last_real_ms: f64,
+    /// Fractions of a simulated millisecond not yet sent.
+    carry_ms: f64,
+    next_seq: u64,
+}
+
+impl Clock {
+    fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+}
+
+/// Everything a child needs to send to the worker.
+#[derive(Clone, PartialEq)]
+pub struct Send {
+    pub op: Callback<Op>,
+}
+
+impl Send {
+    /// Sends an engine command.
+    pub fn command(&self, c: Command) {
+        self.op.emit(Op::Command(c));
+    }
+}
+
+fn now_real_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The speed slider's position (tenths of a decade, -10..=20) to a speed factor (0.1×..100×).
+pub fn speed_from_slider(v: i32) -> f64 {
+    10f64.powf(v.clamp(-10, 20) as f64 / 10.0)
+}
+
+/// The playground page.
+#[function_component(Playground)]
+pub fn playground() -> Html {
+    let view = use_reducer(View::default);
+    let lang = use_state(initial_lang);
+    let playing = use_state(|| true);
+    let speed_slider = use_state(|| 0i32);
+    let clock = use_mut_ref(|| Clock {
+        playing: true,
+        speed: 1.0,
+        advance_in_flight: None,
+        last_real_ms: now_real_ms(),
+        carry_ms: 0.0,
+        next_seq: 0,
+    });
+
+    let bridge = {
+        let dispatcher = view.dispatcher();
+        let clock = clock.clone();
+        use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
+            {
+                let mut c = clock.borrow_mut();
+                if matches!(c.advance_in_flight, Some(s) if s <= reply.seq) {
+                    c.advance_in_flight = None;
+                }
+            }
+            dispatcher.dispatch(Action::Reply(Box::new(reply)));
+        })
+    };
+
+    let send_op = {
+        let bridge = bridge.clone();
+        let clock = clock.clone();
+        Callback::from(move |op: Op| {
+            let seq = clock.borrow_mut().take_seq();
+            bridge.send(Request { seq, op });
+        })
+    };
+
+    // Load the default scenario once, and keep <html lang> in sync with the language.
+    {
+        let send_op = send_op.clone();
+        use_effect_with((), move |_| {
+            send_op.emit(Op::Reset {
+                preset: Preset::Payments.id().to_string(),
+            });
+        });
+    }
+    {
+        let lang = *lang;
+        use_effect_with(lang, move |l| apply_lang(*l));
+    }
+
+    // The play loop: every frame, send the simulated time that has passed since the last frame,
+    // but only once the previous advance has been answered.
+    {
+        let clock = clock.clone();
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| {
+            let interval = Interval::new(FRAME_MS, move || {
+                let mut c = clock.borrow_mut();
+                let now = now_real_ms();
+                if !c.playing {
+                    c.last_real_ms = now;
+                    return;
+                }
+                if c.advance_in_flight.is_some() {
+                    return;
+                }
+                let elapsed = (now - c.last_real_ms).clamp(0.0, MAX_FRAME_REAL_MS);
+                c.last_real_ms = now;
+                c.carry_ms += elapsed * c.speed;
+                let ms = c.carry_ms.floor();
+                if ms >= 1.0 {
+                    c.carry_ms -= ms;
+                    let seq = c.take_seq();
+                    c.advance_in_flight = Some(seq);
+                    bridge.send(Request {
+                        seq,
+                        op: Op::Advance { ms: ms as u64 },
+                    });
+                }
+            });
+            move || drop(interval)
+        });
+    }
+
+    let on_toggle_play = {
+        let playing = playing.clone();
+        let clock = clock.clone();
+        Callback::from(move |_| {
+            let next = !*playing;
+            let mut c = clock.borrow_mut();
+            c.playing = next;
+            c.last_real_ms = now_real_ms();
+            playing.set(next);
+        })
+    };
+    let on_speed = {
+        let speed_slider = speed_slider.clone();
+        let clock = clock.clone();
+        Callback::from(move |v: i32| {
+            clock.borrow_mut().speed = speed_from_slider(v);
+            speed_slider.set(v);
+        })
+    };
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |_| lang.set(lang.other()))
+    };
+    let send = Send {
+        op: send_op.clone(),
+    };
+    let l = *lang;
+
+    let Some(snapshot) = view.snapshot.clone() else {
+        return html! { <Loading lang={l} /> };
+    };
+    let preset = Preset::from_id(&view.preset).unwrap_or(Preset::Payments);
+    let topic = snapshot
+        .topics
+        .iter()
+        .find(|t| t.name == preset.topic())
+        .cloned();
+
+    html! {
+        <div class="shell">
+            <a class="skip-link" href="#main">{ l.t("Skip to the cluster", "跳到集群视图") }</a>
+            <controls::TopBar lang={l} {preset} on_lang={on_lang} send={send.clone()} />
+            <controls::SimBar
+                lang={l}
+                now_ms={snapshot.now_ms}
+                playing={*playing}
+                speed_slider={*speed_slider}
+                on_toggle_play={on_toggle_play}
+                on_speed={on_speed}
+                send={send.clone()}
+            />
+            if let Some(err) = view.error.clone() {
+                <div class="banner bad" role="alert">{ err }</div>
+            }
+            <summary::SrSummary lang={l} snapshot={snapshot.clone()} />
+            <main id="main" class="layout" tabindex="-1">
+                <div class="col-main">
+                    <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
+                    <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
+                    <section class="panel" aria-labelledby="partitions-h">
+                        <div class="panel-head">
+                            <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
+                            <partition::Legend lang={l} />
+                        </div>
+                        if snapshot.topics.is_empty() {
+                            <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
+                        }
+                        { for snapshot.topics.iter().flat_map(|t| {
+                            let min_isr = t.min_insync_replicas;
+                            t.partitions.iter().map(move |p| html! {
+                                <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} key={p.tp.to_string()} />
+                            })
+                        }) }
+                    </section>
+                    <network::InFlight lang={l} envelopes={snapshot.envelopes.clone()} now_ms={snapshot.now_ms} />
+                </div>
+                <div class="col-side">
+                    <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} send={send.clone()} />
+                    <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
+                    <guide::GuidePanel lang={l} progress={view.guide} />
+                </div>
+                <div class="col-full">
+                    <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
+                </div>
+            </main>
+            <footer class="foot">
+                { l.t("Kafka Playground · deterministic simulation · seed ", "Kafka Playground · 确定性模拟 · seed ") }
+                { snapshot.seed }
+                { " · trace " }<code>{ view.trace_hash.clone() }</code>
+            </footer>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LoadingProps {
+    lang: Lang,
+}
+
+/// Shown until the worker answers for the first time.
+#[function_component(Loading)]
+fn loading(p: &LoadingProps) -> Html {
+    html! {
+        <div class="boot" role="status" aria-live="polite">
+            <div class="boot-mark" aria-hidden="true"></div>
+            <p class="boot-title">{ "Kafka Playground" }</p>
+            <p class="boot-sub">{ p.lang.t("Starting the simulated cluster in a Web Worker…", "正在 Web Worker 中启动模拟集群…") }</p>
+        </div>
+    }
+}
+
+/// Mounts the app into `#app`, replacing the static loading screen from `index.html`.
+pub fn mount() {
+    let document = web_sys::window().and_then(|w| w.document());
+    let root = document.as_ref().and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            root.set_inner_html("");
+            yew::Renderer::<App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<App>::new().render();
+        }
+    }
+}

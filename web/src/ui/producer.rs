@@ -1,0 +1,227 @@
+//! The producer panel (acks, min.insync.replicas, key, Produce) and the produce results list.
+
+use super::Send;
+use crate::demo::{self, Preset};
+use crate::i18n::Lang;
+use kplay_engine::config::ConfigScope;
+use kplay_engine::events::ProduceOutcome;
+use kplay_engine::snapshot::{ProduceView, ProducerView, TopicView};
+use kplay_engine::Command;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ProducerPanelProps {
+    pub lang: Lang,
+    pub preset: Preset,
+    pub topic: Option<TopicView>,
+    pub producers: Vec<ProducerView>,
+    pub send: Send,
+}
+
+fn select_value(e: &Event) -> Option<String> {
+    e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value())
+}
+
+/// Producer settings and the Produce button.
+#[function_component(ProducerPanel)]
+pub fn producer_panel(p: &ProducerPanelProps) -> Html {
+    let l = p.lang;
+    let key = use_state(String::new);
+    let counter = use_mut_ref(|| 0u32);
+    let producer = p.producers.iter().find(|x| x.name == demo::PRODUCER);
+    let acks = producer
+        .map(|x| x.acks.to_string())
+        .unwrap_or_else(|| "all".to_string());
+    let topic_name = p.preset.topic().to_string();
+    let min_isr = p.topic.as_ref().map(|t| t.min_insync_replicas).unwrap_or(1);
+
+    let on_acks = {
+        let send = p.send.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = select_value(&e) {
+                send.command(demo::set_acks(&v));
+            }
+        })
+    };
+    let on_min_isr = {
+        let send = p.send.clone();
+        let topic = topic_name.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = select_value(&e) {
+                send.command(Command::AlterTopicConfig {
+                    topic: topic.clone(),
+                    key: "min.insync.replicas".to_string(),
+                    value: v,
+                });
+            }
+        })
+    };
+    let on_key = {
+        let key = key.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                key.set(input.value());
+            }
+        })
+    };
+    let on_produce = {
+        let send = p.send.clone();
+        let key = key.clone();
+        let preset = p.preset;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let n = {
+                let mut c = counter.borrow_mut();
+                *c += 1;
+                *c
+            };
+            let k = key.trim();
+            let k = (!k.is_empty()).then_some(k);
+            send.command(demo::produce(preset, k, &format!("payment #{n}")));
+        })
+    };
+    let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
+    let min_isr_doc = l.config_doc(ConfigScope::Topic, "min.insync.replicas");
+    html! {
+        <section class="panel producer" aria-labelledby="producer-h">
+            <div class="panel-head">
+                <h2 id="producer-h">{ l.t("Producer", "生产者") }</h2>
+                <span class="panel-note mono">{ format!("{} → {}", demo::PRODUCER, topic_name) }</span>
+            </div>
+            <form class="producer-form" onsubmit={on_produce}>
+                <div class="field">
+                    <label for="acks-select" class="mono">{ "acks" }</label>
+                    <select id="acks-select" data-testid="acks-select" onchange={on_acks}
+                        title={acks_doc} aria-describedby="acks-doc">
+                        { for ["0", "1", "all"].iter().map(|v| html! {
+                            <option value={*v} selected={acks == *v}>{ *v }</option>
+                        }) }
+                    </select>
+                    <p id="acks-doc" class="help">{ acks_doc }</p>
+                </div>
+                <div class="field">
+                    <label for="min-isr-select" class="mono">{ "min.insync.replicas" }</label>
+                    <select id="min-isr-select" data-testid="min-isr-select" onchange={on_min_isr}
+                        title={min_isr_doc} aria-describedby="min-isr-doc" disabled={p.topic.is_none()}>
+                        { for (1..=3u32).map(|v| html! {
+                            <option value={v.to_string()} selected={min_isr == v}>{ v }</option>
+                        }) }
+                    </select>
+                    <p id="min-isr-doc" class="help">{ min_isr_doc }</p>
+                </div>
+                <div class="field">
+                    <label for="key-input">{ l.t("Record key (optional)", "消息 key（可选）") }</label>
+                    <input id="key-input" type="text" placeholder="user-42" value={(*key).clone()} oninput={on_key}
+                        data-testid="key-input" autocomplete="off" maxlength="40" />
+                </div>
+                <button type="submit" class="btn primary wide" data-testid="produce-btn">
+                    { l.t("Produce a record", "发送一条消息") }
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ResultsProps {
+    pub lang: Lang,
+    pub requests: Vec<ProduceView>,
+    pub now_ms: u64,
+}
+
+/// How many produce results are listed.
+const RESULTS_SHOWN: usize = 25;
+
+/// Every produce call with its outcome, newest first.
+#[function_component(Results)]
+pub fn results(p: &ResultsProps) -> Html {
+    let l = p.lang;
+    html! {
+        <section class="panel results" aria-labelledby="results-h">
+            <div class="panel-head">
+                <h2 id="results-h">{ l.t("Produce results", "发送结果") }</h2>
+                <span class="panel-note">{ format!("{}", p.requests.len()) }</span>
+            </div>
+            if p.requests.is_empty() {
+                <p class="empty">{ l.t("Press “Produce a record” to send one.", "点击“发送一条消息”试试。") }</p>
+            } else {
+                <ol class="result-list" aria-live="polite" aria-relevant="additions text">
+                    { for p.requests.iter().rev().take(RESULTS_SHOWN).map(|r| html! {
+                        <ResultRow lang={l} request={r.clone()} now_ms={p.now_ms} key={r.id.0} />
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    lang: Lang,
+    request: ProduceView,
+    now_ms: u64,
+}
+
+#[function_component(ResultRow)]
+fn result_row(p: &RowProps) -> Html {
+    let l = p.lang;
+    let r = &p.request;
+    let meta = html! {
+        <span class="result-meta mono small">
+            { format!("#{} · {} · acks={}", r.id.0, r.tp, r.acks) }
+            if let Some(k) = &r.key { { format!(" · key={k}") } }
+        </span>
+    };
+    match &r.outcome {
+        None => html! {
+            <li class="result pending" data-testid="produce-result" data-status="pending">
+                <span class="spinner" aria-hidden="true"></span>
+                <div class="result-body">
+                    <span class="result-main">{ l.t("waiting for the broker…", "等待 broker 响应…") }
+                        <span class="muted small">{ format!(" {} ms", p.now_ms.saturating_sub(r.sent_at_ms)) }</span>
+                    </span>
+                    { meta }
+                </div>
+            </li>
+        },
+        Some(ProduceOutcome::Ok { offset }) => {
+            let latency = r
+                .completed_at_ms
+                .map(|c| c.saturating_sub(r.sent_at_ms))
+                .unwrap_or(0);
+            html! {
+                <li class="result ok" data-testid="produce-result" data-status="ok">
+                    <span class="result-icon" aria-hidden="true">{ "✓" }</span>
+                    <div class="result-body">
+                        <span class="result-main">
+                            <b class="mono">{ format!("offset {offset}") }</b>
+                            if *offset < 0 {
+                                <span class="muted small">{ l.t(" (acks=0: the producer never learns the offset)", "（acks=0：producer 不会知道 offset）") }</span>
+                            }
+                            <span class="muted small">{ format!(" · {latency} ms") }</span>
+                        </span>
+                        { meta }
+                    </div>
+                </li>
+            }
+        }
+        Some(ProduceOutcome::Err { error, message }) => {
+            let name = error.name();
+            let hint = l
+                .error_hint(name)
+                .map(str::to_string)
+                .unwrap_or_else(|| message.clone());
+            html! {
+                <li class="result err" data-testid="produce-result" data-status="error">
+                    <span class="result-icon" aria-hidden="true">{ "✕" }</span>
+                    <div class="result-body">
+                        <span class="result-main"><b class="mono">{ name }</b></span>
+                        <span class="result-hint" title={message.clone()}>{ hint }</span>
+                        { meta }
+                    </div>
+                </li>
+            }
+        }
+    }
+}
