@@ -202,6 +202,7 @@ impl Clients {
             outcome: outcome.clone(),
             at: ctx.now,
         };
+        self.pending.remove(&id);
         let latency_ms = (ctx.now.0 - call.created_at.0) * crate::config::MS_PER_TICK;
         ctx.emit(EventKind::ProduceCompleted {
             id,

@@ -238,13 +238,20 @@ impl Broker {
             self.next_isr_check_at =
                 Tick(ctx.now.0 + (settings.replica_lag_time_max_ticks / 2).max(1));
         }
-        let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
-        for tp in tps {
+        // One cheap pass finds the partitions with a timer due; only those get keyed work.
+        let now = ctx.now;
+        let due: Vec<TopicPartition> = self
+            .partitions
+            .iter()
+            .filter(|(_, p)| isr_check || timer_due(p, now))
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        for tp in &due {
             if isr_check {
-                self.maybe_shrink_isr(ctx, &tp, settings, controller);
+                self.maybe_shrink_isr(ctx, tp, settings, controller);
             }
-            self.expire_purgatory(ctx, &tp);
-            self.maybe_send_fetch(ctx, &tp);
+            self.expire_purgatory(ctx, tp);
+            self.maybe_send_fetch(ctx, tp);
         }
     }
 
@@ -1048,6 +1055,19 @@ impl Broker {
             });
         }
         p.log.set_follower_high_watermark(leader_hw);
+    }
+}
+
+/// Whether a partition has a fetch to send or a purgatory entry to expire at `now`.
+fn timer_due(p: &ReplicaPartition, now: Tick) -> bool {
+    match &p.role {
+        Role::Follower(f) => {
+            f.leader.is_some() && f.fetch_in_flight.is_none() && now >= f.next_fetch_at
+        }
+        Role::Leader(l) => {
+            l.delayed_produces.iter().any(|d| now >= d.deadline)
+                || l.parked_fetches.iter().any(|f| now >= f.deadline)
+        }
     }
 }
 
