@@ -10,6 +10,8 @@
 //! `deny_unknown_fields`, so a misspelt key is an error and not silently ignored), and every
 //! semantic check after that is a plain comparison that reports through [`ScenarioError`].
 
+#![warn(missing_docs)]
+
 use crate::cluster::Cluster;
 use crate::command::{ClusterSpec, Command, Input};
 use crate::config::{validate, Acks, ConfigScope};
@@ -62,7 +64,9 @@ impl std::error::Error for ScenarioError {}
 /// A 1-based (line, column) position in the source, columns counted in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, counted in characters.
     pub column: usize,
 }
 
@@ -111,7 +115,9 @@ impl Ctx<'_> {
 pub struct Scenario {
     /// The file name given to [`parse`], used in run errors.
     pub file: String,
+    /// The scenario's `name`.
     pub name: String,
+    /// The scenario's `description` (empty if none).
     pub description: String,
     /// Brokers, seed, broker and `sim.*` configs.
     pub cluster: ClusterSpec,
@@ -120,6 +126,7 @@ pub struct Scenario {
     /// `CreateTopic` for each `[[topics]]`, then `AddProducer` for each `[[producers]]`, in file
     /// order; applied at t=0 before the first step.
     pub setup: Vec<Command>,
+    /// The `[[steps]]`, in file order.
     pub steps: Vec<Step>,
 }
 
@@ -130,6 +137,7 @@ pub struct Step {
     pub pos: Pos,
     /// The optional `note`, printed in traces next to the step.
     pub note: Option<String>,
+    /// What the step does.
     pub action: Action,
 }
 
@@ -782,20 +790,26 @@ fn illegal_topic_name(name: &str) -> Option<String> {
 pub struct StepRun {
     /// 1-based step number (0 is the setup).
     pub index: usize,
+    /// Where the step's `[[steps]]` header is (`[cluster]` for the setup).
     pub pos: Pos,
     /// The action as one line (see [`Action`]'s `Display`); `setup` for the setup block.
     pub label: String,
+    /// The step's `note`.
     pub note: Option<String>,
     /// Simulated time when the step started.
     pub start_ms: u64,
+    /// The events the step caused, in order.
     pub events: Vec<Event>,
 }
 
 /// A finished run: the events of every step, and the cluster in its final state.
 #[derive(Debug)]
 pub struct Run {
+    /// The scenario's `name`.
     pub name: String,
+    /// The scenario's `description`.
     pub description: String,
+    /// The seed the cluster ran with.
     pub seed: u64,
     /// Setup first (index 0), then one entry per `[[steps]]`.
     pub steps: Vec<StepRun>,
@@ -815,9 +829,11 @@ pub enum RunErrorKind {
 /// A run that stopped early. `partial` holds what ran up to the failure, for debugging.
 #[derive(Debug)]
 pub struct RunError {
+    /// Bad input or an engine bug.
     pub kind: RunErrorKind,
     /// Located at the step that broke the invariant (or at `[cluster]`).
     pub error: ScenarioError,
+    /// The steps that ran, up to and including the failing one (`None` if the cluster never started).
     pub partial: Option<Box<Run>>,
 }
 
@@ -985,15 +1001,23 @@ impl Run {
 /// One produce call and how it ended, gathered from the events (and the snapshot for the value).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ProduceSummary {
+    /// The id the engine gave the produce call (`produce#N` in traces).
     pub id: u64,
     /// The step (1-based) whose command created it.
     pub step: usize,
+    /// The producer that sent it.
     pub producer: Option<String>,
+    /// The topic it went to.
     pub topic: String,
+    /// The partition it went to.
     pub partition: u32,
+    /// The producer's `acks` when it was sent.
     pub acks: Option<Acks>,
+    /// The record key (`None` = null key).
     pub key: Option<String>,
+    /// The record value.
     pub value: Option<String>,
+    /// When the client sent it.
     pub sent_at_ms: u64,
     /// `ok`, `error`, or `pending` (no answer by the end of the run).
     pub status: &'static str,
@@ -1001,8 +1025,11 @@ pub struct ProduceSummary {
     pub offset: Option<i64>,
     /// For `error`: Kafka's error name, e.g. `NOT_ENOUGH_REPLICAS`.
     pub error: Option<String>,
+    /// For `error`: the broker's or client's message.
     pub message: Option<String>,
+    /// When the client got its answer.
     pub completed_at_ms: Option<u64>,
+    /// `completed_at_ms - sent_at_ms`, as the client measured it.
     pub latency_ms: Option<u64>,
 }
 
