@@ -3,6 +3,7 @@
 //! The page never touches engine state: it sends a [`Request`] and renders the [`Reply`] (a full
 //! [`Snapshot`] plus the events the request caused). STYLE.md: "UI is a reducer over snapshots".
 
+use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Command, Event, Snapshot};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,9 @@ pub struct Reply {
     pub snapshot: Snapshot,
     /// The events the request caused, oldest first.
     pub events: Vec<Event>,
+    /// Envelopes seen on the wire while the request ran (sampled), oldest first; the snapshot only
+    /// holds the ones still in flight at the end.
+    pub wire: Vec<EnvelopeView>,
     /// The run's determinism fingerprint, as 16 hex digits (a `u64` does not fit a JS number).
     pub trace_hash: String,
     /// Set when the request could not be carried out at all (e.g. the cluster failed to build).

@@ -5,7 +5,15 @@
 
 use crate::demo::{self, Preset};
 use crate::protocol::{Op, Reply, Request, MAX_ADVANCE_MS, STEP_MAX_MS};
+use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Cluster, Event, Input};
+
+/// How many times one advance looks at the wire. Envelopes live for a few simulated milliseconds,
+/// so without sampling a 50 ms frame would almost never catch one in flight.
+const WIRE_SAMPLES_MAX: u64 = 100;
+
+/// How many sampled envelopes a reply carries at most.
+const WIRE_MAX: usize = 64;
 
 /// Owns the simulated cluster of the current scenario.
 pub struct Sim {
@@ -52,6 +60,7 @@ impl Sim {
     pub fn handle(&mut self, req: Request) -> Reply {
         let mut reset = false;
         let mut error = None;
+        let mut wire: Vec<EnvelopeView> = Vec::new();
         let events: Vec<Event> = match req.op {
             Op::Reset { preset } => {
                 let preset = Preset::from_id(&preset).unwrap_or(Preset::Payments);
@@ -67,7 +76,7 @@ impl Sim {
                 None => Vec::new(),
             },
             Op::Advance { ms } => match self.cluster.as_mut() {
-                Some(c) => c.run_ms(ms.min(MAX_ADVANCE_MS)),
+                Some(c) => advance_sampling_wire(c, ms.min(MAX_ADVANCE_MS), &mut wire),
                 None => Vec::new(),
             },
             Op::StepToNextEvent => match self.cluster.as_mut() {
@@ -81,22 +90,57 @@ impl Sim {
                 .clone()
                 .or_else(|| Some("the cluster could not be built".to_string()));
         }
-        self.reply(req.seq, reset, events, error)
+        self.reply(req.seq, reset, events, wire, error)
     }
 
-    fn reply(&self, seq: u64, reset: bool, events: Vec<Event>, error: Option<String>) -> Reply {
+    fn reply(
+        &self,
+        seq: u64,
+        reset: bool,
+        events: Vec<Event>,
+        mut wire: Vec<EnvelopeView>,
+        error: Option<String>,
+    ) -> Reply {
         let (snapshot, hash) = match &self.cluster {
             Some(c) => (c.snapshot(), c.trace_hash()),
             None => (empty_snapshot(), 0),
         };
+        merge_wire(&mut wire, &snapshot.envelopes);
+        if wire.len() > WIRE_MAX {
+            wire.drain(..wire.len() - WIRE_MAX);
+        }
         Reply {
             seq,
             reset,
             preset: self.preset.id().to_string(),
             snapshot,
             events,
+            wire,
             trace_hash: demo::hash_hex(hash),
             error,
+        }
+    }
+}
+
+/// Runs `ms` ticks, looking at the envelopes in flight every `ms / WIRE_SAMPLES_MAX` ticks.
+fn advance_sampling_wire(c: &mut Cluster, ms: u64, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+    let stride = ms.div_ceil(WIRE_SAMPLES_MAX).max(1);
+    let mut events = Vec::new();
+    let mut left = ms;
+    while left > 0 {
+        let n = stride.min(left);
+        events.extend(c.run_ms(n));
+        left -= n;
+        merge_wire(wire, &c.snapshot().envelopes);
+    }
+    events
+}
+
+/// Appends the envelopes not seen yet (by id), keeping first-seen order.
+fn merge_wire(wire: &mut Vec<EnvelopeView>, seen: &[EnvelopeView]) {
+    for e in seen {
+        if !wire.iter().any(|w| w.id == e.id) {
+            wire.push(e.clone());
         }
     }
 }

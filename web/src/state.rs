@@ -3,6 +3,7 @@
 
 use crate::protocol::Reply;
 use kplay_engine::events::{EventKind, ProduceOutcome};
+use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Event, KafkaError, Snapshot};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -10,6 +11,9 @@ use yew::Reducible;
 
 /// How many event lines the page keeps.
 pub const LOG_CAPACITY: usize = 400;
+
+/// How many recently seen envelopes the page keeps.
+pub const WIRE_CAPACITY: usize = 16;
 
 /// Event families for the log filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,6 +193,8 @@ pub struct View {
     pub trace_hash: String,
     pub error: Option<String>,
     pub guide: Guide,
+    /// Envelopes seen recently (newest first, unique by id), for the network view.
+    pub wire: VecDeque<Rc<EnvelopeView>>,
     /// The newest request number answered.
     pub last_seq: u64,
 }
@@ -208,8 +214,14 @@ impl Reducible for View {
         let reply = *reply;
         if reply.reset {
             next.log.clear();
+            next.wire.clear();
             next.guide = Guide::default();
         }
+        for env in &reply.wire {
+            next.wire.retain(|w| w.id != env.id);
+            next.wire.push_front(Rc::new(env.clone()));
+        }
+        next.wire.truncate(WIRE_CAPACITY);
         let alive = reply.snapshot.brokers.iter().filter(|b| b.alive).count();
         next.guide
             .observe(&reply.events, alive, reply.snapshot.brokers.len());

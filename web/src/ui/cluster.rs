@@ -15,6 +15,26 @@ fn session_timeout_ms() -> u64 {
         .unwrap_or(9000)
 }
 
+/// Lets a long CamelCase metric name wrap between its words (`UnderMinIsr<wbr>Partition<wbr>Count`).
+fn camel_breaks(name: &str) -> Html {
+    let mut parts: Vec<String> = Vec::new();
+    for ch in name.chars() {
+        match parts.last_mut() {
+            Some(last) if !ch.is_ascii_uppercase() => last.push(ch),
+            _ => parts.push(ch.to_string()),
+        }
+    }
+    // Keep short words (`Isr`, `Min`) attached to the next so the name breaks at natural points.
+    let mut words: Vec<String> = Vec::new();
+    for part in parts {
+        match words.last_mut() {
+            Some(last) if last.len() <= 5 => last.push_str(&part),
+            _ => words.push(part),
+        }
+    }
+    html! { <>{ for words.into_iter().map(|w| html! { <>{ w }<wbr /></> }) }</> }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct MetricsProps {
     pub lang: Lang,
@@ -30,12 +50,12 @@ pub fn metrics_bar(p: &MetricsProps) -> Html {
         html! {
             <div class={classes!("metric", bad.then_some("metric-bad"))} title={hint}>
                 <span class="metric-value">{ value }</span>
-                <span class="metric-name">{ name }</span>
+                <span class="metric-name">{ camel_breaks(name) }</span>
             </div>
         }
     };
     html! {
-        <section class="metrics" aria-label={l.t("Cluster metrics", "集群指标")} data-testid="metrics">
+        <section class="metrics o-metrics" aria-label={l.t("Cluster metrics", "集群指标")} data-testid="metrics">
             { tile("ActiveBrokerCount", m.active_broker_count, false,
                 l.t("Brokers registered and unfenced at the controller", "在 controller 注册且未被隔离的 broker 数")) }
             { tile("FencedBrokerCount", m.fenced_broker_count, m.fenced_broker_count > 0,
@@ -63,13 +83,12 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
     let l = p.lang;
     let s = &p.snapshot;
     html! {
-        <section class="panel" aria-labelledby="cluster-h">
+        <section class="panel o-cluster" aria-labelledby="cluster-h">
             <div class="panel-head">
                 <h2 id="cluster-h">{ l.t("Cluster", "集群") }</h2>
                 <span class="panel-note">{ l.t("KRaft mode · 3 brokers", "KRaft 模式 · 3 个 broker") }</span>
             </div>
             <div class="cluster-grid">
-                <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
                 { for s.brokers.iter().map(|b| {
                     let leads: Vec<String> = s.topics.iter()
                         .flat_map(|t| t.partitions.iter())
@@ -79,6 +98,7 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
                     let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
                     html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} send={p.send.clone()} key={b.id.0} /> }
                 }) }
+                <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
             </div>
         </section>
     }

@@ -162,14 +162,17 @@ pub fn sim_bar(p: &SimBarProps) -> Html {
             <div class="simbar-buttons">
                 <button class="btn primary" onclick={on_play} data-testid="play-toggle" aria-pressed={(!p.playing).to_string()}>
                     if p.playing {
-                        <span aria-hidden="true" class="ico">{ "❚❚" }</span>{ l.t("Pause", "暂停") }
+                        <svg class="ico" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="3" y="2" width="3.5" height="12" rx="1"/><rect x="9.5" y="2" width="3.5" height="12" rx="1"/></svg>
+                        { l.t("Pause", "暂停") }
                     } else {
-                        <span aria-hidden="true" class="ico">{ "▶" }</span>{ l.t("Play", "播放") }
+                        <svg class="ico" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M4 2.5v11a.8.8 0 0 0 1.2.7l9-5.5a.8.8 0 0 0 0-1.4l-9-5.5A.8.8 0 0 0 4 2.5z"/></svg>
+                        { l.t("Play", "播放") }
                     }
                 </button>
                 <button class="btn" onclick={on_step} data-testid="step-btn"
                     title={l.t("Advance until the next event (at most 1 s)", "前进到下一个事件（最多 1 秒）")}>
-                    <span aria-hidden="true" class="ico">{ "⏭" }</span>{ l.t("Step", "单步") }
+                    <svg class="ico" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M2 2.8v10.4a.7.7 0 0 0 1.1.6l7.4-5.2a.7.7 0 0 0 0-1.2L3.1 2.2A.7.7 0 0 0 2 2.8z"/><rect x="11.5" y="2" width="2.5" height="12" rx="1"/></svg>
+                    { l.t("Step", "单步") }
                 </button>
                 <button class="btn" onclick={advance(1_000)} data-testid="advance-1s">{ "+1 s" }</button>
                 <button class="btn accent" onclick={advance(10_000)} data-testid="advance-10s"

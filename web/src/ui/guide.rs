@@ -52,7 +52,7 @@ pub fn guide_panel(p: &GuideProps) -> Html {
     ];
     let done = steps.iter().filter(|s| s.0).count();
     html! {
-        <section class="panel guide" aria-labelledby="guide-h" data-testid="guide">
+        <section class="panel guide o-guide" aria-labelledby="guide-h" data-testid="guide">
             <div class="panel-head">
                 <h2 id="guide-h">{ l.t("Guided example: Min ISR", "引导示例：Min ISR") }</h2>
                 <span class="panel-note">{ format!("{done}/4") }</span>

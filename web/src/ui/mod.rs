@@ -30,6 +30,9 @@ const FRAME_MS: u32 = 50;
 /// A frame never advances more than this much real time, so a backgrounded tab does not jump.
 const MAX_FRAME_REAL_MS: f64 = 250.0;
 
+/// After this long without an answer to an advance, the page says the worker stopped.
+const STALL_REAL_MS: f64 = 10_000.0;
+
 /// The root component: provides the worker to the playground.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -48,6 +51,8 @@ struct Clock {
     speed: f64,
     /// The `seq` of the advance request in flight; the loop waits for it (back-pressure).
     advance_in_flight: Option<u64>,
+    /// When the advance in flight was sent (real ms).
+    advance_sent_real_ms: f64,
     last_real_ms: f64,
     /// Fractions of a simulated millisecond not yet sent.
     carry_ms: f64,
@@ -74,6 +79,12 @@ impl Send {
     }
 }
 
+fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
 fn now_real_ms() -> f64 {
     js_sys::Date::now()
 }
@@ -90,10 +101,12 @@ pub fn playground() -> Html {
     let lang = use_state(initial_lang);
     let playing = use_state(|| true);
     let speed_slider = use_state(|| 0i32);
+    let stalled = use_state(|| false);
     let clock = use_mut_ref(|| Clock {
         playing: true,
         speed: 1.0,
         advance_in_flight: None,
+        advance_sent_real_ms: 0.0,
         last_real_ms: now_real_ms(),
         carry_ms: 0.0,
         next_seq: 0,
@@ -141,15 +154,19 @@ pub fn playground() -> Html {
     {
         let clock = clock.clone();
         let bridge = bridge.clone();
+        let stalled = stalled.setter();
         use_effect_with((), move |_| {
             let interval = Interval::new(FRAME_MS, move || {
                 let mut c = clock.borrow_mut();
                 let now = now_real_ms();
-                if !c.playing {
-                    c.last_real_ms = now;
+                if c.advance_in_flight.is_some() {
+                    if now - c.advance_sent_real_ms > STALL_REAL_MS {
+                        stalled.set(true);
+                    }
                     return;
                 }
-                if c.advance_in_flight.is_some() {
+                if !c.playing {
+                    c.last_real_ms = now;
                     return;
                 }
                 let elapsed = (now - c.last_real_ms).clamp(0.0, MAX_FRAME_REAL_MS);
@@ -160,6 +177,7 @@ pub fn playground() -> Html {
                     c.carry_ms -= ms;
                     let seq = c.take_seq();
                     c.advance_in_flight = Some(seq);
+                    c.advance_sent_real_ms = now;
                     bridge.send(Request {
                         seq,
                         op: Op::Advance { ms: ms as u64 },
@@ -224,12 +242,18 @@ pub fn playground() -> Html {
             if let Some(err) = view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
+            if *stalled {
+                <div class="banner bad" role="alert">
+                    { l.t("The simulation worker stopped answering (see the browser console). ", "模拟 worker 没有响应（请查看浏览器控制台）。") }
+                    <button class="btn small" onclick={Callback::from(|_| reload())}>{ l.t("Reload", "重新加载") }</button>
+                </div>
+            }
             <summary::SrSummary lang={l} snapshot={snapshot.clone()} />
             <main id="main" class="layout" tabindex="-1">
                 <div class="col-main">
                     <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
                     <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
-                    <section class="panel" aria-labelledby="partitions-h">
+                    <section class="panel o-partitions" aria-labelledby="partitions-h">
                         <div class="panel-head">
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
                             <partition::Legend lang={l} />
@@ -244,14 +268,22 @@ pub fn playground() -> Html {
                             })
                         }) }
                     </section>
-                    <network::InFlight lang={l} envelopes={snapshot.envelopes.clone()} now_ms={snapshot.now_ms} />
+                    <network::Network
+                        lang={l}
+                        envelopes={snapshot.envelopes.clone()}
+                        recent={view.wire.clone()}
+                        brokers={snapshot.brokers.clone()}
+                        controller_id={snapshot.controller.node_id}
+                        client={crate::demo::PRODUCER}
+                        now_ms={snapshot.now_ms}
+                    />
                 </div>
                 <div class="col-side">
                     <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
                     <guide::GuidePanel lang={l} progress={view.guide} />
                 </div>
-                <div class="col-full">
+                <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
                 </div>
             </main>

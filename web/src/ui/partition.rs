@@ -29,7 +29,7 @@ pub fn legend(p: &LegendProps) -> Html {
             <li><span class="cell sample committed" aria-hidden="true"></span>{ l.t("committed (< HW)", "已提交 (< HW)") }</li>
             <li><span class="cell sample uncommitted" aria-hidden="true"></span>{ l.t("not yet committed", "未提交") }</li>
             <li><span class="sample-mark hw" aria-hidden="true"></span>{ "HW" }</li>
-            <li><span class="sample-mark leo" aria-hidden="true"></span>{ "LEO" }</li>
+            <li><span class="cell sample next" aria-hidden="true"></span>{ l.t("LEO (next offset)", "LEO（下一个 offset）") }</li>
         </ul>
     }
 }
@@ -56,7 +56,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
     let start = max_leo.saturating_sub(WINDOW - 1);
     let offline = pv.leader.is_none();
     html! {
-        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"))} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
+        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"))} data-testid={format!("partition-{tp}")} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
             <header class="partition-head">
                 <h3 class="mono">{ tp.clone() }</h3>
                 <div class="badges">
@@ -180,17 +180,17 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
         } else {
             class.push("void");
         }
+        // The high watermark sits on the left edge of offset `hw`: everything before it is committed.
         let hw_here = off == hw;
         html! {
-            <>
+            <span {class} title={title}>
+                { text }
                 if hw_here {
-                    <span class="mark hw" title={format!("HW {hw}")}><span>{ "HW" }</span></span>
+                    <span class="hw-mark"><span>{ "HW" }</span></span>
                 }
-                <span {class} title={title}>{ text }</span>
-            </>
+            </span>
         }
     });
-    let hw_at_end = hw >= p.end;
     html! {
         <div class={classes!("replica", (!r.alive).then_some("offline"), r.is_leader.then_some("leader"))} role="listitem" aria-label={label}>
             <div class="replica-id">
@@ -216,9 +216,6 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
             </div>
             <div class="track" aria-hidden="true">
                 { for cells }
-                if hw_at_end {
-                    <span class="mark hw"><span>{ "HW" }</span></span>
-                }
             </div>
             <div class="replica-offsets mono small">
                 <span>{ "LEO " }<b>{ leo }</b></span>

@@ -84,7 +84,7 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
     let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
     let min_isr_doc = l.config_doc(ConfigScope::Topic, "min.insync.replicas");
     html! {
-        <section class="panel producer" aria-labelledby="producer-h">
+        <section class="panel producer o-producer" aria-labelledby="producer-h">
             <div class="panel-head">
                 <h2 id="producer-h">{ l.t("Producer", "生产者") }</h2>
                 <span class="panel-note mono">{ format!("{} → {}", demo::PRODUCER, topic_name) }</span>
@@ -138,7 +138,7 @@ const RESULTS_SHOWN: usize = 25;
 pub fn results(p: &ResultsProps) -> Html {
     let l = p.lang;
     html! {
-        <section class="panel results" aria-labelledby="results-h">
+        <section class="panel results o-results" aria-labelledby="results-h">
             <div class="panel-head">
                 <h2 id="results-h">{ l.t("Produce results", "发送结果") }</h2>
                 <span class="panel-note">{ format!("{}", p.requests.len()) }</span>

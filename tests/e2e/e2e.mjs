@@ -1,0 +1,201 @@
+// End-to-end test of the release build: the notes' Min ISR example, clicked through in Chromium.
+//
+//   node tests/e2e/e2e.mjs            (expects dist/ from `trunk build --release`)
+//
+// Uses playwright-core from scripts/node_modules with Debian's /usr/bin/chromium (never downloads a
+// browser). Prints `E2E: N passed, M failed` last and exits non-zero on any failure.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const require = createRequire(import.meta.url);
+const { chromium } = require(path.join(root, 'scripts/node_modules/playwright-core'));
+
+const DIST = path.join(root, 'dist');
+const ARTIFACTS = path.join(here, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const T = 15_000;
+
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`  ✗ ${name}\n    ${String(err && err.stack ? err.stack : err).split('\n').slice(0, 6).join('\n    ')}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const byId = (id) => `[data-testid="${id}"]`;
+
+/** Text of the newest produce result once it is no longer pending. */
+async function newestSettledResult(page, countBefore) {
+  await page.waitForFunction(
+    ([sel, n]) => {
+      const rows = document.querySelectorAll(sel);
+      return rows.length > n && rows[0].dataset.status !== 'pending';
+    },
+    [byId('produce-result'), countBefore],
+    { timeout: T },
+  );
+  return (await page.locator(byId('produce-result')).first().innerText()).replace(/\s+/g, ' ');
+}
+
+async function produce(page) {
+  const before = await page.locator(byId('produce-result')).count();
+  await page.click(byId('produce-btn'));
+  return newestSettledResult(page, before);
+}
+
+async function isrIds(page) {
+  const text = await page.locator(byId('isr-payments-0')).innerText();
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function main() {
+  try {
+    await fs.access(path.join(DIST, 'index.html'));
+  } catch {
+    console.log('dist/index.html is missing: run `trunk build --release` first (tests/e2e/run.sh does).');
+    console.log('E2E: 0 passed, 1 failed');
+    process.exit(1);
+  }
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  const { server, url } = await serve(DIST);
+  const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'kplay-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+  });
+  const pageErrors = [];
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+  });
+
+  try {
+    await test('page loads, the worker answers and shows 3 brokers with Isr 1,2,3', async () => {
+      await page.goto(url);
+      await page.waitForSelector(byId('broker-3'), { timeout: T });
+      const clock1 = await page.locator(byId('clock')).innerText();
+      await page.waitForFunction(
+        ([sel, c]) => document.querySelector(sel)?.textContent !== c,
+        [byId('clock'), clock1],
+        { timeout: T },
+      );
+      const ids = await isrIds(page);
+      assert(ids.sort().join(',') === '1,2,3', `expected Isr 1,2,3, got ${ids}`);
+      assert((await page.locator(byId('acks-select')).inputValue()) === 'all', 'acks should start at all');
+      assert((await page.locator(byId('min-isr-select')).inputValue()) === '2', 'min.insync.replicas should start at 2');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-initial.png'), fullPage: true });
+    });
+
+    await test('acks=all with 3 in-sync replicas → offset', async () => {
+      const text = await produce(page);
+      assert(/offset \d+/.test(text), `expected an offset, got: ${text}`);
+    });
+
+    await test('crash two brokers, +10 s → Isr shrinks, acks=all → NOT_ENOUGH_REPLICAS', async () => {
+      const leaderText = await page.locator('.describe dd').first().innerText();
+      // Crash the two brokers that do not lead payments-0: the notes' "only the leader is left".
+      const victims = ['1', '2', '3'].filter((b) => b !== leaderText.trim()).slice(0, 2);
+      for (const b of victims) {
+        await page.click(byId(`crash-${b}`));
+        await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === true, byId(`crash-${b}`), { timeout: T });
+      }
+      await page.click(byId('advance-10s'));
+      await page.waitForFunction((sel) => {
+        const t = document.querySelector(sel)?.textContent ?? '';
+        return t.split(',').filter((s) => s.trim()).length === 1;
+      }, byId('isr-payments-0'), { timeout: T });
+      const text = await produce(page);
+      assert(text.includes('NOT_ENOUGH_REPLICAS'), `expected NOT_ENOUGH_REPLICAS, got: ${text}`);
+      const metrics = await page.locator(byId('metrics')).innerText();
+      assert(/1\s*UnderMinIsrPartitionCount/.test(metrics), `UnderMinIsrPartitionCount should be 1: ${metrics}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-not-enough-replicas.png'), fullPage: true });
+    });
+
+    await test('switch acks to 1 → offset again', async () => {
+      await page.selectOption(byId('acks-select'), '1');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.value === '1', byId('acks-select'), { timeout: T });
+      // Let the worker apply the config before producing (commands are handled in order anyway).
+      await page.waitForTimeout(100);
+      const text = await produce(page);
+      assert(/offset \d+/.test(text) && text.includes('acks=1'), `expected an acks=1 offset, got: ${text}`);
+      const guide = await page.locator(byId('guide')).innerText();
+      assert(guide.includes('4/4') || guide.includes('3/4'), `guide progress not updated: ${guide.slice(0, 120)}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-acks-1.png'), fullPage: true });
+    });
+
+    await test('中文: the language switch translates labels and is remembered', async () => {
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
+      assert((await page.getAttribute('html', 'lang')) === 'zh-CN', 'html lang should be zh-CN');
+      // Kafka's names stay untranslated.
+      const label = await page.locator('label[for="min-isr-select"]').innerText();
+      assert(label.includes('min.insync.replicas'), 'config keys keep their Kafka names');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-zh.png'), fullPage: true });
+      await page.reload();
+      await page.waitForSelector(byId('broker-1'), { timeout: T });
+      const btn = await page.locator(byId('produce-btn')).innerText();
+      assert(btn.includes('发送一条消息'), `language not remembered after reload: ${btn}`);
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+    });
+
+    await test('phone 390×844: no horizontal scroll, controls reachable, produce works', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await page.waitForSelector(byId('broker-1'), { timeout: T });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page scrolls horizontally by ${overflow}px`);
+      for (const id of ['produce-btn', 'acks-select', 'min-isr-select', 'advance-10s', 'lang-toggle', 'crash-1']) {
+        const box = await page.locator(byId(id)).boundingBox();
+        assert(box && box.width >= 24 && box.height >= 24, `${id} too small or hidden on a phone`);
+      }
+      const text = await produce(page);
+      assert(/offset \d+/.test(text), `expected an offset on the phone, got: ${text}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: false });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'phone-full.png'), fullPage: true });
+    });
+  } finally {
+    if (pageErrors.length) console.log(`  page errors:\n    ${pageErrors.join('\n    ')}`);
+    await context.close();
+    server.close();
+    await fs.rm(profile, { recursive: true, force: true });
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`E2E: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.log(String(e && e.stack ? e.stack : e));
+  console.log(`E2E: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+//! Runs in headless Chromium: `cargo test --target wasm32-unknown-unknown -p kplay-web`.
+//!
+//! The engine, the scenario builder and the worker codec exactly as the page uses them.
+
+use kplay_engine::events::{EventKind, ProduceOutcome};
+use kplay_engine::{Cluster, Command, Event, Input, KafkaError};
+use kplay_web::codec::SerdeWasm;
+use kplay_web::demo::{self, Preset};
+use kplay_web::protocol::{Op, Reply, Request};
+use kplay_web::sim::Sim;
+use wasm_bindgen_test::*;
+use yew_agent::Codec;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The hash of `demo::determinism_sequence()`, shared with the native test in `tests/`.
+const GOLDEN_HASH: &str = include_str!("../../tests/golden/web-determinism.hash");
+
+fn payments_cluster() -> Cluster {
+    let mut c = Cluster::new(&demo::cluster_spec()).expect("the demo spec is valid");
+    for cmd in demo::setup(Preset::Payments) {
+        c.step(Input::Command(cmd));
+    }
+    c.run_ms(demo::WARMUP_MS);
+    c
+}
+
+/// Produces one record and lets up to a second pass; returns the outcome the client saw.
+fn produce(c: &mut Cluster, key: &str) -> ProduceOutcome {
+    let mut events: Vec<Event> = c.step(Input::Command(demo::produce(
+        Preset::Payments,
+        Some(key),
+        "v",
+    )));
+    events.extend(c.run_ms(1_000));
+    events
+        .into_iter()
+        .rev()
+        .find_map(|e| match e.kind {
+            EventKind::ProduceCompleted { outcome, .. } => Some(outcome),
+            _ => None,
+        })
+        .expect("the produce completes within a second")
+}
+
+fn payments_isr(c: &Cluster) -> Vec<u32> {
+    let snap = c.snapshot();
+    let topic = snap
+        .topics
+        .iter()
+        .find(|t| t.name == "payments")
+        .expect("payments exists");
+    topic.partitions[0].isr.iter().map(|b| b.0).collect()
+}
+
+#[wasm_bindgen_test]
+fn notes_min_isr_example() {
+    let mut c = payments_cluster();
+    assert_eq!(
+        payments_isr(&c).len(),
+        3,
+        "all three replicas start in the ISR"
+    );
+
+    // 1) acks=all with 3 in-sync replicas succeeds.
+    assert!(matches!(produce(&mut c, "a"), ProduceOutcome::Ok { offset } if offset >= 0));
+
+    // 2) Two brokers other than the leader crash; after broker.session.timeout.ms they are fenced
+    //    and leave the ISR.
+    let leader = c.snapshot().topics[0].partitions[0]
+        .leader
+        .expect("a leader")
+        .0;
+    let victims: Vec<u32> = [1, 2, 3].into_iter().filter(|b| *b != leader).collect();
+    for b in &victims {
+        c.step(Input::Command(Command::CrashBroker { broker: *b }));
+    }
+    c.run_ms(10_000);
+    assert_eq!(
+        payments_isr(&c),
+        vec![leader],
+        "only the leader is left in the ISR"
+    );
+
+    // 3) acks=all is refused: NOT_ENOUGH_REPLICAS.
+    match produce(&mut c, "b") {
+        ProduceOutcome::Err { error, .. } => assert_eq!(error, KafkaError::NotEnoughReplicas),
+        other => panic!("expected NOT_ENOUGH_REPLICAS, got {other:?}"),
+    }
+
+    // 4) acks=1 only needs the leader.
+    c.step(Input::Command(demo::set_acks("1")));
+    assert!(matches!(produce(&mut c, "c"), ProduceOutcome::Ok { offset } if offset >= 0));
+    c.check_invariants().expect("Kafka's invariants hold");
+}
+
+#[wasm_bindgen_test]
+fn determinism_hash_matches_the_native_golden_file() {
+    let first = demo::determinism_hash().expect("the demo spec is valid");
+    let second = demo::determinism_hash().expect("the demo spec is valid");
+    assert_eq!(first, second, "two runs in the same browser differ");
+    assert_eq!(
+        demo::hash_hex(first),
+        GOLDEN_HASH.trim(),
+        "the browser build diverges from the native build"
+    );
+}
+
+#[wasm_bindgen_test]
+fn worker_messages_survive_the_codec() {
+    let mut sim = Sim::new(Preset::Orders);
+    let req = Request {
+        seq: 7,
+        op: Op::Command(demo::produce(Preset::Orders, Some("user-42"), "x")),
+    };
+    let decoded: Request = SerdeWasm::decode(SerdeWasm::encode(&req));
+    assert_eq!(decoded, req);
+    let _ = sim.handle(decoded);
+    let reply = sim.handle(Request {
+        seq: 8,
+        op: Op::Advance { ms: 500 },
+    });
+    assert_eq!(reply.seq, 8);
+    assert_eq!(
+        reply.snapshot.topics[0].partitions.len(),
+        3,
+        "orders has 3 partitions"
+    );
+    assert!(
+        !reply.wire.is_empty(),
+        "an advance samples envelopes on the wire"
+    );
+    let back: Reply = SerdeWasm::decode(SerdeWasm::encode(&reply));
+    assert_eq!(
+        back, reply,
+        "snapshots and events round-trip through serde-wasm-bindgen"
+    );
+}
+
+#[wasm_bindgen_test]
+fn reset_rebuilds_the_scenario() {
+    let mut sim = Sim::default();
+    let reply = sim.handle(Request {
+        seq: 1,
+        op: Op::Reset {
+            preset: "payments".into(),
+        },
+    });
+    assert!(reply.reset);
+    assert!(reply.error.is_none());
+    assert_eq!(reply.snapshot.brokers.len(), 3);
+    assert!(reply
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::TopicCreated { .. })));
+    let bogus = sim.handle(Request {
+        seq: 2,
+        op: Op::Reset {
+            preset: "nope".into(),
+        },
+    });
+    assert_eq!(
+        bogus.preset, "payments",
+        "an unknown preset falls back to the default"
+    );
+}
