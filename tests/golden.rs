@@ -423,3 +423,18 @@ fn story_isr_shrink_expand() {
         "the leader asks via AlterPartition"
     );
 }
+
+#[test]
+fn story_acks_all_timeout() {
+    let r = load_rel("tests/scenarios/acks-all-timeout.toml");
+    let p = r.produces();
+    assert_eq!(outcomes(&p), ["REQUEST_TIMED_OUT"], "{p:#?}");
+    // Appended before the ISR shrank: no ProduceRejected, and the record is in the log.
+    assert!(!r
+        .events()
+        .any(|e| matches!(e.kind, EventKind::ProduceRejected { .. })));
+    let snap = r.cluster.snapshot();
+    let part = &snap.topics[0].partitions[0];
+    // A timed-out write is not an undone write: once the ISR is back to 2 the HW passes it.
+    assert_eq!(part.high_watermark.map(|o| o.0), Some(1), "{part:#?}");
+}
