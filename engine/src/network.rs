@@ -64,6 +64,10 @@ pub enum Rpc {
     },
     FetchResponse {
         tp: TopicPartition,
+        /// Echo of the request's leader epoch and fetch offset: the follower only accepts the
+        /// answer to the fetch it is waiting for (`AbstractFetcherThread.processFetchRequest`).
+        request_epoch: LeaderEpoch,
+        fetch_offset: Offset,
         error: Option<KafkaError>,
         high_watermark: Offset,
         records: Vec<Record>,
@@ -155,6 +159,7 @@ impl Rpc {
                 high_watermark,
                 error,
                 diverging_epoch,
+                ..
             } => match (error, diverging_epoch) {
                 (Some(e), _) => format!("{tp} {e}"),
                 (None, Some((e, o))) => format!("{tp} diverging epoch {} end {}", e.0, o.0),

@@ -66,6 +66,7 @@ pub struct DelayedProduce {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParkedFetch {
     pub follower: BrokerId,
+    pub request_epoch: LeaderEpoch,
     pub fetch_offset: Offset,
     pub deadline: Tick,
 }
@@ -93,10 +94,23 @@ pub struct LeaderState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowerState {
     pub leader: Option<BrokerId>,
-    /// The leader epoch the in-flight Fetch was sent in, if one is in flight.
-    pub fetch_in_flight: Option<LeaderEpoch>,
+    /// The Fetch in flight, if any.
+    pub fetch_in_flight: Option<InFlightFetch>,
     pub next_fetch_at: Tick,
 }
+
+/// The one Fetch a follower has outstanding for a partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlightFetch {
+    pub leader: BrokerId,
+    pub epoch: LeaderEpoch,
+    pub fetch_offset: Offset,
+    /// Kafka's `replica.socket.timeout.ms` (30 s) after which the fetcher gives up and retries.
+    pub deadline: Tick,
+}
+
+/// `replica.socket.timeout.ms` default.
+pub const REPLICA_SOCKET_TIMEOUT_TICKS: u64 = 30_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
@@ -302,13 +316,17 @@ impl Broker {
             ),
             Rpc::FetchResponse {
                 tp,
+                request_epoch,
+                fetch_offset,
                 error,
                 high_watermark,
                 records,
                 diverging_epoch,
             } => self.handle_fetch_response(
                 ctx,
+                &from,
                 &tp,
+                (request_epoch, fetch_offset),
                 error,
                 high_watermark,
                 records,
@@ -337,8 +355,12 @@ impl Broker {
             }
             Rpc::Disconnected { api, tp, .. } => {
                 // Our Fetch went to a dead leader: back off and retry (`replica.fetch.backoff.ms`).
-                if api == "Fetch" {
-                    if let Some(tp) = tp {
+                if let (true, Some(tp), NodeAddr::Broker(peer)) = (api == "Fetch", tp, &from) {
+                    let waiting_on_peer = matches!(
+                        self.partitions.get(&tp).map(|p| &p.role),
+                        Some(Role::Follower(FollowerState { fetch_in_flight: Some(f), .. })) if f.leader == *peer
+                    );
+                    if waiting_on_peer {
                         self.fetch_failed(&tp, ctx.now, settings);
                     }
                 }
@@ -480,6 +502,8 @@ impl Broker {
                     NodeAddr::Broker(f.follower),
                     Rpc::FetchResponse {
                         tp: tp.clone(),
+                        request_epoch: f.request_epoch,
+                        fetch_offset: f.fetch_offset,
                         error: Some(KafkaError::NotLeaderOrFollower),
                         high_watermark: p.log.high_watermark(),
                         records: vec![],
@@ -722,6 +746,8 @@ impl Broker {
                 NodeAddr::Broker(follower),
                 Rpc::FetchResponse {
                     tp: tp.clone(),
+                    request_epoch: current_leader_epoch,
+                    fetch_offset,
                     error,
                     high_watermark: hw,
                     records,
@@ -803,6 +829,7 @@ impl Broker {
                 l.parked_fetches.retain(|f| f.follower != follower);
                 l.parked_fetches.push(ParkedFetch {
                     follower,
+                    request_epoch: current_leader_epoch,
                     fetch_offset,
                     deadline: Tick(ctx.now.0 + settings.replica_fetch_wait_max_ticks),
                 });
@@ -842,6 +869,8 @@ impl Broker {
                 NodeAddr::Broker(f.follower),
                 Rpc::FetchResponse {
                     tp: tp.clone(),
+                    request_epoch: f.request_epoch,
+                    fetch_offset: f.fetch_offset,
                     error: None,
                     high_watermark: p.log.high_watermark(),
                     records,
@@ -980,10 +1009,18 @@ impl Broker {
             return;
         };
         let Some(leader) = f.leader else { return };
+        if f.fetch_in_flight.is_some_and(|x| ctx.now >= x.deadline) {
+            f.fetch_in_flight = None; // replica.socket.timeout.ms: give up on it and fetch again
+        }
         if f.fetch_in_flight.is_some() || ctx.now < f.next_fetch_at {
             return;
         }
-        f.fetch_in_flight = Some(p.meta.leader_epoch);
+        f.fetch_in_flight = Some(InFlightFetch {
+            leader,
+            epoch: p.meta.leader_epoch,
+            fetch_offset: p.log.log_end_offset(),
+            deadline: Tick(ctx.now.0 + REPLICA_SOCKET_TIMEOUT_TICKS),
+        });
         let rpc = Rpc::Fetch {
             tp: tp.clone(),
             replica_id: me,
@@ -1009,7 +1046,9 @@ impl Broker {
     fn handle_fetch_response(
         &mut self,
         ctx: &mut Ctx,
+        from: &NodeAddr,
         tp: &TopicPartition,
+        request: (LeaderEpoch, Offset),
         error: Option<KafkaError>,
         leader_hw: Offset,
         records: Vec<Record>,
@@ -1020,13 +1059,19 @@ impl Broker {
         let Some(p) = self.partitions.get_mut(tp) else {
             return;
         };
-        let current_epoch = p.meta.leader_epoch;
         let Role::Follower(f) = &mut p.role else {
             return;
         };
-        // A response to a fetch from an older leader epoch is stale (`PartitionFetchState`).
-        if f.fetch_in_flight != Some(current_epoch) {
-            f.fetch_in_flight = None;
+        // Only the answer to the fetch we are waiting for counts: same leader, same leader epoch,
+        // same fetch offset (Kafka: `AbstractFetcherThread.processFetchRequest` checks the
+        // partition's fetch state). Anything else is stale and ignored.
+        let expected = f
+            .fetch_in_flight
+            .map(|x| (NodeAddr::Broker(x.leader), x.epoch, x.fetch_offset));
+        if expected != Some((from.clone(), request.0, request.1))
+            || request.0 != p.meta.leader_epoch
+            || request.1 != p.log.log_end_offset()
+        {
             return;
         }
         f.fetch_in_flight = None;
@@ -1061,9 +1106,10 @@ impl Broker {
 /// Whether a partition has a fetch to send or a purgatory entry to expire at `now`.
 fn timer_due(p: &ReplicaPartition, now: Tick) -> bool {
     match &p.role {
-        Role::Follower(f) => {
-            f.leader.is_some() && f.fetch_in_flight.is_none() && now >= f.next_fetch_at
-        }
+        Role::Follower(f) => match f.fetch_in_flight {
+            None => f.leader.is_some() && now >= f.next_fetch_at,
+            Some(x) => now >= x.deadline,
+        },
         Role::Leader(l) => {
             l.delayed_produces.iter().any(|d| now >= d.deadline)
                 || l.parked_fetches.iter().any(|f| now >= f.deadline)
