@@ -12,10 +12,17 @@ WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[" ]/,"",$
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "installing Debian chromium + chromium-driver"
+# Chromium + ChromeDriver for the browser tests; CJK and emoji fonts so the 中文 UI and its icons
+# render in headless screenshots.
+APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei fonts-noto-color-emoji)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "apt-get install ${missing[*]}"
   sudo_if apt-get update -q
-  sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+  sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
