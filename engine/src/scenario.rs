@@ -379,7 +379,9 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let ctx = Ctx { src, file };
     let raw: RawScenario = toml::from_str(src).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        ctx.err(span, e.message().trim_end().to_string())
+        // One line per error, whatever the parser's message looks like.
+        let reason = e.message().trim_end().replace('\n', "; ");
+        ctx.err(span, reason)
     })?;
     Validator::new(ctx).scenario(raw)
 }
@@ -636,28 +638,28 @@ impl<'a> Validator<'a> {
         let s = raw.get_ref();
         // The span of each action that is present, in file order, to report extras precisely.
         let mut present: Vec<(&str, Range<usize>)> = Vec::new();
-        let mut note = |name: &'static str, span: Option<Range<usize>>| {
+        let mut mark = |name: &'static str, span: Option<Range<usize>>| {
             if let Some(span) = span {
                 present.push((name, span));
             }
         };
-        note("advance_ms", s.advance_ms.as_ref().map(|v| v.span()));
-        note("produce", s.produce.as_ref().map(|v| v.span()));
-        note("crash_broker", s.crash_broker.as_ref().map(|v| v.span()));
-        note(
+        mark("advance_ms", s.advance_ms.as_ref().map(|v| v.span()));
+        mark("produce", s.produce.as_ref().map(|v| v.span()));
+        mark("crash_broker", s.crash_broker.as_ref().map(|v| v.span()));
+        mark(
             "restart_broker",
             s.restart_broker.as_ref().map(|v| v.span()),
         );
-        note(
+        mark(
             "alter_topic_config",
             s.alter_topic_config.as_ref().map(|v| v.span()),
         );
-        note(
+        mark(
             "alter_producer_config",
             s.alter_producer_config.as_ref().map(|v| v.span()),
         );
-        note("create_topic", s.create_topic.as_ref().map(|v| v.span()));
-        note("add_producer", s.add_producer.as_ref().map(|v| v.span()));
+        mark("create_topic", s.create_topic.as_ref().map(|v| v.span()));
+        mark("add_producer", s.add_producer.as_ref().map(|v| v.span()));
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
