@@ -108,6 +108,9 @@ pub fn initial_lang() -> Lang {
     let Some(window) = web_sys::window() else {
         return Lang::En;
     };
+    if let Some(l) = url_param("lang").and_then(|v| Lang::from_code(&v)) {
+        return l;
+    }
     let stored = window
         .local_storage()
         .ok()
@@ -122,6 +125,15 @@ pub fn initial_lang() -> Lang {
                 .and_then(|l| Lang::from_code(&l))
         })
         .unwrap_or(Lang::En)
+}
+
+/// A query parameter of the page URL (`?preset=orders&lang=zh`), for links and embedding.
+pub fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| v.to_string())
+    })
 }
 
 /// Remembers the language and sets `<html lang>` so screen readers switch voice.

@@ -116,16 +116,20 @@ pub fn format_clock(ms: u64) -> String {
     }
 }
 
-/// `0.1×`, `2.5×`, `100×`.
+/// `0.001×`, `0.25×`, `2.5×`, `100×`.
 pub fn format_speed(speed: f64) -> String {
     if speed >= 10.0 {
-        format!("{speed:.0}×")
-    } else if speed >= 1.0 {
-        let s = format!("{speed:.1}");
-        format!("{}×", s.trim_end_matches(".0"))
-    } else {
-        format!("{speed:.2}×").replace("0×", "×")
+        return format!("{speed:.0}×");
     }
+    // Two significant digits, without trailing zeros.
+    let decimals = if speed >= 1.0 {
+        1
+    } else {
+        (-speed.log10()).ceil() as usize + 1
+    };
+    let s = format!("{speed:.decimals$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}×")
 }
 
 /// Clock, play/pause, step, fast-forward and speed.
@@ -183,7 +187,7 @@ pub fn sim_bar(p: &SimBarProps) -> Html {
             <label class="speed">
                 <span>{ l.t("Speed", "速度") }</span>
                 <input
-                    type="range" min="-10" max="20" step="1"
+                    type="range" min="-30" max="20" step="1"
                     value={p.speed_slider.to_string()}
                     oninput={on_speed}
                     data-testid="speed"

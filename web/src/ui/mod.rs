@@ -89,9 +89,10 @@ fn now_real_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// The speed slider's position (tenths of a decade, -10..=20) to a speed factor (0.1×..100×).
+/// The speed slider's position (tenths of a decade, -30..=20) to a speed factor (0.001×..100×).
+/// Network latency is 2–6 simulated ms, so envelopes are only visible in flight at the slow end.
 pub fn speed_from_slider(v: i32) -> f64 {
-    10f64.powf(v.clamp(-10, 20) as f64 / 10.0)
+    10f64.powf(v.clamp(-30, 20) as f64 / 10.0)
 }
 
 /// The playground page.
@@ -139,8 +140,12 @@ pub fn playground() -> Html {
     {
         let send_op = send_op.clone();
         use_effect_with((), move |_| {
+            // `?preset=orders` picks the scenario (links and embedding).
+            let preset = crate::i18n::url_param("preset")
+                .and_then(|p| Preset::from_id(&p))
+                .unwrap_or(Preset::Payments);
             send_op.emit(Op::Reset {
-                preset: Preset::Payments.id().to_string(),
+                preset: preset.id().to_string(),
             });
         });
     }
@@ -276,6 +281,7 @@ pub fn playground() -> Html {
                         controller_id={snapshot.controller.node_id}
                         client={crate::demo::PRODUCER}
                         now_ms={snapshot.now_ms}
+                        speed={speed_from_slider(*speed_slider)}
                     />
                 </div>
                 <div class="col-side">

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// How many envelopes the list shows.
-const SHOWN: usize = 8;
+const SHOWN: usize = 7;
 
 const W: f64 = 420.0;
 const CONTROLLER_Y: f64 = 34.0;
@@ -26,20 +26,46 @@ fn api_class(api: &str) -> &'static str {
     }
 }
 
+/// The index of a broker address (`broker-2`) among the brokers.
+fn broker_index(addr: &str, brokers: &[BrokerView]) -> Option<usize> {
+    let id = addr.strip_prefix("broker-")?.parse::<u32>().ok()?;
+    brokers.iter().position(|b| b.id.0 == id)
+}
+
 /// Where a node address (`broker-2`, `controller-100`, `checkout`) sits in the diagram.
 fn position(addr: &str, brokers: &[BrokerView]) -> (f64, f64) {
     if addr.starts_with("controller") {
         return (W / 2.0, CONTROLLER_Y);
     }
-    if let Some(id) = addr
-        .strip_prefix("broker-")
-        .and_then(|n| n.parse::<u32>().ok())
-    {
-        if let Some(i) = brokers.iter().position(|b| b.id.0 == id) {
-            return broker_xy(i, brokers.len());
+    match broker_index(addr, brokers) {
+        Some(i) => broker_xy(i, brokers.len()),
+        None => (W / 2.0, CLIENT_Y),
+    }
+}
+
+/// The control point of the curved link between brokers `i < j`: it bows downwards so a link
+/// between distant brokers passes under the ones in between.
+fn peer_control(i: usize, j: usize, n: usize) -> (f64, f64) {
+    let (x1, y) = broker_xy(i, n);
+    let (x2, _) = broker_xy(j, n);
+    ((x1 + x2) / 2.0, y + 40.0 * (j - i) as f64)
+}
+
+/// The point a fraction `t` along the link from `from` to `to` (straight, or the broker curve).
+fn point_on_link(from: &str, to: &str, t: f64, brokers: &[BrokerView]) -> (f64, f64) {
+    let (fx, fy) = position(from, brokers);
+    let (tx, ty) = position(to, brokers);
+    if let (Some(i), Some(j)) = (broker_index(from, brokers), broker_index(to, brokers)) {
+        if i != j {
+            let (cx, cy) = peer_control(i.min(j), i.max(j), brokers.len());
+            let u = 1.0 - t;
+            return (
+                u * u * fx + 2.0 * u * t * cx + t * t * tx,
+                u * u * fy + 2.0 * u * t * cy + t * t * ty,
+            );
         }
     }
-    (W / 2.0, CLIENT_Y)
+    (fx + (tx - fx) * t, fy + (ty - fy) * t)
 }
 
 fn broker_xy(i: usize, n: usize) -> (f64, f64) {
@@ -64,6 +90,8 @@ pub struct NetworkProps {
     pub controller_id: u32,
     pub client: String,
     pub now_ms: u64,
+    /// Simulated ms per real ms, to glide dots from one tick to the next.
+    pub speed: f64,
 }
 
 /// The network panel: topology with moving envelopes, plus the recent-RPC list.
@@ -101,21 +129,20 @@ pub fn network(p: &NetworkProps) -> Html {
                 "peer",
                 active(&name, &b2.id.to_string()).map(|c| vec!["active", c])
             );
-            // Broker-to-broker links bow downwards so they do not overlap.
-            let mid_y = y + 26.0 * (j - i) as f64;
-            let d = format!("M{x} {y} Q{} {mid_y} {x2} {y2}", (x + x2) / 2.0);
+            let (cx, cy) = peer_control(i, j, n);
+            let d = format!("M{x} {y} Q{cx} {cy} {x2} {y2}");
             links.push(html! { <path class={cls} d={d} /> });
         }
     }
 
+    // One tick lasts 1/speed real ms; a dot glides over that time (no glide under reduced motion).
+    let glide_ms = (1.0 / p.speed.max(0.001)).clamp(50.0, 1000.0);
     let dots = p.envelopes.iter().map(|e| {
-        let (fx, fy) = position(&e.from, brokers);
-        let (tx, ty) = position(&e.to, brokers);
         let span = e.deliver_at_ms.saturating_sub(e.sent_at_ms).max(1) as f64;
         let t = (p.now_ms.saturating_sub(e.sent_at_ms) as f64 / span).clamp(0.0, 1.0);
-        let (x, y) = (fx + (tx - fx) * t, fy + (ty - fy) * t);
+        let (x, y) = point_on_link(&e.from, &e.to, t, brokers);
         html! {
-            <g key={e.id} class={classes!("dot", api_class(&e.api))} style={format!("transform:translate({x:.1}px,{y:.1}px)")}>
+            <g key={e.id} class={classes!("dot", api_class(&e.api))} style={format!("transform:translate({x:.1}px,{y:.1}px);transition-duration:{glide_ms:.0}ms")}>
                 <circle r="6" />
                 <title>{ format!("{} {} → {}: {}", e.api, e.from, e.to, e.summary) }</title>
             </g>
@@ -136,13 +163,15 @@ pub fn network(p: &NetworkProps) -> Html {
             <div class="panel-head">
                 <h2 id="net-h">{ l.t("On the wire", "网络") }</h2>
                 <span class="panel-note">
-                    { format!("{} ", p.envelopes.len()) }{ l.t("in flight now · lower the speed to watch envelopes travel", "个请求在途 · 调低速度可看到请求移动") }
+                    { format!("{} ", p.envelopes.len()) }{ l.t("in flight now · network latency is 2–6 ms: set speed to 0.001× to watch envelopes travel", "个请求在途 · 网络延迟为 2–6 ms：把速度调到 0.001× 可看到请求移动") }
                 </span>
             </div>
             <div class="net">
                 <svg class="topology" viewBox={format!("0 0 {W} 230")} role="img"
                     aria-label={l.t("Network diagram: the controller, the brokers and the producer, with requests in flight", "网络示意图：controller、各 broker 与 producer，以及在途请求")}>
                     { for links }
+                    // Dots go under the nodes: an envelope "leaves" its sender and "enters" its receiver.
+                    { for dots }
                     { node(W / 2.0, CONTROLLER_Y, controller.clone(), "n-ctrl", 128.0) }
                     { for brokers.iter().enumerate().map(|(i, b)| {
                         let (x, y) = broker_xy(i, n);
@@ -150,7 +179,6 @@ pub fn network(p: &NetworkProps) -> Html {
                         node(x, y, b.id.to_string(), cls, 86.0)
                     }) }
                     { node(W / 2.0, CLIENT_Y, p.client.clone(), "n-client", 96.0) }
-                    { for dots }
                 </svg>
                 <div class="net-list">
                     <h3 class="small muted">{ l.t("Recent requests", "最近的请求") }</h3>

@@ -146,7 +146,7 @@ pub fn results(p: &ResultsProps) -> Html {
             if p.requests.is_empty() {
                 <p class="empty">{ l.t("Press “Produce a record” to send one.", "点击“发送一条消息”试试。") }</p>
             } else {
-                <ol class="result-list" aria-live="polite" aria-relevant="additions text">
+                <ol class="result-list">
                     { for p.requests.iter().rev().take(RESULTS_SHOWN).map(|r| html! {
                         <ResultRow lang={l} request={r.clone()} now_ms={p.now_ms} key={r.id.0} />
                     }) }
