@@ -145,7 +145,7 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-not-enough-replicas.png'), fullPage: true });
     });
 
-    await test('switch acks to 1 → offset again (produced with the keyboard)', async () => {
+    await test('switch acks to 1 → offset again (keyboard); rewind the timeline and come back', async () => {
       await page.selectOption(byId('acks-select'), '1');
       await page.waitForFunction((sel) => document.querySelector(sel)?.value === '1', byId('acks-select'), { timeout: T });
       // Let the worker apply the config before producing (commands are handled in order anyway).
@@ -155,6 +155,19 @@ async function main() {
       const guide = await page.locator(byId('guide')).innerText();
       assert(guide.includes('4/4') || guide.includes('3/4'), `guide progress not updated: ${guide.slice(0, 120)}`);
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-acks-1.png'), fullPage: true });
+
+      // Time travel: rewind to before the crashes (all 3 in the ISR), then back to the latest state.
+      await page.locator(byId('timeline')).fill('1500');
+      await page.waitForFunction((sel) => {
+        const t = document.querySelector(sel)?.textContent ?? '';
+        return t.split(',').filter((s) => s.trim()).length === 3;
+      }, byId('isr-payments-0'), { timeout: T });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-rewound.png'), fullPage: false });
+      await page.click(byId('timeline-live'));
+      await page.waitForFunction((sel) => {
+        const t = document.querySelector(sel)?.textContent ?? '';
+        return t.split(',').filter((s) => s.trim()).length === 1;
+      }, byId('isr-payments-0'), { timeout: T });
     });
 
     await test('中文: the language switch translates labels and is remembered', async () => {

@@ -24,6 +24,26 @@ pub enum Op {
     Advance { ms: u64 },
     /// Advance tick by tick until something happens (at most [`STEP_MAX_MS`]).
     StepToNextEvent,
+    /// Travel to a simulated time on the recorded timeline (rebuild and replay the inputs).
+    Seek { ms: u64 },
+}
+
+/// One learner input on the timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputMark {
+    pub at_ms: u64,
+    /// e.g. `crash broker-2`, `acks=1`, `produce`.
+    pub label: String,
+}
+
+/// The recorded timeline: where it starts, how far it reaches, and the inputs on it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The earliest time one can seek to (the end of the scenario's warm-up).
+    pub start_ms: u64,
+    /// The furthest time reached; `snapshot.now_ms < head_ms` means the view is rewound.
+    pub head_ms: u64,
+    pub inputs: Vec<InputMark>,
 }
 
 /// A request with a sequence number the reply echoes.
@@ -49,6 +69,8 @@ pub struct Reply {
     /// Envelopes seen on the wire while the request ran (sampled), oldest first; the snapshot only
     /// holds the ones still in flight at the end.
     pub wire: Vec<EnvelopeView>,
+    /// The recorded timeline, for the scrubber.
+    pub timeline: Timeline,
     /// The run's determinism fingerprint, as 16 hex digits (a `u64` does not fit a JS number).
     pub trace_hash: String,
     /// Set when the request could not be carried out at all (e.g. the cluster failed to build).

@@ -2,11 +2,16 @@
 //!
 //! It is plain Rust (no browser APIs) so the wasm tests can drive it directly, and the Web Worker
 //! is a thin wrapper around it.
+//!
+//! Time travel follows raftscope's `state.js`: a run is fully determined by (seed, inputs), so the
+//! host keeps the learner's input log and seeks by rebuilding the cluster and replaying the inputs
+//! up to the target time. Playing on from a rewound point replays the recorded inputs (redo); a
+//! new action while rewound forks the timeline and drops the recorded future.
 
 use crate::demo::{self, Preset};
-use crate::protocol::{Op, Reply, Request, MAX_ADVANCE_MS, STEP_MAX_MS};
+use crate::protocol::{InputMark, Op, Reply, Request, Timeline, MAX_ADVANCE_MS, STEP_MAX_MS};
 use kplay_engine::snapshot::EnvelopeView;
-use kplay_engine::{Cluster, Event, Input};
+use kplay_engine::{Cluster, Command, Event, Input};
 
 /// How many times one advance looks at the wire. Envelopes live for a few simulated milliseconds,
 /// so without sampling a 50 ms frame would almost never catch one in flight.
@@ -15,11 +20,17 @@ const WIRE_SAMPLES_MAX: u64 = 100;
 /// How many sampled envelopes a reply carries at most.
 const WIRE_MAX: usize = 64;
 
-/// Owns the simulated cluster of the current scenario.
+/// Owns the simulated cluster of the current scenario and its input log.
 pub struct Sim {
     preset: Preset,
     cluster: Option<Cluster>,
     error: Option<String>,
+    /// The learner's commands with the simulated ms they were applied at, in order.
+    inputs: Vec<(u64, Command)>,
+    /// How many of `inputs` the cluster has applied (fewer than all when rewound).
+    applied: usize,
+    /// The furthest simulated time this timeline has reached.
+    head_ms: u64,
 }
 
 impl Default for Sim {
@@ -28,26 +39,31 @@ impl Default for Sim {
     }
 }
 
+/// Builds a scenario's cluster: setup commands, then the warm-up.
+fn build(preset: Preset) -> Result<Cluster, String> {
+    let mut cluster = Cluster::new(&demo::cluster_spec()).map_err(|e| e.to_string())?;
+    for c in demo::setup(preset) {
+        cluster.step(Input::Command(c));
+    }
+    cluster.run_ms(demo::WARMUP_MS);
+    Ok(cluster)
+}
+
 impl Sim {
     /// Builds a scenario: creates the cluster, runs the setup commands and the warm-up.
     pub fn new(preset: Preset) -> Self {
-        match Cluster::new(&demo::cluster_spec()) {
-            Ok(mut cluster) => {
-                for c in demo::setup(preset) {
-                    cluster.step(Input::Command(c));
-                }
-                cluster.run_ms(demo::WARMUP_MS);
-                Sim {
-                    preset,
-                    cluster: Some(cluster),
-                    error: None,
-                }
-            }
-            Err(e) => Sim {
-                preset,
-                cluster: None,
-                error: Some(e.to_string()),
-            },
+        let (cluster, error) = match build(preset) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
+        let head_ms = cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
+        Sim {
+            preset,
+            cluster,
+            error,
+            inputs: Vec::new(),
+            applied: 0,
+            head_ms,
         }
     }
 
@@ -59,38 +75,127 @@ impl Sim {
     /// Handles one request and builds the reply.
     pub fn handle(&mut self, req: Request) -> Reply {
         let mut reset = false;
-        let mut error = None;
         let mut wire: Vec<EnvelopeView> = Vec::new();
         let events: Vec<Event> = match req.op {
             Op::Reset { preset } => {
                 let preset = Preset::from_id(&preset).unwrap_or(Preset::Payments);
                 *self = Sim::new(preset);
                 reset = true;
-                self.cluster
-                    .as_ref()
-                    .map(|c| c.events().to_vec())
-                    .unwrap_or_default()
+                self.all_events()
             }
-            Op::Command(command) => match self.cluster.as_mut() {
-                Some(c) => c.step(Input::Command(command)),
-                None => Vec::new(),
-            },
-            Op::Advance { ms } => match self.cluster.as_mut() {
-                Some(c) => advance_sampling_wire(c, ms.min(MAX_ADVANCE_MS), &mut wire),
-                None => Vec::new(),
-            },
-            Op::StepToNextEvent => match self.cluster.as_mut() {
-                Some(c) => step_to_next_event(c),
-                None => Vec::new(),
-            },
+            Op::Command(command) => self.command(command),
+            Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),
+            Op::StepToNextEvent => self.step_to_next_event(),
+            Op::Seek { ms } => {
+                self.seek(ms);
+                reset = true;
+                self.all_events()
+            }
         };
-        if self.cluster.is_none() {
-            error = self
+        if let Some(c) = &self.cluster {
+            self.head_ms = self.head_ms.max(c.now_ms());
+        }
+        let error = match &self.cluster {
+            Some(_) => None,
+            None => self
                 .error
                 .clone()
-                .or_else(|| Some("the cluster could not be built".to_string()));
-        }
+                .or_else(|| Some("the cluster could not be built".to_string())),
+        };
         self.reply(req.seq, reset, events, wire, error)
+    }
+
+    fn all_events(&self) -> Vec<Event> {
+        self.cluster
+            .as_ref()
+            .map(|c| c.events().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// A learner action. When rewound, it forks: the recorded future is dropped.
+    fn command(&mut self, command: Command) -> Vec<Event> {
+        let Some(c) = self.cluster.as_mut() else {
+            return Vec::new();
+        };
+        if self.applied < self.inputs.len() || c.now_ms() < self.head_ms {
+            self.inputs.truncate(self.applied);
+            self.head_ms = c.now_ms();
+        }
+        self.inputs.push((c.now_ms(), command.clone()));
+        self.applied += 1;
+        c.step(Input::Command(command))
+    }
+
+    /// Lets `ms` pass, re-applying recorded inputs that fall due (after a rewind).
+    fn advance(&mut self, ms: u64, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let Some(c) = self.cluster.as_mut() else {
+            return Vec::new();
+        };
+        let target = c.now_ms() + ms;
+        let mut events = Vec::new();
+        while let Some((at, cmd)) = self
+            .inputs
+            .get(self.applied)
+            .filter(|(at, _)| *at <= target)
+        {
+            events.extend(advance_sampling_wire(
+                c,
+                at.saturating_sub(c.now_ms()),
+                wire,
+            ));
+            events.extend(c.step(Input::Command(cmd.clone())));
+            self.applied += 1;
+        }
+        events.extend(advance_sampling_wire(
+            c,
+            target.saturating_sub(c.now_ms()),
+            wire,
+        ));
+        events
+    }
+
+    /// Ticks until something happens (at most [`STEP_MAX_MS`]).
+    fn step_to_next_event(&mut self) -> Vec<Event> {
+        let mut wire = Vec::new();
+        for _ in 0..STEP_MAX_MS {
+            let events = self.advance(1, &mut wire);
+            if !events.is_empty() {
+                return events;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Rebuilds the cluster and replays the inputs up to `ms` (clamped to the recorded timeline).
+    fn seek(&mut self, ms: u64) {
+        let Ok(mut c) = build(self.preset) else {
+            return;
+        };
+        let target = ms.clamp(c.now_ms(), self.head_ms);
+        let mut applied = 0;
+        for (at, cmd) in self.inputs.iter().take_while(|(at, _)| *at <= target) {
+            c.run_ms(at.saturating_sub(c.now_ms()));
+            c.step(Input::Command(cmd.clone()));
+            applied += 1;
+        }
+        c.run_ms(target.saturating_sub(c.now_ms()));
+        self.cluster = Some(c);
+        self.applied = applied;
+    }
+
+    fn timeline(&self) -> Timeline {
+        Timeline {
+            start_ms: demo::WARMUP_MS,
+            head_ms: self.head_ms,
+            inputs: self
+                .inputs
+                .iter()
+                .map(|(at, c)| InputMark {
+                    at_ms: *at,
+                    label: input_label(c),
+                })
+                .collect(),
+        }
     }
 
     fn reply(
@@ -116,9 +221,25 @@ impl Sim {
             snapshot,
             events,
             wire,
+            timeline: self.timeline(),
             trace_hash: demo::hash_hex(hash),
             error,
         }
+    }
+}
+
+/// A short label for a timeline marker, in Kafka's terms.
+fn input_label(c: &Command) -> String {
+    match c {
+        Command::CrashBroker { broker } => format!("crash broker-{broker}"),
+        Command::RestartBroker { broker } => format!("restart broker-{broker}"),
+        Command::Produce { key, .. } => match key {
+            Some(k) => format!("produce key={k}"),
+            None => "produce".to_string(),
+        },
+        Command::AlterProducerConfig { key, value, .. }
+        | Command::AlterTopicConfig { key, value, .. } => format!("{key}={value}"),
+        other => other.name().to_string(),
     }
 }
 
@@ -143,17 +264,6 @@ fn merge_wire(wire: &mut Vec<EnvelopeView>, seen: &[EnvelopeView]) {
             wire.push(e.clone());
         }
     }
-}
-
-/// Ticks until at least one event happens, or [`STEP_MAX_MS`] passes.
-fn step_to_next_event(c: &mut Cluster) -> Vec<Event> {
-    for _ in 0..STEP_MAX_MS {
-        let events = c.step(Input::Tick);
-        if !events.is_empty() {
-            return events;
-        }
-    }
-    Vec::new()
 }
 
 fn empty_snapshot() -> kplay_engine::Snapshot {

@@ -1,7 +1,7 @@
 //! The page's state: a reducer over the worker's replies. Nothing here changes the engine; it only
 //! remembers the latest snapshot, a capped event log and the guided example's progress.
 
-use crate::protocol::Reply;
+use crate::protocol::{Reply, Timeline};
 use kplay_engine::events::{EventKind, ProduceOutcome};
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Event, KafkaError, Snapshot};
@@ -195,6 +195,8 @@ pub struct View {
     pub guide: Guide,
     /// Envelopes seen recently (newest first, unique by id), for the network view.
     pub wire: VecDeque<Rc<EnvelopeView>>,
+    /// The recorded timeline (for the scrubber).
+    pub timeline: Timeline,
     /// The newest request number answered.
     pub last_seq: u64,
 }
@@ -238,6 +240,7 @@ impl Reducible for View {
         next.trace_hash = reply.trace_hash;
         next.error = reply.error;
         next.last_seq = reply.seq;
+        next.timeline = reply.timeline;
         next.snapshot = Some(Rc::new(reply.snapshot));
         Rc::new(next)
     }

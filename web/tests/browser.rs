@@ -164,3 +164,56 @@ fn reset_rebuilds_the_scenario() {
         "an unknown preset falls back to the default"
     );
 }
+
+#[wasm_bindgen_test]
+fn rewind_replays_the_same_run_and_a_new_action_forks() {
+    let mut sim = Sim::new(Preset::Payments);
+    let mut seq = 0;
+    let mut send = |sim: &mut Sim, op: Op| {
+        seq += 1;
+        sim.handle(Request { seq, op })
+    };
+    send(
+        &mut sim,
+        Op::Command(demo::produce(Preset::Payments, Some("a"), "1")),
+    );
+    send(&mut sim, Op::Advance { ms: 500 });
+    let before_crash = send(&mut sim, Op::Command(Command::CrashBroker { broker: 2 }));
+    let t_crash = before_crash.snapshot.now_ms;
+    send(&mut sim, Op::Advance { ms: 10_000 });
+    let head = send(&mut sim, Op::Advance { ms: 1_000 });
+    assert_eq!(head.timeline.head_ms, head.snapshot.now_ms);
+    assert_eq!(head.timeline.inputs.len(), 2);
+
+    // Rewind to just before the crash: broker-2 is alive again, the timeline still reaches the head.
+    let rewound = send(&mut sim, Op::Seek { ms: t_crash - 1 });
+    assert!(rewound.reset);
+    assert_eq!(rewound.snapshot.now_ms, t_crash - 1);
+    assert!(rewound.snapshot.brokers.iter().all(|b| b.alive));
+    assert_eq!(rewound.timeline.head_ms, head.timeline.head_ms);
+
+    // Playing on replays the recorded crash: the same run, the same trace hash.
+    let replayed = send(
+        &mut sim,
+        Op::Advance {
+            ms: head.snapshot.now_ms - (t_crash - 1),
+        },
+    );
+    assert_eq!(replayed.snapshot.now_ms, head.snapshot.now_ms);
+    assert_eq!(
+        replayed.trace_hash, head.trace_hash,
+        "redo diverged from the original run"
+    );
+
+    // A new action while rewound forks: the recorded crash is dropped.
+    send(&mut sim, Op::Seek { ms: t_crash - 1 });
+    let forked = send(&mut sim, Op::Command(demo::set_acks("1")));
+    assert_eq!(
+        forked.timeline.inputs.len(),
+        2,
+        "produce + acks=1; the crash is gone"
+    );
+    assert_eq!(forked.timeline.head_ms, t_crash - 1);
+    let later = send(&mut sim, Op::Advance { ms: 11_000 });
+    assert!(later.snapshot.brokers.iter().all(|b| b.alive));
+}

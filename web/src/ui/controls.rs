@@ -3,7 +3,7 @@
 use super::{speed_from_slider, Send};
 use crate::demo::Preset;
 use crate::i18n::Lang;
-use crate::protocol::Op;
+use crate::protocol::{Op, Timeline};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -195,6 +195,90 @@ pub fn sim_bar(p: &SimBarProps) -> Html {
                 />
                 <output class="speed-value">{ speed_text }</output>
             </label>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub lang: Lang,
+    pub now_ms: u64,
+    pub timeline: Timeline,
+    pub send: Send,
+}
+
+/// The time-travel scrubber: seek anywhere on the recorded run; playing on replays the recorded
+/// actions, a new action forks the timeline.
+#[function_component(TimelineBar)]
+pub fn timeline_bar(p: &TimelineProps) -> Html {
+    let l = p.lang;
+    let tl = &p.timeline;
+    let span = tl.head_ms.saturating_sub(tl.start_ms).max(1);
+    let rewound = p.now_ms < tl.head_ms;
+    // While the thumb is being dragged, show the dragged time instead of the (moving) clock.
+    let drag = use_state(|| None::<u64>);
+    let on_drag = {
+        let drag = drag.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                drag.set(input.value().parse::<u64>().ok());
+            }
+        })
+    };
+    let on_seek = {
+        let send = p.send.clone();
+        let drag = drag.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                if let Ok(ms) = input.value().parse::<u64>() {
+                    send.op.emit(Op::Seek { ms });
+                }
+            }
+            drag.set(None);
+        })
+    };
+    let shown_ms = drag.unwrap_or(p.now_ms);
+    let to_live = {
+        let send = p.send.clone();
+        let head = tl.head_ms;
+        Callback::from(move |_| send.op.emit(Op::Seek { ms: head }))
+    };
+    let pct = |ms: u64| ms.saturating_sub(tl.start_ms) as f64 * 100.0 / span as f64;
+    html! {
+        <div class={classes!("timeline", rewound.then_some("rewound"))}>
+            <span class="timeline-label">{ l.t("Timeline", "时间线") }</span>
+            <div class="timeline-track">
+                <div class="timeline-marks" aria-hidden="true">
+                    { for tl.inputs.iter().map(|m| html! {
+                        <span class={classes!("tl-mark", (m.at_ms > p.now_ms).then_some("future"))}
+                            style={format!("left:{:.2}%", pct(m.at_ms))}
+                            title={format!("{} · {}", format_clock(m.at_ms), m.label)}></span>
+                    }) }
+                </div>
+                <input
+                    type="range"
+                    min={tl.start_ms.to_string()}
+                    max={tl.head_ms.max(tl.start_ms + 1).to_string()}
+                    step="1"
+                    value={shown_ms.to_string()}
+                    oninput={on_drag}
+                    onchange={on_seek}
+                    data-testid="timeline"
+                    aria-label={l.t("Seek in simulated time", "在模拟时间中跳转")}
+                    aria-valuetext={format_clock(shown_ms)}
+                />
+            </div>
+            if rewound {
+                <span class="timeline-state" role="status">
+                    { l.t("Rewound to ", "已回到 ") }<b class="mono">{ format_clock(p.now_ms) }</b>
+                    { l.t(" · play replays your actions; a new action forks", " · 播放会重放你的操作；新的操作会分叉") }
+                </span>
+                <button class="btn small" onclick={to_live} data-testid="timeline-live">{ l.t("Back to latest", "回到最新") }</button>
+            } else {
+                <span class="timeline-state muted">
+                    { format!("{} ", tl.inputs.len()) }{ l.t("actions recorded · drag to rewind", "个操作已记录 · 拖动可回放") }
+                </span>
+            }
         </div>
     }
 }

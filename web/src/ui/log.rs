@@ -63,7 +63,7 @@ pub fn event_log(p: &EventLogProps) -> Html {
         .lines
         .iter()
         .rev()
-        .filter(|x| filter.map_or(true, |c| x.category == c))
+        .filter(|x| filter.is_none_or(|c| x.category == c))
         .take(SHOWN);
     html! {
         <section class="panel log" aria-labelledby="log-h" data-testid="event-log">

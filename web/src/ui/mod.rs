@@ -244,6 +244,7 @@ pub fn playground() -> Html {
                 on_speed={on_speed}
                 send={send.clone()}
             />
+            <controls::TimelineBar lang={l} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} />
             if let Some(err) = view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
