@@ -49,6 +49,14 @@ impl Preset {
         self.id()
     }
 
+    /// What one record of the scenario stands for (`payment`, `order`), for generated values.
+    pub fn record_noun(self) -> &'static str {
+        match self {
+            Preset::Payments => "payment",
+            Preset::Orders => "order",
+        }
+    }
+
     /// How many partitions the scenario's topic has.
     pub fn partitions(self) -> u32 {
         match self {

@@ -9,6 +9,32 @@ use yew::prelude::*;
 pub struct GuideProps {
     pub lang: Lang,
     pub progress: Guide,
+    /// The running brokers following the first partition's leader (what to crash next).
+    pub followers: Vec<u32>,
+}
+
+/// The concrete clicks for each step, naming the actual follower brokers.
+fn try_lines(l: Lang, followers: &[u32]) -> [String; 4] {
+    let name = |i: usize| {
+        followers
+            .get(i)
+            .map(|b| format!("broker-{b}"))
+            .unwrap_or_else(|| l.t("a follower", "一个 follower").to_string())
+    };
+    match l {
+        Lang::En => [
+            "Press “Produce a record”.".to_string(),
+            format!("Crash {}, press +10 s, then produce.", name(0)),
+            format!("Crash {}, press +10 s, then produce.", name(0)),
+            "Set acks to 1, then produce.".to_string(),
+        ],
+        Lang::Zh => [
+            "点击“发送一条消息”。".to_string(),
+            format!("宕掉 {}，点“快进 10 秒”，再发送。", name(0)),
+            format!("宕掉 {}，点“快进 10 秒”，再发送。", name(0)),
+            "把 acks 设为 1，再发送。".to_string(),
+        ],
+    }
 }
 
 /// "RF=3, min.insync.replicas=2" walk-through.
@@ -51,6 +77,7 @@ pub fn guide_panel(p: &GuideProps) -> Html {
         ),
     ];
     let done = steps.iter().filter(|s| s.0).count();
+    let tries = try_lines(l, &p.followers);
     html! {
         <section class="panel guide o-guide" aria-labelledby="guide-h" data-testid="guide">
             <div class="panel-head">
@@ -70,6 +97,9 @@ pub fn guide_panel(p: &GuideProps) -> Html {
                                 if *ok { <span class="sr-only">{ l.t(" (done)", "（已完成）") }</span> }
                             </p>
                             <p class="step-body">{ *body }</p>
+                            if !*ok {
+                                <p class="step-try"><span class="step-try-label">{ l.t("Try", "操作") }</span>{ tries[i].clone() }</p>
+                            }
                         </div>
                     </li>
                 }) }

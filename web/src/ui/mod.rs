@@ -225,6 +225,21 @@ pub fn playground() -> Html {
         return html! { <Loading lang={l} /> };
     };
     let preset = Preset::from_id(&view.preset).unwrap_or(Preset::Payments);
+    // The running followers of the scenario's first partition: what the guide tells you to crash.
+    let followers: Vec<u32> = snapshot
+        .topics
+        .iter()
+        .find(|t| t.name == preset.topic())
+        .and_then(|t| t.partitions.first())
+        .map(|pv| {
+            pv.replicas
+                .iter()
+                .filter(|b| Some(**b) != pv.leader)
+                .filter(|b| snapshot.brokers.iter().any(|x| x.id == **b && x.alive))
+                .map(|b| b.0)
+                .collect()
+        })
+        .unwrap_or_default();
     let topic = snapshot
         .topics
         .iter()
@@ -288,7 +303,7 @@ pub fn playground() -> Html {
                 <div class="col-side">
                     <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
-                    <guide::GuidePanel lang={l} progress={view.guide} />
+                    <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
                 </div>
                 <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />

@@ -78,7 +78,11 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
             };
             let k = key.trim();
             let k = (!k.is_empty()).then_some(k);
-            send.command(demo::produce(preset, k, &format!("payment #{n}")));
+            send.command(demo::produce(
+                preset,
+                k,
+                &format!("{} #{n}", preset.record_noun()),
+            ));
         })
     };
     let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
