@@ -186,7 +186,7 @@ async function main() {
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
     });
 
-    await test('phone 390×844: no horizontal scroll, controls reachable, produce works', async () => {
+    await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
       await page.waitForSelector(byId('broker-1'), { timeout: T });
@@ -199,6 +199,18 @@ async function main() {
       const text = await produce(page);
       assert(/offset \d+/.test(text), `expected an offset on the phone, got: ${text}`);
       await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: false });
+      // prefers-reduced-motion: no animation anywhere (spinners, the running dot, envelope glides).
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      const moving = await page.evaluate(() =>
+        [...document.querySelectorAll('*')].filter((el) => {
+          const cs = getComputedStyle(el);
+          const anim = cs.animationName !== 'none' && parseFloat(cs.animationDuration) > 0;
+          const trans = cs.transitionDuration.split(',').some((d) => parseFloat(d) > 0);
+          return anim || trans;
+        }).length,
+      );
+      assert(moving === 0, `${moving} elements still animate under prefers-reduced-motion`);
+      await page.emulateMedia({ reducedMotion: 'no-preference' });
       await page.screenshot({ path: path.join(ARTIFACTS, 'phone-full.png'), fullPage: true });
     });
   } finally {

@@ -61,17 +61,17 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                 <h3 class="mono">{ tp.clone() }</h3>
                 <div class="badges">
                     if offline {
-                        <span class="badge bad" title={l.t("No leader: the partition is unavailable", "没有 leader：分区不可用")}>{ "OfflinePartitionsCount" }</span>
+                        <span class="badge bad" title={l.t("No leader: the partition is unavailable (counted in OfflinePartitionsCount)", "没有 leader：分区不可用（计入 OfflinePartitionsCount）")}>{ "Offline" }</span>
                     }
                     if pv.under_min_isr {
                         <span class="badge bad" data-testid={format!("under-min-isr-{}-{}", pv.tp.topic, pv.tp.partition)}
-                            title={l.t("ISR < min.insync.replicas: acks=all produce fails with NOT_ENOUGH_REPLICAS", "ISR < min.insync.replicas：acks=all 写入会返回 NOT_ENOUGH_REPLICAS")}>
+                            title={l.t("kafka.cluster:type=Partition,name=UnderMinIsr (counted in UnderMinIsrPartitionCount): ISR < min.insync.replicas, so acks=all produce fails with NOT_ENOUGH_REPLICAS", "kafka.cluster:type=Partition,name=UnderMinIsr（计入 UnderMinIsrPartitionCount）：ISR < min.insync.replicas，acks=all 写入会返回 NOT_ENOUGH_REPLICAS")}>
                             { "UnderMinIsr" }
                         </span>
                     }
                     if pv.under_replicated {
                         <span class="badge warn" data-testid={format!("under-replicated-{}-{}", pv.tp.topic, pv.tp.partition)}
-                            title={l.t("ISR smaller than the replica set", "ISR 小于副本集合")}>
+                            title={l.t("kafka.cluster:type=Partition,name=UnderReplicated (counted in UnderReplicatedPartitions): the ISR is smaller than the replica set", "kafka.cluster:type=Partition,name=UnderReplicated（计入 UnderReplicatedPartitions）：ISR 小于副本集合")}>
                             { "UnderReplicated" }
                         </span>
                     }
