@@ -145,7 +145,7 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-not-enough-replicas.png'), fullPage: true });
     });
 
-    await test('switch acks to 1 → offset again (keyboard); rewind the timeline and come back', async () => {
+    await test('acks=1 → offset (keyboard); rewind the timeline; a share link reopens the same run', async () => {
       await page.selectOption(byId('acks-select'), '1');
       await page.waitForFunction((sel) => document.querySelector(sel)?.value === '1', byId('acks-select'), { timeout: T });
       // Let the worker apply the config before producing (commands are handled in order anyway).
@@ -168,9 +168,26 @@ async function main() {
         const t = document.querySelector(sel)?.textContent ?? '';
         return t.split(',').filter((s) => s.trim()).length === 1;
       }, byId('isr-payments-0'), { timeout: T });
+
+      // Share link: the run (scenario + actions + time) goes into the URL and reopens identically.
+      await page.click(byId('play-toggle')); // pause, so the shared time is the time on screen
+      const results = async () =>
+        (await page.locator(byId('produce-result')).allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+      const before = await results();
+      await page.click(byId('share-link'));
+      const shared = page.url();
+      assert(shared.includes('#run=v1/payments/'), `no run link in the URL: ${shared}`);
+      await page.reload();
+      await page.waitForFunction(
+        ([sel, n]) => document.querySelectorAll(sel).length === n,
+        [byId('produce-result'), before.length],
+        { timeout: T },
+      );
+      const after = await results();
+      assert(JSON.stringify(after) === JSON.stringify(before), `reopened run differs:\n${before}\n${after}`);
     });
 
-    await test('中文: the language switch translates labels and is remembered', async () => {
+    await test('中文: the language switch translates labels and is remembered; bad links are explained', async () => {
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
       assert((await page.getAttribute('html', 'lang')) === 'zh-CN', 'html lang should be zh-CN');
@@ -184,6 +201,14 @@ async function main() {
       assert(btn.includes('发送一条消息'), `language not remembered after reload: ${btn}`);
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+
+      // A malformed share link is rejected with a visible reason (never silently trimmed).
+      await page.goto(`${url}#run=v1/payments/5000/2000:c9`);
+      await page.reload();
+      const banner = await page.locator(byId('link-error')).innerText({ timeout: T });
+      assert(banner.includes('not a broker'), `expected the reason in the banner: ${banner}`);
+      await page.goto(url);
+      await page.reload();
     });
 
     await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {

@@ -8,6 +8,7 @@ pub mod agent;
 pub mod codec;
 pub mod demo;
 pub mod i18n;
+pub mod link;
 pub mod protocol;
 pub mod sim;
 pub mod state;

@@ -26,6 +26,12 @@ pub enum Op {
     StepToNextEvent,
     /// Travel to a simulated time on the recorded timeline (rebuild and replay the inputs).
     Seek { ms: u64 },
+    /// Open a shared run: a scenario, its recorded inputs, and the time to open it at.
+    Load {
+        preset: String,
+        inputs: Vec<(u64, Command)>,
+        at_ms: u64,
+    },
 }
 
 /// One learner input on the timeline.
@@ -34,6 +40,8 @@ pub struct InputMark {
     pub at_ms: u64,
     /// e.g. `crash broker-2`, `acks=1`, `produce`.
     pub label: String,
+    /// The share-link code (`c2`, `a1`, `p`), if the input can be shared.
+    pub code: Option<String>,
 }
 
 /// The recorded timeline: where it starts, how far it reaches, and the inputs on it.

@@ -91,6 +91,24 @@ impl Sim {
                 reset = true;
                 self.all_events()
             }
+            Op::Load {
+                preset,
+                inputs,
+                at_ms,
+            } => {
+                let preset = Preset::from_id(&preset).unwrap_or(Preset::Payments);
+                *self = Sim::new(preset);
+                self.head_ms = inputs
+                    .last()
+                    .map(|(at, _)| *at)
+                    .unwrap_or(0)
+                    .max(at_ms.min(crate::link::MAX_MS))
+                    .max(self.head_ms);
+                self.inputs = inputs;
+                self.seek(at_ms);
+                reset = true;
+                self.all_events()
+            }
         };
         if let Some(c) = &self.cluster {
             self.head_ms = self.head_ms.max(c.now_ms());
@@ -193,6 +211,7 @@ impl Sim {
                 .map(|(at, c)| InputMark {
                     at_ms: *at,
                     label: input_label(c),
+                    code: crate::link::code(c),
                 })
                 .collect(),
         }

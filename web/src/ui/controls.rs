@@ -202,6 +202,7 @@ pub fn sim_bar(p: &SimBarProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub lang: Lang,
+    pub preset: Preset,
     pub now_ms: u64,
     pub timeline: Timeline,
     pub send: Send,
@@ -243,6 +244,26 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
         let head = tl.head_ms;
         Callback::from(move |_| send.op.emit(Op::Seek { ms: head }))
     };
+    let shared = use_state(|| false);
+    let on_share = {
+        let shared = shared.clone();
+        let preset = p.preset;
+        let now = p.now_ms;
+        // Only what happened up to the time on screen is shared.
+        let inputs: Vec<(u64, String)> = tl
+            .inputs
+            .iter()
+            .filter(|m| m.at_ms <= now)
+            .filter_map(|m| m.code.clone().map(|c| (m.at_ms, c)))
+            .collect();
+        Callback::from(move |_| {
+            let fragment = crate::link::encode(preset, now, &inputs);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash(&fragment);
+            }
+            shared.set(true);
+        })
+    };
     let pct = |ms: u64| ms.saturating_sub(tl.start_ms) as f64 * 100.0 / span as f64;
     html! {
         <div class={classes!("timeline", rewound.then_some("rewound"))}>
@@ -268,6 +289,13 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
                     aria-valuetext={format_clock(shown_ms)}
                 />
             </div>
+            <button class="btn small" onclick={on_share} data-testid="share-link"
+                title={l.t("Put a link to this run (scenario + your actions + this time) in the address bar", "把这次运行的链接（场景 + 你的操作 + 当前时间）放到地址栏")}>
+                { l.t("Share link", "分享链接") }
+            </button>
+            if *shared {
+                <span class="timeline-state small" role="status">{ l.t("Link is in the address bar.", "链接已放到地址栏。") }</span>
+            }
             if rewound {
                 <span class="timeline-state" role="status">
                     { l.t("Rewound to ", "已回到 ") }<b class="mono">{ format_clock(p.now_ms) }</b>

@@ -103,6 +103,8 @@ pub fn playground() -> Html {
     let playing = use_state(|| true);
     let speed_slider = use_state(|| 0i32);
     let stalled = use_state(|| false);
+    // Why a shared link could not be opened (shown until dismissed).
+    let link_error = use_state(|| None::<String>);
     let clock = use_mut_ref(|| Clock {
         playing: true,
         speed: 1.0,
@@ -139,7 +141,25 @@ pub fn playground() -> Html {
     // Load the default scenario once, and keep <html lang> in sync with the language.
     {
         let send_op = send_op.clone();
+        let link_error = link_error.clone();
         use_effect_with((), move |_| {
+            // `#run=v1/…` opens a shared run; a malformed link is rejected with its reason.
+            let fragment = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            if fragment.starts_with(crate::link::PREFIX) {
+                match crate::link::decode(&fragment) {
+                    Ok(run) => {
+                        send_op.emit(Op::Load {
+                            preset: run.preset.id().to_string(),
+                            inputs: run.inputs,
+                            at_ms: run.at_ms,
+                        });
+                        return;
+                    }
+                    Err(reason) => link_error.set(Some(reason)),
+                }
+            }
             // `?preset=orders` picks the scenario (links and embedding).
             let preset = crate::i18n::url_param("preset")
                 .and_then(|p| Preset::from_id(&p))
@@ -240,6 +260,14 @@ pub fn playground() -> Html {
                 .collect()
         })
         .unwrap_or_default();
+    let produced = view
+        .timeline
+        .inputs
+        .iter()
+        .filter(|m| {
+            m.at_ms <= snapshot.now_ms && m.code.as_deref().is_some_and(|c| c.starts_with('p'))
+        })
+        .count();
     let topic = snapshot
         .topics
         .iter()
@@ -259,9 +287,19 @@ pub fn playground() -> Html {
                 on_speed={on_speed}
                 send={send.clone()}
             />
-            <controls::TimelineBar lang={l} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} />
+            <controls::TimelineBar lang={l} {preset} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} />
             if let Some(err) = view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
+            }
+            if let Some(reason) = (*link_error).clone() {
+                <div class="banner bad" role="alert" data-testid="link-error">
+                    <b>{ l.t("This link could not be opened: ", "无法打开这个链接：") }</b>{ reason }
+                    { l.t(" — the default scenario is loaded instead.", " —— 已改为加载默认场景。") }
+                    <button class="btn small" onclick={{
+                        let link_error = link_error.clone();
+                        Callback::from(move |_| link_error.set(None))
+                    }}>{ l.t("Dismiss", "关闭") }</button>
+                </div>
             }
             if *stalled {
                 <div class="banner bad" role="alert">
@@ -301,7 +339,7 @@ pub fn playground() -> Html {
                     />
                 </div>
                 <div class="col-side">
-                    <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} send={send.clone()} />
+                    <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
                 </div>

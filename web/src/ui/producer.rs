@@ -3,6 +3,7 @@
 use super::Send;
 use crate::demo::{self, Preset};
 use crate::i18n::Lang;
+use crate::link;
 use kplay_engine::config::ConfigScope;
 use kplay_engine::events::ProduceOutcome;
 use kplay_engine::snapshot::{ProduceView, ProducerView, TopicView};
@@ -16,6 +17,8 @@ pub struct ProducerPanelProps {
     pub preset: Preset,
     pub topic: Option<TopicView>,
     pub producers: Vec<ProducerView>,
+    /// How many records this timeline has produced so far (numbers the next record's value).
+    pub produced: usize,
     pub send: Send,
 }
 
@@ -28,7 +31,6 @@ fn select_value(e: &Event) -> Option<String> {
 pub fn producer_panel(p: &ProducerPanelProps) -> Html {
     let l = p.lang;
     let key = use_state(String::new);
-    let counter = use_mut_ref(|| 0u32);
     let producer = p.producers.iter().find(|x| x.name == demo::PRODUCER);
     let acks = producer
         .map(|x| x.acks.to_string())
@@ -61,7 +63,17 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
         let key = key.clone();
         Callback::from(move |e: InputEvent| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                key.set(input.value());
+                // Keys stay URL-safe so every run can be shared as a link.
+                let clean: String = input
+                    .value()
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .take(40)
+                    .collect();
+                if clean != input.value() {
+                    input.set_value(&clean);
+                }
+                key.set(clean);
             }
         })
     };
@@ -69,20 +81,12 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
         let send = p.send.clone();
         let key = key.clone();
         let preset = p.preset;
+        let n = p.produced + 1;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let n = {
-                let mut c = counter.borrow_mut();
-                *c += 1;
-                *c
-            };
             let k = key.trim();
             let k = (!k.is_empty()).then_some(k);
-            send.command(demo::produce(
-                preset,
-                k,
-                &format!("{} #{n}", preset.record_noun()),
-            ));
+            send.command(demo::produce(preset, k, &link::record_value(preset, n)));
         })
     };
     let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
@@ -117,7 +121,8 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                 <div class="field">
                     <label for="key-input">{ l.t("Record key (optional)", "消息 key（可选）") }</label>
                     <input id="key-input" type="text" placeholder="user-42" value={(*key).clone()} oninput={on_key}
-                        data-testid="key-input" autocomplete="off" maxlength="40" />
+                        data-testid="key-input" autocomplete="off" maxlength="40" aria-describedby="key-doc" />
+                    <p id="key-doc" class="help">{ l.t("Same key → same partition (murmur2). Letters, digits, - and _.", "相同 key → 相同分区（murmur2）。可用字母、数字、- 和 _。") }</p>
                 </div>
                 <button type="submit" class="btn primary wide" data-testid="produce-btn">
                     { l.t("Produce a record", "发送一条消息") }
