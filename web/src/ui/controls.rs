@@ -304,7 +304,8 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
                 <button class="btn small" onclick={to_live} data-testid="timeline-live">{ l.t("Back to latest", "回到最新") }</button>
             } else {
                 <span class="timeline-state muted">
-                    { format!("{} ", tl.inputs.len()) }{ l.t("actions recorded · drag to rewind", "个操作已记录 · 拖动可回放") }
+                    { format!("{} ", tl.inputs.len()) }
+                    { if tl.inputs.len() == 1 { l.t("action recorded · drag to rewind", "个操作已记录 · 拖动可回放") } else { l.t("actions recorded · drag to rewind", "个操作已记录 · 拖动可回放") } }
                 </span>
             }
         </div>
