@@ -131,7 +131,7 @@ async function main() {
       const victims = ['1', '2', '3'].filter((b) => b !== leaderText.trim()).slice(0, 2);
       for (const b of victims) {
         await page.click(byId(`crash-${b}`));
-        await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === true, byId(`crash-${b}`), { timeout: T });
+        await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-disabled') === 'true', byId(`crash-${b}`), { timeout: T });
       }
       await page.click(byId('advance-10s'));
       await page.waitForFunction((sel) => {

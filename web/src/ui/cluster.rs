@@ -182,13 +182,24 @@ pub fn broker_card(p: &BrokerProps) -> Html {
     let l = p.lang;
     let b = &p.broker;
     let id = b.id.0;
+    // The unavailable action is aria-disabled rather than disabled, so a keyboard user who just
+    // pressed Crash keeps focus on the button instead of being dropped back to the page.
+    let alive = b.alive;
     let on_crash = {
         let send = p.send.clone();
-        Callback::from(move |_| send.command(Command::CrashBroker { broker: id }))
+        Callback::from(move |_| {
+            if alive {
+                send.command(Command::CrashBroker { broker: id })
+            }
+        })
     };
     let on_restart = {
         let send = p.send.clone();
-        Callback::from(move |_| send.command(Command::RestartBroker { broker: id }))
+        Callback::from(move |_| {
+            if !alive {
+                send.command(Command::RestartBroker { broker: id })
+            }
+        })
     };
     let (state_class, state_text) = match (b.alive, b.fenced) {
         (true, false) => ("up", l.t("Running", "运行中")),
@@ -218,11 +229,11 @@ pub fn broker_card(p: &BrokerProps) -> Html {
                 </dd>
             </dl>
             <div class="card-actions">
-                <button class="btn danger small" onclick={on_crash} disabled={!b.alive}
+                <button class="btn danger small" onclick={on_crash} aria-disabled={(!b.alive).to_string()}
                     data-testid={format!("crash-{id}")} aria-label={format!("{} {name}", l.t("Crash", "宕掉"))}>
                     { l.t("Crash", "宕机") }
                 </button>
-                <button class="btn small" onclick={on_restart} disabled={b.alive}
+                <button class="btn small" onclick={on_restart} aria-disabled={b.alive.to_string()}
                     data-testid={format!("restart-{id}")} aria-label={format!("{} {name}", l.t("Restart", "重启"))}>
                     { l.t("Restart", "重启") }
                 </button>
