@@ -1,4 +1,5 @@
-//! Swarm test: random produces, crashes, restarts and config changes over many seeds.
+//! Swarm test: random produces, crashes, restarts, network cuts, slow nodes, dropped envelopes and
+//! config changes over many seeds.
 //! `check_invariants()` runs after every step (debug builds panic with the seed); at the end every
 //! broker is restarted and the cluster must converge: full ISRs and identical logs.
 //!
@@ -39,8 +40,31 @@ fn run_seed(seed: u64) -> Result<(), String> {
         }));
     }
     let mut dead: Vec<u32> = vec![];
+    let nodes: Vec<String> = (1..=brokers)
+        .map(|b| format!("broker-{b}"))
+        .chain(["controller".to_string(), "pall".to_string()])
+        .collect();
+    let pick = |r: &mut Rng| nodes[r.below(nodes.len() as u64) as usize].clone();
     for _ in 0..60 {
-        let cmd = match r.below(10) {
+        let cmd = match r.below(14) {
+            10 => {
+                let (a, b) = (pick(&mut r), pick(&mut r));
+                if a == b {
+                    Command::HealNetwork
+                } else {
+                    Command::PartitionNetwork { a, b }
+                }
+            }
+            11 if r.below(3) == 0 => Command::IsolateNode { node: pick(&mut r) },
+            11 => Command::HealNetwork,
+            12 => Command::SlowNode {
+                node: pick(&mut r),
+                extra_latency_ms: [0, 50, 400][r.below(3) as usize],
+            },
+            13 => match c.snapshot().envelopes.first() {
+                Some(e) => Command::DropEnvelope { id: e.id },
+                None => Command::HealNetwork,
+            },
             0..=4 => {
                 let producer = ["p0", "p1", "pall"][r.below(3) as usize];
                 let key = if r.below(2) == 0 {
@@ -76,12 +100,26 @@ fn run_seed(seed: u64) -> Result<(), String> {
         c.run_ms(r.range_inclusive(1, 4000));
         c.check_invariants()?;
     }
+    c.step(Input::Command(Command::HealNetwork));
+    for node in &nodes {
+        c.step(Input::Command(Command::SlowNode {
+            node: node.clone(),
+            extra_latency_ms: 0,
+        }));
+    }
     for b in dead {
         c.step(Input::Command(Command::RestartBroker { broker: b }));
     }
-    c.run_ms(40_000);
+    // Long enough for lost fetches (replica.socket.timeout.ms) and AlterPartition retries (30 s).
+    c.run_ms(75_000);
     c.check_invariants()?;
-    converged(&c)
+    let result = converged(&c);
+    if result.is_err() && std::env::var("KPLAY_SWARM_TRACE").is_ok() {
+        for e in c.events() {
+            println!("{e}");
+        }
+    }
+    result
 }
 
 /// After every broker is back: every partition has a leader, a full ISR, and identical logs.

@@ -4,7 +4,7 @@ use crate::command::{ClusterSpec, Command, Input};
 use crate::config::{validate, BrokerSettings, ConfigError, ConfigScope, Configs, MS_PER_TICK};
 use crate::errors::KafkaError;
 use crate::events::{Event, EventKind, ProduceOutcome};
-use crate::ids::{BrokerId, NodeAddr, Offset, Tick, TopicPartition};
+use crate::ids::{BrokerId, EnvelopeId, NodeAddr, Offset, Tick, TopicPartition};
 use crate::kraft::{Controller, CONTROLLER_NODE_ID};
 use crate::network::{Ctx, Envelope, Network, Rpc};
 use crate::producer::{CallState, Clients, Producer};
@@ -174,6 +174,16 @@ impl Cluster {
         let controller_addr = self.controller.addr();
         while let Some(env) = self.net.pop_due(self.now) {
             let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+            if ctx.net.is_cut(&env.from, &env.to) {
+                // A partition loses packets silently: no reply, no reset; senders time out.
+                ctx.emit(EventKind::EnvelopeLost {
+                    id: env.id.0,
+                    api: env.rpc.api().to_string(),
+                    from: env.from.to_string(),
+                    to: env.to.to_string(),
+                });
+                continue;
+            }
             match env.to.clone() {
                 NodeAddr::Broker(b) => match self.brokers.get_mut(&b) {
                     Some(broker) if broker.alive => broker.handle(
@@ -265,6 +275,7 @@ impl Cluster {
             }
             Command::CrashBroker { broker } => self.crash(BrokerId(broker), out),
             Command::RestartBroker { broker } => self.restart(BrokerId(broker), out),
+            other => self.apply_network_fault(other, out),
         };
         if let Err((error, message)) = result {
             out.push(Event {
@@ -402,6 +413,136 @@ impl Cluster {
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
         ctx.emit(EventKind::BrokerRestarted { broker: id });
         broker.restart(&mut ctx, controller);
+        Ok(())
+    }
+
+    /// Resolves `broker-N`, `controller`/`controller-N` or a producer's name to an address.
+    pub fn parse_node(&self, name: &str) -> Result<NodeAddr, (KafkaError, String)> {
+        let name = name.trim();
+        if let Some(n) = name
+            .strip_prefix("broker-")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            if self.brokers.contains_key(&BrokerId(n)) {
+                return Ok(NodeAddr::Broker(BrokerId(n)));
+            }
+        }
+        if name == "controller" || name == format!("controller-{}", self.controller.node_id) {
+            return Ok(self.controller.addr());
+        }
+        if self.clients.producers.contains_key(name) {
+            return Ok(NodeAddr::Client(name.to_string()));
+        }
+        let mut known: Vec<String> = self.brokers.keys().map(|b| b.to_string()).collect();
+        known.push("controller".into());
+        known.extend(self.clients.producers.keys().cloned());
+        Err((
+            KafkaError::InvalidRequest,
+            format!("Unknown node '{name}'. Known nodes: {}", known.join(", ")),
+        ))
+    }
+
+    fn every_node(&self) -> Vec<NodeAddr> {
+        let mut v: Vec<NodeAddr> = self.brokers.keys().map(|b| NodeAddr::Broker(*b)).collect();
+        v.push(self.controller.addr());
+        v.extend(
+            self.clients
+                .producers
+                .keys()
+                .map(|p| NodeAddr::Client(p.clone())),
+        );
+        v
+    }
+
+    /// Network faults: cuts, slow nodes, and holding/releasing/dropping one envelope.
+    fn apply_network_fault(
+        &mut self,
+        cmd: Command,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let at_ms = self.now_ms();
+        let mut emit = |kind| out.push(Event { at_ms, kind });
+        let envelope_event = |env: &Envelope| {
+            (
+                env.id.0,
+                env.rpc.api().to_string(),
+                env.from.to_string(),
+                env.to.to_string(),
+            )
+        };
+        let unknown = |id: u64| {
+            (
+                KafkaError::InvalidRequest,
+                format!("No envelope #{id} is in flight"),
+            )
+        };
+        match cmd {
+            Command::PartitionNetwork { a, b } => {
+                let (na, nb) = (self.parse_node(&a)?, self.parse_node(&b)?);
+                if na == nb {
+                    return Err((
+                        KafkaError::InvalidRequest,
+                        format!("Cannot cut {na} from itself"),
+                    ));
+                }
+                self.net.cut(&na, &nb);
+                emit(EventKind::NetworkPartitioned {
+                    a: na.to_string(),
+                    b: nb.to_string(),
+                });
+            }
+            Command::IsolateNode { node } => {
+                let n = self.parse_node(&node)?;
+                for other in self.every_node() {
+                    self.net.cut(&n, &other);
+                }
+                emit(EventKind::NodeIsolated {
+                    node: n.to_string(),
+                });
+            }
+            Command::HealNetwork => {
+                let cuts_removed = self.net.heal() as u32;
+                emit(EventKind::NetworkHealed { cuts_removed });
+            }
+            Command::SlowNode {
+                node,
+                extra_latency_ms,
+            } => {
+                let n = self.parse_node(&node)?;
+                self.net
+                    .set_slow(n.clone(), crate::config::ticks_from_ms(extra_latency_ms));
+                emit(EventKind::NodeSlowed {
+                    node: n.to_string(),
+                    extra_latency_ms,
+                });
+            }
+            Command::HoldEnvelope { id } => {
+                let (id, api, from, to) = self
+                    .net
+                    .hold(EnvelopeId(id))
+                    .map(envelope_event)
+                    .ok_or_else(|| unknown(id))?;
+                emit(EventKind::EnvelopeHeld { id, api, from, to });
+            }
+            Command::ReleaseEnvelope { id } => {
+                let now = self.now;
+                let (id, api, from, to) = self
+                    .net
+                    .release(EnvelopeId(id), now)
+                    .map(envelope_event)
+                    .ok_or_else(|| unknown(id))?;
+                emit(EventKind::EnvelopeReleased { id, api, from, to });
+            }
+            Command::DropEnvelope { id } => {
+                let env = self
+                    .net
+                    .drop_envelope(EnvelopeId(id))
+                    .ok_or_else(|| unknown(id))?;
+                let (id, api, from, to) = envelope_event(&env);
+                emit(EventKind::EnvelopeDropped { id, api, from, to });
+            }
+            _ => unreachable!("apply() handles the other commands"),
+        }
         Ok(())
     }
 
@@ -583,6 +724,7 @@ impl Cluster {
                 summary: e.rpc.summary(),
                 sent_at_ms: e.sent_at.0 * MS_PER_TICK,
                 deliver_at_ms: e.deliver_at.0 * MS_PER_TICK,
+                held: self.net.is_held(e.id),
             })
             .collect();
         Snapshot {
@@ -597,6 +739,18 @@ impl Cluster {
             producers,
             requests,
             envelopes,
+            network: NetworkView {
+                cuts: self
+                    .net
+                    .cuts()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+                slow: self
+                    .net
+                    .slow_nodes()
+                    .map(|(n, t)| (n.to_string(), t * MS_PER_TICK))
+                    .collect(),
+            },
             metrics: self.metrics(),
         }
     }

@@ -60,6 +60,21 @@ pub enum Command {
     CrashBroker { broker: u32 },
     /// Start a crashed broker again: it registers with the controller, truncates, catches up.
     RestartBroker { broker: u32 },
+    /// Cut the network between two nodes (both directions): envelopes between them are lost.
+    /// Nodes are named `broker-N`, `controller` (or `controller-100`), or a producer's name.
+    PartitionNetwork { a: String, b: String },
+    /// Cut one node off from every other node.
+    IsolateNode { node: String },
+    /// Remove every network cut.
+    HealNetwork,
+    /// Add `extra_latency_ms` to every envelope to or from a node (0 restores it): a slow follower.
+    SlowNode { node: String, extra_latency_ms: u64 },
+    /// Hold an in-flight envelope (by the id the UI and traces show) until it is released.
+    HoldEnvelope { id: u64 },
+    /// Release a held envelope: it is delivered on the next tick.
+    ReleaseEnvelope { id: u64 },
+    /// Drop an in-flight or held envelope: it is never delivered.
+    DropEnvelope { id: u64 },
 }
 
 impl Command {
@@ -73,6 +88,13 @@ impl Command {
             Command::Produce { .. } => "produce",
             Command::CrashBroker { .. } => "crash_broker",
             Command::RestartBroker { .. } => "restart_broker",
+            Command::PartitionNetwork { .. } => "partition_network",
+            Command::IsolateNode { .. } => "isolate_node",
+            Command::HealNetwork => "heal_network",
+            Command::SlowNode { .. } => "slow_node",
+            Command::HoldEnvelope { .. } => "hold_envelope",
+            Command::ReleaseEnvelope { .. } => "release_envelope",
+            Command::DropEnvelope { .. } => "drop_envelope",
         }
     }
 }

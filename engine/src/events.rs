@@ -177,6 +177,48 @@ pub enum EventKind {
         to: Offset,
         lost: u64,
     },
+    /// A network cut between two nodes.
+    NetworkPartitioned {
+        a: String,
+        b: String,
+    },
+    /// A node cut off from all others.
+    NodeIsolated {
+        node: String,
+    },
+    /// All cuts removed.
+    NetworkHealed {
+        cuts_removed: u32,
+    },
+    NodeSlowed {
+        node: String,
+        extra_latency_ms: u64,
+    },
+    /// A learner held, released or dropped an envelope; or a cut link lost one.
+    EnvelopeHeld {
+        id: u64,
+        api: String,
+        from: String,
+        to: String,
+    },
+    EnvelopeReleased {
+        id: u64,
+        api: String,
+        from: String,
+        to: String,
+    },
+    EnvelopeDropped {
+        id: u64,
+        api: String,
+        from: String,
+        to: String,
+    },
+    EnvelopeLost {
+        id: u64,
+        api: String,
+        from: String,
+        to: String,
+    },
     ProduceCompleted {
         id: ProduceId,
         producer: String,
@@ -252,8 +294,17 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Replicated { broker, tp, from, to } => write!(f, "{broker} fetched {tp} LEO {}→{}", from.0, to.0),
         HighWatermarkAdvanced { broker, tp, hw } => write!(f, "{broker} {tp} HW={}", hw.0),
         Truncated { broker, tp, from, to, lost } => {
-            write!(f, "{broker} truncated {tp} LEO {}→{} ({lost} records discarded)", from.0, to.0)
+            write!(f, "{broker} truncated {tp} LEO {}→{} ({lost} {} discarded)", from.0, to.0, if *lost == 1 { "record" } else { "records" })
         }
+        NetworkPartitioned { a, b } => write!(f, "network cut between {a} and {b}"),
+        NodeIsolated { node } => write!(f, "{node} isolated from every other node"),
+        NetworkHealed { cuts_removed } => write!(f, "network healed ({cuts_removed} cut links restored)"),
+        NodeSlowed { node, extra_latency_ms: 0 } => write!(f, "{node} back to normal network speed"),
+        NodeSlowed { node, extra_latency_ms } => write!(f, "{node} slowed: +{extra_latency_ms}ms per envelope"),
+        EnvelopeHeld { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} held"),
+        EnvelopeReleased { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} released"),
+        EnvelopeDropped { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} dropped"),
+        EnvelopeLost { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} lost on a cut link"),
         ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
             ProduceOutcome::Ok { offset } => {
                 write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)

@@ -27,6 +27,12 @@ pub struct Registration {
     pub broker_epoch: u64,
     pub fenced: bool,
     pub last_heartbeat: Tick,
+    /// The controller's metadata offset when this broker last heartbeated: by its next
+    /// heartbeat the broker must have applied at least that much, or it missed updates.
+    pub offset_at_last_heartbeat: u64,
+    /// Fenced because its heartbeats stopped while it may still be running: when it is heard
+    /// from again it may have missed metadata.
+    pub fenced_by_timeout: bool,
 }
 
 /// A topic in the metadata image.
@@ -53,6 +59,8 @@ pub struct Controller {
     pub topics: BTreeMap<String, TopicMeta>,
     pub partitions: BTreeMap<TopicPartition, PartitionState>,
     next_broker_epoch: u64,
+    /// The end of the metadata log: bumped by every published change.
+    pub metadata_offset: u64,
 }
 
 impl Controller {
@@ -63,6 +71,7 @@ impl Controller {
             topics: BTreeMap::new(),
             partitions: BTreeMap::new(),
             next_broker_epoch: 1,
+            metadata_offset: 0,
         }
     }
 
@@ -79,6 +88,8 @@ impl Controller {
                 broker_epoch: epoch,
                 fenced: false,
                 last_heartbeat: ctx.now,
+                offset_at_last_heartbeat: 0,
+                fenced_by_timeout: false,
             },
         );
         ctx.emit(EventKind::BrokerRegistered {
@@ -120,6 +131,9 @@ impl Controller {
             .map(|(b, r)| (*b, ctx.now.0 - r.last_heartbeat.0))
             .collect();
         for (b, since) in expired {
+            if let Some(r) = self.registrations.get_mut(&b) {
+                r.fenced_by_timeout = true;
+            }
             ctx.emit(EventKind::BrokerFenced {
                 broker: b,
                 ms_since_heartbeat: since * crate::config::MS_PER_TICK,
@@ -242,7 +256,9 @@ impl Controller {
     }
 
     /// Sends metadata records to every live broker (their fetch of `__cluster_metadata`).
-    fn publish(&self, ctx: &mut Ctx, partitions: Vec<PartitionState>, alive: &[BrokerId]) {
+    fn publish(&mut self, ctx: &mut Ctx, partitions: Vec<PartitionState>, alive: &[BrokerId]) {
+        self.metadata_offset += 1;
+        let offset = self.metadata_offset;
         let fenced = self.fenced_list();
         for &b in alive {
             if self.registrations.contains_key(&b) {
@@ -250,6 +266,8 @@ impl Controller {
                     self.addr(),
                     NodeAddr::Broker(b),
                     Rpc::MetadataUpdate {
+                        offset,
+                        full: false,
                         partitions: partitions.clone(),
                         fenced_brokers: fenced.clone(),
                     },
@@ -265,7 +283,8 @@ impl Controller {
             Rpc::BrokerHeartbeat {
                 broker,
                 broker_epoch,
-            } => self.handle_heartbeat(ctx, broker, broker_epoch, alive),
+                metadata_offset,
+            } => self.handle_heartbeat(ctx, broker, broker_epoch, metadata_offset, alive),
             Rpc::AlterPartition {
                 tp,
                 leader,
@@ -301,6 +320,8 @@ impl Controller {
                 broker_epoch: epoch,
                 fenced: true,
                 last_heartbeat: ctx.now,
+                offset_at_last_heartbeat: 0,
+                fenced_by_timeout: false,
             },
         );
         ctx.emit(EventKind::BrokerRegistered {
@@ -320,6 +341,8 @@ impl Controller {
             self.addr(),
             NodeAddr::Broker(broker),
             Rpc::MetadataUpdate {
+                offset: self.metadata_offset,
+                full: true,
                 partitions: all,
                 fenced_brokers: self.fenced_list(),
             },
@@ -331,6 +354,7 @@ impl Controller {
         ctx: &mut Ctx,
         broker: BrokerId,
         broker_epoch: u64,
+        metadata_offset: u64,
         alive: &[BrokerId],
     ) {
         let Some(r) = self.registrations.get_mut(&broker) else {
@@ -340,6 +364,8 @@ impl Controller {
             return; // STALE_BROKER_EPOCH: a heartbeat from an older incarnation
         }
         r.last_heartbeat = ctx.now;
+        let missed_updates =
+            std::mem::take(&mut r.fenced_by_timeout) && metadata_offset < self.metadata_offset;
         // Simplification: a registered broker is caught up on metadata by its first heartbeat.
         if r.fenced {
             self.unfence(ctx, broker, alive);
@@ -350,6 +376,27 @@ impl Controller {
             NodeAddr::Broker(broker),
             Rpc::BrokerHeartbeatResponse { fenced },
         );
+        // A broker that has not applied what was published before its previous heartbeat lost
+        // metadata (a cut link, a dropped envelope): it fetches the log again from where it is.
+        // In Kafka the broker's metadata fetch simply resumes; here the image is resent.
+        let expected = self
+            .registrations
+            .get(&broker)
+            .map_or(0, |r| r.offset_at_last_heartbeat);
+        if missed_updates || metadata_offset < expected {
+            let all: Vec<PartitionState> = self.partitions.values().cloned().collect();
+            let update = Rpc::MetadataUpdate {
+                offset: self.metadata_offset,
+                full: true,
+                partitions: all,
+                fenced_brokers: self.fenced_list(),
+            };
+            ctx.send(self.addr(), NodeAddr::Broker(broker), update);
+        }
+        let offset = self.metadata_offset;
+        if let Some(r) = self.registrations.get_mut(&broker) {
+            r.offset_at_last_heartbeat = offset;
+        }
     }
 
     /// `ReplicationControlManager.alterPartition`: validates the leader's epoch and the partition

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod events;
 pub mod ids;
 pub mod kraft;
+pub mod leader_epoch;
 pub mod log;
 pub mod network;
 pub mod partitioner;

@@ -4,6 +4,7 @@
 //! `LeaderEpochFileCache` (`assign`, `endOffsetFor`, `truncateFromEnd`).
 
 use crate::ids::{LeaderEpoch, Offset, ProduceId};
+use crate::leader_epoch::LeaderEpochCache;
 use serde::{Deserialize, Serialize};
 
 /// One record as stored in the log. Batches of one record, for now (batching is the producer issue).
@@ -22,8 +23,8 @@ pub struct Record {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log {
     records: Vec<Record>,
-    /// (epoch, start offset), strictly increasing in both: the leader-epoch checkpoint.
-    epochs: Vec<(LeaderEpoch, Offset)>,
+    /// The leader-epoch checkpoint.
+    epochs: LeaderEpochCache,
     high_watermark: Offset,
 }
 
@@ -41,13 +42,18 @@ impl Log {
         &self.records
     }
 
-    pub fn epochs(&self) -> &[(LeaderEpoch, Offset)] {
-        &self.epochs
+    /// (epoch, start offset) pairs of the leader-epoch cache.
+    pub fn epochs(&self) -> Vec<(LeaderEpoch, Offset)> {
+        self.epochs
+            .entries()
+            .iter()
+            .map(|e| (e.epoch, e.start_offset))
+            .collect()
     }
 
     /// The latest leader epoch in the cache.
     pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
-        self.epochs.last().map(|e| e.0)
+        self.epochs.latest_epoch()
     }
 
     /// Records from `from` (inclusive), at most `max`.
@@ -100,12 +106,9 @@ impl Log {
         self.assign_epoch(epoch, leo);
     }
 
-    /// `LeaderEpochFileCache.assign`: record that `epoch` starts at `start` if it is new.
+    /// `LeaderEpochFileCache.assign`, as `UnifiedLog` calls it for every appended batch.
     fn assign_epoch(&mut self, epoch: LeaderEpoch, start: Offset) {
-        match self.epochs.last() {
-            Some(&(last, _)) if last >= epoch => {}
-            _ => self.epochs.push((epoch, start)),
-        }
+        self.epochs.assign(epoch, start);
     }
 
     /// Removes every record at or after `offset` (`UnifiedLog.truncateTo` +
@@ -114,7 +117,7 @@ impl Log {
         let keep = (offset.0 as usize).min(self.records.len());
         let removed = (self.records.len() - keep) as u64;
         self.records.truncate(keep);
-        self.epochs.retain(|&(_, start)| start < offset);
+        self.epochs.truncate_from_end(offset);
         if self.high_watermark > offset {
             self.high_watermark = offset;
         }
@@ -125,16 +128,7 @@ impl Log {
     /// requested one and the offset where the next higher epoch starts (or the LEO for the latest).
     /// `None` stands for Kafka's `(UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)`.
     pub fn end_offset_for_epoch(&self, requested: LeaderEpoch) -> Option<(LeaderEpoch, Offset)> {
-        let latest = self.latest_epoch()?;
-        if requested == latest {
-            return Some((requested, self.log_end_offset()));
-        }
-        let higher = self.epochs.iter().find(|e| e.0 > requested)?;
-        match self.epochs.iter().rev().find(|e| e.0 <= requested) {
-            // Older than anything we know: the data is gone; start from the first higher epoch.
-            None => Some((requested, higher.1)),
-            Some(floor) => Some((floor.0, higher.1)),
-        }
+        self.epochs.end_offset_for(requested, self.log_end_offset())
     }
 
     /// `UnifiedLog.maybeIncrementHighWatermark`: the HW only moves forward, and never past the LEO.
@@ -210,7 +204,7 @@ mod tests {
         assert!(log.maybe_increment_high_watermark(Offset(5)));
         assert_eq!(log.truncate_to(Offset(3)), 3);
         assert_eq!(log.log_end_offset(), Offset(3));
-        assert_eq!(log.epochs(), &[(LeaderEpoch(0), Offset(0))]);
+        assert_eq!(log.epochs(), vec![(LeaderEpoch(0), Offset(0))]);
         assert_eq!(log.high_watermark(), Offset(3));
         assert!(
             !log.maybe_increment_high_watermark(Offset(2)),

@@ -11,7 +11,7 @@ use crate::ids::{
 use crate::log::Record;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One RPC on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +97,8 @@ pub enum Rpc {
     BrokerHeartbeat {
         broker: BrokerId,
         broker_epoch: u64,
+        /// The last metadata offset the broker applied (Kafka: `currentMetadataOffset`).
+        metadata_offset: u64,
     },
     BrokerHeartbeatResponse {
         fenced: bool,
@@ -104,6 +106,10 @@ pub enum Rpc {
     /// Controller → broker: new metadata records. Stands for the broker's fetch of the
     /// `__cluster_metadata` log (simplified as a push of the changed partitions).
     MetadataUpdate {
+        /// The metadata log offset this update brings the broker to.
+        offset: u64,
+        /// The whole image (registration, catch-up) rather than one delta.
+        full: bool,
         partitions: Vec<PartitionState>,
         fenced_brokers: Vec<BrokerId>,
     },
@@ -193,13 +199,29 @@ impl Rpc {
     }
 }
 
-/// Envelopes in flight, ordered by delivery time then id (so delivery order is deterministic).
+/// Envelopes in flight, ordered by delivery time then id (so delivery order is deterministic),
+/// plus the network faults a learner can inject.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     in_flight: BTreeMap<(Tick, EnvelopeId), Envelope>,
     /// Per directed link: the latest delivery time handed out (FIFO per connection).
     link_tail: BTreeMap<(NodeAddr, NodeAddr), Tick>,
     next_id: u64,
+    /// Links cut by a network partition, as unordered pairs (smaller address first). Envelopes
+    /// crossing a cut are lost on delivery, silently, as packets are: senders find out by timeout.
+    cuts: BTreeSet<(NodeAddr, NodeAddr)>,
+    /// Extra one-way delay for every envelope to or from a node ("slow follower").
+    slow: BTreeMap<NodeAddr, u64>,
+    /// Envelopes a learner is holding back; delivered when released.
+    held: BTreeMap<EnvelopeId, Envelope>,
+}
+
+fn link_key(a: &NodeAddr, b: &NodeAddr) -> (NodeAddr, NodeAddr) {
+    if a <= b {
+        (a.clone(), b.clone())
+    } else {
+        (b.clone(), a.clone())
+    }
 }
 
 impl Network {
@@ -214,7 +236,9 @@ impl Network {
         lo: u64,
         hi: u64,
     ) -> EnvelopeId {
-        let latency = rng.range_inclusive(lo, hi).max(1);
+        let extra =
+            self.slow.get(&from).copied().unwrap_or(0) + self.slow.get(&to).copied().unwrap_or(0);
+        let latency = rng.range_inclusive(lo, hi).max(1) + extra;
         let link = (from.clone(), to.clone());
         let tail = self.link_tail.get(&link).copied().unwrap_or(Tick(0));
         let deliver_at = Tick((now.0 + latency).max(tail.0));
@@ -253,22 +277,98 @@ impl Network {
             .filter(|(_, e)| pred(e))
             .map(|(k, _)| *k)
             .collect();
-        keys.into_iter()
+        let mut out: Vec<Envelope> = keys
+            .into_iter()
             .filter_map(|k| self.in_flight.remove(&k))
-            .collect()
+            .collect();
+        let held: Vec<EnvelopeId> = self
+            .held
+            .iter()
+            .filter(|(_, e)| pred(e))
+            .map(|(id, _)| *id)
+            .collect();
+        out.extend(held.into_iter().filter_map(|id| self.held.remove(&id)));
+        out
     }
 
-    /// Every envelope in flight, in delivery order.
+    /// Every envelope in flight, in delivery order, then the held ones.
     pub fn in_flight(&self) -> impl Iterator<Item = &Envelope> {
-        self.in_flight.values()
+        self.in_flight.values().chain(self.held.values())
+    }
+
+    /// Whether an envelope is being held.
+    pub fn is_held(&self, id: EnvelopeId) -> bool {
+        self.held.contains_key(&id)
+    }
+
+    /// Whether the link between two nodes is cut.
+    pub fn is_cut(&self, a: &NodeAddr, b: &NodeAddr) -> bool {
+        self.cuts.contains(&link_key(a, b))
+    }
+
+    /// Cuts the link between `a` and `b` (both directions).
+    pub fn cut(&mut self, a: &NodeAddr, b: &NodeAddr) -> bool {
+        a != b && self.cuts.insert(link_key(a, b))
+    }
+
+    /// Removes every cut.
+    pub fn heal(&mut self) -> usize {
+        let n = self.cuts.len();
+        self.cuts.clear();
+        n
+    }
+
+    /// The cut links, for the snapshot.
+    pub fn cuts(&self) -> impl Iterator<Item = &(NodeAddr, NodeAddr)> {
+        self.cuts.iter()
+    }
+
+    /// Sets (or with 0 clears) the extra delay for a node.
+    pub fn set_slow(&mut self, node: NodeAddr, extra_ticks: u64) {
+        if extra_ticks == 0 {
+            self.slow.remove(&node);
+        } else {
+            self.slow.insert(node, extra_ticks);
+        }
+    }
+
+    /// The slowed nodes and their extra delay, for the snapshot.
+    pub fn slow_nodes(&self) -> impl Iterator<Item = (&NodeAddr, &u64)> {
+        self.slow.iter()
+    }
+
+    /// Takes an in-flight envelope off the wire until it is released.
+    pub fn hold(&mut self, id: EnvelopeId) -> Option<&Envelope> {
+        let key = *self.in_flight.keys().find(|k| k.1 == id)?;
+        let env = self.in_flight.remove(&key)?;
+        self.held.insert(id, env);
+        self.held.get(&id)
+    }
+
+    /// Puts a held envelope back on the wire, due no earlier than the next tick.
+    pub fn release(&mut self, id: EnvelopeId, now: Tick) -> Option<&Envelope> {
+        let mut env = self.held.remove(&id)?;
+        env.deliver_at = env.deliver_at.max(Tick(now.0 + 1));
+        let key = (env.deliver_at, id);
+        self.in_flight.insert(key, env);
+        self.in_flight.get(&key)
+    }
+
+    /// Removes an envelope (in flight or held) for good.
+    pub fn drop_envelope(&mut self, id: EnvelopeId) -> Option<Envelope> {
+        if let Some(env) = self.held.remove(&id) {
+            return Some(env);
+        }
+        let key = *self.in_flight.keys().find(|k| k.1 == id)?;
+        self.in_flight.remove(&key)
     }
 
     pub fn len(&self) -> usize {
-        self.in_flight.len()
+        self.in_flight.len() + self.held.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.in_flight.is_empty()
+        self.in_flight.is_empty() && self.held.is_empty()
     }
 }
 

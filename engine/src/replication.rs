@@ -77,7 +77,16 @@ pub struct PendingIsr {
     pub proposed: Vec<BrokerId>,
     /// The "maximal" ISR (KIP-497): committed ∪ proposed, used for the HW while in flight.
     pub maximal: Vec<BrokerId>,
+    /// When to send the AlterPartition again if no answer came (`AlterPartitionManager` retries
+    /// a request that timed out).
+    pub retry_at: Tick,
 }
+
+/// How long a starting broker waits for a BrokerRegistration answer before sending it again.
+pub const REGISTRATION_RETRY_TICKS: u64 = 5_000;
+
+/// How long the leader waits for an AlterPartition answer before sending it again.
+pub const ALTER_PARTITION_RETRY_TICKS: u64 = 30_000;
 
 /// Leader-only state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +187,8 @@ pub struct Broker {
     pub registration_in_flight: bool,
     /// Set by a crash: the next metadata update must rebuild every partition's role.
     pub needs_full_metadata: bool,
+    /// The metadata log offset this broker has applied.
+    pub metadata_offset: u64,
 }
 
 impl Broker {
@@ -193,6 +204,7 @@ impl Broker {
             next_isr_check_at: Tick(0),
             registration_in_flight: false,
             needs_full_metadata: false,
+            metadata_offset: 0,
         }
     }
 
@@ -207,6 +219,7 @@ impl Broker {
         self.fenced = true;
         self.registration_in_flight = false;
         self.needs_full_metadata = true;
+        self.metadata_offset = 0;
         self.fenced_brokers.clear();
         for p in self.partitions.values_mut() {
             p.role = Role::Follower(FollowerState {
@@ -221,6 +234,8 @@ impl Broker {
     pub fn restart(&mut self, ctx: &mut Ctx, controller: NodeAddr) {
         self.alive = true;
         self.registration_in_flight = true;
+        // Until registered, `next_heartbeat_at` paces registration retries.
+        self.next_heartbeat_at = Tick(ctx.now.0 + REGISTRATION_RETRY_TICKS);
         ctx.send(
             self.addr(),
             controller,
@@ -233,6 +248,15 @@ impl Broker {
         if !self.alive {
             return;
         }
+        // Kafka: `BrokerLifecycleManager` keeps sending BrokerRegistration until it is answered.
+        if self.registration_in_flight && ctx.now >= self.next_heartbeat_at {
+            self.next_heartbeat_at = Tick(ctx.now.0 + REGISTRATION_RETRY_TICKS);
+            ctx.send(
+                self.addr(),
+                controller.clone(),
+                Rpc::BrokerRegistration { broker: self.id },
+            );
+        }
         if let Some(epoch) = self.broker_epoch {
             if ctx.now >= self.next_heartbeat_at {
                 self.next_heartbeat_at = Tick(ctx.now.0 + settings.broker_heartbeat_interval_ticks);
@@ -242,6 +266,7 @@ impl Broker {
                     Rpc::BrokerHeartbeat {
                         broker: self.id,
                         broker_epoch: epoch,
+                        metadata_offset: self.metadata_offset,
                     },
                 );
             }
@@ -265,6 +290,7 @@ impl Broker {
                 self.maybe_shrink_isr(ctx, tp, settings, controller);
             }
             self.expire_purgatory(ctx, tp);
+            self.maybe_retry_alter_partition(ctx, tp, controller);
             self.maybe_send_fetch(ctx, tp);
         }
     }
@@ -343,9 +369,17 @@ impl Broker {
             }
             Rpc::BrokerHeartbeatResponse { fenced } => self.fenced = fenced,
             Rpc::MetadataUpdate {
+                offset,
+                full,
                 partitions,
                 fenced_brokers,
             } => {
+                // The offset only advances without gaps (Kafka's brokers read the metadata log in
+                // order); a delta after a gap is still applied — partition states carry epochs, so
+                // applying them is idempotent — but the gap shows in the next heartbeat.
+                if full || offset == self.metadata_offset + 1 {
+                    self.metadata_offset = self.metadata_offset.max(offset);
+                }
                 self.fenced_brokers = fenced_brokers.into_iter().collect();
                 // The first metadata after a restart re-applies everything (no in-memory role survived).
                 let force = std::mem::take(&mut self.needs_full_metadata);
@@ -904,16 +938,39 @@ impl Broker {
             return;
         };
         if leo >= hw && leo >= l.epoch_start_offset {
+            // Kafka: `Partition.prepareIsrExpand` adds the follower to the current ISR.
             let mut proposed = isr.clone();
             proposed.push(follower);
-            proposed.sort();
             l.pending = Some(PendingIsr {
                 proposed: proposed.clone(),
                 maximal: proposed.clone(),
+                retry_at: Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS),
             });
             let why = format!("broker {} caught up to HW {}", follower.0, hw.0);
             send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
         }
+    }
+
+    /// Sends a pending AlterPartition again when its answer never came (a cut link, a dropped
+    /// envelope), with the partition's current epochs.
+    fn maybe_retry_alter_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        controller: &NodeAddr,
+    ) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Role::Leader(l) = &mut p.role else { return };
+        let Some(pending) = l.pending.as_mut().filter(|x| ctx.now >= x.retry_at) else {
+            return;
+        };
+        pending.retry_at = Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS);
+        let proposed = pending.proposed.clone();
+        let why = "no answer from the controller, retrying".to_string();
+        send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
     }
 
     /// Kafka: `Partition.maybeShrinkIsr` / `getOutOfSyncReplicas`.
@@ -956,13 +1013,24 @@ impl Broker {
         l.pending = Some(PendingIsr {
             proposed: proposed.clone(),
             maximal: isr.clone(),
+            retry_at: Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS),
         });
-        let lag_ms = settings.replica_lag_time_max_ticks * crate::config::MS_PER_TICK;
-        let who: Vec<String> = out_of_sync.iter().map(|b| b.0.to_string()).collect();
-        let why = format!(
-            "broker {} not caught up for {lag_ms}ms (replica.lag.time.max.ms)",
-            who.join(",")
-        );
+        let max_ms = settings.replica_lag_time_max_ticks * crate::config::MS_PER_TICK;
+        let who: Vec<String> = out_of_sync
+            .iter()
+            .map(|b| {
+                let since = l
+                    .remotes
+                    .get(b)
+                    .map_or(ctx.now.0, |r| ctx.now.0.saturating_sub(r.last_caught_up.0));
+                format!(
+                    "broker {} last caught up {}ms ago",
+                    b.0,
+                    since * crate::config::MS_PER_TICK
+                )
+            })
+            .collect();
+        let why = format!("{} > replica.lag.time.max.ms={max_ms}", who.join(", "));
         send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
     }
 
@@ -1113,6 +1181,7 @@ fn timer_due(p: &ReplicaPartition, now: Tick) -> bool {
         Role::Leader(l) => {
             l.delayed_produces.iter().any(|d| now >= d.deadline)
                 || l.parked_fetches.iter().any(|f| now >= f.deadline)
+                || l.pending.as_ref().is_some_and(|x| now >= x.retry_at)
         }
     }
 }

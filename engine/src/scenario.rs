@@ -215,6 +215,18 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
         Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
+        Command::PartitionNetwork { a, b } => write!(f, "partition_network {a} {b}"),
+        Command::IsolateNode { node } => write!(f, "isolate_node {node}"),
+        Command::HealNetwork => write!(f, "heal_network"),
+        Command::SlowNode {
+            node,
+            extra_latency_ms,
+        } => {
+            write!(f, "slow_node {node} +{extra_latency_ms}ms")
+        }
+        Command::HoldEnvelope { id } => write!(f, "hold_envelope #{id}"),
+        Command::ReleaseEnvelope { id } => write!(f, "release_envelope #{id}"),
+        Command::DropEnvelope { id } => write!(f, "drop_envelope #{id}"),
     }
 }
 
@@ -352,6 +364,27 @@ struct RawStep {
     create_topic: Option<Spanned<RawTopic>>,
     #[serde(default)]
     add_producer: Option<Spanned<RawProducer>>,
+    #[serde(default)]
+    partition_network: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    isolate_node: Option<Spanned<String>>,
+    #[serde(default)]
+    heal_network: Option<Spanned<bool>>,
+    #[serde(default)]
+    slow_node: Option<Spanned<RawSlowNode>>,
+    #[serde(default)]
+    hold_envelope: Option<Spanned<u64>>,
+    #[serde(default)]
+    release_envelope: Option<Spanned<u64>>,
+    #[serde(default)]
+    drop_envelope: Option<Spanned<u64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlowNode {
+    node: Spanned<String>,
+    extra_latency_ms: u64,
 }
 
 /// The step action keys, in the order they are documented.
@@ -364,6 +397,13 @@ pub const STEP_ACTIONS: &[&str] = &[
     "alter_producer_config",
     "create_topic",
     "add_producer",
+    "partition_network",
+    "isolate_node",
+    "heal_network",
+    "slow_node",
+    "hold_envelope",
+    "release_envelope",
+    "drop_envelope",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -618,6 +658,33 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A node name for network faults: `broker-N`, `controller` (or `controller-100`), or a
+    /// producer's name. Returns the canonical name the engine resolves.
+    fn known_node(&self, n: &Spanned<String>) -> Result<String, ScenarioError> {
+        let name = n.get_ref().trim();
+        let broker = name
+            .strip_prefix("broker-")
+            .and_then(|x| x.parse::<u32>().ok());
+        let ok = match broker {
+            Some(id) => self.brokers.contains(&id),
+            None => {
+                name == "controller"
+                    || name == format!("controller-{}", crate::kraft::CONTROLLER_NODE_ID)
+                    || self.producers.contains(name)
+            }
+        };
+        if ok {
+            return Ok(name.to_string());
+        }
+        let mut known: Vec<String> = self.brokers.iter().map(|b| format!("broker-{b}")).collect();
+        known.push("controller".into());
+        known.extend(self.producers.iter().cloned());
+        Err(self.ctx.err(
+            n.span(),
+            format!("unknown node '{name}' (nodes are {})", known.join(", ")),
+        ))
+    }
+
     /// Returns the topic name and its partition count.
     fn known_topic(&self, t: &Spanned<String>) -> Result<(String, u32), ScenarioError> {
         match self.topics.get(t.get_ref()) {
@@ -660,6 +727,19 @@ impl<'a> Validator<'a> {
         );
         mark("create_topic", s.create_topic.as_ref().map(|v| v.span()));
         mark("add_producer", s.add_producer.as_ref().map(|v| v.span()));
+        mark(
+            "partition_network",
+            s.partition_network.as_ref().map(|v| v.span()),
+        );
+        mark("isolate_node", s.isolate_node.as_ref().map(|v| v.span()));
+        mark("heal_network", s.heal_network.as_ref().map(|v| v.span()));
+        mark("slow_node", s.slow_node.as_ref().map(|v| v.span()));
+        mark("hold_envelope", s.hold_envelope.as_ref().map(|v| v.span()));
+        mark(
+            "release_envelope",
+            s.release_envelope.as_ref().map(|v| v.span()),
+        );
+        mark("drop_envelope", s.drop_envelope.as_ref().map(|v| v.span()));
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
@@ -748,6 +828,44 @@ impl<'a> Validator<'a> {
             self.topic(t.get_ref())?
         } else if let Some(p) = &s.add_producer {
             self.producer(p.get_ref())?
+        } else if let Some(pair) = &s.partition_network {
+            let nodes = pair.get_ref();
+            if nodes.len() != 2 {
+                let msg =
+                    "partition_network takes two node names, e.g. [\"broker-1\", \"controller\"]";
+                return Err(self.ctx.err(pair.span(), msg));
+            }
+            let (a, b) = (self.known_node(&nodes[0])?, self.known_node(&nodes[1])?);
+            if a == b {
+                return Err(self
+                    .ctx
+                    .err(nodes[1].span(), format!("cannot cut {a} from itself")));
+            }
+            Command::PartitionNetwork { a, b }
+        } else if let Some(n) = &s.isolate_node {
+            Command::IsolateNode {
+                node: self.known_node(n)?,
+            }
+        } else if let Some(h) = &s.heal_network {
+            if !*h.get_ref() {
+                return Err(self.ctx.err(
+                    h.span(),
+                    "write heal_network = true (or leave the step out)",
+                ));
+            }
+            Command::HealNetwork
+        } else if let Some(sn) = &s.slow_node {
+            let sn = sn.get_ref();
+            Command::SlowNode {
+                node: self.known_node(&sn.node)?,
+                extra_latency_ms: sn.extra_latency_ms,
+            }
+        } else if let Some(id) = &s.hold_envelope {
+            Command::HoldEnvelope { id: *id.get_ref() }
+        } else if let Some(id) = &s.release_envelope {
+            Command::ReleaseEnvelope { id: *id.get_ref() }
+        } else if let Some(id) = &s.drop_envelope {
+            Command::DropEnvelope { id: *id.get_ref() }
         } else {
             // `step` has already checked that exactly one action is present; this arm only keeps
             // the function total instead of panicking if a new action is added without its branch.

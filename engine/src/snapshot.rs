@@ -17,7 +17,18 @@ pub struct Snapshot {
     pub producers: Vec<ProducerView>,
     pub requests: Vec<ProduceView>,
     pub envelopes: Vec<EnvelopeView>,
+    /// Injected network faults.
+    pub network: NetworkView,
     pub metrics: Metrics,
+}
+
+/// Network faults in force.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkView {
+    /// Cut links, each as two node names (`broker-1`, `controller-100`, a producer).
+    pub cuts: Vec<(String, String)>,
+    /// Slowed nodes and the extra one-way delay in ms.
+    pub slow: Vec<(String, u64)>,
 }
 
 /// The (single, simplified) KRaft controller's view.
@@ -134,6 +145,9 @@ pub struct EnvelopeView {
     pub summary: String,
     pub sent_at_ms: u64,
     pub deliver_at_ms: u64,
+    /// Held by the learner (not moving until released).
+    #[serde(default)]
+    pub held: bool,
 }
 
 /// Kafka's broker metrics, cluster-wide.
