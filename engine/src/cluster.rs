@@ -665,6 +665,23 @@ impl Cluster {
         }
     }
 
+    /// The envelopes on the wire now (cheap: no topics or logs), for animation between snapshots.
+    pub fn envelope_views(&self) -> Vec<EnvelopeView> {
+        self.net
+            .in_flight()
+            .map(|e| EnvelopeView {
+                id: e.id.0,
+                from: e.from.to_string(),
+                to: e.to.to_string(),
+                api: e.rpc.api().to_string(),
+                summary: e.rpc.summary(),
+                sent_at_ms: e.sent_at.0 * MS_PER_TICK,
+                deliver_at_ms: e.deliver_at.0 * MS_PER_TICK,
+                held: self.net.is_held(e.id),
+            })
+            .collect()
+    }
+
     /// A serialisable picture of the whole cluster now.
     pub fn snapshot(&self) -> Snapshot {
         let fenced = |b: BrokerId| !self.controller.is_unfenced(b);
@@ -713,20 +730,7 @@ impl Cluster {
             .rev()
             .map(produce_view)
             .collect();
-        let envelopes = self
-            .net
-            .in_flight()
-            .map(|e| EnvelopeView {
-                id: e.id.0,
-                from: e.from.to_string(),
-                to: e.to.to_string(),
-                api: e.rpc.api().to_string(),
-                summary: e.rpc.summary(),
-                sent_at_ms: e.sent_at.0 * MS_PER_TICK,
-                deliver_at_ms: e.deliver_at.0 * MS_PER_TICK,
-                held: self.net.is_held(e.id),
-            })
-            .collect();
+        let envelopes = self.envelope_views();
         Snapshot {
             now_ms: self.now_ms(),
             seed: self.seed,

@@ -271,7 +271,7 @@ fn advance_sampling_wire(c: &mut Cluster, ms: u64, wire: &mut Vec<EnvelopeView>)
         let n = stride.min(left);
         events.extend(c.run_ms(n));
         left -= n;
-        merge_wire(wire, &c.snapshot().envelopes);
+        merge_wire(wire, &c.envelope_views());
     }
     events
 }
@@ -299,6 +299,7 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
         producers: Vec::new(),
         requests: Vec::new(),
         envelopes: Vec::new(),
+        network: Default::default(),
         metrics: Metrics::default(),
     }
 }

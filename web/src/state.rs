@@ -55,7 +55,16 @@ impl Category {
             | PartitionChanged { .. }
             | AlterPartitionSent { .. }
             | AlterPartitionFailed { .. } => Category::Controller,
-            BrokerCrashed { .. } | BrokerRestarted { .. } => Category::Fault,
+            BrokerCrashed { .. }
+            | BrokerRestarted { .. }
+            | NetworkPartitioned { .. }
+            | NodeIsolated { .. }
+            | NetworkHealed { .. }
+            | NodeSlowed { .. }
+            | EnvelopeHeld { .. }
+            | EnvelopeReleased { .. }
+            | EnvelopeDropped { .. }
+            | EnvelopeLost { .. } => Category::Fault,
             TopicCreated { .. }
             | CommandFailed { .. }
             | ConfigChanged { .. }
@@ -88,8 +97,14 @@ impl Tone {
             | ProduceRejected { .. }
             | CommandFailed { .. }
             | AlterPartitionFailed { .. } => Tone::Bad,
-            BrokerCrashed { .. } | BrokerFenced { .. } | Truncated { .. } => Tone::Warn,
-            BrokerUnfenced { .. } | BrokerRestarted { .. } => Tone::Good,
+            BrokerCrashed { .. }
+            | BrokerFenced { .. }
+            | Truncated { .. }
+            | NetworkPartitioned { .. }
+            | NodeIsolated { .. }
+            | EnvelopeDropped { .. }
+            | EnvelopeLost { .. } => Tone::Warn,
+            BrokerUnfenced { .. } | BrokerRestarted { .. } | NetworkHealed { .. } => Tone::Good,
             _ => Tone::Neutral,
         }
     }

@@ -296,3 +296,17 @@ fn share_links_round_trip_and_reopen_the_same_run() {
         assert!(err.contains(why), "{bad}: {err}");
     }
 }
+
+/// The notes' scenario file, parsed and replayed in the browser, gives the same trace hash as the
+/// native golden test (`tests/golden.rs` writes and checks `tests/golden/notes-min-isr.hash`).
+#[wasm_bindgen_test]
+fn notes_scenario_hash_matches_the_native_golden_file() {
+    let src = include_str!("../../lessons/scenarios/notes-min-isr.toml");
+    let scenario =
+        kplay_engine::scenario::parse(src, "notes-min-isr.toml").expect("valid scenario");
+    let run = scenario.run().expect("no invariant breaks");
+    assert_eq!(
+        run.trace_hash_hex(),
+        include_str!("../../tests/golden/notes-min-isr.hash").trim()
+    );
+}
