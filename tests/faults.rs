@@ -3,13 +3,6 @@
 use kplay_engine::{Cluster, Command, EventKind, Input, KafkaError, ProduceOutcome};
 use kplay_tests::*;
 
-fn ok(o: &Option<ProduceOutcome>) -> Option<i64> {
-    match o {
-        Some(ProduceOutcome::Ok { offset }) => Some(*offset),
-        _ => None,
-    }
-}
-
 fn leader_and_followers(c: &Cluster) -> (u32, Vec<u32>) {
     let l = leader(c, "t", 0).expect("leader");
     let s = c.snapshot();

@@ -1,9 +1,11 @@
 //! Shared helpers for the cross-crate tests.
 
-use kplay_engine::{Cluster, ClusterSpec, Command, Event, EventKind, Input, ProduceOutcome};
+use kplay_engine::{
+    Cluster, ClusterSpec, Command, Event, EventKind, Input, KafkaError, ProduceOutcome,
+};
 use std::collections::BTreeMap;
 
-/// A cluster of brokers 1..=n with one topic and one producer with the given acks.
+/// A cluster of brokers 1..=n with one topic and one producer "p" with the given acks.
 pub fn cluster_with_topic(
     seed: u64,
     brokers: u32,
@@ -13,10 +15,34 @@ pub fn cluster_with_topic(
     min_isr: u32,
     acks: &str,
 ) -> Cluster {
+    build(seed, brokers, &[], topic, partitions, rf, min_isr, acks)
+}
+
+/// Brokers 1, 2, 3 with broker/simulation config overrides, topic "t" (1 partition, RF 3,
+/// min.insync.replicas 1) and producer "p" with the given acks.
+pub fn cluster_with_broker_configs(seed: u64, configs: &[(&str, &str)], acks: &str) -> Cluster {
+    build(seed, 3, configs, "t", 1, 3, 1, acks)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    seed: u64,
+    brokers: u32,
+    configs: &[(&str, &str)],
+    topic: &str,
+    partitions: u32,
+    rf: u32,
+    min_isr: u32,
+    acks: &str,
+) -> Cluster {
+    let configs = configs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
         seed,
-        configs: BTreeMap::new(),
+        configs,
     };
     let mut c = Cluster::new(&spec).expect("valid spec");
     let configs = BTreeMap::from([("min.insync.replicas".to_string(), min_isr.to_string())]);
@@ -35,6 +61,36 @@ pub fn cluster_with_topic(
     c
 }
 
+/// The offset of a successful produce outcome.
+pub fn ok(o: &Option<ProduceOutcome>) -> Option<i64> {
+    match o {
+        Some(ProduceOutcome::Ok { offset }) => Some(*offset),
+        _ => None,
+    }
+}
+
+/// The Kafka error of a failed produce outcome.
+pub fn err(o: &Option<ProduceOutcome>) -> Option<KafkaError> {
+    match o {
+        Some(ProduceOutcome::Err { error, .. }) => Some(*error),
+        _ => None,
+    }
+}
+
+/// Sends one record with producer "p" without waiting for its outcome.
+pub fn send(c: &mut Cluster, topic: &str, key: Option<&str>, value: &str) -> Vec<Event> {
+    cmd(
+        c,
+        Command::Produce {
+            producer: "p".into(),
+            topic: topic.into(),
+            partition: None,
+            key: key.map(String::from),
+            value: value.into(),
+        },
+    )
+}
+
 /// Runs a command and returns its events.
 pub fn cmd(c: &mut Cluster, command: Command) -> Vec<Event> {
     c.step(Input::Command(command))
@@ -48,16 +104,7 @@ pub fn produce_and_wait(
     value: &str,
     max_ms: u64,
 ) -> Option<ProduceOutcome> {
-    let evs = cmd(
-        c,
-        Command::Produce {
-            producer: "p".into(),
-            topic: topic.into(),
-            partition: None,
-            key: key.map(String::from),
-            value: value.into(),
-        },
-    );
+    let evs = send(c, topic, key, value);
     let mut id = None;
     for e in &evs {
         match &e.kind {

@@ -1,21 +1,7 @@
 //! The notes' examples (section 四, Min ISR), checked against the engine.
 
-use kplay_engine::{Command, KafkaError, ProduceOutcome};
+use kplay_engine::{Command, KafkaError};
 use kplay_tests::*;
-
-fn err(o: &Option<ProduceOutcome>) -> Option<KafkaError> {
-    match o {
-        Some(ProduceOutcome::Err { error, .. }) => Some(*error),
-        _ => None,
-    }
-}
-
-fn ok_offset(o: &Option<ProduceOutcome>) -> Option<i64> {
-    match o {
-        Some(ProduceOutcome::Ok { offset }) => Some(*offset),
-        _ => None,
-    }
-}
 
 /// RF=3, min ISR=2: normal → OK; one broker down → OK; two down → NOT_ENOUGH_REPLICAS; acks=1 → OK.
 #[test]
@@ -23,7 +9,7 @@ fn min_isr_example_from_the_notes() {
     for seed in 0..20 {
         let mut c = cluster_with_topic(seed, 3, "payments", 1, 3, 2, "all");
         let o = produce_and_wait(&mut c, "payments", Some("order-1"), "42.00", 5_000);
-        assert_eq!(ok_offset(&o), Some(0), "seed={seed} {o:?}");
+        assert_eq!(ok(&o), Some(0), "seed={seed} {o:?}");
         assert_eq!(isr(&c, "payments", 0), vec![1, 2, 3]);
 
         let l = leader(&c, "payments", 0).unwrap();
@@ -38,7 +24,7 @@ fn min_isr_example_from_the_notes() {
         assert_eq!(isr(&c, "payments", 0).len(), 2, "seed={seed}");
         let o = produce_and_wait(&mut c, "payments", Some("order-2"), "10.00", 5_000);
         assert_eq!(
-            ok_offset(&o),
+            ok(&o),
             Some(1),
             "seed={seed} one broker down still accepts acks=all: {o:?}"
         );
@@ -67,11 +53,7 @@ fn min_isr_example_from_the_notes() {
             },
         );
         let o = produce_and_wait(&mut c, "payments", Some("order-4"), "7.00", 5_000);
-        assert_eq!(
-            ok_offset(&o),
-            Some(2),
-            "seed={seed} acks=1 ignores min ISR: {o:?}"
-        );
+        assert_eq!(ok(&o), Some(2), "seed={seed} acks=1 ignores min ISR: {o:?}");
 
         // Bring both back: they catch up and rejoin the ISR; acks=all works again.
         cmd(
@@ -97,6 +79,6 @@ fn min_isr_example_from_the_notes() {
             },
         );
         let o = produce_and_wait(&mut c, "payments", Some("order-5"), "1.00", 5_000);
-        assert_eq!(ok_offset(&o), Some(3), "seed={seed} {o:?}");
+        assert_eq!(ok(&o), Some(3), "seed={seed} {o:?}");
     }
 }

@@ -1,22 +1,8 @@
 //! Replication behaviour a learner can provoke, each checked against Kafka's rules.
 
-use kplay_engine::{Cluster, ClusterSpec, Command, EventKind, Input, KafkaError, ProduceOutcome};
+use kplay_engine::{Cluster, Command, EventKind, Input, KafkaError, ProduceOutcome};
 use kplay_tests::*;
 use std::collections::BTreeMap;
-
-fn ok(o: &Option<ProduceOutcome>) -> Option<i64> {
-    match o {
-        Some(ProduceOutcome::Ok { offset }) => Some(*offset),
-        _ => None,
-    }
-}
-
-fn err(o: &Option<ProduceOutcome>) -> Option<KafkaError> {
-    match o {
-        Some(ProduceOutcome::Err { error, .. }) => Some(*error),
-        _ => None,
-    }
-}
 
 fn followers(c: &Cluster, topic: &str) -> (u32, Vec<u32>) {
     let l = leader(c, topic, 0).expect("leader");
@@ -173,31 +159,13 @@ fn isr_shrinking_after_append_times_out() {
 /// AlterPartition, and expands it again once the follower catches up to the HW.
 #[test]
 fn isr_shrinks_by_lag_time_and_expands_on_catch_up() {
-    let configs = BTreeMap::from([
-        ("replica.lag.time.max.ms".to_string(), "4000".to_string()),
-        ("broker.session.timeout.ms".to_string(), "60000".to_string()),
-    ]);
-    let mut c = Cluster::new(&ClusterSpec {
-        brokers: vec![1, 2, 3],
-        seed: 9,
-        configs,
-    })
-    .unwrap();
-    cmd(
-        &mut c,
-        Command::CreateTopic {
-            name: "t".into(),
-            partitions: 1,
-            replication_factor: 3,
-            configs: BTreeMap::new(),
-        },
-    );
-    cmd(
-        &mut c,
-        Command::AddProducer {
-            name: "p".into(),
-            configs: BTreeMap::new(),
-        },
+    let mut c = cluster_with_broker_configs(
+        9,
+        &[
+            ("replica.lag.time.max.ms", "4000"),
+            ("broker.session.timeout.ms", "60000"),
+        ],
+        "all",
     );
     c.run_ms(100);
     let (l, f) = followers(&c, "t");
@@ -308,31 +276,13 @@ fn leader_failover_elects_from_isr_and_bumps_epoch() {
 /// as a follower and truncates it by leader epoch (KIP-101).
 #[test]
 fn restarted_leader_truncates_unreplicated_acks1_write() {
-    let configs = BTreeMap::from([
-        ("sim.network.latency.min.ms".to_string(), "5".to_string()),
-        ("sim.network.latency.max.ms".to_string(), "5".to_string()),
-    ]);
-    let mut c = Cluster::new(&ClusterSpec {
-        brokers: vec![1, 2, 3],
-        seed: 4,
-        configs,
-    })
-    .unwrap();
-    cmd(
-        &mut c,
-        Command::CreateTopic {
-            name: "t".into(),
-            partitions: 1,
-            replication_factor: 3,
-            configs: BTreeMap::new(),
-        },
-    );
-    cmd(
-        &mut c,
-        Command::AddProducer {
-            name: "p".into(),
-            configs: BTreeMap::from([("acks".to_string(), "1".to_string())]),
-        },
+    let mut c = cluster_with_broker_configs(
+        4,
+        &[
+            ("sim.network.latency.min.ms", "5"),
+            ("sim.network.latency.max.ms", "5"),
+        ],
+        "1",
     );
     c.run_ms(100);
     produce_and_wait(&mut c, "t", None, "kept", 1000);
