@@ -406,3 +406,63 @@ fn keyed_records_follow_murmur2() {
     let got: Vec<u32> = s.requests.iter().map(|r| r.tp.partition).collect();
     assert_eq!(got, expected);
 }
+
+/// Partitions can only be added (Kafka's `InvalidPartitionsException` wording), and adding them
+/// remaps keys: `toPositive(murmur2("user_id=123"))` is 1 mod 3 but 4 mod 6.
+#[test]
+fn create_partitions_only_grows_and_remaps_keys() {
+    let mut c = cluster_with_topic(6, 3, "t", 3, 2, 1, "1");
+    let failed = |evs: Vec<kplay_engine::Event>| {
+        evs.into_iter().find_map(|e| match e.kind {
+            EventKind::CommandFailed { error, message, .. } => Some((error, message)),
+            _ => None,
+        })
+    };
+    let e = failed(cmd(
+        &mut c,
+        Command::CreatePartitions {
+            topic: "t".into(),
+            count: 2,
+        },
+    ))
+    .unwrap();
+    assert_eq!(
+        e,
+        (
+            KafkaError::InvalidPartitions,
+            "Topic currently has 3 partitions, which is higher than the requested 2.".to_string()
+        )
+    );
+    let e = failed(cmd(
+        &mut c,
+        Command::CreatePartitions {
+            topic: "t".into(),
+            count: 3,
+        },
+    ))
+    .unwrap();
+    assert_eq!(
+        e,
+        (
+            KafkaError::InvalidPartitions,
+            "Topic already has 3 partition(s).".to_string()
+        )
+    );
+
+    produce_and_wait(&mut c, "t", Some("user_id=123"), "before", 1000);
+    assert!(failed(cmd(
+        &mut c,
+        Command::CreatePartitions {
+            topic: "t".into(),
+            count: 6
+        }
+    ))
+    .is_none());
+    c.run_ms(100);
+    produce_and_wait(&mut c, "t", Some("user_id=123"), "after", 1000);
+    let s = c.snapshot();
+    let parts: Vec<u32> = s.requests.iter().map(|r| r.tp.partition).collect();
+    assert_eq!(parts, vec![1, 4]);
+    assert_eq!(s.topics[0].partitions.len(), 6);
+    assert!(s.topics[0].partitions.iter().all(|p| p.leader.is_some()));
+}

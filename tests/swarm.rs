@@ -55,6 +55,19 @@ fn run_seed(seed: u64) -> Result<(), String> {
                     Command::PartitionNetwork { a, b }
                 }
             }
+            11 if r.below(4) == 0 => {
+                let t = topics[r.below(2) as usize];
+                let now = c
+                    .snapshot()
+                    .topics
+                    .iter()
+                    .find(|x| x.name == t)
+                    .map_or(1, |x| x.partitions.len() as u32);
+                Command::CreatePartitions {
+                    topic: t.into(),
+                    count: now + 1 + r.below(2) as u32,
+                }
+            }
             11 if r.below(3) == 0 => Command::IsolateNode { node: pick(&mut r) },
             11 => Command::HealNetwork,
             12 => Command::SlowNode {

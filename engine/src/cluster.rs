@@ -238,6 +238,18 @@ impl Cluster {
                     &alive,
                 )
             }
+            Command::CreatePartitions { topic, count } => {
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                let mut placement_rng = Rng::new(ctx.rng.next_u64());
+                self.controller.create_partitions(
+                    &mut ctx,
+                    &mut placement_rng,
+                    &topic,
+                    count,
+                    &alive,
+                )
+            }
             Command::AlterTopicConfig { topic, key, value } => {
                 let mut ctx =
                     Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);

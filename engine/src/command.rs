@@ -27,6 +27,9 @@ pub enum Command {
         #[serde(default)]
         configs: BTreeMap<String, String>,
     },
+    /// `kafka-topics --alter --partitions N` (Admin `createPartitions`): grow a topic to `count`
+    /// partitions. Partitions can only be added.
+    CreatePartitions { topic: String, count: u32 },
     /// `kafka-configs --alter --entity-type topics`: change one topic config.
     AlterTopicConfig {
         topic: String,
@@ -82,6 +85,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::CreateTopic { .. } => "create_topic",
+            Command::CreatePartitions { .. } => "create_partitions",
             Command::AlterTopicConfig { .. } => "alter_topic_config",
             Command::AddProducer { .. } => "add_producer",
             Command::AlterProducerConfig { .. } => "alter_producer_config",

@@ -38,12 +38,15 @@ pub enum ChangeReason {
     BrokerUnfenced,
     /// The partition leader asked for it (ISR shrink or expand).
     AlterPartition,
+    /// `kafka-topics --alter --partitions N` added the partition.
+    PartitionsCreated,
 }
 
 impl fmt::Display for ChangeReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ChangeReason::TopicCreated => "topic created",
+            ChangeReason::PartitionsCreated => "partition added",
             ChangeReason::BrokerFenced => "broker fenced",
             ChangeReason::BrokerUnfenced => "broker unfenced",
             ChangeReason::AlterPartition => "AlterPartition",
@@ -59,6 +62,13 @@ pub enum EventKind {
         topic: String,
         partitions: u32,
         replication_factor: u32,
+        assignment: Vec<Vec<BrokerId>>,
+    },
+    /// Partitions were added to a topic (`CreatePartitions`): keys now map differently.
+    PartitionsCreated {
+        topic: String,
+        from: u32,
+        to: u32,
         assignment: Vec<Vec<BrokerId>>,
     },
     /// A command could not be carried out (bad config, unknown topic, create-topic error…).
@@ -252,6 +262,10 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         TopicCreated { topic, partitions, replication_factor, assignment } => {
             let a: Vec<String> = assignment.iter().enumerate().map(|(p, r)| format!("{p}:{}", ids(r))).collect();
             write!(f, "topic {topic} created partitions={partitions} replication.factor={replication_factor} assignment {}", a.join(" "))
+        }
+        PartitionsCreated { topic, from, to, assignment } => {
+            let a: Vec<String> = assignment.iter().enumerate().map(|(i, r)| format!("{}:{}", *from as usize + i, ids(r))).collect();
+            write!(f, "topic {topic} partitions {from}→{to} (keys remap: murmur2 % {to}) assignment {}", a.join(" "))
         }
         CommandFailed { command, error, message } => write!(f, "command {command} failed: {error} ({message})"),
         ConfigChanged { entity, key, value } => write!(f, "config {entity} {key}={value}"),

@@ -528,6 +528,84 @@ impl Controller {
         Ok(())
     }
 
+    /// `CreatePartitions` (Kafka: `ReplicationControlManager.createPartitions`): only growth is
+    /// allowed; new partitions are placed on unfenced brokers and led by their first replica.
+    pub fn create_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        rng: &mut Rng,
+        topic: &str,
+        count: u32,
+        alive: &[BrokerId],
+    ) -> Result<(), (KafkaError, String)> {
+        let Some(meta) = self.topics.get(topic) else {
+            return Err((
+                KafkaError::UnknownTopicOrPartition,
+                format!("The topic '{topic}' does not exist."),
+            ));
+        };
+        let (current, rf) = (meta.partitions, meta.replication_factor);
+        if count < current {
+            let msg = format!("Topic currently has {current} partitions, which is higher than the requested {count}.");
+            return Err((KafkaError::InvalidPartitions, msg));
+        }
+        if count == current {
+            return Err((
+                KafkaError::InvalidPartitions,
+                format!("Topic already has {current} partition(s)."),
+            ));
+        }
+        let usable: Vec<BrokerId> = self
+            .registrations
+            .iter()
+            .filter(|(_, r)| !r.fenced)
+            .map(|(b, _)| *b)
+            .collect();
+        if (rf as usize) > usable.len() {
+            let msg = format!(
+                "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {} broker(s) are registered.",
+                usable.len()
+            );
+            return Err((KafkaError::InvalidReplicationFactor, msg));
+        }
+        let assignment = assign_replicas(rng, &usable, count - current, rf);
+        let min_isr = meta.min_insync_replicas();
+        if let Some(m) = self.topics.get_mut(topic) {
+            m.partitions = count;
+        }
+        ctx.emit(EventKind::PartitionsCreated {
+            topic: topic.to_string(),
+            from: current,
+            to: count,
+            assignment: assignment.clone(),
+        });
+        let mut created = vec![];
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            let tp = TopicPartition::new(topic, current + i as u32);
+            let state = PartitionState {
+                tp: tp.clone(),
+                leader: replicas.first().copied(),
+                isr: replicas.clone(),
+                replicas,
+                leader_epoch: LeaderEpoch(0),
+                partition_epoch: 0,
+                min_insync_replicas: min_isr,
+            };
+            ctx.emit(EventKind::PartitionChanged {
+                tp: tp.clone(),
+                leader: state.leader,
+                leader_epoch: state.leader_epoch,
+                isr: state.isr.clone(),
+                partition_epoch: 0,
+                reason: ChangeReason::PartitionsCreated,
+            });
+            self.partitions.insert(tp, state.clone());
+            created.push(state);
+        }
+        self.publish(ctx, created, alive);
+        Ok(())
+    }
+
     /// `IncrementalAlterConfigs` on a topic; brokers learn the new value from metadata.
     pub fn alter_topic_config(
         &mut self,

@@ -182,6 +182,9 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Command::AlterTopicConfig { topic, key, value } => {
             write!(f, "alter_topic_config {topic} {key}={value}")
         }
+        Command::CreatePartitions { topic, count } => {
+            write!(f, "create_partitions {topic} → {count}")
+        }
         Command::AddProducer { name, configs } => {
             write!(f, "add_producer {name}")?;
             if !configs.is_empty() {
@@ -327,6 +330,13 @@ struct RawProduce {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawCreatePartitions {
+    topic: Spanned<String>,
+    count: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawAlterTopic {
     topic: Spanned<String>,
     key: Spanned<String>,
@@ -365,6 +375,8 @@ struct RawStep {
     #[serde(default)]
     add_producer: Option<Spanned<RawProducer>>,
     #[serde(default)]
+    create_partitions: Option<Spanned<RawCreatePartitions>>,
+    #[serde(default)]
     partition_network: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     isolate_node: Option<Spanned<String>>,
@@ -397,6 +409,7 @@ pub const STEP_ACTIONS: &[&str] = &[
     "alter_producer_config",
     "create_topic",
     "add_producer",
+    "create_partitions",
     "partition_network",
     "isolate_node",
     "heal_network",
@@ -728,6 +741,10 @@ impl<'a> Validator<'a> {
         mark("create_topic", s.create_topic.as_ref().map(|v| v.span()));
         mark("add_producer", s.add_producer.as_ref().map(|v| v.span()));
         mark(
+            "create_partitions",
+            s.create_partitions.as_ref().map(|v| v.span()),
+        );
+        mark(
             "partition_network",
             s.partition_network.as_ref().map(|v| v.span()),
         );
@@ -828,6 +845,27 @@ impl<'a> Validator<'a> {
             self.topic(t.get_ref())?
         } else if let Some(p) = &s.add_producer {
             self.producer(p.get_ref())?
+        } else if let Some(cp) = &s.create_partitions {
+            let cp = cp.get_ref();
+            let (topic, current) = self.known_topic(&cp.topic)?;
+            let count = *cp.count.get_ref();
+            if count <= current {
+                // Kafka: InvalidPartitionsException, as ReplicationControlManager words it.
+                let msg = if count < current {
+                    format!("Topic currently has {current} partitions, which is higher than the requested {count}.")
+                } else {
+                    format!("Topic already has {current} partition(s).")
+                };
+                return Err(self.ctx.err(cp.count.span(), msg));
+            }
+            if count > MAX_PARTITIONS {
+                return Err(self.ctx.err(
+                    cp.count.span(),
+                    format!("at most {MAX_PARTITIONS} partitions per topic in the playground"),
+                ));
+            }
+            self.topics.insert(topic.clone(), count);
+            Command::CreatePartitions { topic, count }
         } else if let Some(pair) = &s.partition_network {
             let nodes = pair.get_ref();
             if nodes.len() != 2 {

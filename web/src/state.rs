@@ -66,6 +66,7 @@ impl Category {
             | EnvelopeDropped { .. }
             | EnvelopeLost { .. } => Category::Fault,
             TopicCreated { .. }
+            | PartitionsCreated { .. }
             | CommandFailed { .. }
             | ConfigChanged { .. }
             | ProducerAdded { .. } => Category::Config,
