@@ -1,5 +1,5 @@
-//! Swarm test: random produces, crashes, restarts, network cuts, slow nodes, dropped envelopes and
-//! config changes over many seeds.
+//! Swarm test: random produces, crashes, restarts, network cuts, slow nodes, dropped envelopes,
+//! partition growth, unclean/preferred elections and config changes over many seeds.
 //! `check_invariants()` runs after every step (debug builds panic with the seed); at the end every
 //! broker is restarted and the cluster must converge: full ISRs and identical logs.
 //!
@@ -8,6 +8,7 @@
 //! (release builds skip the per-step check, so the deep run checks at every operation instead).
 //! Reproduce one seed: `KPLAY_SWARM_SEED=123 cargo test -p kplay-tests --test swarm`.
 
+use kplay_engine::command::ElectionType;
 use kplay_engine::rng::Rng;
 use kplay_engine::{Cluster, ClusterSpec, Command, Input};
 use std::collections::BTreeMap;
@@ -103,10 +104,22 @@ fn run_seed(seed: u64) -> Result<(), String> {
                 let b = dead.remove(r.below(dead.len() as u64) as usize);
                 Command::RestartBroker { broker: b }
             }
-            _ => Command::AlterTopicConfig {
-                topic: topics[r.below(2) as usize].into(),
-                key: "min.insync.replicas".into(),
-                value: (1 + r.below(3)).to_string(),
+            _ => match r.below(4) {
+                0 => Command::AlterTopicConfig {
+                    topic: topics[r.below(2) as usize].into(),
+                    key: "unclean.leader.election.enable".into(),
+                    value: ["true", "false"][r.below(2) as usize].into(),
+                },
+                1 => Command::ElectLeaders {
+                    topic: topics[r.below(2) as usize].into(),
+                    partition: 0,
+                    election: [ElectionType::Preferred, ElectionType::Unclean][r.below(2) as usize],
+                },
+                _ => Command::AlterTopicConfig {
+                    topic: topics[r.below(2) as usize].into(),
+                    key: "min.insync.replicas".into(),
+                    value: (1 + r.below(3)).to_string(),
+                },
             },
         };
         c.step(Input::Command(cmd));

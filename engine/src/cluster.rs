@@ -67,6 +67,7 @@ impl Cluster {
             events: vec![],
             hw_seen: BTreeMap::new(),
         };
+        c.controller.unclean_default = c.settings.unclean_leader_election;
         let mut events = vec![];
         let heartbeat = c.settings.broker_heartbeat_interval_ticks;
         for (i, &id) in ids.iter().enumerate() {
@@ -249,6 +250,17 @@ impl Cluster {
                     count,
                     &alive,
                 )
+            }
+            Command::ElectLeaders {
+                topic,
+                partition,
+                election,
+            } => {
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                let tp = TopicPartition::new(topic, partition);
+                self.controller
+                    .elect_leaders(&mut ctx, &tp, election, &alive)
             }
             Command::AlterTopicConfig { topic, key, value } => {
                 let mut ctx =
@@ -638,7 +650,11 @@ impl Cluster {
             else {
                 continue;
             };
-            if call.acks != crate::config::Acks::All || *offset < 0 {
+            // After an unclean election acknowledged writes may really be gone: that is the point.
+            if call.acks != crate::config::Acks::All
+                || *offset < 0
+                || self.controller.unclean_elected.contains(&call.tp)
+            {
                 continue;
             }
             let Some(leader) = self

@@ -30,6 +30,12 @@ pub enum Command {
     /// `kafka-topics --alter --partitions N` (Admin `createPartitions`): grow a topic to `count`
     /// partitions. Partitions can only be added.
     CreatePartitions { topic: String, count: u32 },
+    /// `kafka-leader-election.sh --election-type preferred|unclean` for one partition.
+    ElectLeaders {
+        topic: String,
+        partition: u32,
+        election: ElectionType,
+    },
     /// `kafka-configs --alter --entity-type topics`: change one topic config.
     AlterTopicConfig {
         topic: String,
@@ -86,6 +92,7 @@ impl Command {
         match self {
             Command::CreateTopic { .. } => "create_topic",
             Command::CreatePartitions { .. } => "create_partitions",
+            Command::ElectLeaders { .. } => "elect_leaders",
             Command::AlterTopicConfig { .. } => "alter_topic_config",
             Command::AddProducer { .. } => "add_producer",
             Command::AlterProducerConfig { .. } => "alter_producer_config",
@@ -101,6 +108,16 @@ impl Command {
             Command::DropEnvelope { .. } => "drop_envelope",
         }
     }
+}
+
+/// Kafka's `ElectionType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionType {
+    /// Move leadership to the first replica, if it is in the ISR.
+    Preferred,
+    /// Elect a leader for a leaderless partition, from outside the ISR if need be.
+    Unclean,
 }
 
 /// How to build a cluster: broker ids, seed, and config overrides by Kafka key.

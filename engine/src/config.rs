@@ -98,6 +98,38 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "broker 向 controller 发送 BrokerHeartbeat 的间隔。",
     },
     ConfigDef {
+        key: "unclean.leader.election.enable",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::Bool,
+        default: "false",
+        doc_en: "Cluster default: may a replica outside the ISR become leader when no ISR replica is available (losing data)?",
+        doc_zh: "集群默认值：当没有可用的 ISR 副本时，是否允许 ISR 之外的副本成为 leader（会丢数据）。",
+    },
+    ConfigDef {
+        key: "auto.leader.rebalance.enable",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::Bool,
+        default: "true",
+        doc_en: "The controller periodically moves leadership back to each partition's preferred (first) replica.",
+        doc_zh: "controller 定期把 leader 迁回每个分区的首选（第一个）副本。",
+    },
+    ConfigDef {
+        key: "leader.imbalance.check.interval.seconds",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "300",
+        doc_en: "How often the controller checks for partitions not led by their preferred replica.",
+        doc_zh: "controller 检查分区 leader 是否偏离首选副本的间隔（秒）。",
+    },
+    ConfigDef {
+        key: "unclean.leader.election.enable",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::Bool,
+        default: "false",
+        doc_en: "Allow a replica outside the ISR to become leader when no ISR replica is available: availability over durability; acknowledged records can be lost.",
+        doc_zh: "没有可用的 ISR 副本时，允许 ISR 之外的副本成为 leader：可用性优先于持久性，已确认的消息可能丢失。",
+    },
+    ConfigDef {
         key: "min.insync.replicas",
         scope: ConfigScope::Topic,
         kind: ConfigKind::IntAtLeast(1),
@@ -269,6 +301,11 @@ impl Configs {
             .unwrap_or_default()
     }
 
+    /// A boolean config (already validated).
+    pub fn get_bool(&self, scope: ConfigScope, key: &str) -> bool {
+        self.get(scope, key) == "true"
+    }
+
     /// An integer config (already validated, so parsing cannot fail for known keys).
     pub fn get_u64(&self, scope: ConfigScope, key: &str) -> u64 {
         self.get(scope, key).parse::<i64>().unwrap_or(0).max(0) as u64
@@ -318,6 +355,10 @@ pub struct BrokerSettings {
     pub broker_heartbeat_interval_ticks: u64,
     pub latency_ticks_min: u64,
     pub latency_ticks_max: u64,
+    /// Cluster default of `unclean.leader.election.enable`.
+    pub unclean_leader_election: bool,
+    pub auto_leader_rebalance: bool,
+    pub leader_imbalance_check_interval_ticks: u64,
 }
 
 impl BrokerSettings {
@@ -337,6 +378,16 @@ impl BrokerSettings {
             broker_heartbeat_interval_ticks: b("broker.heartbeat.interval.ms"),
             latency_ticks_min: lo.min(hi),
             latency_ticks_max: hi.max(lo),
+            unclean_leader_election: broker
+                .get_bool(ConfigScope::Broker, "unclean.leader.election.enable"),
+            auto_leader_rebalance: broker
+                .get_bool(ConfigScope::Broker, "auto.leader.rebalance.enable"),
+            leader_imbalance_check_interval_ticks: ticks_from_ms(
+                broker.get_u64(
+                    ConfigScope::Broker,
+                    "leader.imbalance.check.interval.seconds",
+                ) * 1000,
+            ),
         }
     }
 }

@@ -33,6 +33,12 @@ pub enum KafkaError {
     OffsetOutOfRange,
     /// A broker the request names is not registered / is fenced.
     BrokerNotAvailable,
+    /// `electLeaders`: the partition already has the leader asked for.
+    ElectionNotNeeded,
+    /// `electLeaders` (preferred): the preferred replica is not in the ISR or not available.
+    PreferredLeaderNotAvailable,
+    /// `electLeaders` (unclean): no replica at all can lead.
+    EligibleLeadersNotAvailable,
     /// AlterPartition proposed an ISR with a fenced broker (KIP-841).
     IneligibleReplica,
     InvalidRequest,
@@ -63,6 +69,9 @@ impl KafkaError {
             OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
             IneligibleReplica => "INELIGIBLE_REPLICA",
+            ElectionNotNeeded => "ELECTION_NOT_NEEDED",
+            PreferredLeaderNotAvailable => "PREFERRED_LEADER_NOT_AVAILABLE",
+            EligibleLeadersNotAvailable => "ELIGIBLE_LEADERS_NOT_AVAILABLE",
             InvalidRequest => "INVALID_REQUEST",
             ConfigException => "CONFIG_EXCEPTION",
         }

@@ -27,7 +27,7 @@ pub enum ProduceOutcome {
 }
 
 /// Why the controller changed a partition's leader or ISR (a `PartitionChangeRecord`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeReason {
     /// New topic: the first replica in the assignment leads.
@@ -40,6 +40,11 @@ pub enum ChangeReason {
     AlterPartition,
     /// `kafka-topics --alter --partitions N` added the partition.
     PartitionsCreated,
+    /// No ISR replica could lead, and `unclean.leader.election.enable` let a replica outside the
+    /// ISR take over: records it never had are gone.
+    UncleanElection,
+    /// Leadership moved back to the preferred (first) replica.
+    PreferredElection,
 }
 
 impl fmt::Display for ChangeReason {
@@ -47,6 +52,8 @@ impl fmt::Display for ChangeReason {
         f.write_str(match self {
             ChangeReason::TopicCreated => "topic created",
             ChangeReason::PartitionsCreated => "partition added",
+            ChangeReason::UncleanElection => "UNCLEAN leader election: the new leader was not in the ISR, acknowledged records may be lost",
+            ChangeReason::PreferredElection => "preferred leader election",
             ChangeReason::BrokerFenced => "broker fenced",
             ChangeReason::BrokerUnfenced => "broker unfenced",
             ChangeReason::AlterPartition => "AlterPartition",

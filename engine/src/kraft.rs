@@ -61,6 +61,12 @@ pub struct Controller {
     next_broker_epoch: u64,
     /// The end of the metadata log: bumped by every published change.
     pub metadata_offset: u64,
+    /// Cluster default of `unclean.leader.election.enable` (a topic may override it).
+    pub unclean_default: bool,
+    /// Partitions that had an unclean leader election: acknowledged data may be gone there.
+    pub unclean_elected: std::collections::BTreeSet<TopicPartition>,
+    /// When `auto.leader.rebalance.enable` next looks for partitions off their preferred leader.
+    next_imbalance_check: Option<Tick>,
 }
 
 impl Controller {
@@ -72,6 +78,9 @@ impl Controller {
             partitions: BTreeMap::new(),
             next_broker_epoch: 1,
             metadata_offset: 0,
+            unclean_default: false,
+            unclean_elected: Default::default(),
+            next_imbalance_check: None,
         }
     }
 
@@ -140,6 +149,7 @@ impl Controller {
             });
             self.fence(ctx, b, alive);
         }
+        self.maybe_balance_leaders(ctx, settings, alive);
     }
 
     /// `ReplicationControlManager.handleBrokerFenced`: the broker leaves every ISR (unless it is
@@ -162,14 +172,13 @@ impl Controller {
                 // Kafka (KRaft): the ISR never empties; the last member stays while offline.
                 isr = vec![b];
             }
-            let leader = if p.leader == Some(b) {
-                self.elect_leader(&p.replicas, &isr, None)
+            let (leader, isr, reason) = if p.leader == Some(b) {
+                let replicas = p.replicas.clone();
+                self.elect_with_fallback(&tp, &replicas, isr, ChangeReason::BrokerFenced)
             } else {
-                p.leader
+                (p.leader, isr, ChangeReason::BrokerFenced)
             };
-            if let Some(state) =
-                self.change_partition(ctx, &tp, leader, isr, ChangeReason::BrokerFenced)
-            {
+            if let Some(state) = self.change_partition(ctx, &tp, leader, isr, reason) {
                 changed.push(state);
             }
         }
@@ -191,18 +200,180 @@ impl Controller {
             .collect();
         let mut changed = vec![];
         for tp in tps {
-            let p = &self.partitions[&tp];
-            let isr = p.isr.clone();
-            if let Some(leader) = self.elect_leader(&p.replicas, &isr, None) {
-                if let Some(state) =
-                    self.change_partition(ctx, &tp, Some(leader), isr, ChangeReason::BrokerUnfenced)
-                {
-                    changed.push(state);
-                }
+            if let Some(state) = self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced) {
+                changed.push(state);
             }
         }
         // Even with no partition change, every broker must learn that `b` is unfenced.
         self.publish(ctx, changed, alive);
+    }
+
+    /// Elects a leader for a leaderless partition if anyone can lead (cleanly, or uncleanly where
+    /// the topic allows it).
+    fn elect_leaderless(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        reason: ChangeReason,
+    ) -> Option<PartitionState> {
+        let p = self.partitions.get(tp)?;
+        if p.leader.is_some() {
+            return None;
+        }
+        let (replicas, isr) = (p.replicas.clone(), p.isr.clone());
+        let (leader, isr, reason) = self.elect_with_fallback(tp, &replicas, isr, reason);
+        leader?;
+        self.change_partition(ctx, tp, leader, isr, reason)
+    }
+
+    /// `unclean.leader.election.enable` for a topic: its override, else the cluster default.
+    pub fn unclean_enabled(&self, topic: &str) -> bool {
+        self.topics
+            .get(topic)
+            .and_then(|t| t.configs.overrides.get("unclean.leader.election.enable"))
+            .map_or(self.unclean_default, |v| v == "true")
+    }
+
+    /// A clean election from the ISR; failing that, and only where the topic allows it, an unclean
+    /// one: the first unfenced replica in assignment order leads with an ISR of itself
+    /// (Kafka: `PartitionChangeBuilder` with `Election.UNCLEAN`). Whatever the old ISR had beyond
+    /// the new leader's log is lost.
+    fn elect_with_fallback(
+        &self,
+        tp: &TopicPartition,
+        replicas: &[BrokerId],
+        isr: Vec<BrokerId>,
+        reason: ChangeReason,
+    ) -> (Option<BrokerId>, Vec<BrokerId>, ChangeReason) {
+        if let Some(l) = self.elect_leader(replicas, &isr, None) {
+            return (Some(l), isr, reason);
+        }
+        if self.unclean_enabled(&tp.topic) {
+            if let Some(l) = replicas.iter().copied().find(|r| self.is_unfenced(*r)) {
+                return (Some(l), vec![l], ChangeReason::UncleanElection);
+            }
+        }
+        (None, isr, reason)
+    }
+
+    /// `auto.leader.rebalance.enable`: every `leader.imbalance.check.interval.seconds`, move
+    /// leadership back to the preferred (first) replica wherever it is in the ISR and unfenced
+    /// (Kafka: `ReplicationControlManager.maybeBalancePartitionLeaders`).
+    fn maybe_balance_leaders(
+        &mut self,
+        ctx: &mut Ctx,
+        settings: &BrokerSettings,
+        alive: &[BrokerId],
+    ) {
+        if !settings.auto_leader_rebalance {
+            return;
+        }
+        let due = *self.next_imbalance_check.get_or_insert(Tick(
+            ctx.now.0 + settings.leader_imbalance_check_interval_ticks,
+        ));
+        if ctx.now < due {
+            return;
+        }
+        self.next_imbalance_check = Some(Tick(
+            ctx.now.0 + settings.leader_imbalance_check_interval_ticks,
+        ));
+        let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        let mut changed = vec![];
+        for tp in tps {
+            if let Ok(Some(state)) = self.elect_preferred(ctx, &tp) {
+                changed.push(state);
+            }
+        }
+        if !changed.is_empty() {
+            self.publish(ctx, changed, alive);
+        }
+    }
+
+    /// Preferred-replica election for one partition. `Ok(None)`: already led by its preferred
+    /// replica (`ELECTION_NOT_NEEDED`).
+    fn elect_preferred(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+    ) -> Result<Option<PartitionState>, KafkaError> {
+        let p = self
+            .partitions
+            .get(tp)
+            .ok_or(KafkaError::UnknownTopicOrPartition)?;
+        let preferred = *p
+            .replicas
+            .first()
+            .ok_or(KafkaError::UnknownTopicOrPartition)?;
+        if p.leader == Some(preferred) {
+            return Ok(None);
+        }
+        if !p.isr.contains(&preferred) || !self.is_unfenced(preferred) {
+            return Err(KafkaError::PreferredLeaderNotAvailable);
+        }
+        let isr = p.isr.clone();
+        Ok(self.change_partition(
+            ctx,
+            tp,
+            Some(preferred),
+            isr,
+            ChangeReason::PreferredElection,
+        ))
+    }
+
+    /// `kafka-leader-election.sh` / Admin `electLeaders` for one partition
+    /// (Kafka: `ReplicationControlManager.electLeader`).
+    pub fn elect_leaders(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        election: crate::command::ElectionType,
+        alive: &[BrokerId],
+    ) -> Result<(), (KafkaError, String)> {
+        use crate::command::ElectionType;
+        let with_msg = |e: KafkaError| {
+            let msg = match e {
+                KafkaError::ElectionNotNeeded => {
+                    "Leader election not needed for topic partition.".to_string()
+                }
+                KafkaError::PreferredLeaderNotAvailable => {
+                    "The preferred leader was not available.".to_string()
+                }
+                KafkaError::EligibleLeadersNotAvailable => {
+                    "Eligible topic partition leaders are not available.".to_string()
+                }
+                _ => format!("This server does not host this topic-partition: {tp}"),
+            };
+            (e, msg)
+        };
+        let Some(p) = self.partitions.get(tp) else {
+            return Err(with_msg(KafkaError::UnknownTopicOrPartition));
+        };
+        let state = match election {
+            ElectionType::Preferred => match self.elect_preferred(ctx, tp).map_err(with_msg)? {
+                Some(state) => state,
+                None => return Err(with_msg(KafkaError::ElectionNotNeeded)),
+            },
+            ElectionType::Unclean => {
+                if p.leader.is_some() {
+                    return Err(with_msg(KafkaError::ElectionNotNeeded));
+                }
+                let (replicas, isr) = (p.replicas.clone(), p.isr.clone());
+                // An explicit unclean election does not need the topic config.
+                let (leader, isr, reason) = match self.elect_leader(&replicas, &isr, None) {
+                    Some(l) => (Some(l), isr, ChangeReason::BrokerUnfenced),
+                    None => match replicas.iter().copied().find(|r| self.is_unfenced(*r)) {
+                        Some(l) => (Some(l), vec![l], ChangeReason::UncleanElection),
+                        None => return Err(with_msg(KafkaError::EligibleLeadersNotAvailable)),
+                    },
+                };
+                match self.change_partition(ctx, tp, leader, isr, reason) {
+                    Some(s) => s,
+                    None => return Err(with_msg(KafkaError::ElectionNotNeeded)),
+                }
+            }
+        };
+        self.publish(ctx, vec![state], alive);
+        Ok(())
     }
 
     /// `PartitionChangeBuilder.electLeader` (clean election): keep the current leader if it is
@@ -244,6 +415,9 @@ impl Controller {
         p.leader = leader;
         p.isr = isr;
         p.partition_epoch += 1;
+        if reason == ChangeReason::UncleanElection {
+            self.unclean_elected.insert(tp.clone());
+        }
         ctx.emit(EventKind::PartitionChanged {
             tp: tp.clone(),
             leader,
@@ -639,6 +813,21 @@ impl Controller {
             p.min_insync_replicas = min_isr;
             let _ = tp;
             changed.push(p.clone());
+        }
+        // Turning unclean election on lets offline partitions elect a leader now.
+        if key == "unclean.leader.election.enable" && self.unclean_enabled(topic) {
+            let offline: Vec<TopicPartition> = self
+                .partitions
+                .iter()
+                .filter(|(tp, p)| tp.topic == topic && p.leader.is_none())
+                .map(|(tp, _)| tp.clone())
+                .collect();
+            for tp in offline {
+                if let Some(state) = self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced) {
+                    changed.retain(|c| c.tp != tp);
+                    changed.push(state);
+                }
+            }
         }
         self.publish(ctx, changed, alive);
         Ok(())

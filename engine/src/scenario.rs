@@ -182,6 +182,17 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Command::AlterTopicConfig { topic, key, value } => {
             write!(f, "alter_topic_config {topic} {key}={value}")
         }
+        Command::ElectLeaders {
+            topic,
+            partition,
+            election,
+        } => {
+            let kind = match election {
+                crate::command::ElectionType::Preferred => "preferred",
+                crate::command::ElectionType::Unclean => "unclean",
+            };
+            write!(f, "elect_leaders {topic}-{partition} {kind}")
+        }
         Command::CreatePartitions { topic, count } => {
             write!(f, "create_partitions {topic} → {count}")
         }
@@ -330,6 +341,15 @@ struct RawProduce {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawElectLeaders {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    #[serde(rename = "type")]
+    election: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCreatePartitions {
     topic: Spanned<String>,
     count: Spanned<u32>,
@@ -377,6 +397,8 @@ struct RawStep {
     #[serde(default)]
     create_partitions: Option<Spanned<RawCreatePartitions>>,
     #[serde(default)]
+    elect_leaders: Option<Spanned<RawElectLeaders>>,
+    #[serde(default)]
     partition_network: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     isolate_node: Option<Spanned<String>>,
@@ -410,6 +432,7 @@ pub const STEP_ACTIONS: &[&str] = &[
     "create_topic",
     "add_producer",
     "create_partitions",
+    "elect_leaders",
     "partition_network",
     "isolate_node",
     "heal_network",
@@ -744,6 +767,7 @@ impl<'a> Validator<'a> {
             "create_partitions",
             s.create_partitions.as_ref().map(|v| v.span()),
         );
+        mark("elect_leaders", s.elect_leaders.as_ref().map(|v| v.span()));
         mark(
             "partition_network",
             s.partition_network.as_ref().map(|v| v.span()),
@@ -866,6 +890,27 @@ impl<'a> Validator<'a> {
             }
             self.topics.insert(topic.clone(), count);
             Command::CreatePartitions { topic, count }
+        } else if let Some(el) = &s.elect_leaders {
+            let el = el.get_ref();
+            let (topic, partitions) = self.known_topic(&el.topic)?;
+            let partition = *el.partition.get_ref();
+            if partition >= partitions {
+                let msg = format!("This server does not host this topic-partition: '{topic}-{partition}' ({topic} has {partitions} partition(s))");
+                return Err(self.ctx.err(el.partition.span(), msg));
+            }
+            let election = match el.election.get_ref().as_str() {
+                "preferred" => crate::command::ElectionType::Preferred,
+                "unclean" => crate::command::ElectionType::Unclean,
+                other => {
+                    let msg = format!("unknown election type '{other}' (use \"preferred\" or \"unclean\", as kafka-leader-election.sh --election-type)");
+                    return Err(self.ctx.err(el.election.span(), msg));
+                }
+            };
+            Command::ElectLeaders {
+                topic,
+                partition,
+                election,
+            }
         } else if let Some(pair) = &s.partition_network {
             let nodes = pair.get_ref();
             if nodes.len() != 2 {
