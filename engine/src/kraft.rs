@@ -245,15 +245,17 @@ impl Controller {
         isr: Vec<BrokerId>,
         reason: ChangeReason,
     ) -> (Option<BrokerId>, Vec<BrokerId>, ChangeReason) {
-        if let Some(l) = self.elect_leader(replicas, &isr, None) {
-            return (Some(l), isr, reason);
+        let election = if self.unclean_enabled(&tp.topic) {
+            Election::Unclean
+        } else {
+            Election::Online
+        };
+        match elect_leader(election, replicas, &isr, None, |r| self.is_unfenced(r)) {
+            // Kafka: an unclean leader starts over with an ISR of itself.
+            (Some(l), true) => (Some(l), vec![l], ChangeReason::UncleanElection),
+            (leader, false) => (leader, isr, reason),
+            (None, true) => (None, isr, reason),
         }
-        if self.unclean_enabled(&tp.topic) {
-            if let Some(l) = replicas.iter().copied().find(|r| self.is_unfenced(*r)) {
-                return (Some(l), vec![l], ChangeReason::UncleanElection);
-            }
-        }
-        (None, isr, reason)
     }
 
     /// `auto.leader.rebalance.enable`: every `leader.imbalance.check.interval.seconds`, move
@@ -307,17 +309,14 @@ impl Controller {
         if p.leader == Some(preferred) {
             return Ok(None);
         }
-        if !p.isr.contains(&preferred) || !self.is_unfenced(preferred) {
+        let (leader, _) = elect_leader(Election::Preferred, &p.replicas, &p.isr, p.leader, |r| {
+            self.is_unfenced(r)
+        });
+        if leader != Some(preferred) {
             return Err(KafkaError::PreferredLeaderNotAvailable);
         }
         let isr = p.isr.clone();
-        Ok(self.change_partition(
-            ctx,
-            tp,
-            Some(preferred),
-            isr,
-            ChangeReason::PreferredElection,
-        ))
+        Ok(self.change_partition(ctx, tp, leader, isr, ChangeReason::PreferredElection))
     }
 
     /// `kafka-leader-election.sh` / Admin `electLeaders` for one partition
@@ -359,13 +358,14 @@ impl Controller {
                 }
                 let (replicas, isr) = (p.replicas.clone(), p.isr.clone());
                 // An explicit unclean election does not need the topic config.
-                let (leader, isr, reason) = match self.elect_leader(&replicas, &isr, None) {
-                    Some(l) => (Some(l), isr, ChangeReason::BrokerUnfenced),
-                    None => match replicas.iter().copied().find(|r| self.is_unfenced(*r)) {
-                        Some(l) => (Some(l), vec![l], ChangeReason::UncleanElection),
-                        None => return Err(with_msg(KafkaError::EligibleLeadersNotAvailable)),
-                    },
-                };
+                let (leader, isr, reason) =
+                    match elect_leader(Election::Unclean, &replicas, &isr, None, |r| {
+                        self.is_unfenced(r)
+                    }) {
+                        (Some(l), true) => (Some(l), vec![l], ChangeReason::UncleanElection),
+                        (Some(l), false) => (Some(l), isr, ChangeReason::BrokerUnfenced),
+                        (None, _) => return Err(with_msg(KafkaError::EligibleLeadersNotAvailable)),
+                    };
                 match self.change_partition(ctx, tp, leader, isr, reason) {
                     Some(s) => s,
                     None => return Err(with_msg(KafkaError::ElectionNotNeeded)),
@@ -374,25 +374,6 @@ impl Controller {
         };
         self.publish(ctx, vec![state], alive);
         Ok(())
-    }
-
-    /// `PartitionChangeBuilder.electLeader` (clean election): keep the current leader if it is
-    /// still in the ISR and unfenced, else the first replica in assignment order that is.
-    fn elect_leader(
-        &self,
-        replicas: &[BrokerId],
-        isr: &[BrokerId],
-        current: Option<BrokerId>,
-    ) -> Option<BrokerId> {
-        if let Some(c) = current {
-            if isr.contains(&c) && self.is_unfenced(c) {
-                return Some(c);
-            }
-        }
-        replicas
-            .iter()
-            .copied()
-            .find(|r| isr.contains(r) && self.is_unfenced(*r))
     }
 
     /// Applies a leader/ISR change as a `PartitionChangeRecord`: bumps the partition epoch, and the
@@ -840,6 +821,55 @@ impl Default for Controller {
     }
 }
 
+/// The kind of election (Kafka: `PartitionChangeBuilder.Election`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Election {
+    Preferred,
+    Online,
+    Unclean,
+}
+
+/// Kafka: `PartitionChangeBuilder.electLeader` (without eligible leader replicas, KIP-966).
+/// Returns the leader (`None` = `NO_LEADER`) and whether the election was unclean.
+/// - PREFERRED: the first replica if it is valid, else keep a valid current leader, else the next
+///   valid replica in assignment order;
+/// - ONLINE: keep a valid current leader, else the first valid replica;
+/// - UNCLEAN: as ONLINE, then fall back to the first *acceptable* replica even outside the ISR.
+///
+/// "Valid" = in the target ISR and acceptable (`isAcceptableLeader`: unfenced here).
+pub fn elect_leader(
+    election: Election,
+    replicas: &[BrokerId],
+    target_isr: &[BrokerId],
+    current: Option<BrokerId>,
+    acceptable: impl Fn(BrokerId) -> bool,
+) -> (Option<BrokerId>, bool) {
+    let valid = |r: BrokerId| target_isr.contains(&r) && acceptable(r);
+    if election == Election::Preferred {
+        if let Some(&preferred) = replicas.first() {
+            if valid(preferred) {
+                return (Some(preferred), false);
+            }
+        }
+        if let Some(c) = current.filter(|&c| valid(c)) {
+            return (Some(c), false);
+        }
+        return (replicas.iter().skip(1).copied().find(|&r| valid(r)), false);
+    }
+    if let Some(c) = current.filter(|&c| valid(c)) {
+        return (Some(c), false);
+    }
+    if let Some(r) = replicas.iter().copied().find(|&r| valid(r)) {
+        return (Some(r), false);
+    }
+    if election == Election::Unclean {
+        if let Some(r) = replicas.iter().copied().find(|&r| acceptable(r)) {
+            return (Some(r), true);
+        }
+    }
+    (None, false)
+}
+
 /// Kafka: `org.apache.kafka.common.internals.Topic.validate`.
 fn validate_topic_name(name: &str) -> Result<(), (KafkaError, String)> {
     let bad = |why: String| Err((KafkaError::InvalidTopicException, why));
@@ -919,6 +949,87 @@ mod tests {
                 "seed={seed} leaders {leaders:?}"
             );
         }
+    }
+
+    fn ids(v: &[u32]) -> Vec<BrokerId> {
+        v.iter().copied().map(BrokerId).collect()
+    }
+
+    /// Kafka: `PartitionChangeBuilderTest.testElectLeader`. FOO = replicas [2,1,3], ISR [2,1,3],
+    /// leader 1, `isAcceptableLeader = r != 3`; BAZ = replicas [2,1,3], ISR [1,3], leader 3, all
+    /// acceptable. Expected (node, unclean) pairs are Kafka's.
+    #[test]
+    fn partition_change_builder_test_elect_leader() {
+        let foo = |e, isr: &[u32], replicas: &[u32]| {
+            let (l, u) = elect_leader(e, &ids(replicas), &ids(isr), Some(BrokerId(1)), |r| {
+                r.0 != 3
+            });
+            (l.map(|b| b.0), u)
+        };
+        let foo_replicas = [2, 1, 3];
+        assert_eq!(
+            foo(Election::Preferred, &[2, 1, 3], &foo_replicas),
+            (Some(2), false)
+        );
+        assert_eq!(
+            foo(Election::Online, &[2, 1, 3], &foo_replicas),
+            (Some(1), false)
+        );
+        assert_eq!(
+            foo(Election::Unclean, &[2, 1, 3], &foo_replicas),
+            (Some(1), false)
+        );
+        assert_eq!(
+            foo(Election::Online, &[1, 3], &foo_replicas),
+            (Some(1), false)
+        );
+        assert_eq!(
+            foo(Election::Unclean, &[1, 3], &foo_replicas),
+            (Some(1), false)
+        );
+        assert_eq!(foo(Election::Online, &[3], &foo_replicas), (None, false));
+        assert_eq!(foo(Election::Unclean, &[3], &foo_replicas), (Some(2), true));
+        assert_eq!(
+            foo(Election::Unclean, &[4], &[2, 1, 3, 4]),
+            (Some(4), false)
+        );
+
+        let baz = |e| {
+            let (l, u) = elect_leader(
+                e,
+                &ids(&[2, 1, 3]),
+                &ids(&[1, 3]),
+                Some(BrokerId(3)),
+                |_| true,
+            );
+            (l.map(|b| b.0), u)
+        };
+        assert_eq!(baz(Election::Preferred), (Some(3), false));
+        assert_eq!(baz(Election::Online), (Some(3), false));
+        assert_eq!(baz(Election::Unclean), (Some(3), false));
+    }
+
+    /// Kafka: `PartitionChangeBuilderTest.testUncleanLeaderElection` — OFFLINE = replicas [2,1,3],
+    /// ISR [3], no leader, `isAcceptableLeader = r == 1`: the unclean leader is 1 (with target ISR
+    /// [3] or [2]); FOO with target ISR [3]: the unclean leader is 2. The controller then sets the
+    /// ISR to the new leader alone (checked end to end in tests/elections.rs).
+    #[test]
+    fn partition_change_builder_test_unclean_leader_election() {
+        let offline = |isr: &[u32]| {
+            elect_leader(Election::Unclean, &ids(&[2, 1, 3]), &ids(isr), None, |r| {
+                r.0 == 1
+            })
+        };
+        assert_eq!(offline(&[3]), (Some(BrokerId(1)), true));
+        assert_eq!(offline(&[2]), (Some(BrokerId(1)), true));
+        let foo = elect_leader(
+            Election::Unclean,
+            &ids(&[2, 1, 3]),
+            &ids(&[3]),
+            Some(BrokerId(1)),
+            |r| r.0 != 3,
+        );
+        assert_eq!(foo, (Some(BrokerId(2)), true));
     }
 
     #[test]
