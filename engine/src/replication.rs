@@ -19,19 +19,31 @@ use std::collections::{BTreeMap, BTreeSet};
 /// How many records one FetchResponse carries at most (stands in for `replica.fetch.max.bytes`).
 pub const FETCH_MAX_RECORDS: usize = 64;
 
-/// What the leader knows about one follower (Kafka: `Replica` / `ReplicaState`).
+/// What the leader knows about one follower (Kafka: `Replica` / `ReplicaState`). Kafka's
+/// `UnifiedLog.UnknownOffset` (-1) is `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteReplica {
     /// The follower's LEO as last reported by its fetch offset; `None` until its first fetch.
     pub log_end_offset: Option<Offset>,
     pub last_caught_up: Tick,
-    pub last_fetch_leader_leo: Offset,
+    /// The leader's LEO at the follower's previous fetch (0 initially; unknown after a new leader).
+    pub last_fetch_leader_leo: Option<Offset>,
     pub last_fetch_time: Tick,
 }
 
 impl RemoteReplica {
-    /// Kafka: `ReplicaState.isCaughtUp`.
-    fn is_caught_up(&self, leader_leo: Offset, now: Tick, max_lag: u64) -> bool {
+    /// A replica the leader has not heard from yet (`ReplicaTest.testInitialState`).
+    pub fn new() -> Self {
+        RemoteReplica {
+            log_end_offset: None,
+            last_caught_up: Tick(0),
+            last_fetch_leader_leo: Some(Offset(0)),
+            last_fetch_time: Tick(0),
+        }
+    }
+
+    /// Kafka: `ReplicaState.isCaughtUp`: at the leader's LEO, or caught up within the max lag.
+    pub fn is_caught_up(&self, leader_leo: Offset, now: Tick, max_lag: u64) -> bool {
         self.log_end_offset == Some(leader_leo)
             || now.0.saturating_sub(self.last_caught_up.0) <= max_lag
     }
@@ -39,15 +51,46 @@ impl RemoteReplica {
     /// Kafka: `Replica.updateFetchStateOrThrow`: a fetch at or past the leader's LEO (as of the
     /// fetch) means caught up now; a fetch past the LEO of the previous fetch means caught up as of
     /// that previous fetch.
-    fn update_fetch_state(&mut self, fetch_offset: Offset, now: Tick, leader_leo: Offset) {
+    pub fn update_fetch_state(&mut self, fetch_offset: Offset, now: Tick, leader_leo: Offset) {
         if fetch_offset >= leader_leo {
             self.last_caught_up = self.last_caught_up.max(now);
-        } else if fetch_offset >= self.last_fetch_leader_leo {
+        } else if self
+            .last_fetch_leader_leo
+            .is_none_or(|prev| fetch_offset >= prev)
+        {
             self.last_caught_up = self.last_caught_up.max(self.last_fetch_time);
         }
         self.log_end_offset = Some(fetch_offset);
-        self.last_fetch_leader_leo = self.last_fetch_leader_leo.max(leader_leo);
+        self.last_fetch_leader_leo = Some(
+            self.last_fetch_leader_leo
+                .map_or(leader_leo, |prev| prev.max(leader_leo)),
+        );
         self.last_fetch_time = now;
+    }
+
+    /// Kafka: `Replica.resetReplicaState`, when this broker becomes (or stays) leader. An ISR
+    /// follower gets a fresh lag allowance (caught up "now"), others none — so they neither hold
+    /// the HW back nor rejoin before they fetch. A new leader forgets everything it knew.
+    pub fn reset_replica_state(
+        &mut self,
+        now: Tick,
+        leader_leo: Offset,
+        is_new_leader: bool,
+        in_sync: bool,
+    ) {
+        let caught_up = if in_sync { now } else { Tick(0) };
+        if is_new_leader {
+            *self = RemoteReplica {
+                log_end_offset: None,
+                last_caught_up: caught_up,
+                last_fetch_leader_leo: None,
+                last_fetch_time: Tick(0),
+            };
+        } else {
+            self.last_fetch_leader_leo = Some(leader_leo);
+            self.last_fetch_time = if in_sync { now } else { Tick(0) };
+            self.last_caught_up = caught_up;
+        }
     }
 }
 
@@ -473,27 +516,15 @@ impl Broker {
         let epoch = p.meta.leader_epoch;
         p.log.assign_leader_epoch_start(epoch);
         let leo = p.log.log_end_offset();
-        // Kafka: `Replica.resetReplicaState`: ISR followers get a fresh lag allowance; others none.
         let remotes = p
             .meta
             .replicas
             .iter()
             .filter(|&&r| r != me)
             .map(|&r| {
-                let caught_up = if p.meta.isr.contains(&r) {
-                    ctx.now
-                } else {
-                    Tick(0)
-                };
-                (
-                    r,
-                    RemoteReplica {
-                        log_end_offset: None,
-                        last_caught_up: caught_up,
-                        last_fetch_leader_leo: Offset(0),
-                        last_fetch_time: Tick(0),
-                    },
-                )
+                let mut state = RemoteReplica::new();
+                state.reset_replica_state(ctx.now, leo, true, p.meta.isr.contains(&r));
+                (r, state)
             })
             .collect();
         p.role = Role::Leader(LeaderState {
@@ -1240,4 +1271,104 @@ fn send_alter_partition(
             new_isr: proposed,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    //! Kafka's `kafka.cluster.ReplicaTest`, with its values (`ReplicaLagTimeMaxMs` = 30000; the
+    //! log start offset is not modelled, so those assertions are left out).
+    use super::*;
+
+    const LAG_MAX: u64 = 30_000;
+
+    fn state(r: &RemoteReplica) -> (Option<u64>, u64, Option<u64>, u64) {
+        (
+            r.log_end_offset.map(|o| o.0),
+            r.last_caught_up.0,
+            r.last_fetch_leader_leo.map(|o| o.0),
+            r.last_fetch_time.0,
+        )
+    }
+
+    #[test]
+    fn test_initial_state() {
+        assert_eq!(state(&RemoteReplica::new()), (None, 0, Some(0), 0));
+    }
+
+    #[test]
+    fn test_update_fetch_state() {
+        let mut r = RemoteReplica::new();
+        let t1 = Tick(1000);
+        r.update_fetch_state(Offset(5), t1, Offset(10));
+        assert_eq!(state(&r), (Some(5), 0, Some(10), 1000));
+        let t2 = Tick(2000);
+        r.update_fetch_state(Offset(10), t2, Offset(15));
+        assert_eq!(
+            state(&r),
+            (Some(10), 1000, Some(15), 2000),
+            "caught up as of the previous fetch"
+        );
+        let t3 = Tick(3000);
+        r.update_fetch_state(Offset(15), t3, Offset(15));
+        assert_eq!(state(&r), (Some(15), 3000, Some(15), 3000));
+    }
+
+    fn fetched_to_end() -> RemoteReplica {
+        let mut r = RemoteReplica::new();
+        r.update_fetch_state(Offset(10), Tick(500), Offset(10));
+        r
+    }
+
+    #[test]
+    fn test_reset_replica_state_when_leader_is_reelected_and_replica_is_in_sync() {
+        let mut r = fetched_to_end();
+        r.reset_replica_state(Tick(900), Offset(11), false, true);
+        assert_eq!(state(&r), (Some(10), 900, Some(11), 900));
+    }
+
+    #[test]
+    fn test_reset_replica_state_when_leader_is_reelected_and_replica_is_not_in_sync() {
+        let mut r = fetched_to_end();
+        r.reset_replica_state(Tick(900), Offset(11), false, false);
+        assert_eq!(state(&r), (Some(10), 0, Some(11), 0));
+    }
+
+    #[test]
+    fn test_reset_replica_state_when_new_leader_is_elected_and_replica_is_in_sync() {
+        let mut r = fetched_to_end();
+        r.reset_replica_state(Tick(900), Offset(11), true, true);
+        assert_eq!(state(&r), (None, 900, None, 0));
+    }
+
+    #[test]
+    fn test_reset_replica_state_when_new_leader_is_elected_and_replica_is_not_in_sync() {
+        let mut r = fetched_to_end();
+        r.reset_replica_state(Tick(900), Offset(11), true, false);
+        assert_eq!(state(&r), (None, 0, None, 0));
+    }
+
+    #[test]
+    fn test_is_caught_up_when_replica_is_caught_up_to_log_end() {
+        let mut r = RemoteReplica::new();
+        let now = Tick(100_000);
+        assert!(!r.is_caught_up(Offset(10), now, LAG_MAX));
+        r.update_fetch_state(Offset(10), now, Offset(10));
+        assert!(r.is_caught_up(Offset(10), now, LAG_MAX));
+        assert!(
+            r.is_caught_up(Offset(10), Tick(now.0 + LAG_MAX + 1), LAG_MAX),
+            "at the log end: no lag"
+        );
+    }
+
+    #[test]
+    fn test_is_caught_up_when_replica_is_not_caught_up_to_log_end() {
+        let mut r = RemoteReplica::new();
+        let now = Tick(100_000);
+        assert!(!r.is_caught_up(Offset(10), now, LAG_MAX));
+        r.update_fetch_state(Offset(5), now, Offset(10));
+        assert!(!r.is_caught_up(Offset(10), now, LAG_MAX));
+        r.update_fetch_state(Offset(10), now, Offset(15));
+        assert!(r.is_caught_up(Offset(16), now, LAG_MAX));
+        assert!(!r.is_caught_up(Offset(16), Tick(now.0 + LAG_MAX + 1), LAG_MAX));
+    }
 }
