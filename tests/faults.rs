@@ -70,10 +70,15 @@ fn follower_cut_from_leader_leaves_isr_by_lag_and_rejoins_after_heal() {
         .any(|e| matches!(&e.kind, EventKind::EnvelopeLost { api, .. } if api == "Fetch"));
     assert!(lost, "the follower's fetches were lost on the cut link");
 
+    let m = c.snapshot().metrics;
+    assert_eq!(m.max_lag, 10, "the cut follower missed all 10 records");
+    assert_eq!((m.record_send_total, m.record_error_total), (10, 0));
+    assert_eq!(m.active_controller_count, 1);
     cmd(&mut c, Command::HealNetwork);
     c.run_ms(35_000); // the lost fetch times out (replica.socket.timeout.ms = 30 s), then it catches up
     assert_eq!(isr(&c, "t", 0), vec![1, 2, 3]);
     let s = c.snapshot();
+    assert_eq!(s.metrics.max_lag, 0);
     assert!(s.topics[0].partitions[0]
         .replica_states
         .iter()

@@ -877,6 +877,30 @@ impl Cluster {
                 m.active_broker_count += 1;
             }
         }
+        m.active_controller_count = 1;
+        for b in self.brokers.values().filter(|b| b.alive) {
+            for (tp, p) in b.partitions.iter().filter(|(_, p)| p.is_leader()) {
+                let leo = p.log.log_end_offset().0;
+                for f in p.meta.replicas.iter().filter(|&&f| f != b.id) {
+                    let follower = self
+                        .brokers
+                        .get(f)
+                        .filter(|fb| fb.alive)
+                        .and_then(|fb| fb.partitions.get(tp));
+                    if let Some(fp) = follower {
+                        m.max_lag = m.max_lag.max(leo.saturating_sub(fp.log.log_end_offset().0));
+                    }
+                }
+            }
+        }
+        let st = &self.clients.stats;
+        m.record_send_total = st.ok;
+        m.record_error_total = st.failed;
+        m.request_latency_avg_ms = st
+            .latency_ms_sum
+            .checked_div(st.ok + st.failed)
+            .unwrap_or(0);
+        m.request_latency_last_ms = st.latency_ms_last;
         m
     }
 }

@@ -78,11 +78,22 @@ pub struct ProduceCall {
     pub state: CallState,
 }
 
+/// Running totals over completed produce calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProduceStats {
+    pub ok: u64,
+    pub failed: u64,
+    pub latency_ms_sum: u64,
+    pub latency_ms_last: u64,
+}
+
 /// All clients of the simulation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clients {
     pub producers: BTreeMap<String, Producer>,
     pub calls: BTreeMap<ProduceId, ProduceCall>,
+    /// Running totals for the producer metrics.
+    pub stats: ProduceStats,
     /// Calls not yet done: the only ones the timers need to look at.
     pending: std::collections::BTreeSet<ProduceId>,
     next_id: u64,
@@ -204,6 +215,12 @@ impl Clients {
         };
         self.pending.remove(&id);
         let latency_ms = (ctx.now.0 - call.created_at.0) * crate::config::MS_PER_TICK;
+        match outcome {
+            ProduceOutcome::Ok { .. } => self.stats.ok += 1,
+            ProduceOutcome::Err { .. } => self.stats.failed += 1,
+        }
+        self.stats.latency_ms_sum += latency_ms;
+        self.stats.latency_ms_last = latency_ms;
         ctx.emit(EventKind::ProduceCompleted {
             id,
             producer: call.producer.clone(),

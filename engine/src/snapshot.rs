@@ -163,4 +163,22 @@ pub struct Metrics {
     pub fenced_broker_count: u32,
     /// `ActiveBrokerCount`.
     pub active_broker_count: u32,
+    /// `kafka.controller:type=KafkaController,name=ActiveControllerCount` (one controller here).
+    #[serde(default)]
+    pub active_controller_count: u32,
+    /// Largest replication lag in records: a leader's LEO minus the LEO of its furthest-behind
+    /// live follower (the broker metric `ReplicaFetcherManager` `MaxLag`).
+    #[serde(default)]
+    pub max_lag: u64,
+    /// Produce calls acknowledged / failed so far (the producer's `record-send-total` /
+    /// `record-error-total`).
+    #[serde(default)]
+    pub record_send_total: u64,
+    #[serde(default)]
+    pub record_error_total: u64,
+    /// Mean and last latency of completed produce calls, in ms (`request-latency-avg`).
+    #[serde(default)]
+    pub request_latency_avg_ms: u64,
+    #[serde(default)]
+    pub request_latency_last_ms: u64,
 }
