@@ -211,13 +211,109 @@ async function main() {
       await page.reload();
     });
 
+    await test('network partition: cut the leader from the controller → new leader, stale old one; heal → it rejoins', async () => {
+      await page.goto(url);
+      await page.waitForSelector(byId('broker-3'), { timeout: T });
+      const leaderDd = `${byId('partition-payments-0')} .describe dd`;
+      const old = (await page.locator(leaderDd).first().innerText()).trim();
+      assert(/^[123]$/.test(old), `unexpected leader: ${old}`);
+      const link = page.locator(`[data-testid^="link-broker-${old}-controller"]`);
+      const label = await link.getAttribute('aria-label');
+      assert(/Cut the network between broker-\d and controller-\d+/.test(label), `link label: ${label}`);
+      // Keyboard: links are focusable buttons in the SVG.
+      await link.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '1', byId('cut-count'), { timeout: T });
+      assert((await link.getAttribute('aria-pressed')) === 'true', 'a cut link is aria-pressed');
+      assert((await link.getAttribute('aria-label')).startsWith('Restore'), 'a cut link offers to restore it');
+      await page.click(byId('advance-10s'));
+      await page.waitForFunction(
+        ([sel, o]) => { const t = document.querySelector(sel)?.textContent.trim(); return t && t !== o && t !== 'none'; },
+        [leaderDd, old],
+        { timeout: T },
+      );
+      const stale = byId(`stale-leader-payments-0-${old}`);
+      await page.waitForSelector(stale, { timeout: T });
+      const newLeader = (await page.locator(leaderDd).first().innerText()).trim();
+      const isr = await isrIds(page);
+      assert(isr.includes(newLeader) && !isr.includes(old), `new leader ${newLeader} in Isr ${isr}, old ${old} out`);
+      assert((await page.locator(byId('guide-net-progress')).innerText()).trim() === '2/3', 'network guide at 2/3');
+      const state = await page.locator(byId(`broker-state-${old}`)).innerText();
+      assert(/fenced/.test(state), `old leader should be fenced: ${state}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-network-partition.png'), fullPage: true });
+      await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'desktop-network-cut.png') });
+
+      await page.click(byId('heal-network'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === true, byId('heal-network'), { timeout: T });
+      for (let i = 0; i < 4; i++) {
+        await page.click(byId('advance-10s'));
+        await page.waitForTimeout(300);
+        const ids = await isrIds(page);
+        if (ids.includes(old) && (await page.locator(stale).count()) === 0) break;
+      }
+      assert((await page.locator(stale).count()) === 0, 'the old leader stepped down after the heal');
+      const after = await isrIds(page);
+      assert(after.includes(old), `old leader ${old} rejoined the Isr: ${after}`);
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '3/3', byId('guide-net-progress'), { timeout: T });
+    });
+
+    await test('hold, release and drop an envelope while paused', async () => {
+      await page.click(byId('play-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('paused'), byId('hold-hint'), { timeout: T });
+      let hold = null;
+      for (let i = 0; i < 30 && !hold; i++) {
+        const buttons = page.locator('[data-testid^="hold-"]:not([data-testid="hold-hint"])');
+        if ((await buttons.count()) > 0) hold = buttons.first();
+        else await page.click(byId('step-btn'));
+        await page.waitForTimeout(120);
+      }
+      assert(hold, 'no envelope in flight after 30 steps');
+      const id = (await hold.getAttribute('data-testid')).slice('hold-'.length);
+      await hold.click();
+      await page.waitForSelector(byId(`release-${id}`), { timeout: T });
+      assert((await page.locator(byId(`envelope-${id}`)).innerText()).includes('held'), 'the row says held');
+      await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'desktop-held.png') });
+      await page.click(byId(`drop-${id}`));
+      await page.waitForFunction(
+        ([sel, i]) => (document.querySelector(sel)?.textContent ?? '').includes(`#${i}`),
+        [byId('lost-list'), id],
+        { timeout: T },
+      );
+      assert((await page.locator(byId('lost-list')).innerText()).includes('dropped'), 'the drop is listed');
+      await page.click(byId('play-toggle'));
+    });
+
+    await test('orders: add partitions 3 → 5; the new partitions appear', async () => {
+      await page.goto(`${url}?preset=orders`);
+      await page.waitForSelector(byId('partition-orders-2'), { timeout: T });
+      assert((await page.locator(byId('partition-count')).innerText()).trim() === '3', 'orders starts with 3 partitions');
+      await page.selectOption(byId('add-partitions-select'), '5');
+      await page.click(byId('add-partitions-btn'));
+      await page.waitForSelector(byId('partition-orders-4'), { timeout: T });
+      const result = await page.locator(byId('partitions-result')).innerText();
+      assert(result.includes('3 → 5'), `result: ${result}`);
+      assert((await page.locator(byId('partition-count')).innerText()).trim() === '5', 'count shows 5');
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-orders-5-partitions.png'), fullPage: true });
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
+      await page.locator(`[data-testid^="link-broker-1-controller"]`).click();
+      await page.click(byId('advance-10s'));
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-network.png'), fullPage: true });
+      await page.click(byId('heal-network'));
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+      await page.goto(url);
+    });
+
     await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
       await page.waitForSelector(byId('broker-1'), { timeout: T });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(overflow <= 1, `page scrolls horizontally by ${overflow}px`);
-      for (const id of ['produce-btn', 'acks-select', 'min-isr-select', 'advance-10s', 'lang-toggle', 'crash-1']) {
+      for (const id of ['produce-btn', 'acks-select', 'min-isr-select', 'advance-10s', 'lang-toggle', 'crash-1', 'isolate-1', 'slow-1', 'heal-network']) {
         const box = await page.locator(byId(id)).boundingBox();
         assert(box && box.width >= 24 && box.height >= 24, `${id} too small or hidden on a phone`);
       }
@@ -237,6 +333,13 @@ async function main() {
       assert(moving === 0, `${moving} elements still animate under prefers-reduced-motion`);
       await page.emulateMedia({ reducedMotion: 'no-preference' });
       await page.screenshot({ path: path.join(ARTIFACTS, 'phone-full.png'), fullPage: true });
+      await page.click(byId('isolate-1'));
+      await page.selectOption(byId('slow-2'), '400');
+      await page.click(byId('advance-10s'));
+      await page.waitForTimeout(500);
+      const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow2 <= 1, `page scrolls horizontally by ${overflow2}px with cuts`);
+      await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'phone-network.png') });
     });
   } finally {
     if (pageErrors.length) console.log(`  page errors:\n    ${pageErrors.join('\n    ')}`);

@@ -258,6 +258,21 @@ fn input_label(c: &Command) -> String {
         },
         Command::AlterProducerConfig { key, value, .. }
         | Command::AlterTopicConfig { key, value, .. } => format!("{key}={value}"),
+        Command::PartitionNetwork { a, b } => format!("cut {a} ✂ {b}"),
+        Command::IsolateNode { node } => format!("isolate {node}"),
+        Command::HealNetwork => "heal network".to_string(),
+        Command::SlowNode {
+            node,
+            extra_latency_ms: 0,
+        } => format!("{node} normal speed"),
+        Command::SlowNode {
+            node,
+            extra_latency_ms,
+        } => format!("slow {node} +{extra_latency_ms} ms"),
+        Command::HoldEnvelope { id } => format!("hold #{id}"),
+        Command::ReleaseEnvelope { id } => format!("release #{id}"),
+        Command::DropEnvelope { id } => format!("drop #{id}"),
+        Command::CreatePartitions { topic, count } => format!("{topic}: {count} partitions"),
         other => other.name().to_string(),
     }
 }

@@ -196,6 +196,105 @@ impl Guide {
     }
 }
 
+/// An envelope the engine reported as lost on a cut link or dropped by the learner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostEnvelope {
+    pub id: u64,
+    pub at_ms: u64,
+    pub api: String,
+    pub from: String,
+    pub to: String,
+    /// Dropped on purpose (`DropEnvelope`) rather than lost on a cut link.
+    pub dropped: bool,
+}
+
+/// How many lost/dropped envelopes the page remembers.
+pub const LOST_CAPACITY: usize = 12;
+
+/// The outcome of the newest `CreatePartitions`, for the topic bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartitionsResult {
+    /// `PartitionsCreated`: the topic grew from `from` to `to` partitions.
+    Created { topic: String, from: u32, to: u32 },
+    /// `CommandFailed` for `create_partitions`: Kafka's error name and message.
+    Failed { error: String, message: String },
+}
+
+/// Progress through the "Network partition" guide, read only from snapshots and events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetGuide {
+    /// 1) the broker leading the first partition was cut from the controller (its id).
+    pub cut_leader: Option<u32>,
+    /// 2) the controller elected another leader while the cut broker still believes it leads.
+    pub stale_seen: bool,
+    /// The network was healed after step 2.
+    pub healed: bool,
+    /// 3) after the heal, the old leader stepped down and is back in the ISR.
+    pub rejoined: bool,
+}
+
+impl NetGuide {
+    /// `before` is the snapshot the events started from (the leader at the time of the cut).
+    pub fn observe(&mut self, before: Option<&Snapshot>, events: &[Event], after: &Snapshot) {
+        let leader_of = |s: &Snapshot| {
+            s.topics
+                .first()
+                .and_then(|t| t.partitions.first())
+                .and_then(|p| p.leader)
+                .map(|b| b.0)
+        };
+        let leader_before = before.and_then(leader_of).or_else(|| leader_of(after));
+        for e in events {
+            match &e.kind {
+                EventKind::NetworkPartitioned { a, b } if self.cut_leader.is_none() => {
+                    let broker = |n: &str| n.strip_prefix("broker-")?.parse::<u32>().ok();
+                    let pair = [(a, b), (b, a)];
+                    for (x, y) in pair {
+                        if y.starts_with("controller")
+                            && broker(x).is_some()
+                            && broker(x) == leader_before
+                        {
+                            self.cut_leader = broker(x);
+                        }
+                    }
+                }
+                EventKind::NodeIsolated { node } if self.cut_leader.is_none() => {
+                    let id = node
+                        .strip_prefix("broker-")
+                        .and_then(|n| n.parse::<u32>().ok());
+                    if id.is_some() && id == leader_before {
+                        self.cut_leader = id;
+                    }
+                }
+                EventKind::NetworkHealed { .. } if self.stale_seen => self.healed = true,
+                _ => {}
+            }
+        }
+        let Some(old) = self.cut_leader else {
+            return;
+        };
+        let Some(p) = after.topics.first().and_then(|t| t.partitions.first()) else {
+            return;
+        };
+        let replica = p.replica_states.iter().find(|r| r.broker.0 == old);
+        let believes = replica.is_some_and(|r| r.is_leader);
+        if !self.stale_seen && p.leader.is_some_and(|l| l.0 != old) && believes {
+            self.stale_seen = true;
+        }
+        if self.healed && !believes && p.isr.iter().any(|b| b.0 == old) {
+            self.rejoined = true;
+        }
+    }
+
+    /// How many of the three steps are done.
+    pub fn done(&self) -> usize {
+        [self.cut_leader.is_some(), self.stale_seen, self.rejoined]
+            .iter()
+            .filter(|d| **d)
+            .count()
+    }
+}
+
 /// Everything the page renders.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct View {
@@ -215,12 +314,59 @@ pub struct View {
     pub timeline: Timeline,
     /// The newest request number answered.
     pub last_seq: u64,
+    /// Envelopes lost on cut links or dropped (newest first), from `EnvelopeLost`/`EnvelopeDropped`.
+    pub lost: VecDeque<LostEnvelope>,
+    /// The newest `CreatePartitions` outcome.
+    pub partitions_result: Option<PartitionsResult>,
+    /// The "Network partition" guide.
+    pub net_guide: NetGuide,
 }
 
 /// What can happen to the view.
 pub enum Action {
     /// The worker answered.
     Reply(Box<Reply>),
+}
+
+impl View {
+    /// Remembers lost/dropped envelopes and the outcome of `CreatePartitions`.
+    fn observe_fault(&mut self, e: &Event) {
+        match &e.kind {
+            EventKind::EnvelopeLost { id, api, from, to }
+            | EventKind::EnvelopeDropped { id, api, from, to } => {
+                self.lost.retain(|l| l.id != *id);
+                self.lost.push_front(LostEnvelope {
+                    id: *id,
+                    at_ms: e.at_ms,
+                    api: api.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    dropped: matches!(e.kind, EventKind::EnvelopeDropped { .. }),
+                });
+                self.lost.truncate(LOST_CAPACITY);
+            }
+            EventKind::PartitionsCreated {
+                topic, from, to, ..
+            } => {
+                self.partitions_result = Some(PartitionsResult::Created {
+                    topic: topic.clone(),
+                    from: *from,
+                    to: *to,
+                });
+            }
+            EventKind::CommandFailed {
+                command,
+                error,
+                message,
+            } if command == "create_partitions" => {
+                self.partitions_result = Some(PartitionsResult::Failed {
+                    error: error.to_string(),
+                    message: message.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Reducible for View {
@@ -234,6 +380,9 @@ impl Reducible for View {
             next.log.clear();
             next.wire.clear();
             next.guide = Guide::default();
+            next.lost.clear();
+            next.partitions_result = None;
+            next.net_guide = NetGuide::default();
         }
         for env in &reply.wire {
             next.wire.retain(|w| w.id != env.id);
@@ -243,7 +392,15 @@ impl Reducible for View {
         let alive = reply.snapshot.brokers.iter().filter(|b| b.alive).count();
         next.guide
             .observe(&reply.events, alive, reply.snapshot.brokers.len());
+        let before = if reply.reset {
+            None
+        } else {
+            self.snapshot.as_deref()
+        };
+        next.net_guide
+            .observe(before, &reply.events, &reply.snapshot);
         for e in &reply.events {
+            next.observe_fault(e);
             next.next_log_id += 1;
             next.log
                 .push_back(Rc::new(LogLine::new(next.next_log_id, e)));

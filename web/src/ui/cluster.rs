@@ -70,6 +70,29 @@ pub fn metrics_bar(p: &MetricsProps) -> Html {
     }
 }
 
+/// Whether every link from `node` to every other node (brokers, controller, producers) is cut.
+pub fn is_isolated(s: &Snapshot, node: &str) -> bool {
+    let controller = format!("controller-{}", s.controller.node_id);
+    let others = s
+        .brokers
+        .iter()
+        .map(|b| b.id.to_string())
+        .chain(std::iter::once(controller))
+        .chain(s.producers.iter().map(|p| p.name.clone()))
+        .filter(|o| o != node);
+    let mut any = false;
+    for o in others {
+        any = true;
+        if !super::network::is_cut(&s.network.cuts, node, &o) {
+            return false;
+        }
+    }
+    any
+}
+
+/// The slow-node choices: normal, a slow follower, a very slow one.
+pub const SLOW_CHOICES_MS: [u64; 3] = [0, 50, 400];
+
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub lang: Lang,
@@ -96,7 +119,10 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
                         .map(|pv| pv.tp.to_string())
                         .collect();
                     let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
-                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} send={p.send.clone()} key={b.id.0} /> }
+                    let name = b.id.to_string();
+                    let isolated = is_isolated(s, &name);
+                    let slow_ms = s.network.slow.iter().find(|(n, _)| *n == name).map(|(_, ms)| *ms).unwrap_or(0);
+                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} send={p.send.clone()} key={b.id.0} /> }
                 }) }
                 <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
             </div>
@@ -173,6 +199,10 @@ pub struct BrokerProps {
     pub registration: Option<RegistrationView>,
     /// Partitions this broker leads.
     pub leads: Vec<String>,
+    /// Every link to this broker is cut.
+    pub isolated: bool,
+    /// `SlowNode` extra latency (0 = normal).
+    pub slow_ms: u64,
     pub send: Send,
 }
 
@@ -208,6 +238,32 @@ pub fn broker_card(p: &BrokerProps) -> Html {
         (false, true) => ("down", l.t("Crashed · fenced", "已宕机 · 已隔离")),
     };
     let name = b.id.to_string();
+    let isolated = p.isolated;
+    let on_isolate = {
+        let send = p.send.clone();
+        let node = name.clone();
+        Callback::from(move |_| {
+            if !isolated {
+                send.command(Command::IsolateNode { node: node.clone() })
+            }
+        })
+    };
+    let on_slow = {
+        let send = p.send.clone();
+        let node = name.clone();
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            if let Ok(ms) = sel.value().parse::<u64>() {
+                send.command(Command::SlowNode {
+                    node: node.clone(),
+                    extra_latency_ms: ms,
+                });
+            }
+        })
+    };
+    let slow_label = format!("{} {name}", l.t("Network speed of", "网络速度："));
     html! {
         <article class={classes!("card", "broker", state_class)} data-testid={format!("broker-{id}")}
             aria-label={format!("{name}: {state_text}")}>
@@ -237,6 +293,27 @@ pub fn broker_card(p: &BrokerProps) -> Html {
                     data-testid={format!("restart-{id}")} aria-label={format!("{} {name}", l.t("Restart", "重启"))}>
                     { l.t("Restart", "重启") }
                 </button>
+            </div>
+            <div class="card-net">
+                <button class="btn small" onclick={on_isolate} aria-disabled={isolated.to_string()}
+                    data-testid={format!("isolate-{id}")}
+                    title={l.t("Cut every link to this broker (IsolateNode): the controller fences it after broker.session.timeout.ms (9 s)", "切断这个 broker 的所有连线（IsolateNode）：controller 在 broker.session.timeout.ms（9 秒）后隔离它")}
+                    aria-label={format!("{} {name}", l.t("Isolate", "网络隔离"))}>
+                    { if isolated { l.t("Isolated", "已隔离网络") } else { l.t("Isolate", "网络隔离") } }
+                </button>
+                <label class="slow-select" title={l.t("Extra latency on every envelope to or from this broker (SlowNode): a slow follower lags and, past replica.lag.time.max.ms (30 s), leaves the ISR", "该 broker 收发的每个请求都增加延迟（SlowNode）：慢 follower 会落后，超过 replica.lag.time.max.ms（30 秒）后被移出 ISR")}>
+                    <span class="sr-only">{ slow_label }</span>
+                    <select data-testid={format!("slow-{id}")} onchange={on_slow}>
+                        { for SLOW_CHOICES_MS.iter().map(|ms| html! {
+                            <option value={ms.to_string()} selected={*ms == p.slow_ms}>
+                                { if *ms == 0 { l.t("normal speed", "正常速度").to_string() } else { format!("+{ms} ms") } }
+                            </option>
+                        }) }
+                        if !SLOW_CHOICES_MS.contains(&p.slow_ms) {
+                            <option value={p.slow_ms.to_string()} selected=true>{ format!("+{} ms", p.slow_ms) }</option>
+                        }
+                    </select>
+                </label>
             </div>
         </article>
     }

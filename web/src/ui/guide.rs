@@ -2,7 +2,7 @@
 //! happened in the simulation (the checklist is the check), plus the list of simplifications.
 
 use crate::i18n::Lang;
-use crate::state::Guide;
+use crate::state::{Guide, NetGuide};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -112,6 +112,85 @@ pub fn guide_panel(p: &GuideProps) -> Html {
                     <li>{ l.t("Clients read metadata from the controller instantly.", "客户端从 controller 即时读取元数据。") }</li>
                 </ul>
             </aside>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NetGuideProps {
+    pub lang: Lang,
+    pub progress: NetGuide,
+    /// The controller's current leader of the scenario's first partition.
+    pub leader: Option<u32>,
+}
+
+/// "Network partition": cut the leader from the controller, watch a new leader get elected while
+/// the old one still believes it leads, heal, watch it step down. Ticked only by engine data.
+#[function_component(NetGuidePanel)]
+pub fn net_guide_panel(p: &NetGuideProps) -> Html {
+    let l = p.lang;
+    let g = p.progress;
+    let old = g
+        .cut_leader
+        .or(p.leader)
+        .map(|b| format!("broker-{b}"))
+        .unwrap_or_else(|| l.t("the leader", "leader").to_string());
+    let steps: [(bool, String, &str, String); 3] = [
+        (
+            g.cut_leader.is_some(),
+            l.t("Cut the leader from the controller", "切断 leader 与 controller 的连接").to_string(),
+            l.t(
+                "Its heartbeats are lost silently: the controller only notices when broker.session.timeout.ms (9 s) passes without one.",
+                "它的心跳被悄悄丢失：controller 只有在 broker.session.timeout.ms（9 秒）内没收到心跳时才会察觉。",
+            ),
+            match l {
+                Lang::En => format!("In “On the wire”, click the link between {old} and the controller."),
+                Lang::Zh => format!("在“网络”图中，点击 {old} 与 controller 之间的连线。"),
+            },
+        ),
+        (
+            g.stale_seen,
+            l.t("+10 s → fenced, a new leader, and a stale one", "+10 秒 → 被隔离、新 leader、过期 leader").to_string(),
+            l.t(
+                "The controller fences it and elects a new leader with a higher leader epoch. The cut broker never hears of it and keeps acting as leader of the old epoch (⚠ thinks it leads).",
+                "controller 隔离它，并以更高的 leader epoch 选出新 leader。被切断的 broker 收不到通知，仍以旧 epoch 的 leader 身份行事（⚠ 自认为是 leader）。",
+            ),
+            l.t("Press +10 s.", "点“+10 秒”。").to_string(),
+        ),
+        (
+            g.rejoined,
+            l.t("Heal → it steps down and rejoins the ISR", "恢复网络 → 它退位并重新加入 ISR").to_string(),
+            l.t(
+                "Once connected it registers again, learns the new epoch, becomes a follower, truncates what the new leader never had, catches up and is added back to the ISR.",
+                "连通后它重新注册、得知新 epoch、成为 follower，截断新 leader 没有的数据，追上进度后重新加入 ISR。",
+            ),
+            l.t("Press “Heal network”, then +10 s.", "点“恢复网络”，再点“+10 秒”。").to_string(),
+        ),
+    ];
+    let done = g.done();
+    html! {
+        <section class="panel guide o-guide" aria-labelledby="guide-net-h" data-testid="guide-net">
+            <div class="panel-head">
+                <h2 id="guide-net-h">{ l.t("Guided example: network partition", "引导示例：网络分区") }</h2>
+                <span class="panel-note" data-testid="guide-net-progress">{ format!("{done}/3") }</span>
+            </div>
+            <ol class="steps">
+                { for steps.iter().enumerate().map(|(i, (ok, title, body, try_line))| html! {
+                    <li class={classes!("step", ok.then_some("done"))}>
+                        <span class="step-no" aria-hidden="true">{ if *ok { "✓".to_string() } else { (i + 1).to_string() } }</span>
+                        <div>
+                            <p class="step-title">
+                                { title.clone() }
+                                if *ok { <span class="sr-only">{ l.t(" (done)", "（已完成）") }</span> }
+                            </p>
+                            <p class="step-body">{ *body }</p>
+                            if !*ok {
+                                <p class="step-try"><span class="step-try-label">{ l.t("Try", "操作") }</span>{ try_line.clone() }</p>
+                            }
+                        </div>
+                    </li>
+                }) }
+            </ol>
         </section>
     }
 }

@@ -260,6 +260,8 @@ pub fn playground() -> Html {
                 .collect()
         })
         .unwrap_or_default();
+    // The controller's leader of the scenario's first partition (what the network guide cuts).
+    let first_leader: Option<u32> = topic_first_leader(&snapshot, preset.topic());
     let produced = view
         .timeline
         .inputs
@@ -317,6 +319,10 @@ pub fn playground() -> Html {
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
                             <partition::Legend lang={l} />
                         </div>
+                        { for snapshot.topics.iter().map(|t| html! {
+                            <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
+                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()} />
+                        }) }
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
                         }
@@ -336,12 +342,18 @@ pub fn playground() -> Html {
                         client={crate::demo::PRODUCER}
                         now_ms={snapshot.now_ms}
                         speed={speed_from_slider(*speed_slider)}
+                        cuts={snapshot.network.cuts.clone()}
+                        slow={snapshot.network.slow.clone()}
+                        lost={view.lost.clone()}
+                        playing={*playing}
+                        send={send.clone()}
                     />
                 </div>
                 <div class="col-side">
                     <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
+                    <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
                 </div>
                 <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
@@ -354,6 +366,16 @@ pub fn playground() -> Html {
             </footer>
         </div>
     }
+}
+
+/// The controller's leader of `topic`'s first partition.
+fn topic_first_leader(s: &kplay_engine::Snapshot, topic: &str) -> Option<u32> {
+    s.topics
+        .iter()
+        .find(|t| t.name == topic)
+        .and_then(|t| t.partitions.first())
+        .and_then(|p| p.leader)
+        .map(|b| b.0)
 }
 
 #[derive(Properties, PartialEq)]

@@ -1,8 +1,11 @@
 //! RPCs on the wire: a small topology (controller, brokers, client) with every in-flight envelope
 //! drawn as a dot on its link, and the list of recently seen envelopes with their Kafka API names.
 
+use super::Send;
 use crate::i18n::Lang;
+use crate::state::LostEnvelope;
 use kplay_engine::snapshot::{BrokerView, EnvelopeView};
+use kplay_engine::Command;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -24,6 +27,31 @@ fn api_class(api: &str) -> &'static str {
         "MetadataUpdate" => "api-metadata",
         _ => "api-other",
     }
+}
+
+/// How long (simulated ms) a lost envelope's ✕ stays on its link.
+const LOST_MARK_MS: u64 = 2_000;
+
+/// Whether the link between `a` and `b` is cut (cuts are unordered pairs).
+pub fn is_cut(cuts: &[(String, String)], a: &str, b: &str) -> bool {
+    cuts.iter()
+        .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+}
+
+/// The commands that restore one cut link. The engine only heals every cut at once
+/// (`HealNetwork`), so restoring one link heals and re-cuts the others in the same tick: nothing
+/// can be sent in between, so no envelope sees the intermediate state.
+pub fn restore_link(cuts: &[(String, String)], a: &str, b: &str) -> Vec<Command> {
+    let mut out = vec![Command::HealNetwork];
+    out.extend(
+        cuts.iter()
+            .filter(|(x, y)| !((x == a && y == b) || (x == b && y == a)))
+            .map(|(x, y)| Command::PartitionNetwork {
+                a: x.clone(),
+                b: y.clone(),
+            }),
+    );
+    out
 }
 
 /// The index of a broker address (`broker-2`) among the brokers.
@@ -79,6 +107,17 @@ fn broker_xy(i: usize, n: usize) -> (f64, f64) {
     (x, BROKER_Y)
 }
 
+/// A link of the diagram between two named nodes.
+struct Link {
+    a: String,
+    b: String,
+    /// SVG path data.
+    d: String,
+    /// Where its ✂ / ✕ marks go.
+    mid: (f64, f64),
+    peer: bool,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct NetworkProps {
     pub lang: Lang,
@@ -92,15 +131,24 @@ pub struct NetworkProps {
     pub now_ms: u64,
     /// Simulated ms per real ms, to glide dots from one tick to the next.
     pub speed: f64,
+    /// `snapshot.network.cuts`.
+    pub cuts: Vec<(String, String)>,
+    /// `snapshot.network.slow`.
+    pub slow: Vec<(String, u64)>,
+    /// Envelopes the engine reported lost or dropped, newest first.
+    pub lost: VecDeque<LostEnvelope>,
+    pub playing: bool,
+    pub send: Send,
 }
 
-/// The network panel: topology with moving envelopes, plus the recent-RPC list.
+/// The network panel: topology with moving envelopes and cuttable links, plus the request list
+/// where in-flight envelopes can be held, released or dropped.
 #[function_component(Network)]
 pub fn network(p: &NetworkProps) -> Html {
     let l = p.lang;
     let brokers = &p.brokers;
     let n = brokers.len();
-    let in_flight = |id: u64| p.envelopes.iter().any(|e| e.id == id);
+    let in_flight = |id: u64| p.envelopes.iter().find(|e| e.id == id);
 
     // Links: controller↔broker, client↔broker, broker↔broker. A link is "active" when a recently
     // seen envelope travelled on it.
@@ -111,7 +159,7 @@ pub fn network(p: &NetworkProps) -> Html {
         })
     };
     let controller = format!("controller-{}", p.controller_id);
-    let mut links: Vec<Html> = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
     for (i, b) in brokers.iter().enumerate() {
         let (x, y) = broker_xy(i, n);
         let name = b.id.to_string();
@@ -119,43 +167,229 @@ pub fn network(p: &NetworkProps) -> Html {
             (controller.clone(), (W / 2.0, CONTROLLER_Y)),
             (p.client.clone(), (W / 2.0, CLIENT_Y)),
         ] {
-            let cls = classes!("link", active(&name, &other).map(|c| vec!["active", c]));
-            links.push(html! { <line class={cls} x1={x.to_string()} y1={y.to_string()} x2={ox.to_string()} y2={oy.to_string()} /> });
+            links.push(Link {
+                a: name.clone(),
+                b: other,
+                d: format!("M{x} {y} L{ox} {oy}"),
+                mid: ((x + ox) / 2.0, (y + oy) / 2.0),
+                peer: false,
+            });
         }
         for (j, b2) in brokers.iter().enumerate().skip(i + 1) {
             let (x2, y2) = broker_xy(j, n);
-            let cls = classes!(
-                "link",
-                "peer",
-                active(&name, &b2.id.to_string()).map(|c| vec!["active", c])
-            );
             let (cx, cy) = peer_control(i, j, n);
-            let d = format!("M{x} {y} Q{cx} {cy} {x2} {y2}");
-            links.push(html! { <path class={cls} d={d} /> });
+            links.push(Link {
+                a: name.clone(),
+                b: b2.id.to_string(),
+                d: format!("M{x} {y} Q{cx} {cy} {x2} {y2}"),
+                mid: point_on_link(&name, &b2.id.to_string(), 0.5, brokers),
+                peer: true,
+            });
         }
     }
+    let cut_count = p.cuts.len();
+    let link_html = links.iter().map(|k| {
+        let cut = is_cut(&p.cuts, &k.a, &k.b);
+        let cls = classes!(
+            "link",
+            k.peer.then_some("peer"),
+            cut.then_some("cut"),
+            (!cut).then(|| active(&k.a, &k.b).map(|c| vec!["active", c])).flatten()
+        );
+        let label = if cut {
+            format!("{} {} {} {}", l.t("Restore the network between", "恢复网络连接："), k.a, l.t("and", "与"), k.b)
+        } else {
+            format!("{} {} {} {}", l.t("Cut the network between", "切断网络连接："), k.a, l.t("and", "与"), k.b)
+        };
+        let commands = if cut {
+            restore_link(&p.cuts, &k.a, &k.b)
+        } else {
+            vec![Command::PartitionNetwork { a: k.a.clone(), b: k.b.clone() }]
+        };
+        let fire = {
+            let send = p.send.clone();
+            Rc::new(move || {
+                for c in commands.iter().cloned() {
+                    send.command(c);
+                }
+            })
+        };
+        let onclick = {
+            let fire = fire.clone();
+            Callback::from(move |_: MouseEvent| fire())
+        };
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                fire();
+            }
+        });
+        let (mx, my) = k.mid;
+        html! {
+            <g class={classes!("link-hit", cut.then_some("is-cut"))} role="button" tabindex="0"
+                aria-label={label.clone()} aria-pressed={cut.to_string()}
+                data-testid={format!("link-{}-{}", k.a, k.b)} {onclick} {onkeydown}>
+                <title>{ label }</title>
+                <path class="hit" d={k.d.clone()} />
+                <path class={cls} d={k.d.clone()} />
+                if cut {
+                    <g class="cut-mark" transform={format!("translate({mx:.1},{my:.1})")} aria-hidden="true">
+                        <circle r="9" />
+                        <text text-anchor="middle" dy="4">{ "✂" }</text>
+                    </g>
+                }
+            </g>
+        }
+    });
+
+    // Where the engine reported an envelope lost on a cut link: a brief ✕ on that link.
+    let lost_marks = p
+        .lost
+        .iter()
+        .filter(|x| !x.dropped && x.at_ms + LOST_MARK_MS >= p.now_ms && x.at_ms <= p.now_ms)
+        .take(6)
+        .map(|x| {
+            let (mx, my) = point_on_link(&x.from, &x.to, 0.62, brokers);
+            html! {
+                <g key={x.id} class="lost-mark" transform={format!("translate({mx:.1},{my:.1})")}>
+                    <text text-anchor="middle" dy="5">{ "✕" }</text>
+                    <title>{ format!("#{} {} {} → {}: {}", x.id, x.api, x.from, x.to, l.t("lost on a cut link", "在断开的链路上丢失")) }</title>
+                </g>
+            }
+        });
 
     // One tick lasts 1/speed real ms; a dot glides over that time (no glide under reduced motion).
     let glide_ms = (1.0 / p.speed.max(0.001)).clamp(50.0, 1000.0);
     let dots = p.envelopes.iter().map(|e| {
         let span = e.deliver_at_ms.saturating_sub(e.sent_at_ms).max(1) as f64;
-        let t = (p.now_ms.saturating_sub(e.sent_at_ms) as f64 / span).clamp(0.0, 1.0);
+        // A held envelope is parked halfway along its link until it is released or dropped.
+        let t = if e.held {
+            0.5
+        } else {
+            (p.now_ms.saturating_sub(e.sent_at_ms) as f64 / span).clamp(0.0, 1.0)
+        };
         let (x, y) = point_on_link(&e.from, &e.to, t, brokers);
         html! {
-            <g key={e.id} class={classes!("dot", api_class(&e.api))} style={format!("transform:translate({x:.1}px,{y:.1}px);transition-duration:{glide_ms:.0}ms")}>
-                <circle r="6" />
-                <title>{ format!("{} {} → {}: {}", e.api, e.from, e.to, e.summary) }</title>
+            <g key={e.id} class={classes!("dot", api_class(&e.api), e.held.then_some("held"))} style={format!("transform:translate({x:.1}px,{y:.1}px);transition-duration:{glide_ms:.0}ms")}>
+                <circle r={if e.held { "8" } else { "6" }} />
+                if e.held {
+                    <path class="pause" d="M-2.5 -3.5v7M2.5 -3.5v7" />
+                }
+                <title>{ format!("#{} {} {} → {}: {}{}", e.id, e.api, e.from, e.to, e.summary, if e.held { l.t(" (held)", "（已扣留）") } else { "" }) }</title>
             </g>
         }
     });
 
-    let node = |x: f64, y: f64, label: String, cls: &'static str, w: f64| {
+    let slow_of = |name: &str| p.slow.iter().find(|(n, _)| n == name).map(|(_, ms)| *ms);
+    let node = |x: f64, y: f64, label: String, cls: &'static str, w: f64, slow: Option<u64>| {
         html! {
             <g class={classes!("node", cls)} transform={format!("translate({x},{y})")}>
                 <rect x={(-w / 2.0).to_string()} y="-15" width={w.to_string()} height="30" rx="8" />
                 <text text-anchor="middle" dy="4">{ label }</text>
+                if let Some(ms) = slow {
+                    <g class="slow-badge" transform="translate(0,-22)">
+                        <rect x="-26" y="-8" width="52" height="15" rx="7" />
+                        <text text-anchor="middle" dy="3">{ format!("+{ms} ms") }</text>
+                    </g>
+                }
             </g>
         }
+    };
+
+    // The list: held envelopes always (they wait for the learner), then the most recent ones.
+    let held: Vec<Rc<EnvelopeView>> = p
+        .envelopes
+        .iter()
+        .filter(|e| e.held)
+        .map(|e| Rc::new(e.clone()))
+        .collect();
+    let rows: Vec<Rc<EnvelopeView>> = held
+        .iter()
+        .cloned()
+        .chain(
+            p.recent
+                .iter()
+                .filter(|e| !held.iter().any(|h| h.id == e.id))
+                .take(SHOWN)
+                .cloned(),
+        )
+        .collect();
+    let lost_of = |id: u64| p.lost.iter().find(|x| x.id == id);
+    let heal = {
+        let send = p.send.clone();
+        Callback::from(move |_| send.command(Command::HealNetwork))
+    };
+    let row = |e: &Rc<EnvelopeView>| {
+        let live = in_flight(e.id);
+        let is_held = live.is_some_and(|x| x.held);
+        let flying = live.is_some() && !is_held;
+        let lost = lost_of(e.id);
+        let id = e.id;
+        let cmd = |c: fn(u64) -> Command| {
+            let send = p.send.clone();
+            Callback::from(move |_| send.command(c(id)))
+        };
+        let state = match (lost, is_held, flying) {
+            (Some(x), _, _) if x.dropped => {
+                html! { <span class="env-pill bad">{ l.t("dropped", "已丢弃") }</span> }
+            }
+            (Some(_), _, _) => {
+                html! { <span class="env-pill bad" title={l.t("The envelope was sent over a cut link and silently lost: the sender only finds out when its timeout expires (request.timeout.ms, replica.socket.timeout.ms: 30 s).", "该请求经过断开的链路而被悄悄丢失：发送方只能在超时后得知（request.timeout.ms、replica.socket.timeout.ms：30 秒）。")}>{ l.t("lost on a cut link", "在断开的链路上丢失") }</span> }
+            }
+            (None, true, _) => {
+                html! { <span class="env-pill warn">{ l.t("held", "已扣留") }</span> }
+            }
+            (None, false, true) => html! { <>{ l.t("in flight", "在途") }</> },
+            _ => html! { <>{ format!("{} ms", e.deliver_at_ms) }</> },
+        };
+        let show_actions = (is_held || (flying && !p.playing)) && lost.is_none();
+        html! {
+            <li key={e.id} class={classes!("envelope", flying.then_some("flying"), is_held.then_some("held"), lost.map(|_| "lost"))}
+                data-testid={format!("envelope-{}", e.id)}>
+                <span class={classes!("api", api_class(&e.api))}>{ e.api.clone() }</span>
+                <span class="route mono">
+                    { e.from.clone() }<span class="arrow" aria-hidden="true">{ " → " }</span>
+                    <span class="sr-only">{ l.t(" to ", " 发往 ") }</span>{ e.to.clone() }
+                </span>
+                <span class="env-summary" title={e.summary.clone()}>{ format!("#{} · {}", e.id, e.summary) }</span>
+                <span class="env-state small">{ state }</span>
+                if show_actions {
+                    <span class="env-actions">
+                        if is_held {
+                            <button class="btn small" onclick={cmd(|id| Command::ReleaseEnvelope { id })}
+                                data-testid={format!("release-{id}")}
+                                title={l.t("Deliver it on the next tick", "在下一个 tick 送达")}
+                                aria-label={format!("{} #{id} {}", l.t("Release envelope", "放行请求"), e.api)}>{ l.t("Release", "放行") }</button>
+                        } else {
+                            <button class="btn small" onclick={cmd(|id| Command::HoldEnvelope { id })}
+                                data-testid={format!("hold-{id}")}
+                                title={l.t("Park it on its link until you release it: the sender keeps waiting, like a stalled TCP connection", "把它停在链路上直到放行：发送方一直等待，就像卡住的 TCP 连接")}
+                                aria-label={format!("{} #{id} {}", l.t("Hold envelope", "扣留请求"), e.api)}>{ l.t("Hold", "扣留") }</button>
+                        }
+                        <button class="btn small danger" onclick={cmd(|id| Command::DropEnvelope { id })}
+                            data-testid={format!("drop-{id}")}
+                            title={l.t("Never deliver it: the sender only notices by timeout", "永不送达：发送方只能通过超时发现")}
+                            aria-label={format!("{} #{id} {}", l.t("Drop envelope", "丢弃请求"), e.api)}>{ l.t("Drop", "丢弃") }</button>
+                    </span>
+                }
+            </li>
+        }
+    };
+    let hint = if p.playing {
+        l.t(
+            "Pause to hold or drop a request: network latency is 2–6 ms.",
+            "暂停后可扣留或丢弃请求：网络延迟只有 2–6 ms。",
+        )
+    } else if p.envelopes.iter().any(|e| !e.held) {
+        l.t(
+            "Paused: hold or drop a request in flight.",
+            "已暂停：可扣留或丢弃在途请求。",
+        )
+    } else {
+        l.t(
+            "Paused, nothing in flight: press “Step” until a request is on the wire.",
+            "已暂停，没有在途请求：点“单步”直到有请求在路上。",
+        )
     };
 
     html! {
@@ -165,42 +399,53 @@ pub fn network(p: &NetworkProps) -> Html {
                 <span class="panel-note">
                     { format!("{} ", p.envelopes.len()) }{ l.t("in flight now · network latency is 2–6 ms: set speed to 0.001× to watch envelopes travel", "个请求在途 · 网络延迟为 2–6 ms：把速度调到 0.001× 可看到请求移动") }
                 </span>
+                <button class="btn small heal" onclick={heal} disabled={cut_count == 0} data-testid="heal-network"
+                    title={l.t("Remove every network cut (HealNetwork)", "移除所有网络切断（HealNetwork）")}>
+                    { l.t("Heal network", "恢复网络") }
+                    if cut_count > 0 { <span class="count" data-testid="cut-count">{ cut_count }</span> }
+                </button>
             </div>
+            <p class="net-help small muted">
+                { l.t("Click or press Enter on a link to cut it. A cut loses envelopes silently, like a real network partition: senders only find out by timeouts — request.timeout.ms (30 s) for producers, replica.socket.timeout.ms (30 s) for follower fetches, broker.session.timeout.ms (9 s) before the controller fences a broker.",
+                    "点击连线（或聚焦后按 Enter）即可切断。切断的链路会悄悄丢失请求，就像真实的网络分区：发送方只能靠超时发现 —— producer 为 request.timeout.ms（30 秒），follower 拉取为 replica.socket.timeout.ms（30 秒），controller 在 broker.session.timeout.ms（9 秒）后隔离 broker。") }
+            </p>
             <div class="net">
-                <svg class="topology" viewBox={format!("0 0 {W} 230")} role="img"
-                    aria-label={l.t("Network diagram: the controller, the brokers and the producer, with requests in flight", "网络示意图：controller、各 broker 与 producer，以及在途请求")}>
-                    { for links }
+                <svg class="topology" viewBox={format!("0 0 {W} 230")} role="group"
+                    aria-label={l.t("Network diagram: the controller, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
+                    { for link_html }
                     // Dots go under the nodes: an envelope "leaves" its sender and "enters" its receiver.
                     { for dots }
-                    { node(W / 2.0, CONTROLLER_Y, controller.clone(), "n-ctrl", 128.0) }
+                    { for lost_marks }
+                    { node(W / 2.0, CONTROLLER_Y, controller.clone(), "n-ctrl", 128.0, None) }
                     { for brokers.iter().enumerate().map(|(i, b)| {
                         let (x, y) = broker_xy(i, n);
                         let cls = if !b.alive { "n-down" } else if b.fenced { "n-fenced" } else { "n-up" };
-                        node(x, y, b.id.to_string(), cls, 86.0)
+                        let name = b.id.to_string();
+                        node(x, y, name.clone(), cls, 86.0, slow_of(&name))
                     }) }
-                    { node(W / 2.0, CLIENT_Y, p.client.clone(), "n-client", 96.0) }
+                    { node(W / 2.0, CLIENT_Y, p.client.clone(), "n-client", 96.0, slow_of(&p.client)) }
                 </svg>
                 <div class="net-list">
                     <h3 class="small muted">{ l.t("Recent requests", "最近的请求") }</h3>
-                    if p.recent.is_empty() {
+                    <p class={classes!("hold-hint", "small", (!p.playing).then_some("paused"))} data-testid="hold-hint">{ hint }</p>
+                    if rows.is_empty() {
                         <p class="empty">{ l.t("No traffic yet.", "还没有流量。") }</p>
                     } else {
                         <ul class="envelopes">
-                            { for p.recent.iter().take(SHOWN).map(|e| {
-                                let flying = in_flight(e.id);
-                                html! {
-                                    <li key={e.id} class={classes!("envelope", flying.then_some("flying"))}>
-                                        <span class={classes!("api", api_class(&e.api))}>{ e.api.clone() }</span>
-                                        <span class="route mono">
-                                            { e.from.clone() }<span class="arrow" aria-hidden="true">{ " → " }</span>
-                                            <span class="sr-only">{ l.t(" to ", " 发往 ") }</span>{ e.to.clone() }
-                                        </span>
-                                        <span class="env-summary" title={e.summary.clone()}>{ e.summary.clone() }</span>
-                                        <span class="env-state small">
-                                            if flying { { l.t("in flight", "在途") } } else { { format!("{} ms", e.deliver_at_ms) } }
-                                        </span>
-                                    </li>
-                                }
+                            { for rows.iter().map(row) }
+                        </ul>
+                    }
+                    if !p.lost.is_empty() {
+                        <h3 class="small muted lost-h">{ l.t("Lost and dropped", "丢失与丢弃") }</h3>
+                        <ul class="lost-list" data-testid="lost-list">
+                            { for p.lost.iter().take(4).map(|x| html! {
+                                <li key={x.id}>
+                                    <span class="lost-x" aria-hidden="true">{ "✕" }</span>
+                                    <span class="mono">{ format!("#{} {} {} → {}", x.id, x.api, x.from, x.to) }</span>
+                                    <span class="muted">{ format!(" · {:.3} s · ", x.at_ms as f64 / 1000.0) }
+                                        { if x.dropped { l.t("dropped", "已丢弃") } else { l.t("lost on a cut link", "在断开的链路上丢失") } }
+                                    </span>
+                                </li>
                             }) }
                         </ul>
                     }

@@ -1,8 +1,12 @@
 //! One partition: the controller's metadata (leader, epochs, ISR) and every replica's log drawn as
 //! offset cells, with its high watermark (HW) and log end offset (LEO).
 
+use super::Send;
 use crate::i18n::Lang;
+use crate::state::PartitionsResult;
+use kplay_engine::ids::BrokerId;
 use kplay_engine::snapshot::{PartitionView, ReplicaView};
+use kplay_engine::Command;
 use yew::prelude::*;
 
 /// How many offsets the log track shows (the newest ones).
@@ -104,7 +108,8 @@ pub fn partition_card(p: &PartitionProps) -> Html {
             }
             <div class="replicas" role="list">
                 { for pv.replica_states.iter().map(|r| html! {
-                    <ReplicaRow lang={l} replica={r.clone()} {start} end={start + WINDOW} key={r.broker.0} />
+                    <ReplicaRow lang={l} replica={r.clone()} {start} end={start + WINDOW} controller_leader={pv.leader}
+                        tp={(pv.tp.topic.clone(), pv.tp.partition)} key={r.broker.0} />
                 }) }
             </div>
         </article>
@@ -119,6 +124,10 @@ pub struct ReplicaProps {
     pub start: u64,
     /// One past the last offset of the visible window.
     pub end: u64,
+    /// The leader the controller elected (`PartitionView.leader`).
+    pub controller_leader: Option<BrokerId>,
+    /// (topic, partition), for test ids.
+    pub tp: (String, u32),
 }
 
 /// One replica: its role and its log as a row of offset cells.
@@ -128,7 +137,14 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
     let r = &p.replica;
     let leo = r.log_end_offset.0;
     let hw = r.high_watermark.0;
-    let role = if r.is_leader {
+    // A replica that still acts as leader although the controller elected another one (it was cut
+    // off and has not heard of the new epoch): Kafka's "zombie" leader of an old leader epoch.
+    let stale = r.is_leader && p.controller_leader != Some(r.broker);
+    let elected = p.controller_leader == Some(r.broker);
+    let believed_epoch = r.epoch_cache.last().map(|(e, _)| e.0);
+    let role = if stale {
+        l.t("stale leader of an old epoch", "旧 epoch 的过期 leader")
+    } else if r.is_leader {
         l.t("leader", "leader")
     } else {
         l.t("follower", "follower")
@@ -192,11 +208,17 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
         }
     });
     html! {
-        <div class={classes!("replica", (!r.alive).then_some("offline"), r.is_leader.then_some("leader"))} role="listitem" aria-label={label}>
+        <div class={classes!("replica", (!r.alive).then_some("offline"), elected.then_some("leader"), stale.then_some("stale"))} role="listitem" aria-label={label}>
             <div class="replica-id">
                 <span class="mono strong">{ r.broker.to_string() }</span>
                 <span class="replica-tags">
-                    if r.is_leader {
+                    if stale {
+                        <span class="tag stale" data-testid={format!("stale-leader-{}-{}-{}", p.tp.0, p.tp.1, r.broker.0)}
+                            title={l.t("Still acts as leader of an old leader epoch: it was cut off from the controller, which fenced it and elected another leader. It steps down once the network heals and it learns the new epoch.", "仍以旧 leader epoch 的 leader 身份行事：它与 controller 断开，controller 已隔离它并选出新 leader。网络恢复、得知新 epoch 后它才会退位。")}>
+                            { "⚠ " }{ l.t("thinks it leads", "自认为是 leader") }
+                            if let Some(e) = believed_epoch { { format!(" · epoch {e}") } }
+                        </span>
+                    } else if elected {
                         <span class="tag leader" title={l.t("Partition leader", "分区 leader")}>
                             <svg class="crown" viewBox="0 0 24 24" width="12" height="12" aria-hidden="true"><path d="M3 18h18l-2-10-5 5-2-7-2 7-5-5z"/></svg>
                             { "leader" }
@@ -221,6 +243,85 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
                 <span>{ "LEO " }<b>{ leo }</b></span>
                 <span>{ "HW " }<b>{ hw }</b></span>
             </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AddPartitionsProps {
+    pub lang: Lang,
+    pub topic: String,
+    /// The topic's current partition count.
+    pub count: u32,
+    /// The newest `CreatePartitions` outcome reported by the engine.
+    pub result: Option<PartitionsResult>,
+    pub send: Send,
+}
+
+/// The largest partition count offered in the menu (more would crowd the page).
+const MAX_OFFERED: u32 = 6;
+
+/// `partitions: N → [N+1…]`: `kafka-topics --alter --partitions` (Admin `createPartitions`).
+#[function_component(AddPartitions)]
+pub fn add_partitions(p: &AddPartitionsProps) -> Html {
+    let l = p.lang;
+    let choices: Vec<u32> = (p.count + 1..=MAX_OFFERED.max(p.count + 1)).collect();
+    let target = use_state(|| p.count + 1);
+    // Keep the chosen count valid when the topic grows.
+    let chosen = if choices.contains(&*target) {
+        *target
+    } else {
+        choices[0]
+    };
+    let on_change = {
+        let target = target.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                if let Ok(v) = sel.value().parse::<u32>() {
+                    target.set(v);
+                }
+            }
+        })
+    };
+    let on_add = {
+        let send = p.send.clone();
+        let topic = p.topic.clone();
+        Callback::from(move |_| {
+            send.command(Command::CreatePartitions {
+                topic: topic.clone(),
+                count: chosen,
+            })
+        })
+    };
+    let select_id = format!("add-partitions-{}", p.topic);
+    let result = match &p.result {
+        Some(PartitionsResult::Created { topic, from, to }) if *topic == p.topic => html! {
+            <span class="topic-result good" role="status" data-testid="partitions-result">
+                { format!("✓ {topic}: {from} → {to} ") }{ l.t("partitions · keys now map to different partitions", "个分区 · key 现在会映射到不同分区") }
+            </span>
+        },
+        Some(PartitionsResult::Failed { error, message }) => html! {
+            <span class="topic-result bad" role="alert" data-testid="partitions-result">
+                <b>{ error.clone() }</b>{ ": " }{ message.clone() }
+            </span>
+        },
+        _ => html! {},
+    };
+    html! {
+        <div class="topic-bar" data-testid={format!("topic-bar-{}", p.topic)}>
+            <span class="topic-name">{ l.t("Topic ", "Topic ") }<b class="mono">{ p.topic.clone() }</b></span>
+            <label class="topic-count" for={select_id.clone()}>
+                { l.t("partitions: ", "分区数：") }<b class="mono" data-testid="partition-count">{ p.count }</b>{ " → " }
+            </label>
+            <select id={select_id} data-testid="add-partitions-select" onchange={on_change}
+                aria-label={format!("{} {}", l.t("New partition count for", "新的分区数："), p.topic)}>
+                { for choices.iter().map(|c| html! { <option value={c.to_string()} selected={*c == chosen}>{ c }</option> }) }
+            </select>
+            <button class="btn small" onclick={on_add} data-testid="add-partitions-btn"
+                title={l.t("kafka-topics --alter --partitions N: partitions can only be added. Keys are remapped (murmur2(key) % partitions), so records with one key may land in a new partition.", "kafka-topics --alter --partitions N：分区只能增加。key 会重新映射（murmur2(key) % 分区数），同一个 key 的消息可能落到新分区。")}>
+                { l.t("Add partitions", "增加分区") }
+            </button>
+            { result }
         </div>
     }
 }
