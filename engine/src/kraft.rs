@@ -593,6 +593,7 @@ impl Controller {
 
     /// `CreateTopics` handled by the controller: validation with Kafka's errors, replica placement,
     /// and the first leader (the first replica) for every partition.
+    #[allow(clippy::too_many_arguments)]
     pub fn create_topic(
         &mut self,
         ctx: &mut Ctx,
@@ -786,13 +787,8 @@ impl Controller {
             value: v,
         });
         let mut changed = vec![];
-        for (tp, p) in self
-            .partitions
-            .iter_mut()
-            .filter(|(tp, _)| tp.topic == topic)
-        {
+        for p in self.partitions.values_mut().filter(|p| p.tp.topic == topic) {
             p.min_insync_replicas = min_isr;
-            let _ = tp;
             changed.push(p.clone());
         }
         // Turning unclean election on lets offline partitions elect a leader now.

@@ -226,6 +226,7 @@ fn link_key(a: &NodeAddr, b: &NodeAddr) -> (NodeAddr, NodeAddr) {
 
 impl Network {
     /// Puts an envelope on the wire with a random latency in `lo..=hi` ticks (at least one tick).
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
         rng: &mut Rng,

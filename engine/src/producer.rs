@@ -101,6 +101,7 @@ pub struct Clients {
 
 impl Clients {
     /// `producer.send(record)`. Errors that Java's `send()` throws synchronously come back as `Err`.
+    #[allow(clippy::too_many_arguments)]
     pub fn produce(
         &mut self,
         ctx: &mut Ctx,

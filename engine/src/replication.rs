@@ -355,18 +355,7 @@ impl Broker {
                 timeout_ticks,
                 key,
                 value,
-            } => self.handle_produce(
-                ctx,
-                from,
-                id,
-                tp,
-                acks,
-                timeout_ticks,
-                key,
-                value,
-                settings,
-                controller,
-            ),
+            } => self.handle_produce(ctx, from, id, tp, acks, timeout_ticks, key, value, settings),
             Rpc::Fetch {
                 tp,
                 replica_id,
@@ -606,7 +595,6 @@ impl Broker {
         key: Option<String>,
         value: String,
         settings: &BrokerSettings,
-        controller: &NodeAddr,
     ) {
         let me = self.id;
         let client = match &from {
@@ -676,7 +664,6 @@ impl Broker {
         // New data: answer parked follower fetches, then maybe move the HW (ISR of one).
         self.complete_parked_fetches(ctx, &tp, false);
         self.maybe_increment_leader_hw(ctx, &tp, settings);
-        let _ = controller;
     }
 
     /// Kafka: `Partition.maybeIncrementLeaderHW` (3.7+: never while under min ISR), then complete
