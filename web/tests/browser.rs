@@ -310,3 +310,152 @@ fn notes_scenario_hash_matches_the_native_golden_file() {
         include_str!("../../tests/golden/notes-min-isr.hash").trim()
     );
 }
+
+/// Drives a [`Sim`] and the page's reducer together, as the worker and the page do.
+struct Page {
+    sim: Sim,
+    view: std::rc::Rc<kplay_web::state::View>,
+    seq: u64,
+}
+
+impl Page {
+    fn open(preset: &str) -> Page {
+        let mut page = Page {
+            sim: Sim::default(),
+            view: Default::default(),
+            seq: 0,
+        };
+        page.op(Op::Reset {
+            preset: preset.into(),
+        });
+        page
+    }
+
+    fn op(&mut self, op: Op) -> &kplay_engine::Snapshot {
+        use yew::Reducible;
+        self.seq += 1;
+        let reply = self.sim.handle(Request { seq: self.seq, op });
+        self.view = self
+            .view
+            .clone()
+            .reduce(kplay_web::state::Action::Reply(Box::new(reply)));
+        self.view.snapshot.as_deref().expect("a snapshot")
+    }
+
+    fn command(&mut self, c: Command) -> &kplay_engine::Snapshot {
+        self.op(Op::Command(c))
+    }
+
+    fn leader(&self) -> u32 {
+        let s = self.view.snapshot.as_deref().unwrap();
+        s.topics[0].partitions[0].leader.expect("a leader").0
+    }
+}
+
+#[wasm_bindgen_test]
+fn restoring_one_link_keeps_the_other_cuts() {
+    use kplay_web::ui::network::{is_cut, restore_link};
+    let mut page = Page::open("payments");
+    page.command(Command::PartitionNetwork {
+        a: "broker-1".into(),
+        b: "controller".into(),
+    });
+    let cuts = page
+        .command(Command::PartitionNetwork {
+            a: "broker-2".into(),
+            b: "broker-3".into(),
+        })
+        .network
+        .cuts
+        .clone();
+    assert_eq!(cuts.len(), 2);
+    assert!(is_cut(&cuts, "controller-100", "broker-1"), "{cuts:?}");
+    let mut after = Vec::new();
+    for c in restore_link(&cuts, "controller-100", "broker-1") {
+        after = page.command(c).network.cuts.clone();
+    }
+    assert_eq!(
+        after,
+        vec![("broker-2".to_string(), "broker-3".to_string())]
+    );
+}
+
+#[wasm_bindgen_test]
+fn network_guide_is_ticked_by_the_engine_only() {
+    let mut page = Page::open("payments");
+    let old = page.leader();
+    assert_eq!(page.view.net_guide.done(), 0);
+    // Cutting some other link does not count.
+    let other = (1..=3).find(|b| *b != old).unwrap();
+    page.command(Command::PartitionNetwork {
+        a: format!("broker-{other}"),
+        b: "checkout".into(),
+    });
+    assert_eq!(page.view.net_guide.cut_leader, None);
+    page.command(Command::PartitionNetwork {
+        a: "controller".into(),
+        b: format!("broker-{old}"),
+    });
+    assert_eq!(page.view.net_guide.cut_leader, Some(old));
+    assert!(!page.view.net_guide.stale_seen);
+    page.op(Op::Advance { ms: 10_000 });
+    assert_ne!(page.leader(), old, "the controller elected a new leader");
+    assert!(
+        page.view.net_guide.stale_seen,
+        "the old leader still believes it leads"
+    );
+    page.command(Command::HealNetwork);
+    for _ in 0..4 {
+        if page.view.net_guide.rejoined {
+            break;
+        }
+        page.op(Op::Advance { ms: 10_000 });
+    }
+    assert!(page.view.net_guide.rejoined);
+    assert_eq!(page.view.net_guide.done(), 3);
+}
+
+#[wasm_bindgen_test]
+fn create_partitions_result_and_kafkas_error_reach_the_page() {
+    use kplay_web::state::PartitionsResult;
+    let mut page = Page::open("orders");
+    let s = page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 5,
+    });
+    assert_eq!(s.topics[0].partitions.len(), 5);
+    assert_eq!(
+        page.view.partitions_result,
+        Some(PartitionsResult::Created {
+            topic: "orders".into(),
+            from: 3,
+            to: 5
+        })
+    );
+    page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 4,
+    });
+    match &page.view.partitions_result {
+        Some(PartitionsResult::Failed { error, message }) => {
+            assert_eq!(error, "INVALID_PARTITIONS");
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected Kafka's error, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn dropped_and_lost_envelopes_come_from_engine_events() {
+    let mut page = Page::open("payments");
+    let old = page.leader();
+    page.command(Command::IsolateNode {
+        node: format!("broker-{old}"),
+    });
+    page.op(Op::Advance { ms: 3_000 });
+    assert!(
+        page.view.lost.iter().any(|x| !x.dropped),
+        "heartbeats over the cut links are reported lost"
+    );
+    assert!(page.view.lost.len() <= kplay_web::state::LOST_CAPACITY);
+}

@@ -122,7 +122,8 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
                     let name = b.id.to_string();
                     let isolated = is_isolated(s, &name);
                     let slow_ms = s.network.slow.iter().find(|(n, _)| *n == name).map(|(_, ms)| *ms).unwrap_or(0);
-                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} send={p.send.clone()} key={b.id.0} /> }
+                    let cut_links = s.network.cuts.iter().filter(|(a, b2)| *a == name || *b2 == name).count();
+                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} {cut_links} send={p.send.clone()} key={b.id.0} /> }
                 }) }
                 <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
             </div>
@@ -203,6 +204,8 @@ pub struct BrokerProps {
     pub isolated: bool,
     /// `SlowNode` extra latency (0 = normal).
     pub slow_ms: u64,
+    /// How many cut links touch this broker.
+    pub cut_links: usize,
     pub send: Send,
 }
 
@@ -274,6 +277,18 @@ pub fn broker_card(p: &BrokerProps) -> Html {
                     <p class={classes!("status", state_class)} data-testid={format!("broker-state-{id}")}>
                         <span class="status-dot" aria-hidden="true"></span>{ state_text }
                     </p>
+                    if p.cut_links > 0 || p.slow_ms > 0 {
+                        <p class="net-pills" data-testid={format!("broker-net-{id}")}>
+                            if isolated {
+                                <span class="pill bad">{ l.t("✂ isolated", "✂ 网络隔离") }</span>
+                            } else if p.cut_links > 0 {
+                                <span class="pill bad">{ format!("✂ {} {}", p.cut_links, if p.cut_links == 1 { l.t("link cut", "条链路已切断") } else { l.t("links cut", "条链路已切断") }) }</span>
+                            }
+                            if p.slow_ms > 0 {
+                                <span class="pill warn">{ format!("+{} ms", p.slow_ms) }</span>
+                            }
+                        </p>
+                    }
                 </div>
             </header>
             <dl class="kv">

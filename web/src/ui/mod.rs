@@ -5,7 +5,7 @@ mod cluster;
 mod controls;
 mod guide;
 mod log;
-mod network;
+pub mod network;
 mod partition;
 mod producer;
 mod summary;
@@ -262,6 +262,13 @@ pub fn playground() -> Html {
         .unwrap_or_default();
     // The controller's leader of the scenario's first partition (what the network guide cuts).
     let first_leader: Option<u32> = topic_first_leader(&snapshot, preset.topic());
+    // More than three partitions: compact cards in a grid, so 4–6 partitions stay on one screen.
+    let compact = snapshot
+        .topics
+        .iter()
+        .map(|t| t.partitions.len())
+        .sum::<usize>()
+        > 3;
     let produced = view
         .timeline
         .inputs
@@ -326,12 +333,14 @@ pub fn playground() -> Html {
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
                         }
-                        { for snapshot.topics.iter().flat_map(|t| {
-                            let min_isr = t.min_insync_replicas;
-                            t.partitions.iter().map(move |p| html! {
-                                <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} key={p.tp.to_string()} />
-                            })
-                        }) }
+                        <div class={classes!("partitions", compact.then_some("compact"))}>
+                            { for snapshot.topics.iter().flat_map(|t| {
+                                let min_isr = t.min_insync_replicas;
+                                t.partitions.iter().map(move |p| html! {
+                                    <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={p.tp.to_string()} />
+                                })
+                            }) }
+                        </div>
                     </section>
                     <network::Network
                         lang={l}

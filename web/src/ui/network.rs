@@ -410,6 +410,7 @@ pub fn network(p: &NetworkProps) -> Html {
                     "点击连线（或聚焦后按 Enter）即可切断。切断的链路会悄悄丢失请求，就像真实的网络分区：发送方只能靠超时发现 —— producer 为 request.timeout.ms（30 秒），follower 拉取为 replica.socket.timeout.ms（30 秒），controller 在 broker.session.timeout.ms（9 秒）后隔离 broker。") }
             </p>
             <div class="net">
+                <div class="net-diagram">
                 <svg class="topology" viewBox={format!("0 0 {W} 230")} role="group"
                     aria-label={l.t("Network diagram: the controller, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
                     { for link_html }
@@ -425,6 +426,13 @@ pub fn network(p: &NetworkProps) -> Html {
                     }) }
                     { node(W / 2.0, CLIENT_Y, p.client.clone(), "n-client", 96.0, slow_of(&p.client)) }
                 </svg>
+                <ul class="net-legend" aria-label={l.t("Legend", "图例")}>
+                    <li><span class="lg-cut" aria-hidden="true">{ "- ✂ -" }</span>{ l.t("cut link (click to restore)", "已切断（点击恢复）") }</li>
+                    <li><span class="lg-lost" aria-hidden="true">{ "✕" }</span>{ l.t("envelope lost", "请求丢失") }</li>
+                    <li><span class="lg-held" aria-hidden="true"></span>{ l.t("held", "已扣留") }</li>
+                    <li><span class="lg-slow" aria-hidden="true">{ "+ms" }</span>{ l.t("slowed node", "变慢的节点") }</li>
+                </ul>
+                </div>
                 <div class="net-list">
                     <h3 class="small muted">{ l.t("Recent requests", "最近的请求") }</h3>
                     <p class={classes!("hold-hint", "small", (!p.playing).then_some("paused"))} data-testid="hold-hint">{ hint }</p>
@@ -441,9 +449,9 @@ pub fn network(p: &NetworkProps) -> Html {
                             { for p.lost.iter().take(4).map(|x| html! {
                                 <li key={x.id}>
                                     <span class="lost-x" aria-hidden="true">{ "✕" }</span>
-                                    <span class="mono">{ format!("#{} {} {} → {}", x.id, x.api, x.from, x.to) }</span>
-                                    <span class="muted">{ format!(" · {:.3} s · ", x.at_ms as f64 / 1000.0) }
-                                        { if x.dropped { l.t("dropped", "已丢弃") } else { l.t("lost on a cut link", "在断开的链路上丢失") } }
+                                    <span class="mono lost-what" title={format!("#{} {} {} → {}", x.id, x.api, x.from, x.to)}>{ format!("{} {} → {}", x.api, x.from, x.to) }</span>
+                                    <span class="lost-when">{ format!("#{} · {:.3} s · ", x.id, x.at_ms as f64 / 1000.0) }
+                                        { if x.dropped { l.t("dropped by you", "被你丢弃") } else { l.t("lost on a cut link", "在断开的链路上丢失") } }
                                     </span>
                                 </li>
                             }) }

@@ -12,6 +12,9 @@ use yew::prelude::*;
 /// How many offsets the log track shows (the newest ones).
 const WINDOW: u64 = 14;
 
+/// The shorter track of compact cards (topics with more than three partitions).
+const WINDOW_COMPACT: u64 = 8;
+
 fn ids(list: &[kplay_engine::ids::BrokerId]) -> String {
     list.iter()
         .map(|b| b.0.to_string())
@@ -43,6 +46,9 @@ pub struct PartitionProps {
     pub lang: Lang,
     pub partition: PartitionView,
     pub min_isr: u32,
+    /// Smaller card with a shorter log track, for topics with many partitions.
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 /// A partition card, shaped like `kafka-topics --describe` plus the replica logs.
@@ -57,10 +63,11 @@ pub fn partition_card(p: &PartitionProps) -> Html {
         .map(|r| r.log_end_offset.0)
         .max()
         .unwrap_or(0);
-    let start = max_leo.saturating_sub(WINDOW - 1);
+    let window = if p.compact { WINDOW_COMPACT } else { WINDOW };
+    let start = max_leo.saturating_sub(window - 1);
     let offline = pv.leader.is_none();
     html! {
-        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"))} data-testid={format!("partition-{tp}")} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
+        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"), p.compact.then_some("compact"))} data-testid={format!("partition-{tp}")} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
             <header class="partition-head">
                 <h3 class="mono">{ tp.clone() }</h3>
                 <div class="badges">
@@ -108,7 +115,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
             }
             <div class="replicas" role="list">
                 { for pv.replica_states.iter().map(|r| html! {
-                    <ReplicaRow lang={l} replica={r.clone()} {start} end={start + WINDOW} controller_leader={pv.leader}
+                    <ReplicaRow lang={l} replica={r.clone()} {start} end={start + window} controller_leader={pv.leader}
                         tp={(pv.tp.topic.clone(), pv.tp.partition)} key={r.broker.0} />
                 }) }
             </div>
