@@ -5,6 +5,10 @@
 //! Format (in the URL fragment): `#run=v1/<scenario>/<at_ms>/<input>,<input>,…` where an input is
 //! `<ms>:<action>` and an action is `c2` (crash broker 2), `r2` (restart), `a0` / `a1` / `aall`
 //! (acks), `m2` (min.insync.replicas), `p` (produce) or `p.<key>` (produce with a key).
+//! Network faults name nodes by one character — `1`..`3` a broker, `c` the controller, `k` the
+//! producer — as in `x1c` (cut broker-1 from the controller), `i2` (isolate), `h` (heal),
+//! `s2.400` (slow node, extra ms); `eh42` / `er42` / `ed42` hold, release, drop envelope #42
+//! (ids are deterministic, so they replay exactly); `n5` grows the topic to 5 partitions.
 
 use crate::demo::{self, Preset};
 use kplay_engine::Command;
@@ -21,6 +25,41 @@ pub const MAX_INPUTS: usize = 1_000;
 /// Links may not point further than an hour of simulated time: opening one replays every tick up
 /// to it (an idle hour is about a second in the worker), so a hostile link cannot hang the tab.
 pub const MAX_MS: u64 = 3600 * 1000;
+
+/// The largest partition count a link may ask for (a hostile link must not build a huge topic).
+pub const MAX_PARTITIONS: u32 = 64;
+
+/// The largest extra latency a link may set on a node.
+pub const MAX_SLOW_MS: u64 = 10_000;
+
+/// A node's one-character link code: `1`..`9` a broker, `c` the controller, `k` the producer.
+fn node_code(name: &str) -> Option<char> {
+    if name.starts_with("controller") {
+        return Some('c');
+    }
+    if name == demo::PRODUCER {
+        return Some('k');
+    }
+    let n: u32 = name.strip_prefix("broker-")?.parse().ok()?;
+    char::from_digit(n, 10).filter(|_| n > 0)
+}
+
+fn parse_node(ch: Option<char>) -> Result<String, String> {
+    match ch {
+        Some('c') => Ok("controller".to_string()),
+        Some('k') => Ok(demo::PRODUCER.to_string()),
+        Some(d) if d.is_ascii_digit() => Ok(format!("broker-{}", parse_broker(&d.to_string())?)),
+        Some(other) => Err(format!(
+            "“{other}” is not a node (1, 2, 3, c for the controller, k for the producer)"
+        )),
+        None => Err("a node is missing".to_string()),
+    }
+}
+
+fn parse_id(s: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("“{s}” is not an envelope id"))
+}
 
 /// A decoded link.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +82,19 @@ pub fn code(c: &Command) -> Option<String> {
         }
         Command::Produce { key: None, .. } => "p".to_string(),
         Command::Produce { key: Some(k), .. } if valid_key(k) => format!("p.{k}"),
+        Command::PartitionNetwork { a, b } => format!("x{}{}", node_code(a)?, node_code(b)?),
+        Command::IsolateNode { node } => format!("i{}", node_code(node)?),
+        Command::HealNetwork => "h".to_string(),
+        Command::SlowNode {
+            node,
+            extra_latency_ms,
+        } if *extra_latency_ms <= MAX_SLOW_MS => {
+            format!("s{}.{extra_latency_ms}", node_code(node)?)
+        }
+        Command::HoldEnvelope { id } => format!("eh{id}"),
+        Command::ReleaseEnvelope { id } => format!("er{id}"),
+        Command::DropEnvelope { id } => format!("ed{id}"),
+        Command::CreatePartitions { count, .. } if *count <= MAX_PARTITIONS => format!("n{count}"),
         _ => return None,
     })
 }
@@ -127,6 +179,50 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
             *produced += 1;
             Ok(demo::produce(preset, key, &record_value(preset, *produced)))
         }
+        Some('x') => {
+            let mut nodes = arg.chars();
+            let (a, b) = (parse_node(nodes.next())?, parse_node(nodes.next())?);
+            if !nodes.as_str().is_empty() {
+                return Err(format!("a cut names two nodes, not “{arg}”"));
+            }
+            Ok(Command::PartitionNetwork { a, b })
+        }
+        Some('i') if arg.chars().count() == 1 => Ok(Command::IsolateNode {
+            node: parse_node(arg.chars().next())?,
+        }),
+        Some('h') if arg.is_empty() => Ok(Command::HealNetwork),
+        Some('s') => {
+            let (node, ms) = arg
+                .split_once('.')
+                .ok_or_else(|| format!("a slow node is s<node>.<ms>, not “{action}”"))?;
+            let extra_latency_ms: u64 = ms
+                .parse()
+                .ok()
+                .filter(|ms| *ms <= MAX_SLOW_MS)
+                .ok_or_else(|| format!("“{ms}” is not an extra latency of 0..{MAX_SLOW_MS} ms"))?;
+            if node.chars().count() != 1 {
+                return Err(format!("“{node}” is not a node"));
+            }
+            Ok(Command::SlowNode {
+                node: parse_node(node.chars().next())?,
+                extra_latency_ms,
+            })
+        }
+        Some('e') => match (arg.get(..1), arg.get(1..)) {
+            (Some("h"), Some(id)) => Ok(Command::HoldEnvelope { id: parse_id(id)? }),
+            (Some("r"), Some(id)) => Ok(Command::ReleaseEnvelope { id: parse_id(id)? }),
+            (Some("d"), Some(id)) => Ok(Command::DropEnvelope { id: parse_id(id)? }),
+            _ => Err(format!("unknown envelope action “{action}”")),
+        },
+        Some('n') => match arg.parse::<u32>() {
+            Ok(count) if (1..=MAX_PARTITIONS).contains(&count) => Ok(Command::CreatePartitions {
+                topic: preset.topic().to_string(),
+                count,
+            }),
+            _ => Err(format!(
+                "a partition count must be 1..{MAX_PARTITIONS}, not “{arg}”"
+            )),
+        },
         _ => Err(format!("unknown action “{action}”")),
     }
 }

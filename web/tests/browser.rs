@@ -459,3 +459,87 @@ fn dropped_and_lost_envelopes_come_from_engine_events() {
     );
     assert!(page.view.lost.len() <= kplay_web::state::LOST_CAPACITY);
 }
+
+#[wasm_bindgen_test]
+fn network_faults_and_new_partitions_survive_a_share_link() {
+    use kplay_web::link;
+    let mut page = Page::open("orders");
+    page.command(Command::PartitionNetwork {
+        a: "broker-1".into(),
+        b: "controller-100".into(),
+    });
+    page.command(Command::SlowNode {
+        node: "broker-2".into(),
+        extra_latency_ms: 400,
+    });
+    page.op(Op::Advance { ms: 3_000 });
+    page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 5,
+    });
+    // Catch an envelope in flight, as a learner does with "Step".
+    let mut id = None;
+    for _ in 0..200 {
+        let s = page.op(Op::Advance { ms: 1 });
+        if let Some(e) = s.envelopes.first() {
+            id = Some(e.id);
+            break;
+        }
+    }
+    let id = id.expect("an envelope in flight within 200 ms");
+    assert!(page
+        .command(Command::HoldEnvelope { id })
+        .envelopes
+        .iter()
+        .any(|e| e.id == id && e.held));
+    page.op(Op::Advance { ms: 5 });
+    page.command(Command::DropEnvelope { id });
+    page.command(Command::IsolateNode {
+        node: "broker-3".into(),
+    });
+    page.command(Command::HealNetwork);
+    page.op(Op::Advance { ms: 2_000 });
+    let original = page.view.snapshot.clone().unwrap();
+
+    let codes: Vec<(u64, String)> = page
+        .view
+        .timeline
+        .inputs
+        .iter()
+        .map(|m| {
+            (
+                m.at_ms,
+                m.code.clone().expect("every action has a link code"),
+            )
+        })
+        .collect();
+    assert!(codes.iter().any(|(_, c)| c == "x1c"), "{codes:?}");
+    assert!(codes.iter().any(|(_, c)| c == "n5"), "{codes:?}");
+    let fragment = link::encode(Preset::Orders, original.now_ms, &codes);
+    let run = link::decode(&fragment).expect("our own link decodes");
+    let mut other = Sim::default();
+    let reopened = other.handle(Request {
+        seq: 1,
+        op: Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs,
+            at_ms: run.at_ms,
+        },
+    });
+    assert_eq!(
+        reopened.snapshot, *original,
+        "the link reopens the same run"
+    );
+
+    for (bad, why) in [
+        ("#run=v1/orders/5000/2000:x1z", "not a node"),
+        ("#run=v1/orders/5000/2000:x19", "not a broker"),
+        ("#run=v1/orders/5000/2000:s2.99999", "extra latency"),
+        ("#run=v1/orders/5000/2000:n100000", "partition count"),
+        ("#run=v1/orders/5000/2000:eq1", "envelope action"),
+        ("#run=v1/orders/5000/2000:ehx", "not an envelope id"),
+    ] {
+        let err = link::decode(bad).expect_err(bad);
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}

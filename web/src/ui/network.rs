@@ -380,6 +380,11 @@ pub fn network(p: &NetworkProps) -> Html {
             "Pause to hold or drop a request: network latency is 2–6 ms.",
             "暂停后可扣留或丢弃请求：网络延迟只有 2–6 ms。",
         )
+    } else if !held.is_empty() && p.envelopes.iter().all(|e| e.held) {
+        l.t(
+            "Paused: the held request waits on its link — release or drop it, or press “Step” for more traffic.",
+            "已暂停：被扣留的请求停在链路上 —— 放行或丢弃它，或点“单步”产生更多流量。",
+        )
     } else if p.envelopes.iter().any(|e| !e.held) {
         l.t(
             "Paused: hold or drop a request in flight.",
