@@ -238,6 +238,9 @@ async function main() {
       const isr = await isrIds(page);
       assert(isr.includes(newLeader) && !isr.includes(old), `new leader ${newLeader} in Isr ${isr}, old ${old} out`);
       assert((await page.locator(byId('guide-net-progress')).innerText()).trim() === '2/3', 'network guide at 2/3');
+      // The controller's heartbeats to it were lost on the cut: listed from EnvelopeLost events.
+      const lost = await page.locator(byId('lost-list')).innerText();
+      assert(lost.includes('lost on a cut link') && lost.includes(`broker-${old}`), `lost envelopes listed: ${lost}`);
       const state = await page.locator(byId(`broker-state-${old}`)).innerText();
       assert(/fenced/.test(state), `old leader should be fenced: ${state}`);
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-network-partition.png'), fullPage: true });

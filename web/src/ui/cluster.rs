@@ -312,7 +312,7 @@ pub fn broker_card(p: &BrokerProps) -> Html {
             <div class="card-net">
                 <button class="btn small" onclick={on_isolate} aria-disabled={isolated.to_string()}
                     data-testid={format!("isolate-{id}")}
-                    title={l.t("Cut every link to this broker (IsolateNode): the controller fences it after broker.session.timeout.ms (9 s)", "切断这个 broker 的所有连线（IsolateNode）：controller 在 broker.session.timeout.ms（9 秒）后隔离它")}
+                    title={l.t("Cut every link to this broker (IsolateNode): the controller fences it after broker.session.timeout.ms (9 s). “Heal network” undoes it.", "切断这个 broker 的所有连线（IsolateNode）：controller 在 broker.session.timeout.ms（9 秒）后隔离它。“恢复网络”可撤销。")}
                     aria-label={format!("{} {name}", l.t("Isolate", "网络隔离"))}>
                     { if isolated { l.t("Isolated", "已隔离网络") } else { l.t("Isolate", "网络隔离") } }
                 </button>

@@ -281,9 +281,18 @@ pub fn network(p: &NetworkProps) -> Html {
     });
 
     let slow_of = |name: &str| p.slow.iter().find(|(n, _)| n == name).map(|(_, ms)| *ms);
+    // A node whose every drawn link is cut is drawn cut off (dashed red outline).
+    let cut_off = |name: &str| {
+        let mine: Vec<&Link> = links
+            .iter()
+            .filter(|k| k.a == name || k.b == name)
+            .collect();
+        !mine.is_empty() && mine.iter().all(|k| is_cut(&p.cuts, &k.a, &k.b))
+    };
     let node = |x: f64, y: f64, label: String, cls: &'static str, w: f64, slow: Option<u64>| {
+        let isolated = cut_off(&label);
         html! {
-            <g class={classes!("node", cls)} transform={format!("translate({x},{y})")}>
+            <g class={classes!("node", cls, isolated.then_some("n-isolated"))} transform={format!("translate({x},{y})")}>
                 <rect x={(-w / 2.0).to_string()} y="-15" width={w.to_string()} height="30" rx="8" />
                 <text text-anchor="middle" dy="4">{ label }</text>
                 if let Some(ms) = slow {
