@@ -625,21 +625,7 @@ impl Controller {
         }
         let configs = Configs::from_map(ConfigScope::Topic, configs)
             .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
-        let usable: Vec<BrokerId> = self
-            .registrations
-            .iter()
-            .filter(|(_, r)| !r.fenced)
-            .map(|(b, _)| *b)
-            .collect();
-        if (replication_factor as usize) > usable.len() {
-            return Err((
-                KafkaError::InvalidReplicationFactor,
-                format!(
-                    "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {} broker(s) are registered.",
-                    usable.len()
-                ),
-            ));
-        }
+        let usable = self.brokers_for_placement(replication_factor)?;
         let assignment = assign_replicas(rng, &usable, partitions, replication_factor);
         self.topics.insert(
             name.to_string(),
@@ -656,10 +642,28 @@ impl Controller {
             replication_factor,
             assignment: assignment.clone(),
         });
-        let min_isr = self.topics[name].min_insync_replicas();
+        self.add_partitions(ctx, name, 0, assignment, ChangeReason::TopicCreated, alive);
+        Ok(())
+    }
+
+    /// Registers new partitions (`PartitionRecord`s) numbered from `first`, each led by its first
+    /// replica with the full replica set as ISR, and publishes them.
+    fn add_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &str,
+        first: u32,
+        assignment: Vec<Vec<BrokerId>>,
+        reason: ChangeReason,
+        alive: &[BrokerId],
+    ) {
+        let min_isr = self
+            .topics
+            .get(topic)
+            .map_or(1, |t| t.min_insync_replicas());
         let mut created = vec![];
-        for (p, replicas) in assignment.into_iter().enumerate() {
-            let tp = TopicPartition::new(name, p as u32);
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            let tp = TopicPartition::new(topic, first + i as u32);
             let state = PartitionState {
                 tp: tp.clone(),
                 leader: replicas.first().copied(),
@@ -675,13 +679,30 @@ impl Controller {
                 leader_epoch: state.leader_epoch,
                 isr: state.isr.clone(),
                 partition_epoch: 0,
-                reason: ChangeReason::TopicCreated,
+                reason,
             });
             self.partitions.insert(tp, state.clone());
             created.push(state);
         }
         self.publish(ctx, created, alive);
-        Ok(())
+    }
+
+    /// The unfenced brokers, if there are at least `rf` of them (Kafka's placement error otherwise).
+    fn brokers_for_placement(&self, rf: u32) -> Result<Vec<BrokerId>, (KafkaError, String)> {
+        let usable: Vec<BrokerId> = self
+            .registrations
+            .iter()
+            .filter(|(_, r)| !r.fenced)
+            .map(|(b, _)| *b)
+            .collect();
+        if (rf as usize) > usable.len() {
+            let msg = format!(
+                "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {} broker(s) are registered.",
+                usable.len()
+            );
+            return Err((KafkaError::InvalidReplicationFactor, msg));
+        }
+        Ok(usable)
     }
 
     /// `CreatePartitions` (Kafka: `ReplicationControlManager.createPartitions`): only growth is
@@ -711,21 +732,8 @@ impl Controller {
                 format!("Topic already has {current} partition(s)."),
             ));
         }
-        let usable: Vec<BrokerId> = self
-            .registrations
-            .iter()
-            .filter(|(_, r)| !r.fenced)
-            .map(|(b, _)| *b)
-            .collect();
-        if (rf as usize) > usable.len() {
-            let msg = format!(
-                "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {} broker(s) are registered.",
-                usable.len()
-            );
-            return Err((KafkaError::InvalidReplicationFactor, msg));
-        }
+        let usable = self.brokers_for_placement(rf)?;
         let assignment = assign_replicas(rng, &usable, count - current, rf);
-        let min_isr = meta.min_insync_replicas();
         if let Some(m) = self.topics.get_mut(topic) {
             m.partitions = count;
         }
@@ -735,30 +743,14 @@ impl Controller {
             to: count,
             assignment: assignment.clone(),
         });
-        let mut created = vec![];
-        for (i, replicas) in assignment.into_iter().enumerate() {
-            let tp = TopicPartition::new(topic, current + i as u32);
-            let state = PartitionState {
-                tp: tp.clone(),
-                leader: replicas.first().copied(),
-                isr: replicas.clone(),
-                replicas,
-                leader_epoch: LeaderEpoch(0),
-                partition_epoch: 0,
-                min_insync_replicas: min_isr,
-            };
-            ctx.emit(EventKind::PartitionChanged {
-                tp: tp.clone(),
-                leader: state.leader,
-                leader_epoch: state.leader_epoch,
-                isr: state.isr.clone(),
-                partition_epoch: 0,
-                reason: ChangeReason::PartitionsCreated,
-            });
-            self.partitions.insert(tp, state.clone());
-            created.push(state);
-        }
-        self.publish(ctx, created, alive);
+        self.add_partitions(
+            ctx,
+            topic,
+            current,
+            assignment,
+            ChangeReason::PartitionsCreated,
+            alive,
+        );
         Ok(())
     }
 
