@@ -7,13 +7,25 @@
 //! `KPLAY_SWARM_SEEDS=5000 cargo test --release -p kplay-tests --test swarm -- --nocapture`
 //! (release builds skip the per-step check, so the deep run checks at every operation instead).
 //! Reproduce one seed: `KPLAY_SWARM_SEED=123 cargo test -p kplay-tests --test swarm`.
+//! A failing seed is shrunk by delta debugging to the fewest operations that still fail and written
+//! as a scenario file, `target/swarm-failures/seed-N.toml`, that `kplay run` replays.
 
 use kplay_engine::command::ElectionType;
 use kplay_engine::rng::Rng;
 use kplay_engine::{Cluster, ClusterSpec, Command, Input};
 use std::collections::BTreeMap;
 
-fn run_seed(seed: u64) -> Result<(), String> {
+/// What a swarm run did, as concrete commands: replayable, shrinkable, printable as a scenario.
+#[derive(Clone, Debug)]
+struct Plan {
+    spec: ClusterSpec,
+    setup: Vec<Command>,
+    /// Each command and the simulated ms run after it.
+    ops: Vec<(Command, u64)>,
+}
+
+/// Generates and runs one seed; returns its plan, or on failure the reason and the plan.
+fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
     let mut r = Rng::new(seed ^ 0xabcdef);
     let brokers = 3 + r.below(3) as u32; // 3..=5
     let spec = ClusterSpec {
@@ -21,24 +33,32 @@ fn run_seed(seed: u64) -> Result<(), String> {
         seed,
         configs: BTreeMap::new(),
     };
-    let mut c = Cluster::new(&spec).map_err(|e| e.message)?;
+    let mut plan = Plan {
+        spec: spec.clone(),
+        setup: vec![],
+        ops: vec![],
+    };
+    let mut c = Cluster::new(&spec).expect("valid spec");
     let topics = ["a", "b"];
     for t in topics {
         let rf = 1 + r.below(3) as u32;
         let min_isr = 1 + r.below(rf as u64) as u32;
         let configs = BTreeMap::from([("min.insync.replicas".to_string(), min_isr.to_string())]);
-        c.step(Input::Command(Command::CreateTopic {
+        plan.setup.push(Command::CreateTopic {
             name: t.into(),
             partitions: 1 + r.below(4) as u32,
             replication_factor: rf,
             configs,
-        }));
+        });
     }
     for (name, acks) in [("p0", "0"), ("p1", "1"), ("pall", "all")] {
-        c.step(Input::Command(Command::AddProducer {
+        plan.setup.push(Command::AddProducer {
             name: name.into(),
             configs: BTreeMap::from([("acks".to_string(), acks.to_string())]),
-        }));
+        });
+    }
+    for cmd in &plan.setup {
+        c.step(Input::Command(cmd.clone()));
     }
     let mut dead: Vec<u32> = vec![];
     let nodes: Vec<String> = (1..=brokers)
@@ -122,30 +142,294 @@ fn run_seed(seed: u64) -> Result<(), String> {
                 },
             },
         };
-        c.step(Input::Command(cmd));
-        c.run_ms(r.range_inclusive(1, 4000));
-        c.check_invariants()?;
-    }
-    c.step(Input::Command(Command::HealNetwork));
-    for node in &nodes {
-        c.step(Input::Command(Command::SlowNode {
-            node: node.clone(),
-            extra_latency_ms: 0,
+        let advance = r.range_inclusive(1, 4000);
+        plan.ops.push((cmd.clone(), advance));
+        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.step(Input::Command(cmd));
+            c.run_ms(advance);
+            c.check_invariants()
         }));
-    }
-    for b in dead {
-        c.step(Input::Command(Command::RestartBroker { broker: b }));
-    }
-    // Long enough for lost fetches (replica.socket.timeout.ms) and AlterPartition retries (30 s).
-    c.run_ms(75_000);
-    c.check_invariants()?;
-    let result = converged(&c);
-    if result.is_err() && std::env::var("KPLAY_SWARM_TRACE").is_ok() {
-        for e in c.events() {
-            println!("{e}");
+        if let Some(e) = failure(step) {
+            return Err((e, plan));
         }
     }
-    result
+    // The ending (heal, restart, converge) is the same code the replay uses.
+    match replay(
+        &Plan {
+            ops: vec![],
+            ..plan.clone()
+        },
+        Some(c),
+    ) {
+        Ok(_) => Ok(plan),
+        Err(e) => Err((e, plan)),
+    }
+}
+
+/// The panic message or invariant error of a step, if it failed.
+fn failure(step: std::thread::Result<Result<(), String>>) -> Option<String> {
+    match step {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(p) => Some(format!(
+            "panic: {}",
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// Replays a plan (or continues `from` a cluster that already ran it), then heals the network,
+/// restores speeds, restarts every dead broker and checks that the cluster converges.
+fn replay(plan: &Plan, from: Option<Cluster>) -> Result<Cluster, String> {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> Result<Cluster, String> {
+            let mut c = match from {
+                Some(c) => c,
+                None => {
+                    let mut c = Cluster::new(&plan.spec).map_err(|e| e.message)?;
+                    for cmd in &plan.setup {
+                        c.step(Input::Command(cmd.clone()));
+                    }
+                    c
+                }
+            };
+            for (cmd, advance) in &plan.ops {
+                c.step(Input::Command(cmd.clone()));
+                c.run_ms(*advance);
+                c.check_invariants()?;
+            }
+            for cmd in ending(&c) {
+                c.step(Input::Command(cmd));
+            }
+            // Long enough for lost fetches (replica.socket.timeout.ms) and AlterPartition retries (30 s).
+            c.run_ms(75_000);
+            c.check_invariants()?;
+            let result = converged(&c);
+            if result.is_err() && std::env::var("KPLAY_SWARM_TRACE").is_ok() {
+                for e in c.events() {
+                    println!("{e}");
+                }
+            }
+            result.map(|_| c)
+        },
+    ));
+    match run {
+        Ok(r) => r,
+        Err(p) => Err(failure(Err(p)).unwrap_or_default()),
+    }
+}
+
+/// Heal every cut, restore every node's speed, restart every dead broker.
+fn ending(c: &Cluster) -> Vec<Command> {
+    let s = c.snapshot();
+    let mut out = vec![Command::HealNetwork];
+    let nodes = s
+        .brokers
+        .iter()
+        .map(|b| format!("broker-{}", b.id.0))
+        .chain(["controller".to_string()])
+        .chain(s.producers.iter().map(|p| p.name.clone()));
+    out.extend(nodes.map(|node| Command::SlowNode {
+        node,
+        extra_latency_ms: 0,
+    }));
+    out.extend(
+        s.brokers
+            .iter()
+            .filter(|b| !b.alive)
+            .map(|b| Command::RestartBroker { broker: b.id.0 }),
+    );
+    out
+}
+
+/// Delta debugging: drops ever smaller chunks of `ops` while the failure persists.
+fn shrink<T: Clone>(mut items: Vec<T>, still_fails: impl Fn(&[T]) -> bool) -> Vec<T> {
+    let mut chunk = items.len().div_ceil(2).max(1);
+    loop {
+        let mut i = 0;
+        let mut removed_any = false;
+        while i < items.len() {
+            let mut candidate = items.clone();
+            candidate.drain(i..(i + chunk).min(items.len()));
+            if still_fails(&candidate) {
+                items = candidate;
+                removed_any = true;
+            } else {
+                i += chunk;
+            }
+        }
+        if chunk == 1 && !removed_any {
+            return items;
+        }
+        if !removed_any {
+            chunk = chunk.div_ceil(2).max(1);
+        }
+    }
+}
+
+/// A plan as a scenario file `kplay run` can replay (docs/scenario-format.md).
+fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let brokers: Vec<String> = plan.spec.brokers.iter().map(|b| b.to_string()).collect();
+    let mut out = format!("name = {}\ndescription = \"minimal replay of a swarm failure\"\n\n[cluster]\nbrokers = [{}]\nseed = {}\n", q(name), brokers.join(", "), plan.spec.seed);
+    let step = |c: &Command| -> String {
+        match c {
+            Command::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                configs,
+            } => {
+                let cfg: Vec<String> = configs
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                    .collect();
+                format!("create_topic = {{ name = {}, partitions = {partitions}, \"replication.factor\" = {replication_factor}, configs = {{ {} }} }}", q(name), cfg.join(", "))
+            }
+            Command::AddProducer { name, configs } => {
+                let cfg: Vec<String> = configs
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                    .collect();
+                format!(
+                    "add_producer = {{ name = {}, configs = {{ {} }} }}",
+                    q(name),
+                    cfg.join(", ")
+                )
+            }
+            Command::Produce {
+                producer,
+                topic,
+                partition,
+                key,
+                value,
+            } => {
+                let mut f = vec![
+                    format!("producer = {}", q(producer)),
+                    format!("topic = {}", q(topic)),
+                    format!("value = {}", q(value)),
+                ];
+                if let Some(k) = key {
+                    f.push(format!("key = {}", q(k)));
+                }
+                if let Some(p) = partition {
+                    f.push(format!("partition = {p}"));
+                }
+                format!("produce = {{ {} }}", f.join(", "))
+            }
+            Command::CrashBroker { broker } => format!("crash_broker = {broker}"),
+            Command::RestartBroker { broker } => format!("restart_broker = {broker}"),
+            Command::AlterTopicConfig { topic, key, value } => format!(
+                "alter_topic_config = {{ topic = {}, key = {}, value = {} }}",
+                q(topic),
+                q(key),
+                q(value)
+            ),
+            Command::AlterProducerConfig {
+                producer,
+                key,
+                value,
+            } => format!(
+                "alter_producer_config = {{ producer = {}, key = {}, value = {} }}",
+                q(producer),
+                q(key),
+                q(value)
+            ),
+            Command::CreatePartitions { topic, count } => format!(
+                "create_partitions = {{ topic = {}, count = {count} }}",
+                q(topic)
+            ),
+            Command::ElectLeaders {
+                topic,
+                partition,
+                election,
+            } => {
+                let kind = if *election == ElectionType::Preferred {
+                    "preferred"
+                } else {
+                    "unclean"
+                };
+                format!(
+                    "elect_leaders = {{ topic = {}, partition = {partition}, type = \"{kind}\" }}",
+                    q(topic)
+                )
+            }
+            Command::PartitionNetwork { a, b } => {
+                format!("partition_network = [{}, {}]", q(a), q(b))
+            }
+            Command::IsolateNode { node } => format!("isolate_node = {}", q(node)),
+            Command::HealNetwork => "heal_network = true".to_string(),
+            Command::SlowNode {
+                node,
+                extra_latency_ms,
+            } => format!(
+                "slow_node = {{ node = {}, extra_latency_ms = {extra_latency_ms} }}",
+                q(node)
+            ),
+            Command::HoldEnvelope { id } => format!("hold_envelope = {id}"),
+            Command::ReleaseEnvelope { id } => format!("release_envelope = {id}"),
+            Command::DropEnvelope { id } => format!("drop_envelope = {id}"),
+        }
+    };
+    for c in &plan.setup {
+        out.push_str(&format!("\n[[steps]]\n{}\n", step(c)));
+    }
+    for (c, ms) in &plan.ops {
+        out.push_str(&format!(
+            "\n[[steps]]\n{}\n\n[[steps]]\nadvance_ms = {ms}\n",
+            step(c)
+        ));
+    }
+    for c in ending_cmds {
+        out.push_str(&format!("\n[[steps]]\n{}\n", step(c)));
+    }
+    out.push_str("\n[[steps]]\nadvance_ms = 75000\n");
+    out
+}
+
+/// Shrinks a failing plan and writes it as a scenario under target/swarm-failures/.
+fn minimal_replay(seed: u64, plan: Plan) -> String {
+    let ops = shrink(plan.ops.clone(), |ops| {
+        replay(
+            &Plan {
+                ops: ops.to_vec(),
+                ..plan.clone()
+            },
+            None,
+        )
+        .is_err()
+    });
+    let minimal = Plan { ops, ..plan };
+    // The ending restarts whatever is dead after the minimal ops.
+    let mut c = Cluster::new(&minimal.spec).expect("valid spec");
+    let mut survived = true;
+    for cmd in &minimal.setup {
+        c.step(Input::Command(cmd.clone()));
+    }
+    for (cmd, ms) in &minimal.ops {
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.step(Input::Command(cmd.clone()));
+            c.run_ms(*ms);
+        }));
+        if ok.is_err() {
+            survived = false;
+            break;
+        }
+    }
+    let ending_cmds = if survived { ending(&c) } else { vec![] };
+    let toml = to_scenario(&format!("swarm-seed-{seed}"), &minimal, &ending_cmds);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/swarm-failures");
+    let path = dir.join(format!("seed-{seed}.toml"));
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(&path, &toml);
+    format!(
+        "{} step(s) after shrinking; replay: cargo run -p kplay-engine --bin kplay -- run {}",
+        minimal.ops.len(),
+        path.display()
+    )
 }
 
 /// After every broker is back: every partition has a leader, a full ISR, and identical logs.
@@ -193,18 +477,11 @@ fn swarm() {
     };
     let mut failures = vec![];
     for seed in seeds {
-        let outcome = std::panic::catch_unwind(|| run_seed(seed));
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(format!("seed={seed}: {e}")),
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                failures.push(format!("seed={seed}: panic: {msg}"));
-            }
+        if let Err((e, plan)) = run_seed(seed) {
+            failures.push(format!(
+                "seed={seed}: {e}\n  minimal replay: {}",
+                minimal_replay(seed, plan)
+            ));
         }
     }
     assert!(
@@ -256,5 +533,37 @@ fn determinism_same_seed_same_trace() {
         hash(5),
         hash(6),
         "a different seed changes latencies and placement"
+    );
+}
+
+/// The shrinker keeps only what the failure needs.
+#[test]
+fn shrink_finds_a_minimal_failing_subset() {
+    let items: Vec<u32> = (0..100).collect();
+    let minimal = shrink(items, |xs| xs.contains(&17) && xs.contains(&63));
+    assert_eq!(minimal, vec![17, 63]);
+}
+
+/// A swarm plan written as a scenario file replays to the very same trace: a printed minimal
+/// replay really reproduces the failure with `kplay run`.
+#[test]
+fn a_swarm_plan_round_trips_through_a_scenario_file() {
+    let plan = run_seed(3).expect("seed 3 passes");
+    let direct = replay(&plan, None).expect("replays");
+    let mut c = Cluster::new(&plan.spec).unwrap();
+    for cmd in &plan.setup {
+        c.step(Input::Command(cmd.clone()));
+    }
+    for (cmd, ms) in &plan.ops {
+        c.step(Input::Command(cmd.clone()));
+        c.run_ms(*ms);
+    }
+    let toml = to_scenario("round-trip", &plan, &ending(&c));
+    let scenario = kplay_engine::scenario::parse(&toml, "round-trip.toml")
+        .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+    let run = scenario.run().expect("no invariant breaks");
+    assert_eq!(
+        run.trace_hash_hex(),
+        format!("{:016x}", direct.trace_hash())
     );
 }
