@@ -97,6 +97,18 @@ impl Lang {
                 "The partition has no leader right now; the controller is electing one.",
                 "分区当前没有 leader，controller 正在选举。",
             ),
+            "ELECTION_NOT_NEEDED" => self.t(
+                "Nothing to do: the partition is already led by its preferred replica (preferred), or it still has a leader (unclean).",
+                "无需选举：分区已由首选副本领导（preferred），或者仍有 leader（unclean）。",
+            ),
+            "PREFERRED_LEADER_NOT_AVAILABLE" => self.t(
+                "The preferred (first) replica is offline, fenced or not in the ISR, so it cannot lead yet.",
+                "首选（第一个）副本离线、被隔离或不在 ISR 中，暂时无法成为 leader。",
+            ),
+            "ELIGIBLE_LEADERS_NOT_AVAILABLE" => self.t(
+                "No live, unfenced replica at all: restart a broker first.",
+                "没有任何存活且未被隔离的副本：请先重启一个 broker。",
+            ),
             "UNKNOWN_TOPIC_OR_PARTITION" => self.t("The topic or partition does not exist.", "topic 或分区不存在。"),
             _ => return None,
         })

@@ -8,9 +8,12 @@
 //! Network faults name nodes by one character — `1`..`3` a broker, `c` the controller, `k` the
 //! producer — as in `x1c` (cut broker-1 from the controller), `i2` (isolate), `h` (heal),
 //! `s2.400` (slow node, extra ms); `eh42` / `er42` / `ed42` hold, release, drop envelope #42
-//! (ids are deterministic, so they replay exactly); `n5` grows the topic to 5 partitions.
+//! (ids are deterministic, so they replay exactly); `n5` grows the topic to 5 partitions;
+//! `u1` / `u0` set `unclean.leader.election.enable` true / false; `lp0` / `lu0` run a preferred /
+//! unclean leader election for partition 0.
 
 use crate::demo::{self, Preset};
+use kplay_engine::command::ElectionType;
 use kplay_engine::Command;
 
 /// The current link version.
@@ -95,6 +98,19 @@ pub fn code(c: &Command) -> Option<String> {
         Command::ReleaseEnvelope { id } => format!("er{id}"),
         Command::DropEnvelope { id } => format!("ed{id}"),
         Command::CreatePartitions { count, .. } if *count <= MAX_PARTITIONS => format!("n{count}"),
+        Command::AlterTopicConfig { key, value, .. }
+            if key == "unclean.leader.election.enable" && (value == "true" || value == "false") =>
+        {
+            format!("u{}", u8::from(value == "true"))
+        }
+        Command::ElectLeaders {
+            partition,
+            election,
+            ..
+        } if *partition < MAX_PARTITIONS => match election {
+            ElectionType::Preferred => format!("lp{partition}"),
+            ElectionType::Unclean => format!("lu{partition}"),
+        },
         _ => return None,
     })
 }
@@ -223,6 +239,45 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 "a partition count must be 1..{MAX_PARTITIONS}, not “{arg}”"
             )),
         },
+        Some('u') => match arg {
+            "0" | "1" => Ok(Command::AlterTopicConfig {
+                topic: preset.topic().to_string(),
+                key: "unclean.leader.election.enable".to_string(),
+                value: (arg == "1").to_string(),
+            }),
+            _ => Err(format!(
+                "unclean.leader.election.enable is u1 or u0, not “{action}”"
+            )),
+        },
+        Some('l') => {
+            let election = match arg.get(..1) {
+                Some("p") => ElectionType::Preferred,
+                Some("u") => ElectionType::Unclean,
+                _ => {
+                    return Err(format!(
+                        "a leader election is lp<partition> or lu<partition>, not “{action}”"
+                    ))
+                }
+            };
+            let digits = &arg[1..];
+            match digits.parse::<u32>() {
+                Ok(partition)
+                    if partition < MAX_PARTITIONS
+                        && !digits.starts_with('+')
+                        && (digits == "0" || !digits.starts_with('0')) =>
+                {
+                    Ok(Command::ElectLeaders {
+                        topic: preset.topic().to_string(),
+                        partition,
+                        election,
+                    })
+                }
+                _ => Err(format!(
+                    "a partition must be 0..{}, not “{digits}”",
+                    MAX_PARTITIONS - 1
+                )),
+            }
+        }
         _ => Err(format!("unknown action “{action}”")),
     }
 }

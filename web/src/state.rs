@@ -2,7 +2,7 @@
 //! remembers the latest snapshot, a capped event log and the guided example's progress.
 
 use crate::protocol::{Reply, Timeline};
-use kplay_engine::events::{EventKind, ProduceOutcome};
+use kplay_engine::events::{ChangeReason, EventKind, ProduceOutcome};
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Event, KafkaError, Snapshot};
 use std::collections::VecDeque;
@@ -97,7 +97,11 @@ impl Tone {
             }
             | ProduceRejected { .. }
             | CommandFailed { .. }
-            | AlterPartitionFailed { .. } => Tone::Bad,
+            | AlterPartitionFailed { .. }
+            | PartitionChanged {
+                reason: ChangeReason::UncleanElection,
+                ..
+            } => Tone::Bad,
             BrokerCrashed { .. }
             | BrokerFenced { .. }
             | Truncated { .. }
@@ -129,24 +133,40 @@ pub struct LogLine {
     pub at_ms: u64,
     pub category: Category,
     pub tone: Tone,
-    /// The event's `Display` line without the `t=…ms` prefix.
-    pub text: String,
+    /// The event in English (close to the engine's `Display` line, without the `t=…ms` prefix).
+    pub en: String,
+    /// The event in 中文.
+    pub zh: String,
+    /// An unclean leader election (acknowledged records may be lost): drawn loudly.
+    pub unclean: bool,
 }
 
 impl LogLine {
     fn new(id: u64, e: &Event) -> Self {
-        let full = e.to_string();
-        // The engine prints `t=   1234ms <text>`; the time gets its own column here.
-        let text = match full.split_once("ms ") {
-            Some((head, rest)) if head.starts_with("t=") => rest.to_string(),
-            _ => full.clone(),
-        };
+        use crate::event_text::render;
+        use crate::i18n::Lang;
         LogLine {
             id,
             at_ms: e.at_ms,
             category: Category::of(&e.kind),
             tone: Tone::of(&e.kind),
-            text,
+            en: render(Lang::En, &e.kind),
+            zh: render(Lang::Zh, &e.kind),
+            unclean: matches!(
+                e.kind,
+                EventKind::PartitionChanged {
+                    reason: ChangeReason::UncleanElection,
+                    ..
+                }
+            ),
+        }
+    }
+
+    /// The line in the page language.
+    pub fn text(&self, l: crate::i18n::Lang) -> &str {
+        match l {
+            crate::i18n::Lang::En => &self.en,
+            crate::i18n::Lang::Zh => &self.zh,
         }
     }
 }
@@ -218,6 +238,27 @@ pub enum PartitionsResult {
     Created { topic: String, from: u32, to: u32 },
     /// `CommandFailed` for `create_partitions`: Kafka's error name and message.
     Failed { error: String, message: String },
+}
+
+/// An `ElectLeaders` command the engine refused (`ELECTION_NOT_NEEDED`,
+/// `PREFERRED_LEADER_NOT_AVAILABLE`, `ELIGIBLE_LEADERS_NOT_AVAILABLE`…).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElectionFailure {
+    /// The log id of the `CommandFailed` line: the page shows it next to the partition whose
+    /// button was pressed before it.
+    pub log_id: u64,
+    pub error: String,
+    pub message: String,
+}
+
+/// A partition whose leader was elected uncleanly (from outside the ISR).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UncleanMark {
+    pub at_ms: u64,
+    pub leader: Option<u32>,
+    pub leader_epoch: u32,
+    /// Records discarded since by replicas truncating to the new leader's log (`Truncated`).
+    pub lost: u64,
 }
 
 /// Progress through the "Network partition" guide, read only from snapshots and events.
@@ -320,6 +361,10 @@ pub struct View {
     pub partitions_result: Option<PartitionsResult>,
     /// The "Network partition" guide.
     pub net_guide: NetGuide,
+    /// The newest refused `ElectLeaders`.
+    pub election_failed: Option<ElectionFailure>,
+    /// Partitions (`topic-p`) led after an unclean election.
+    pub unclean: std::collections::BTreeMap<String, UncleanMark>,
 }
 
 /// What can happen to the view.
@@ -358,6 +403,47 @@ impl View {
                 command,
                 error,
                 message,
+            } if command == "elect_leaders" => {
+                self.election_failed = Some(ElectionFailure {
+                    log_id: self.next_log_id + 1,
+                    error: error.to_string(),
+                    message: message.clone(),
+                });
+            }
+            EventKind::PartitionChanged {
+                tp,
+                leader,
+                leader_epoch,
+                reason,
+                ..
+            } => {
+                let key = tp.to_string();
+                if *reason == ChangeReason::UncleanElection {
+                    self.unclean.insert(
+                        key,
+                        UncleanMark {
+                            at_ms: e.at_ms,
+                            leader: leader.map(|b| b.0),
+                            leader_epoch: leader_epoch.0,
+                            lost: 0,
+                        },
+                    );
+                } else if let Some(m) = self.unclean.get_mut(&key) {
+                    // A later clean leader change: keep the mark only while the unclean leader leads.
+                    if m.leader != leader.map(|b| b.0) {
+                        self.unclean.remove(&key);
+                    }
+                }
+            }
+            EventKind::Truncated { tp, lost, .. } => {
+                if let Some(m) = self.unclean.get_mut(&tp.to_string()) {
+                    m.lost += lost;
+                }
+            }
+            EventKind::CommandFailed {
+                command,
+                error,
+                message,
             } if command == "create_partitions" => {
                 self.partitions_result = Some(PartitionsResult::Failed {
                     error: error.to_string(),
@@ -366,6 +452,13 @@ impl View {
             }
             _ => {}
         }
+    }
+}
+
+impl View {
+    /// The id of the newest log line (0 before any).
+    pub fn last_log_id(&self) -> u64 {
+        self.next_log_id
     }
 }
 
@@ -382,6 +475,8 @@ impl Reducible for View {
             next.guide = Guide::default();
             next.lost.clear();
             next.partitions_result = None;
+            next.election_failed = None;
+            next.unclean.clear();
             next.net_guide = NetGuide::default();
         }
         for env in &reply.wire {

@@ -543,3 +543,415 @@ fn network_faults_and_new_partitions_survive_a_share_link() {
         assert!(err.contains(why), "{bad}: {err}");
     }
 }
+
+/// One of every `EventKind` variant (the list must grow with the engine).
+fn every_event_kind() -> Vec<EventKind> {
+    use kplay_engine::config::Acks;
+    use kplay_engine::events::ChangeReason;
+    use kplay_engine::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, TopicPartition};
+    let tp = TopicPartition {
+        topic: "payments".into(),
+        partition: 0,
+    };
+    let b = BrokerId(3);
+    let env = |id| {
+        (
+            id,
+            "Fetch".to_string(),
+            "broker-2".to_string(),
+            "broker-1".to_string(),
+        )
+    };
+    let (i, api, from, to) = env(7);
+    let mut v = vec![
+        EventKind::TopicCreated {
+            topic: "payments".into(),
+            partitions: 1,
+            replication_factor: 3,
+            assignment: vec![vec![BrokerId(1), BrokerId(2), BrokerId(3)]],
+        },
+        EventKind::PartitionsCreated {
+            topic: "orders".into(),
+            from: 3,
+            to: 5,
+            assignment: vec![vec![b], vec![b]],
+        },
+        EventKind::CommandFailed {
+            command: "elect_leaders".into(),
+            error: KafkaError::ElectionNotNeeded,
+            message: "Leader election not needed for topic partition.".into(),
+        },
+        EventKind::ConfigChanged {
+            entity: "topic payments".into(),
+            key: "unclean.leader.election.enable".into(),
+            value: "true".into(),
+        },
+        EventKind::ProducerAdded {
+            producer: "checkout".into(),
+        },
+        EventKind::BrokerCrashed { broker: b },
+        EventKind::BrokerRestarted { broker: b },
+        EventKind::BrokerRegistered {
+            broker: b,
+            broker_epoch: 4,
+        },
+        EventKind::BrokerFenced {
+            broker: b,
+            ms_since_heartbeat: 9001,
+        },
+        EventKind::BrokerUnfenced { broker: b },
+        EventKind::BecameLeader {
+            broker: b,
+            tp: tp.clone(),
+            leader_epoch: LeaderEpoch(2),
+            log_end_offset: Offset(5),
+        },
+        EventKind::BecameFollower {
+            broker: b,
+            tp: tp.clone(),
+            leader: None,
+            leader_epoch: LeaderEpoch(2),
+        },
+        EventKind::AlterPartitionSent {
+            broker: b,
+            tp: tp.clone(),
+            proposed_isr: vec![b],
+            why: "broker-1 lagging".into(),
+        },
+        EventKind::AlterPartitionFailed {
+            broker: b,
+            tp: tp.clone(),
+            error: KafkaError::NotEnoughReplicas,
+        },
+        EventKind::ProduceSent {
+            id: ProduceId(1),
+            producer: "checkout".into(),
+            tp: tp.clone(),
+            acks: Acks::All,
+            key: None,
+            to: b,
+        },
+        EventKind::ProduceWaitingForLeader {
+            id: ProduceId(1),
+            tp: tp.clone(),
+        },
+        EventKind::Appended {
+            broker: b,
+            tp: tp.clone(),
+            offset: Offset(1),
+            leader_epoch: LeaderEpoch(1),
+        },
+        EventKind::ProduceRejected {
+            broker: b,
+            tp: tp.clone(),
+            error: KafkaError::NotEnoughReplicas,
+            isr: vec![b],
+            min_isr: 2,
+        },
+        EventKind::Replicated {
+            broker: b,
+            tp: tp.clone(),
+            from: Offset(1),
+            to: Offset(2),
+        },
+        EventKind::HighWatermarkAdvanced {
+            broker: b,
+            tp: tp.clone(),
+            hw: Offset(2),
+        },
+        EventKind::Truncated {
+            broker: b,
+            tp: tp.clone(),
+            from: Offset(5),
+            to: Offset(3),
+            lost: 2,
+        },
+        EventKind::NetworkPartitioned {
+            a: "broker-1".into(),
+            b: "controller-100".into(),
+        },
+        EventKind::NodeIsolated {
+            node: "broker-2".into(),
+        },
+        EventKind::NetworkHealed { cuts_removed: 2 },
+        EventKind::NodeSlowed {
+            node: "broker-2".into(),
+            extra_latency_ms: 0,
+        },
+        EventKind::NodeSlowed {
+            node: "broker-2".into(),
+            extra_latency_ms: 400,
+        },
+        EventKind::EnvelopeHeld {
+            id: i,
+            api: api.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        },
+        EventKind::EnvelopeReleased {
+            id: i,
+            api: api.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        },
+        EventKind::EnvelopeDropped {
+            id: i,
+            api: api.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        },
+        EventKind::EnvelopeLost {
+            id: i,
+            api,
+            from,
+            to,
+        },
+        EventKind::ProduceCompleted {
+            id: ProduceId(1),
+            producer: "checkout".into(),
+            tp: tp.clone(),
+            acks: Acks::One,
+            outcome: ProduceOutcome::Ok { offset: 4 },
+            latency_ms: 6,
+        },
+        EventKind::ProduceCompleted {
+            id: ProduceId(2),
+            producer: "checkout".into(),
+            tp: tp.clone(),
+            acks: Acks::All,
+            outcome: ProduceOutcome::Err {
+                error: KafkaError::NotEnoughReplicas,
+                message:
+                    "Messages are rejected since there are fewer in-sync replicas than required."
+                        .into(),
+            },
+            latency_ms: 6,
+        },
+    ];
+    for reason in [
+        ChangeReason::TopicCreated,
+        ChangeReason::BrokerFenced,
+        ChangeReason::BrokerUnfenced,
+        ChangeReason::AlterPartition,
+        ChangeReason::PartitionsCreated,
+        ChangeReason::UncleanElection,
+        ChangeReason::PreferredElection,
+    ] {
+        v.push(EventKind::PartitionChanged {
+            tp: tp.clone(),
+            leader: Some(b),
+            leader_epoch: LeaderEpoch(3),
+            isr: vec![b],
+            partition_epoch: 5,
+            reason,
+        });
+    }
+    v
+}
+
+#[wasm_bindgen_test]
+fn every_event_renders_in_both_languages() {
+    use kplay_web::event_text::render;
+    use kplay_web::i18n::Lang;
+    let has_cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for kind in every_event_kind() {
+        let en = render(Lang::En, &kind);
+        let zh = render(Lang::Zh, &kind);
+        assert!(!en.trim().is_empty(), "{kind:?}");
+        assert!(!zh.trim().is_empty(), "{kind:?}");
+        assert!(has_cjk(&zh), "no Chinese in “{zh}”");
+        // The English line stays the engine's Display line.
+        let engine = Event {
+            at_ms: 1,
+            kind: kind.clone(),
+        }
+        .to_string();
+        assert!(engine.ends_with(&en), "engine “{engine}” vs page “{en}”");
+    }
+    let fenced = EventKind::BrokerFenced {
+        broker: kplay_engine::ids::BrokerId(3),
+        ms_since_heartbeat: 9001,
+    };
+    assert_eq!(
+        render(Lang::Zh, &fenced),
+        "controller 隔离了 broker-3：9001 ms 没有心跳"
+    );
+    // Kafka's names are never translated.
+    let rejected = &every_event_kind()[17];
+    assert!(render(Lang::Zh, rejected).contains("NOT_ENOUGH_REPLICAS"));
+    assert!(render(Lang::Zh, rejected).contains("min.insync.replicas"));
+}
+
+/// Crashes payments-0's followers, then its leader, producing acks=1 records only the leader has;
+/// restarts one follower: the partition stays offline (its ISR is the dead leader).
+fn offline_payments() -> (Page, u32, u32) {
+    let mut page = Page::open("payments");
+    let leader = page.leader();
+    let replicas: Vec<u32> = page.view.snapshot.as_deref().unwrap().topics[0].partitions[0]
+        .replicas
+        .iter()
+        .map(|b| b.0)
+        .collect();
+    let followers: Vec<u32> = replicas.into_iter().filter(|b| *b != leader).collect();
+    page.command(demo::set_acks("1"));
+    page.command(Command::CrashBroker {
+        broker: followers[0],
+    });
+    page.op(Op::Advance { ms: 12_000 });
+    page.command(demo::produce(
+        Preset::Payments,
+        Some("a"),
+        &kplay_web::link::record_value(Preset::Payments, 1),
+    ));
+    page.op(Op::Advance { ms: 1_000 });
+    page.command(Command::CrashBroker {
+        broker: followers[1],
+    });
+    page.op(Op::Advance { ms: 12_000 });
+    page.command(demo::produce(
+        Preset::Payments,
+        Some("b"),
+        &kplay_web::link::record_value(Preset::Payments, 2),
+    ));
+    page.op(Op::Advance { ms: 1_000 });
+    page.command(Command::CrashBroker { broker: leader });
+    page.op(Op::Advance { ms: 12_000 });
+    page.command(Command::RestartBroker {
+        broker: followers[0],
+    });
+    page.op(Op::Advance { ms: 5_000 });
+    (page, leader, followers[0])
+}
+
+#[wasm_bindgen_test]
+fn unclean_election_is_marked_and_counts_lost_records() {
+    use kplay_engine::command::ElectionType;
+    let (mut page, old, revived) = offline_payments();
+    let s = page.view.snapshot.as_deref().unwrap();
+    assert_eq!(
+        s.topics[0].partitions[0].leader, None,
+        "payments-0 is offline"
+    );
+    assert!(s.metrics.offline_partitions_count >= 1);
+    // The preferred replica is not in the ISR: Kafka's error reaches the page.
+    page.command(Command::ElectLeaders {
+        topic: "payments".into(),
+        partition: 0,
+        election: ElectionType::Preferred,
+    });
+    let f = page.view.election_failed.clone().expect("refused");
+    assert_eq!(f.error, "PREFERRED_LEADER_NOT_AVAILABLE");
+    assert!(f.log_id > 0 && !f.message.is_empty());
+    page.command(Command::AlterTopicConfig {
+        topic: "payments".into(),
+        key: "unclean.leader.election.enable".into(),
+        value: "true".into(),
+    });
+    page.op(Op::Advance { ms: 500 });
+    assert_eq!(page.leader(), revived, "a replica outside the ISR leads");
+    let mark = page.view.unclean.get("payments-0").expect("marked unclean");
+    assert_eq!(mark.leader, Some(revived));
+    assert!(page.view.log.iter().any(|l| l.unclean));
+    page.command(Command::RestartBroker { broker: old });
+    page.op(Op::Advance { ms: 8_000 });
+    let mark = page.view.unclean.get("payments-0").expect("still marked");
+    assert!(
+        mark.lost >= 1,
+        "the old leader truncated acked records: {mark:?}"
+    );
+    // A second unclean election is not needed: there is a leader.
+    page.command(Command::ElectLeaders {
+        topic: "payments".into(),
+        partition: 0,
+        election: ElectionType::Unclean,
+    });
+    assert_eq!(
+        page.view.election_failed.as_ref().unwrap().error,
+        "ELECTION_NOT_NEEDED"
+    );
+}
+
+#[wasm_bindgen_test]
+fn election_commands_survive_a_share_link() {
+    use kplay_engine::command::ElectionType;
+    use kplay_web::link;
+    let (mut page, _, _) = offline_payments();
+    page.command(Command::ElectLeaders {
+        topic: "payments".into(),
+        partition: 0,
+        election: ElectionType::Unclean,
+    });
+    page.op(Op::Advance { ms: 3_000 });
+    page.command(Command::AlterTopicConfig {
+        topic: "payments".into(),
+        key: "unclean.leader.election.enable".into(),
+        value: "true".into(),
+    });
+    page.command(Command::ElectLeaders {
+        topic: "payments".into(),
+        partition: 0,
+        election: ElectionType::Preferred,
+    });
+    page.op(Op::Advance { ms: 1_000 });
+    let original = page.view.snapshot.clone().unwrap();
+    let codes: Vec<(u64, String)> = page
+        .view
+        .timeline
+        .inputs
+        .iter()
+        .map(|m| {
+            (
+                m.at_ms,
+                m.code.clone().expect("every action has a link code"),
+            )
+        })
+        .collect();
+    for want in ["lu0", "u1", "lp0"] {
+        assert!(codes.iter().any(|(_, c)| c == want), "{want}: {codes:?}");
+    }
+    let fragment = link::encode(Preset::Payments, original.now_ms, &codes);
+    let run = link::decode(&fragment).expect("our own link decodes");
+    assert!(run.inputs.iter().any(|(_, c)| *c
+        == Command::ElectLeaders {
+            topic: "payments".into(),
+            partition: 0,
+            election: ElectionType::Unclean
+        }));
+    let mut other = Sim::default();
+    let reopened = other.handle(Request {
+        seq: 1,
+        op: Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs,
+            at_ms: run.at_ms,
+        },
+    });
+    assert_eq!(
+        reopened.snapshot, *original,
+        "the link reopens the same run"
+    );
+    assert_eq!(
+        link::code(&Command::AlterTopicConfig {
+            topic: "payments".into(),
+            key: "unclean.leader.election.enable".into(),
+            value: "false".into(),
+        })
+        .as_deref(),
+        Some("u0")
+    );
+    for (bad, why) in [
+        ("#run=v1/payments/5000/2000:u2", "u1 or u0"),
+        ("#run=v1/payments/5000/2000:u", "u1 or u0"),
+        ("#run=v1/payments/5000/2000:lx0", "leader election"),
+        ("#run=v1/payments/5000/2000:l", "leader election"),
+        ("#run=v1/payments/5000/2000:lp", "partition must be"),
+        ("#run=v1/payments/5000/2000:lp-1", "partition must be"),
+        ("#run=v1/payments/5000/2000:lp+1", "partition must be"),
+        ("#run=v1/payments/5000/2000:lp01", "partition must be"),
+        ("#run=v1/payments/5000/2000:lu64", "partition must be"),
+        ("#run=v1/payments/5000/2000:lué", "partition must be"),
+    ] {
+        let err = link::decode(bad).expect_err(bad);
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}

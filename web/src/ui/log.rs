@@ -76,10 +76,13 @@ pub fn event_log(p: &EventLogProps) -> Html {
             </div>
             <ol class="log-lines mono" tabindex="0" aria-label={l.t("Events, newest first", "事件，最新在前")}>
                 { for shown.map(|line| html! {
-                    <li key={line.id} class={classes!("log-line", format!("tone-{}", line.tone.class()))}>
+                    <li key={line.id} class={classes!("log-line", format!("tone-{}", line.tone.class()), line.unclean.then_some("unclean"))}>
                         <span class="log-time">{ format!("{:>7} ms", line.at_ms) }</span>
                         <span class={classes!("log-cat", category_class(line.category))} title={category_label(l, line.category)} aria-hidden="true"></span>
-                        <span class="log-text">{ line.text.clone() }</span>
+                        <span class="log-text">
+                            if line.unclean { <b class="unclean-flag">{ l.t("⚠ unclean", "⚠ unclean 选举") }</b>{ " " } }
+                            { line.text(l).to_string() }
+                        </span>
                     </li>
                 }) }
             </ol>

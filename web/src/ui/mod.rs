@@ -105,6 +105,9 @@ pub fn playground() -> Html {
     let stalled = use_state(|| false);
     // Why a shared link could not be opened (shown until dismissed).
     let link_error = use_state(|| None::<String>);
+    // The partition whose election button was pressed last, and the log id at that moment: a
+    // refused `ElectLeaders` after it is shown next to that partition.
+    let election_req = use_state(|| None::<(String, u64)>);
     let clock = use_mut_ref(|| Clock {
         playing: true,
         speed: 1.0,
@@ -328,7 +331,9 @@ pub fn playground() -> Html {
                         </div>
                         { for snapshot.topics.iter().map(|t| html! {
                             <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
-                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()} />
+                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()}
+                                unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
+                                offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
                         }) }
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
@@ -336,8 +341,30 @@ pub fn playground() -> Html {
                         <div class={classes!("partitions", compact.then_some("compact"))}>
                             { for snapshot.topics.iter().flat_map(|t| {
                                 let min_isr = t.min_insync_replicas;
-                                t.partitions.iter().map(move |p| html! {
-                                    <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={p.tp.to_string()} />
+                                let send = send.clone();
+                                let election_req = election_req.clone();
+                                let view = view.clone();
+                                t.partitions.iter().map(move |p| {
+                                    let key = p.tp.to_string();
+                                    let on_elect = {
+                                        let send = send.clone();
+                                        let election_req = election_req.clone();
+                                        let (topic, partition, key) = (p.tp.topic.clone(), p.tp.partition, key.clone());
+                                        let at = view.last_log_id();
+                                        Callback::from(move |election| {
+                                            election_req.set(Some((key.clone(), at)));
+                                            send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
+                                        })
+                                    };
+                                    let election_error = match (&*election_req, &view.election_failed) {
+                                        (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
+                                        _ => None,
+                                    };
+                                    let unclean = view.unclean.get(&key).cloned();
+                                    html! {
+                                        <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={key}
+                                            {unclean} {election_error} {on_elect} />
+                                    }
                                 })
                             }) }
                         </div>

@@ -3,7 +3,9 @@
 
 use super::Send;
 use crate::i18n::Lang;
-use crate::state::PartitionsResult;
+use crate::state::{ElectionFailure, PartitionsResult, UncleanMark};
+use kplay_engine::command::ElectionType;
+use kplay_engine::config::ConfigScope;
 use kplay_engine::ids::BrokerId;
 use kplay_engine::snapshot::{PartitionView, ReplicaView};
 use kplay_engine::Command;
@@ -49,6 +51,14 @@ pub struct PartitionProps {
     /// Smaller card with a shorter log track, for topics with many partitions.
     #[prop_or_default]
     pub compact: bool,
+    /// Set when the current leader was elected uncleanly.
+    #[prop_or_default]
+    pub unclean: Option<UncleanMark>,
+    /// A refused `ElectLeaders` for this partition.
+    #[prop_or_default]
+    pub election_error: Option<ElectionFailure>,
+    /// Sends `ElectLeaders` for this partition.
+    pub on_elect: Callback<ElectionType>,
 }
 
 /// A partition card, shaped like `kafka-topics --describe` plus the replica logs.
@@ -66,8 +76,26 @@ pub fn partition_card(p: &PartitionProps) -> Html {
     let window = if p.compact { WINDOW_COMPACT } else { WINDOW };
     let start = max_leo.saturating_sub(window - 1);
     let offline = pv.leader.is_none();
+    let tid = format!("{}-{}", pv.tp.topic, pv.tp.partition);
+    let preferred = pv.replicas.first().copied();
+    let on_preferred = {
+        let cb = p.on_elect.clone();
+        Callback::from(move |_| cb.emit(ElectionType::Preferred))
+    };
+    let on_unclean = {
+        let cb = p.on_elect.clone();
+        Callback::from(move |_| cb.emit(ElectionType::Unclean))
+    };
+    let preferred_title = format!(
+        "{} ({})",
+        l.t(
+            "kafka-leader-election.sh --election-type preferred: move leadership back to the first replica of the assignment, if it is alive and in the ISR",
+            "kafka-leader-election.sh --election-type preferred：把 leadership 迁回副本分配中的第一个副本（需在线且在 ISR 中）",
+        ),
+        preferred.map(|b| b.to_string()).unwrap_or_default()
+    );
     html! {
-        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"), p.compact.then_some("compact"))} data-testid={format!("partition-{tp}")} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
+        <article class={classes!("partition", pv.under_min_isr.then_some("alarm"), p.compact.then_some("compact"), p.unclean.is_some().then_some("unclean"))} data-testid={format!("partition-{tp}")} aria-label={format!("{} {tp}", l.t("Partition", "分区"))}>
             <header class="partition-head">
                 <h3 class="mono">{ tp.clone() }</h3>
                 <div class="badges">
@@ -113,11 +141,39 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                     <span class="mono">{ ids(pending) }</span>
                 </p>
             }
+            if let Some(m) = &p.unclean {
+                <p class="unclean-note" role="status" data-testid={format!("unclean-mark-{tid}")}>
+                    <b>{ l.t("⚠ Unclean leader election", "⚠ Unclean leader 选举") }</b>
+                    { format!(" · t={} ms · leader={} · leaderEpoch={} · ", m.at_ms, m.leader.map(|b| b.to_string()).unwrap_or_else(|| "none".into()), m.leader_epoch) }
+                    { l.t("the new leader was not in the ISR: acknowledged records beyond its log are gone", "新 leader 不在 ISR 中：超出它日志的已确认消息已丢失") }
+                    if m.lost > 0 {
+                        <span class="mono">{ format!(" · {} {}", m.lost, l.t("records truncated (lost)", "条消息被截断（丢失）")) }</span>
+                    }
+                </p>
+            }
             <div class="replicas" role="list">
                 { for pv.replica_states.iter().map(|r| html! {
                     <ReplicaRow lang={l} replica={r.clone()} {start} end={start + window} controller_leader={pv.leader}
+                        unclean_leader={p.unclean.is_some()}
                         tp={(pv.tp.topic.clone(), pv.tp.partition)} key={r.broker.0} />
                 }) }
+            </div>
+            <div class="elect-bar" role="group" aria-label={format!("{} {tp}", l.t("Leader election for", "leader 选举："))}>
+                <button class="btn small" onclick={on_preferred} data-testid={format!("elect-preferred-{tid}")} title={preferred_title}>
+                    { l.t("Elect preferred leader", "选举首选 leader") }
+                </button>
+                if offline {
+                    <button class="btn small danger" onclick={on_unclean} data-testid={format!("elect-unclean-{tid}")}
+                        title={l.t("kafka-leader-election.sh --election-type unclean: no ISR replica is alive, so a live replica outside the ISR becomes leader. Records it never received are lost, even acknowledged ones.", "kafka-leader-election.sh --election-type unclean：没有存活的 ISR 副本，于是由一个 ISR 之外的存活副本成为 leader。它没收到的消息（包括已确认的）都会丢失。")}>
+                        { l.t("⚠ Unclean election", "⚠ Unclean 选举") }
+                    </button>
+                }
+                if let Some(f) = &p.election_error {
+                    <span class="elect-result bad" role="alert" data-testid={format!("election-result-{tid}")}
+                        title={l.error_hint(&f.error).unwrap_or_default()}>
+                        <b class="mono">{ f.error.clone() }</b>{ ": " }{ f.message.clone() }
+                    </span>
+                }
             </div>
         </article>
     }
@@ -135,6 +191,9 @@ pub struct ReplicaProps {
     pub controller_leader: Option<BrokerId>,
     /// (topic, partition), for test ids.
     pub tp: (String, u32),
+    /// The controller's leader was elected uncleanly.
+    #[prop_or_default]
+    pub unclean_leader: bool,
 }
 
 /// One replica: its role and its log as a row of offset cells.
@@ -230,6 +289,12 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
                             <svg class="crown" viewBox="0 0 24 24" width="12" height="12" aria-hidden="true"><path d="M3 18h18l-2-10-5 5-2-7-2 7-5-5z"/></svg>
                             { "leader" }
                         </span>
+                        if p.unclean_leader {
+                            <span class="tag unclean" data-testid={format!("unclean-leader-{}-{}-{}", p.tp.0, p.tp.1, r.broker.0)}
+                                title={l.t("Elected from outside the ISR (unclean leader election)", "从 ISR 之外选出（unclean leader 选举）")}>
+                                { "unclean" }
+                            </span>
+                        }
                     } else {
                         <span class="tag">{ role }</span>
                     }
@@ -263,6 +328,12 @@ pub struct AddPartitionsProps {
     /// The newest `CreatePartitions` outcome reported by the engine.
     pub result: Option<PartitionsResult>,
     pub send: Send,
+    /// The topic's `unclean.leader.election.enable`.
+    #[prop_or_default]
+    pub unclean_enabled: bool,
+    /// How many of the topic's partitions have no leader.
+    #[prop_or_default]
+    pub offline: u32,
 }
 
 /// The largest partition count offered in the menu (more would crowd the page).
@@ -301,6 +372,21 @@ pub fn add_partitions(p: &AddPartitionsProps) -> Html {
         })
     };
     let select_id = format!("add-partitions-{}", p.topic);
+    let on_unclean = {
+        let send = p.send.clone();
+        let topic = p.topic.clone();
+        let enable = !p.unclean_enabled;
+        Callback::from(move |_| {
+            send.command(Command::AlterTopicConfig {
+                topic: topic.clone(),
+                key: "unclean.leader.election.enable".to_string(),
+                value: enable.to_string(),
+            })
+        })
+    };
+    let unclean_doc = l.config_doc(ConfigScope::Topic, "unclean.leader.election.enable");
+    let unclean_doc_id = format!("unclean-doc-{}", p.topic);
+    let danger = p.offline > 0 && !p.unclean_enabled;
     let result = match &p.result {
         Some(PartitionsResult::Created { topic, from, to }) if *topic == p.topic => html! {
             <span class="topic-result good" role="status" data-testid="partitions-result">
@@ -329,6 +415,26 @@ pub fn add_partitions(p: &AddPartitionsProps) -> Html {
                 { l.t("Add partitions", "增加分区") }
             </button>
             { result }
+            <div class={classes!("unclean-ctl", danger.then_some("danger"), p.unclean_enabled.then_some("on"))}>
+                <button type="button" role="switch" class={classes!("switch", p.unclean_enabled.then_some("on"))}
+                    aria-checked={p.unclean_enabled.to_string()} onclick={on_unclean}
+                    data-testid="unclean-toggle" title={unclean_doc} aria-describedby={unclean_doc_id.clone()}>
+                    <span class="switch-knob" aria-hidden="true"></span>
+                    <span class="mono">{ "unclean.leader.election.enable" }</span>
+                    <b class="mono">{ if p.unclean_enabled { " = true" } else { " = false" } }</b>
+                </button>
+                <span id={unclean_doc_id} class="sr-only">{ unclean_doc }</span>
+                if danger {
+                    <span class="unclean-warning" role="alert" data-testid="unclean-warning">
+                        { format!("⚠ {} ", p.offline) }
+                        { l.t("offline partition(s) (OfflinePartitionsCount). Enabling this elects a live replica outside the ISR: records it never received — even acknowledged ones — are lost.", "个离线分区（OfflinePartitionsCount）。开启后会从 ISR 之外选出一个存活副本作为 leader：它没收到的消息（包括已确认的）都会丢失。") }
+                    </span>
+                } else if p.unclean_enabled {
+                    <span class="unclean-warning mild">
+                        { l.t("Availability over durability: a replica outside the ISR may lead when no ISR replica is alive.", "可用性优先于持久性：没有存活的 ISR 副本时，ISR 之外的副本也可以成为 leader。") }
+                    </span>
+                }
+            </div>
         </div>
     }
 }

@@ -1,0 +1,435 @@
+//! The event log in both languages. Each [`EventKind`] is rendered from its structured fields (not
+//! from the engine's English `Display` line). The `match` has no wildcard: a new engine variant
+//! fails to compile here instead of silently showing English. Kafka's own names (configs, error
+//! names, API names, metric names, HW / LEO / ISR) stay untranslated; the English rendering follows
+//! the engine's `Display` line closely.
+
+use crate::i18n::Lang;
+use kplay_engine::events::{ChangeReason, EventKind, ProduceOutcome};
+use kplay_engine::ids::BrokerId;
+
+fn ids(list: &[BrokerId]) -> String {
+    let v: Vec<String> = list.iter().map(|b| b.0.to_string()).collect();
+    format!("[{}]", v.join(","))
+}
+
+fn opt_broker(b: Option<BrokerId>) -> String {
+    b.map(|b| b.0.to_string())
+        .unwrap_or_else(|| "none".to_string())
+}
+
+fn assignment(list: &[Vec<BrokerId>], first: u32) -> String {
+    list.iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}:{}", first as usize + i, ids(r)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why a partition changed, in the page language.
+pub fn reason(l: Lang, r: ChangeReason) -> &'static str {
+    match r {
+        ChangeReason::TopicCreated => l.t("topic created", "topic 已创建"),
+        ChangeReason::PartitionsCreated => l.t("partition added", "新增分区"),
+        ChangeReason::UncleanElection => l.t(
+            "UNCLEAN leader election: the new leader was not in the ISR, acknowledged records may be lost",
+            "UNCLEAN leader 选举：新 leader 不在 ISR 中，已确认的消息可能丢失",
+        ),
+        ChangeReason::PreferredElection => l.t("preferred leader election", "首选 leader 选举"),
+        ChangeReason::BrokerFenced => l.t("broker fenced", "broker 被隔离"),
+        ChangeReason::BrokerUnfenced => l.t("broker unfenced", "broker 解除隔离"),
+        ChangeReason::AlterPartition => l.t("AlterPartition", "经 AlterPartition 提交"),
+    }
+}
+
+/// One event as a log line (without the time), in the page language.
+pub fn render(l: Lang, kind: &EventKind) -> String {
+    use EventKind::*;
+    let zh = l == Lang::Zh;
+    match kind {
+        TopicCreated {
+            topic,
+            partitions,
+            replication_factor,
+            assignment: a,
+        } => {
+            let a = assignment(a, 0);
+            if zh {
+                format!("topic {topic} 已创建 partitions={partitions} replication.factor={replication_factor} 副本分配 {a}")
+            } else {
+                format!("topic {topic} created partitions={partitions} replication.factor={replication_factor} assignment {a}")
+            }
+        }
+        PartitionsCreated {
+            topic,
+            from,
+            to,
+            assignment: a,
+        } => {
+            let a = assignment(a, *from);
+            if zh {
+                format!(
+                    "topic {topic} 分区数 {from}→{to}（key 重新映射：murmur2 % {to}）副本分配 {a}"
+                )
+            } else {
+                format!("topic {topic} partitions {from}→{to} (keys remap: murmur2 % {to}) assignment {a}")
+            }
+        }
+        CommandFailed {
+            command,
+            error,
+            message,
+        } => {
+            if zh {
+                format!("命令 {command} 失败：{error}（{message}）")
+            } else {
+                format!("command {command} failed: {error} ({message})")
+            }
+        }
+        ConfigChanged { entity, key, value } => {
+            if zh {
+                format!("配置 {entity} {key}={value}")
+            } else {
+                format!("config {entity} {key}={value}")
+            }
+        }
+        ProducerAdded { producer } => {
+            if zh {
+                format!("已添加 producer {producer}")
+            } else {
+                format!("producer {producer} added")
+            }
+        }
+        BrokerCrashed { broker } => {
+            if zh {
+                format!("{broker} 崩溃")
+            } else {
+                format!("{broker} crashed")
+            }
+        }
+        BrokerRestarted { broker } => {
+            if zh {
+                format!("{broker} 已重启")
+            } else {
+                format!("{broker} restarted")
+            }
+        }
+        BrokerRegistered {
+            broker,
+            broker_epoch,
+        } => {
+            if zh {
+                format!(
+                    "controller 注册了 {broker} broker.epoch={broker_epoch}（发出心跳前保持隔离）"
+                )
+            } else {
+                format!("controller registered {broker} broker.epoch={broker_epoch} (fenced until it heartbeats)")
+            }
+        }
+        BrokerFenced {
+            broker,
+            ms_since_heartbeat,
+        } => {
+            if zh {
+                format!("controller 隔离了 {broker}：{ms_since_heartbeat} ms 没有心跳")
+            } else {
+                format!("controller fenced {broker}: no heartbeat for {ms_since_heartbeat}ms")
+            }
+        }
+        BrokerUnfenced { broker } => {
+            if zh {
+                format!("controller 解除了 {broker} 的隔离")
+            } else {
+                format!("controller unfenced {broker}")
+            }
+        }
+        PartitionChanged {
+            tp,
+            leader,
+            leader_epoch,
+            isr,
+            partition_epoch,
+            reason: r,
+        } => format!(
+            "{tp} leader={} leaderEpoch={} isr={} partitionEpoch={partition_epoch} {}{}{}",
+            opt_broker(*leader),
+            leader_epoch.0,
+            ids(isr),
+            l.t("(", "（"),
+            reason(l, *r),
+            l.t(")", "）"),
+        ),
+        BecameLeader {
+            broker,
+            tp,
+            leader_epoch,
+            log_end_offset,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 成为 {tp} 的 leader epoch={} LEO={}",
+                    leader_epoch.0, log_end_offset.0
+                )
+            } else {
+                format!(
+                    "{broker} is leader of {tp} epoch={} LEO={}",
+                    leader_epoch.0, log_end_offset.0
+                )
+            }
+        }
+        BecameFollower {
+            broker,
+            tp,
+            leader,
+            leader_epoch,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 在 {tp} 上跟随 {} epoch={}",
+                    opt_broker(*leader),
+                    leader_epoch.0
+                )
+            } else {
+                format!(
+                    "{broker} follows {} for {tp} epoch={}",
+                    opt_broker(*leader),
+                    leader_epoch.0
+                )
+            }
+        }
+        AlterPartitionSent {
+            broker,
+            tp,
+            proposed_isr,
+            why,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 发送 AlterPartition {tp} isr→{}（{why}）",
+                    ids(proposed_isr)
+                )
+            } else {
+                format!(
+                    "{broker} AlterPartition {tp} isr→{} ({why})",
+                    ids(proposed_isr)
+                )
+            }
+        }
+        AlterPartitionFailed { broker, tp, error } => {
+            if zh {
+                format!("{broker} 的 AlterPartition {tp} 失败：{error}")
+            } else {
+                format!("{broker} AlterPartition {tp} failed: {error}")
+            }
+        }
+        ProduceSent {
+            id,
+            producer,
+            tp,
+            acks,
+            key,
+            to,
+        } => {
+            let key = key.as_deref().unwrap_or("null");
+            if zh {
+                format!(
+                    "{producer} 向 {to} 发送 produce#{}，{tp} acks={acks} key={key}",
+                    id.0
+                )
+            } else {
+                format!(
+                    "{producer} sends produce#{} to {to} for {tp} acks={acks} key={key}",
+                    id.0
+                )
+            }
+        }
+        ProduceWaitingForLeader { id, tp } => {
+            if zh {
+                format!("produce#{} 等待中：{tp} 没有 leader", id.0)
+            } else {
+                format!("produce#{} waits: {tp} has no leader", id.0)
+            }
+        }
+        Appended {
+            broker,
+            tp,
+            offset,
+            leader_epoch,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 追加写入 {tp}@{} epoch={}",
+                    offset.0, leader_epoch.0
+                )
+            } else {
+                format!(
+                    "{broker} appended {tp}@{} epoch={}",
+                    offset.0, leader_epoch.0
+                )
+            }
+        }
+        ProduceRejected {
+            broker,
+            tp,
+            error,
+            isr,
+            min_isr,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 拒绝了写入 {tp} 的 produce：{error} isr={} min.insync.replicas={min_isr}",
+                    ids(isr)
+                )
+            } else {
+                format!(
+                    "{broker} rejected produce to {tp}: {error} isr={} min.insync.replicas={min_isr}",
+                    ids(isr)
+                )
+            }
+        }
+        Replicated {
+            broker,
+            tp,
+            from,
+            to,
+        } => {
+            if zh {
+                format!("{broker} 拉取了 {tp}，LEO {}→{}", from.0, to.0)
+            } else {
+                format!("{broker} fetched {tp} LEO {}→{}", from.0, to.0)
+            }
+        }
+        HighWatermarkAdvanced { broker, tp, hw } => {
+            if zh {
+                format!("{broker} {tp} HW 推进到 {}", hw.0)
+            } else {
+                format!("{broker} {tp} HW={}", hw.0)
+            }
+        }
+        Truncated {
+            broker,
+            tp,
+            from,
+            to,
+            lost,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 截断了 {tp}，LEO {}→{}（丢弃 {lost} 条消息）",
+                    from.0, to.0
+                )
+            } else {
+                format!(
+                    "{broker} truncated {tp} LEO {}→{} ({lost} {} discarded)",
+                    from.0,
+                    to.0,
+                    if *lost == 1 { "record" } else { "records" }
+                )
+            }
+        }
+        NetworkPartitioned { a, b } => {
+            if zh {
+                format!("{a} 与 {b} 之间的网络被切断")
+            } else {
+                format!("network cut between {a} and {b}")
+            }
+        }
+        NodeIsolated { node } => {
+            if zh {
+                format!("{node} 与其他所有节点隔离")
+            } else {
+                format!("{node} isolated from every other node")
+            }
+        }
+        NetworkHealed { cuts_removed } => {
+            if zh {
+                format!("网络已恢复（恢复了 {cuts_removed} 条被切断的链路）")
+            } else {
+                format!("network healed ({cuts_removed} cut links restored)")
+            }
+        }
+        NodeSlowed {
+            node,
+            extra_latency_ms: 0,
+        } => {
+            if zh {
+                format!("{node} 恢复正常网速")
+            } else {
+                format!("{node} back to normal network speed")
+            }
+        }
+        NodeSlowed {
+            node,
+            extra_latency_ms,
+        } => {
+            if zh {
+                format!("{node} 变慢：每个信封 +{extra_latency_ms}ms")
+            } else {
+                format!("{node} slowed: +{extra_latency_ms}ms per envelope")
+            }
+        }
+        EnvelopeHeld { id, api, from, to } => {
+            if zh {
+                format!("信封 #{id} {api} {from}→{to} 已扣留")
+            } else {
+                format!("envelope #{id} {api} {from}→{to} held")
+            }
+        }
+        EnvelopeReleased { id, api, from, to } => {
+            if zh {
+                format!("信封 #{id} {api} {from}→{to} 已放行")
+            } else {
+                format!("envelope #{id} {api} {from}→{to} released")
+            }
+        }
+        EnvelopeDropped { id, api, from, to } => {
+            if zh {
+                format!("信封 #{id} {api} {from}→{to} 已丢弃")
+            } else {
+                format!("envelope #{id} {api} {from}→{to} dropped")
+            }
+        }
+        EnvelopeLost { id, api, from, to } => {
+            if zh {
+                format!("信封 #{id} {api} {from}→{to} 在被切断的链路上丢失")
+            } else {
+                format!("envelope #{id} {api} {from}→{to} lost on a cut link")
+            }
+        }
+        ProduceCompleted {
+            id,
+            producer,
+            tp,
+            acks,
+            outcome,
+            latency_ms,
+        } => match outcome {
+            ProduceOutcome::Ok { offset } => {
+                if zh {
+                    format!(
+                        "{producer} produce#{} {tp} acks={acks} 成功 offset={offset}（{latency_ms}ms）",
+                        id.0
+                    )
+                } else {
+                    format!(
+                        "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)",
+                        id.0
+                    )
+                }
+            }
+            ProduceOutcome::Err { error, message } => {
+                if zh {
+                    format!(
+                        "{producer} produce#{} {tp} acks={acks} 失败 {error}：{message}（{latency_ms}ms）",
+                        id.0
+                    )
+                } else {
+                    format!(
+                        "{producer} produce#{} {tp} acks={acks} FAILED {error}: {message} ({latency_ms}ms)",
+                        id.0
+                    )
+                }
+            }
+        },
+    }
+}
