@@ -310,6 +310,84 @@ async function main() {
       await page.goto(url);
     });
 
+    await test('offline partition: crash both followers then the leader; unclean.leader.election.enable → an "unclean" leader; 中文 log', async () => {
+      await page.goto(url);
+      await page.waitForSelector(byId('broker-3'), { timeout: T });
+      const card = byId('partition-payments-0');
+      const leaderDd = `${card} .describe dd`;
+      const leaderNow = async () => (await page.locator(leaderDd).first().innerText()).trim();
+      const leader = await leaderNow();
+      assert(/^[123]$/.test(leader), `unexpected leader: ${leader}`);
+      const [a, b] = ['1', '2', '3'].filter((x) => x !== leader);
+      const crash = async (n) => {
+        await page.click(byId(`crash-${n}`));
+        await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-disabled') === 'true', byId(`crash-${n}`), { timeout: T });
+        await page.click(byId('advance-10s'));
+        await page.waitForTimeout(300);
+      };
+      // Followers first: the ISR shrinks to the leader alone, which then takes acks=1 writes that
+      // no other replica has.
+      await crash(a);
+      await crash(b);
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').split(',').filter((x) => x.trim()).length === 1, byId('isr-payments-0'), { timeout: T });
+      await page.selectOption(byId('acks-select'), '1');
+      await page.waitForTimeout(100);
+      const acked = await produce(page);
+      assert(/offset \d+/.test(acked), `acks=1 with the leader alone → offset: ${acked}`);
+      // Then the leader: no ISR replica is left, the partition goes offline.
+      await crash(leader);
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === 'none', leaderDd, { timeout: T });
+      const metrics = await page.locator(byId('metrics')).innerText();
+      assert(/1\s*OfflinePartitionsCount/.test(metrics), `OfflinePartitionsCount should be 1: ${metrics}`);
+      // A follower comes back, but it is not in the ISR: still offline.
+      await page.click(byId(`restart-${a}`));
+      await page.click(byId('advance-10s'));
+      await page.waitForTimeout(300);
+      assert((await leaderNow()) === 'none', 'a replica outside the ISR does not lead by default');
+      const warning = await page.locator(`${byId('topic-bar-payments')} ${byId('unclean-warning')}`).innerText({ timeout: T });
+      assert(/outside the ISR/.test(warning) && /lost/.test(warning), `warning: ${warning}`);
+      assert((await page.locator(byId('unclean-toggle')).getAttribute('aria-checked')) === 'false', 'the switch starts off');
+      // The preferred election is refused with Kafka's error, shown next to the button.
+      await page.click(byId('elect-preferred-payments-0'));
+      const refused = await page.locator(byId('election-result-payments-0')).innerText({ timeout: T });
+      assert(refused.includes('PREFERRED_LEADER_NOT_AVAILABLE'), `refusal: ${refused}`);
+      assert((await page.locator(byId('elect-unclean-payments-0')).count()) === 1, 'an offline partition offers an unclean election');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-offline.png'), fullPage: true });
+
+      // Keyboard: the switch is a real button.
+      await page.focus(byId('unclean-toggle'));
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(byId(`unclean-leader-payments-0-${a}`), { timeout: T });
+      assert((await leaderNow()) === a, `broker ${a} (outside the ISR) became leader`);
+      assert((await page.locator(byId('unclean-toggle')).getAttribute('aria-checked')) === 'true', 'the switch is on');
+      await page.waitForSelector(byId('unclean-mark-payments-0'), { timeout: T });
+      const log = await page.locator(byId('event-log')).innerText();
+      assert(log.includes('UNCLEAN leader election'), 'the log shows the unclean election');
+      // The old leader comes back and truncates the acknowledged record the new leader never had.
+      await page.click(byId(`restart-${leader}`));
+      await page.click(byId('advance-10s'));
+      await page.waitForFunction((sel) => /records truncated/.test(document.querySelector(sel)?.textContent ?? ''), byId('unclean-mark-payments-0'), { timeout: T });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-unclean.png'), fullPage: true });
+
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
+      const zhLog = await page.locator(`${byId('event-log')} .log-lines`).innerText();
+      assert(/[\u4e00-\u9fff]/.test(zhLog) && zhLog.includes('崩溃') && zhLog.includes('截断'), `the 中文 log is in Chinese: ${zhLog.slice(0, 200)}`);
+      assert(!zhLog.includes(' crashed') && !zhLog.includes(' truncated '), 'no English engine lines in the 中文 log');
+      assert(zhLog.includes('UNCLEAN'), 'Kafka-style names stay');
+      assert((await page.locator(byId('unclean-mark-payments-0')).innerText()).includes('Unclean leader 选举'), 'the mark is translated');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-unclean.png'), fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page scrolls horizontally by ${overflow}px on a phone (unclean)`);
+      await page.locator(card).screenshot({ path: path.join(ARTIFACTS, 'phone-zh-unclean.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+      await page.goto(url);
+    });
+
     await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
