@@ -353,6 +353,7 @@ async function main() {
       assert(refused.includes('PREFERRED_LEADER_NOT_AVAILABLE'), `refusal: ${refused}`);
       assert((await page.locator(byId('elect-unclean-payments-0')).count()) === 1, 'an offline partition offers an unclean election');
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-offline.png'), fullPage: true });
+      await page.locator('.o-partitions').screenshot({ path: path.join(ARTIFACTS, 'desktop-offline-partitions.png') });
 
       // Keyboard: the switch is a real button.
       await page.focus(byId('unclean-toggle'));
@@ -368,6 +369,7 @@ async function main() {
       await page.click(byId('advance-10s'));
       await page.waitForFunction((sel) => /records truncated/.test(document.querySelector(sel)?.textContent ?? ''), byId('unclean-mark-payments-0'), { timeout: T });
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-unclean.png'), fullPage: true });
+      await page.locator('.o-partitions').screenshot({ path: path.join(ARTIFACTS, 'desktop-unclean-partitions.png') });
 
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
@@ -377,6 +379,8 @@ async function main() {
       assert(zhLog.includes('UNCLEAN'), 'Kafka-style names stay');
       assert((await page.locator(byId('unclean-mark-payments-0')).innerText()).includes('Unclean leader 选举'), 'the mark is translated');
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-unclean.png'), fullPage: true });
+      await page.locator('.o-partitions').screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-unclean-partitions.png') });
+      await page.locator(byId('event-log')).screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-log.png') });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(300);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

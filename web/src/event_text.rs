@@ -26,6 +26,17 @@ fn assignment(list: &[Vec<BrokerId>], first: u32) -> String {
         .join(" ")
 }
 
+/// The engine's free-text reason for an `AlterPartition` in 中文 (its known phrasings; anything
+/// else is shown as is).
+fn why_zh(why: &str) -> String {
+    if why == "no answer from the controller, retrying" {
+        return "controller 没有响应，重试中".to_string();
+    }
+    why.replace(" caught up to HW ", " 已追上 HW ")
+        .replace(" last caught up ", " 上次追上 leader 是 ")
+        .replace("ms ago", "ms 前")
+}
+
 /// Why a partition changed, in the page language.
 pub fn reason(l: Lang, r: ChangeReason) -> &'static str {
     match r {
@@ -151,11 +162,11 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             partition_epoch,
             reason: r,
         } => format!(
-            "{tp} leader={} leaderEpoch={} isr={} partitionEpoch={partition_epoch} {}{}{}",
+            "{tp} leader={} leaderEpoch={} isr={} partitionEpoch={partition_epoch}{}{}{}",
             opt_broker(*leader),
             leader_epoch.0,
             ids(isr),
-            l.t("(", "（"),
+            l.t(" (", "（"),
             reason(l, *r),
             l.t(")", "）"),
         ),
@@ -205,8 +216,9 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
         } => {
             if zh {
                 format!(
-                    "{broker} 发送 AlterPartition {tp} isr→{}（{why}）",
-                    ids(proposed_isr)
+                    "{broker} 发送 AlterPartition {tp} isr→{}（{}）",
+                    ids(proposed_isr),
+                    why_zh(why)
                 )
             } else {
                 format!(

@@ -417,6 +417,8 @@ impl View {
                 reason,
                 ..
             } => {
+                // The partition moved on: an older refused election is no longer news.
+                self.election_failed = None;
                 let key = tp.to_string();
                 if *reason == ChangeReason::UncleanElection {
                     self.unclean.insert(

@@ -170,8 +170,9 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                 }
                 if let Some(f) = &p.election_error {
                     <span class="elect-result bad" role="alert" data-testid={format!("election-result-{tid}")}
-                        title={l.error_hint(&f.error).unwrap_or_default()}>
-                        <b class="mono">{ f.error.clone() }</b>{ ": " }{ f.message.clone() }
+                        title={f.message.clone()}>
+                        <b class="mono">{ f.error.clone() }</b>{ ": " }
+                        { l.error_hint(&f.error).map(str::to_string).unwrap_or_else(|| f.message.clone()) }
                     </span>
                 }
             </div>
@@ -427,7 +428,8 @@ pub fn add_partitions(p: &AddPartitionsProps) -> Html {
                 if danger {
                     <span class="unclean-warning" role="alert" data-testid="unclean-warning">
                         { format!("⚠ {} ", p.offline) }
-                        { l.t("offline partition(s) (OfflinePartitionsCount). Enabling this elects a live replica outside the ISR: records it never received — even acknowledged ones — are lost.", "个离线分区（OfflinePartitionsCount）。开启后会从 ISR 之外选出一个存活副本作为 leader：它没收到的消息（包括已确认的）都会丢失。") }
+                        { if p.offline == 1 { l.t("offline partition", "个离线分区") } else { l.t("offline partitions", "个离线分区") } }
+                        { l.t(" (OfflinePartitionsCount). Enabling this elects a live replica outside the ISR: records it never received — even acknowledged ones — are lost.", "（OfflinePartitionsCount）。开启后会从 ISR 之外选出一个存活副本作为 leader：它没收到的消息（包括已确认的）都会丢失。") }
                     </span>
                 } else if p.unclean_enabled {
                     <span class="unclean-warning mild">
