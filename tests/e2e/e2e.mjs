@@ -367,7 +367,7 @@ async function main() {
       // The old leader comes back and truncates the acknowledged record the new leader never had.
       await page.click(byId(`restart-${leader}`));
       await page.click(byId('advance-10s'));
-      await page.waitForFunction((sel) => /records truncated/.test(document.querySelector(sel)?.textContent ?? ''), byId('unclean-mark-payments-0'), { timeout: T });
+      await page.waitForFunction((sel) => /truncated \(lost\)/.test(document.querySelector(sel)?.textContent ?? ''), byId('unclean-mark-payments-0'), { timeout: T });
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-unclean.png'), fullPage: true });
       await page.locator('.o-partitions').screenshot({ path: path.join(ARTIFACTS, 'desktop-unclean-partitions.png') });
 

@@ -147,7 +147,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                     { format!(" · t={} ms · leader={} · leaderEpoch={} · ", m.at_ms, m.leader.map(|b| b.to_string()).unwrap_or_else(|| "none".into()), m.leader_epoch) }
                     { l.t("the new leader was not in the ISR: acknowledged records beyond its log are gone", "新 leader 不在 ISR 中：超出它日志的已确认消息已丢失") }
                     if m.lost > 0 {
-                        <span class="mono">{ format!(" · {} {}", m.lost, l.t("records truncated (lost)", "条消息被截断（丢失）")) }</span>
+                        <span class="mono">{ format!(" · {} {}", m.lost, if m.lost == 1 { l.t("record truncated (lost)", "条消息被截断（丢失）") } else { l.t("records truncated (lost)", "条消息被截断（丢失）") }) }</span>
                     }
                 </p>
             }
