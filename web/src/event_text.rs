@@ -195,11 +195,14 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             leader_epoch,
         } => {
             if zh {
-                format!(
-                    "{broker} 在 {tp} 上跟随 {} epoch={}",
-                    opt_broker(*leader),
-                    leader_epoch.0
-                )
+                match leader {
+                    Some(l) => format!("{broker} 在 {tp} 上跟随 {} epoch={}", l.0, leader_epoch.0),
+                    // No leader to follow: the partition is offline.
+                    None => format!(
+                        "{broker} 是 {tp} 的 follower，但当前没有 leader（分区离线）epoch={}",
+                        leader_epoch.0
+                    ),
+                }
             } else {
                 format!(
                     "{broker} follows {} for {tp} epoch={}",
