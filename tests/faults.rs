@@ -196,16 +196,7 @@ fn produce_envelope(c: &Cluster) -> u64 {
 #[test]
 fn held_produce_is_delivered_on_release() {
     let mut c = cluster_with_topic(4, 3, "t", 1, 3, 2, "all");
-    cmd(
-        &mut c,
-        Command::Produce {
-            producer: "p".into(),
-            topic: "t".into(),
-            partition: None,
-            key: None,
-            value: "v".into(),
-        },
-    );
+    send(&mut c, "t", None, "v");
     let id = produce_envelope(&c);
     cmd(&mut c, Command::HoldEnvelope { id });
     assert!(c.snapshot().envelopes.iter().any(|e| e.id == id && e.held));
@@ -223,16 +214,7 @@ fn held_produce_is_delivered_on_release() {
 #[test]
 fn dropped_produce_times_out_at_the_client() {
     let mut c = cluster_with_topic(4, 3, "t", 1, 3, 2, "all");
-    cmd(
-        &mut c,
-        Command::Produce {
-            producer: "p".into(),
-            topic: "t".into(),
-            partition: None,
-            key: None,
-            value: "v".into(),
-        },
-    );
+    send(&mut c, "t", None, "v");
     let id = produce_envelope(&c);
     cmd(&mut c, Command::DropEnvelope { id });
     c.run_ms(31_000);

@@ -540,14 +540,13 @@ impl Broker {
         if let Role::Leader(l) = &mut p.role {
             for d in l.delayed_produces.drain(..) {
                 let msg = format!("Leader not local for partition {tp} on broker {}", me.0);
-                ctx.send(
-                    NodeAddr::Broker(me),
-                    NodeAddr::Client(d.client),
-                    Rpc::ProduceResponse {
-                        id: d.id,
-                        tp: tp.clone(),
-                        result: Err((KafkaError::NotLeaderOrFollower, msg)),
-                    },
+                answer_produce(
+                    ctx,
+                    me,
+                    &d.client,
+                    d.id,
+                    tp,
+                    Err((KafkaError::NotLeaderOrFollower, msg)),
                 );
             }
             for f in l.parked_fetches.drain(..) {
@@ -603,15 +602,7 @@ impl Broker {
         };
         let reply = |ctx: &mut Ctx, result| {
             if acks != Acks::Zero {
-                ctx.send(
-                    NodeAddr::Broker(me),
-                    from.clone(),
-                    Rpc::ProduceResponse {
-                        id,
-                        tp: tp.clone(),
-                        result,
-                    },
-                );
+                answer_produce(ctx, me, &client, id, &tp, result);
             }
         };
         let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.is_leader()) else {
@@ -729,15 +720,7 @@ impl Broker {
             }
         });
         for (id, client, result) in done {
-            ctx.send(
-                NodeAddr::Broker(me),
-                NodeAddr::Client(client),
-                Rpc::ProduceResponse {
-                    id,
-                    tp: tp.clone(),
-                    result,
-                },
-            );
+            answer_produce(ctx, me, &client, id, tp, result);
         }
     }
 
@@ -760,15 +743,8 @@ impl Broker {
         });
         for (id, client) in expired {
             // Kafka: DelayedProduce.onExpiration answers REQUEST_TIMED_OUT.
-            ctx.send(
-                NodeAddr::Broker(me),
-                NodeAddr::Client(client),
-                Rpc::ProduceResponse {
-                    id,
-                    tp: tp.clone(),
-                    result: Err((KafkaError::RequestTimedOut, "The request timed out.".into())),
-                },
-            );
+            let timed_out = Err((KafkaError::RequestTimedOut, "The request timed out.".into()));
+            answer_produce(ctx, me, &client, id, tp, timed_out);
         }
         if l.parked_fetches.iter().any(|f| now >= f.deadline) {
             self.complete_parked_fetches(ctx, tp, true);
@@ -1216,6 +1192,26 @@ pub fn offset_to_truncate_to(log: &Log, leader_epoch: LeaderEpoch, leader_end: O
         Some((_, follower_end)) => follower_end.min(leader_end).min(replica_end),
         None => leader_end.min(replica_end),
     }
+}
+
+/// Answers a produce request from `client` (every path that completes a produce ends here).
+fn answer_produce(
+    ctx: &mut Ctx,
+    me: BrokerId,
+    client: &str,
+    id: ProduceId,
+    tp: &TopicPartition,
+    result: Result<Offset, (KafkaError, String)>,
+) {
+    ctx.send(
+        NodeAddr::Broker(me),
+        NodeAddr::Client(client.to_string()),
+        Rpc::ProduceResponse {
+            id,
+            tp: tp.clone(),
+            result,
+        },
+    );
 }
 
 fn truncate(ctx: &mut Ctx, broker: BrokerId, tp: &TopicPartition, log: &mut Log, to: Offset) {

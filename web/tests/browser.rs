@@ -311,6 +311,21 @@ fn notes_scenario_hash_matches_the_native_golden_file() {
     );
 }
 
+/// Every recorded action's (time, share-link code).
+fn link_codes(page: &Page) -> Vec<(u64, String)> {
+    page.view
+        .timeline
+        .inputs
+        .iter()
+        .map(|m| {
+            (
+                m.at_ms,
+                m.code.clone().expect("every action has a link code"),
+            )
+        })
+        .collect()
+}
+
 /// Drives a [`Sim`] and the page's reducer together, as the worker and the page do.
 struct Page {
     sim: Sim,
@@ -501,18 +516,7 @@ fn network_faults_and_new_partitions_survive_a_share_link() {
     page.op(Op::Advance { ms: 2_000 });
     let original = page.view.snapshot.clone().unwrap();
 
-    let codes: Vec<(u64, String)> = page
-        .view
-        .timeline
-        .inputs
-        .iter()
-        .map(|m| {
-            (
-                m.at_ms,
-                m.code.clone().expect("every action has a link code"),
-            )
-        })
-        .collect();
+    let codes = link_codes(&page);
     assert!(codes.iter().any(|(_, c)| c == "x1c"), "{codes:?}");
     assert!(codes.iter().any(|(_, c)| c == "n5"), "{codes:?}");
     let fragment = link::encode(Preset::Orders, original.now_ms, &codes);
@@ -894,18 +898,7 @@ fn election_commands_survive_a_share_link() {
     });
     page.op(Op::Advance { ms: 1_000 });
     let original = page.view.snapshot.clone().unwrap();
-    let codes: Vec<(u64, String)> = page
-        .view
-        .timeline
-        .inputs
-        .iter()
-        .map(|m| {
-            (
-                m.at_ms,
-                m.code.clone().expect("every action has a link code"),
-            )
-        })
-        .collect();
+    let codes = link_codes(&page);
     for want in ["lu0", "u1", "lp0"] {
         assert!(codes.iter().any(|(_, c)| c == want), "{want}: {codes:?}");
     }
