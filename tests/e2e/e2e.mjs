@@ -263,6 +263,9 @@ async function main() {
     await test('hold, release and drop an envelope while paused', async () => {
       await page.click(byId('play-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('paused'), byId('hold-hint'), { timeout: T });
+      // Produce while paused: its Produce request is on the wire (2–6 ms) until time moves, so an
+      // envelope to hold exists whatever moment the pause landed on.
+      await page.click(byId('produce-btn'));
       let hold = null;
       for (let i = 0; i < 30 && !hold; i++) {
         const buttons = page.locator('[data-testid^="hold-"]:not([data-testid="hold-hint"])');
