@@ -252,6 +252,8 @@ fn unknown_node_names_are_refused() {
     });
     assert_eq!(
         msg.as_deref(),
-        Some("Unknown node 'broker-9'. Known nodes: broker-1, broker-2, broker-3, controller, p")
+        Some(
+            "Unknown node 'broker-9'. Known nodes: broker-1, broker-2, broker-3, controller-100, p"
+        )
     );
 }

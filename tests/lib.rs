@@ -41,6 +41,8 @@ fn build(
         .collect();
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
         seed,
         configs,
     };

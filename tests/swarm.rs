@@ -30,6 +30,8 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
     let brokers = 3 + r.below(3) as u32; // 3..=5
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
         seed,
         configs: BTreeMap::new(),
     };
@@ -322,6 +324,10 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
             }
             Command::CrashBroker { broker } => format!("crash_broker = {broker}"),
             Command::RestartBroker { broker } => format!("restart_broker = {broker}"),
+            Command::CrashController { controller } => format!("crash_controller = {controller}"),
+            Command::RestartController { controller } => {
+                format!("restart_controller = {controller}")
+            }
             Command::AlterTopicConfig { topic, key, value } => format!(
                 "alter_topic_config = {{ topic = {}, key = {}, value = {} }}",
                 q(topic),
@@ -498,6 +504,8 @@ fn determinism_same_seed_same_trace() {
     let hash = |seed| {
         let mut c = Cluster::new(&ClusterSpec {
             brokers: vec![1, 2, 3],
+            controllers: vec![],
+            node_configs: BTreeMap::new(),
             seed,
             configs: BTreeMap::new(),
         })

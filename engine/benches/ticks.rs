@@ -11,6 +11,8 @@ use std::time::Instant;
 fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u64, sim_ms: u64) {
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
         seed: 1,
         configs: BTreeMap::new(),
     };
@@ -58,6 +60,8 @@ fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u
 fn standard(per_ms: u64, sim_ms: u64) {
     let spec = ClusterSpec {
         brokers: vec![1, 2, 3],
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
         seed: 1,
         configs: BTreeMap::new(),
     };

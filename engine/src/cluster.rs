@@ -8,6 +8,8 @@ use crate::ids::{BrokerId, EnvelopeId, NodeAddr, Offset, Tick, TopicPartition};
 use crate::kraft::{Controller, CONTROLLER_NODE_ID};
 use crate::network::{Ctx, Envelope, Network, Rpc};
 use crate::producer::{CallState, Clients, Producer};
+use crate::quorum::ControllerNode;
+use crate::raft::MetaEntry;
 use crate::replication::{Broker, Role};
 use crate::rng::Rng;
 use crate::snapshot::*;
@@ -23,7 +25,7 @@ pub struct Cluster {
     rng: Rng,
     net: Network,
     brokers: BTreeMap<BrokerId, Broker>,
-    controller: Controller,
+    controllers: BTreeMap<u32, ControllerNode>,
     clients: Clients,
     events: Vec<Event>,
     /// Highest HW each leader has shown, per (partition, broker, leader epoch): HW is monotonic.
@@ -31,7 +33,8 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Builds a running cluster: every broker registered and unfenced at t=0.
+    /// Builds a running cluster: the controller quorum formed (the lowest voter id leads epoch 1
+    /// and is active) and every broker registered and unfenced at t=0.
     pub fn new(spec: &ClusterSpec) -> Result<Cluster, ConfigError> {
         let (broker_cfg, sim_cfg) = split_cluster_configs(&spec.configs)?;
         let mut ids: Vec<u32> = spec.brokers.clone();
@@ -44,17 +47,12 @@ impl Cluster {
                     .into(),
             });
         }
-        if ids.contains(&CONTROLLER_NODE_ID) {
-            return Err(ConfigError {
-                key: "brokers".into(),
-                message: format!(
-                    "node.id {CONTROLLER_NODE_ID} is the controller's in this version"
-                ),
-            });
-        }
+        let voters = quorum_voters(spec, &ids)?;
+        let mut settings = BrokerSettings::from_configs(&broker_cfg, &sim_cfg);
+        settings.voters = voters.clone();
         let mut c = Cluster {
             seed: spec.seed,
-            settings: BrokerSettings::from_configs(&broker_cfg, &sim_cfg),
+            settings,
             now: Tick(0),
             rng: Rng::new(spec.seed),
             net: Network::default(),
@@ -62,35 +60,74 @@ impl Cluster {
                 .iter()
                 .map(|&i| (BrokerId(i), Broker::new(BrokerId(i))))
                 .collect(),
-            controller: Controller::new(),
+            controllers: BTreeMap::new(),
             clients: Clients::default(),
             events: vec![],
             hw_seen: BTreeMap::new(),
         };
-        c.controller.unclean_default = c.settings.unclean_leader_election;
+        for v in &voters {
+            if ids.contains(v) {
+                c.net
+                    .colocate(NodeAddr::Controller(*v), NodeAddr::Broker(BrokerId(*v)));
+            }
+        }
+        let unclean = c.settings.unclean_leader_election;
+        let leader = voters[0];
         let mut events = vec![];
         let heartbeat = c.settings.broker_heartbeat_interval_ticks;
-        for (i, &id) in ids.iter().enumerate() {
-            let mut ctx = Ctx {
-                now: c.now,
-                rng: &mut c.rng,
-                net: &mut c.net,
-                events: &mut events,
-                latency_ticks_min: 1,
-                latency_ticks_max: 1,
-            };
-            let epoch = c.controller.bootstrap_broker(&mut ctx, BrokerId(id));
+        let mut boot = Controller::with_id(leader);
+        let mut epochs = vec![];
+        {
+            let mut ctx = Self::ctx(c.now, &mut c.rng, &mut c.net, &mut events, &c.settings);
+            for &id in &ids {
+                epochs.push(boot.bootstrap_broker(&mut ctx, BrokerId(id)));
+            }
+        }
+        let mut log = vec![MetaEntry {
+            epoch: 1,
+            record: crate::kraft::MetadataRecord::LeaderChange {
+                leader,
+                voters: voters.clone(),
+                granting: voters.clone(),
+            },
+        }];
+        log.extend(
+            boot.outbox
+                .drain(..)
+                .map(|record| MetaEntry { epoch: 1, record }),
+        );
+        let committed = log.len() as u64;
+        for &v in &voters {
+            let mut node = ControllerNode::new(v, voters.clone(), unclean);
+            let mut ctx = Self::ctx(c.now, &mut c.rng, &mut c.net, &mut events, &c.settings);
+            node.bootstrap(&mut ctx, &c.settings.quorum, log.clone(), leader);
+            c.controllers.insert(v, node);
+        }
+        for (i, (&id, epoch)) in ids.iter().zip(epochs).enumerate() {
             let b = c
                 .brokers
                 .get_mut(&BrokerId(id))
                 .expect("broker just inserted");
             b.broker_epoch = Some(epoch);
             b.fenced = false;
+            b.metadata_offset = committed;
+            b.controller_hint = Some(leader);
             // Stagger heartbeats so brokers do not beat in lockstep.
             b.next_heartbeat_at = Tick(1 + (i as u64 * heartbeat) / ids.len() as u64);
         }
         c.events = events;
         Ok(c)
+    }
+
+    /// The committed metadata image as the best-informed controller has replayed it: what a
+    /// caught-up broker (and so a client's Metadata request) sees.
+    pub fn image(&self) -> &Controller {
+        best_image(&self.controllers)
+    }
+
+    /// The controller processes by node id.
+    pub fn controllers(&self) -> &BTreeMap<u32, ControllerNode> {
+        &self.controllers
     }
 
     /// The one entry point: a tick or a command in, the events it caused out.
@@ -172,7 +209,6 @@ impl Cluster {
 
     fn deliver_due(&mut self, out: &mut Vec<Event>) {
         let alive = self.alive();
-        let controller_addr = self.controller.addr();
         while let Some(env) = self.net.pop_due(self.now) {
             let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
             if ctx.net.is_cut(&env.from, &env.to) {
@@ -187,18 +223,17 @@ impl Cluster {
             }
             match env.to.clone() {
                 NodeAddr::Broker(b) => match self.brokers.get_mut(&b) {
-                    Some(broker) if broker.alive => broker.handle(
-                        &mut ctx,
-                        env.from,
-                        env.rpc,
-                        &self.settings,
-                        &controller_addr,
-                    ),
+                    Some(broker) if broker.alive => {
+                        broker.handle(&mut ctx, env.from, env.rpc, &self.settings)
+                    }
                     _ => bounce(&mut ctx, env),
                 },
-                NodeAddr::Controller(_) => {
-                    self.controller.handle(&mut ctx, env.from, env.rpc, &alive)
-                }
+                NodeAddr::Controller(id) => match self.controllers.get_mut(&id) {
+                    Some(node) if node.alive => {
+                        node.handle(&mut ctx, &self.settings.quorum, env.from, env.rpc, &alive)
+                    }
+                    _ => bounce(&mut ctx, env),
+                },
                 NodeAddr::Client(_) => self.clients.handle(&mut ctx, env.rpc),
             }
         }
@@ -206,68 +241,80 @@ impl Cluster {
 
     fn run_timers(&mut self, out: &mut Vec<Event>) {
         let alive = self.alive();
-        let controller_addr = self.controller.addr();
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
-        self.controller.on_tick(&mut ctx, &self.settings, &alive);
-        for b in self.brokers.values_mut() {
-            b.on_tick(&mut ctx, &self.settings, &controller_addr);
+        for node in self.controllers.values_mut() {
+            node.on_tick(&mut ctx, &self.settings.quorum, &self.settings, &alive);
         }
-        self.clients.on_tick(&mut ctx, &self.controller);
+        for b in self.brokers.values_mut() {
+            b.on_tick(&mut ctx, &self.settings);
+        }
+        self.clients
+            .on_tick(&mut ctx, best_image(&self.controllers));
+    }
+
+    /// Runs an admin operation on the active controller, if there is one.
+    fn on_active_controller(
+        &mut self,
+        out: &mut Vec<Event>,
+        f: impl FnOnce(&mut Controller, &mut Ctx) -> Result<(), (KafkaError, String)>,
+    ) -> Result<(), (KafkaError, String)> {
+        let alive = self.alive();
+        let voters = self.settings.voters.clone();
+        let Some(node) = self.controllers.values_mut().find(|n| n.is_active()) else {
+            let up = self.controllers.values().filter(|n| n.alive).count();
+            return Err((
+                KafkaError::RequestTimedOut,
+                format!(
+                    "No active controller: the metadata quorum ({} voters, {} running) has no leader that a majority ({}) follows, so metadata cannot change; an Admin client would time out",
+                    voters.len(),
+                    up,
+                    voters.len() / 2 + 1
+                ),
+            ));
+        };
+        let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+        node.run(&mut ctx, &alive, f)
+            .unwrap_or(Err((KafkaError::NotController, "not active".into())))
     }
 
     fn apply(&mut self, cmd: Command, out: &mut Vec<Event>) {
         let name = cmd.name();
-        let alive = self.alive();
         let result: Result<(), (KafkaError, String)> = match cmd {
             Command::CreateTopic {
                 name,
                 partitions,
                 replication_factor,
                 configs,
-            } => {
-                let mut ctx =
-                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+            } => self.on_active_controller(out, |c, ctx| {
                 // The controller draws placement randomness from the cluster's one PRNG.
                 let mut placement_rng = Rng::new(ctx.rng.next_u64());
-                self.controller.create_topic(
-                    &mut ctx,
+                c.create_topic(
+                    ctx,
                     &mut placement_rng,
                     &name,
                     partitions,
                     replication_factor,
                     &configs,
-                    &alive,
                 )
-            }
+            }),
             Command::CreatePartitions { topic, count } => {
-                let mut ctx =
-                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
-                let mut placement_rng = Rng::new(ctx.rng.next_u64());
-                self.controller.create_partitions(
-                    &mut ctx,
-                    &mut placement_rng,
-                    &topic,
-                    count,
-                    &alive,
-                )
+                self.on_active_controller(out, |c, ctx| {
+                    let mut placement_rng = Rng::new(ctx.rng.next_u64());
+                    c.create_partitions(ctx, &mut placement_rng, &topic, count)
+                })
             }
             Command::ElectLeaders {
                 topic,
                 partition,
                 election,
             } => {
-                let mut ctx =
-                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
                 let tp = TopicPartition::new(topic, partition);
-                self.controller
-                    .elect_leaders(&mut ctx, &tp, election, &alive)
+                self.on_active_controller(out, |c, ctx| c.elect_leaders(ctx, &tp, election))
             }
-            Command::AlterTopicConfig { topic, key, value } => {
-                let mut ctx =
-                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
-                self.controller
-                    .alter_topic_config(&mut ctx, &topic, &key, &value, &alive)
-            }
+            Command::AlterTopicConfig { topic, key, value } => self
+                .on_active_controller(out, |c, ctx| {
+                    c.alter_topic_config(ctx, &topic, &key, &value)
+                }),
             Command::AddProducer { name, configs } => self.add_producer(name, configs, out),
             Command::AlterProducerConfig {
                 producer,
@@ -288,7 +335,7 @@ impl Cluster {
                     .produce(
                         &mut ctx,
                         &mut rng,
-                        &self.controller,
+                        best_image(&self.controllers),
                         &producer,
                         &topic,
                         partition,
@@ -297,8 +344,18 @@ impl Cluster {
                     )
                     .map(|_| ())
             }
-            Command::CrashBroker { broker } => self.crash(BrokerId(broker), out),
-            Command::RestartBroker { broker } => self.restart(BrokerId(broker), out),
+            Command::CrashBroker { broker } => {
+                self.crash_node(NodeAddr::Broker(BrokerId(broker)), out)
+            }
+            Command::RestartBroker { broker } => {
+                self.restart_node(NodeAddr::Broker(BrokerId(broker)), out)
+            }
+            Command::CrashController { controller } => {
+                self.crash_node(NodeAddr::Controller(controller), out)
+            }
+            Command::RestartController { controller } => {
+                self.restart_node(NodeAddr::Controller(controller), out)
+            }
             other => self.apply_network_fault(other, out),
         };
         if let Err((error, message)) = result {
@@ -367,12 +424,110 @@ impl Cluster {
     /// Kills a broker: connections to and from it break (peers see a disconnect), requests it was
     /// holding are lost, and it stops heartbeating (the controller fences it after
     /// `broker.session.timeout.ms`).
-    fn crash(&mut self, id: BrokerId, out: &mut Vec<Event>) -> Result<(), (KafkaError, String)> {
-        let Some(broker) = self.brokers.get_mut(&id).filter(|b| b.alive) else {
+    /// Kills a node process: a broker, a controller, or both roles of a combined node.
+    fn crash_node(
+        &mut self,
+        addr: NodeAddr,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let id = self.node_id_of(&addr)?;
+        let broker_up = self.brokers.get(&BrokerId(id)).is_some_and(|b| b.alive);
+        let controller_up = self.controllers.get(&id).is_some_and(|c| c.alive);
+        if !broker_up && !controller_up {
             return Err((
                 KafkaError::BrokerNotAvailable,
-                format!("{id} is not running"),
+                format!("{addr} is not running"),
             ));
+        }
+        if broker_up {
+            self.crash_broker(BrokerId(id), out);
+        }
+        if controller_up {
+            self.crash_controller(id, out);
+        }
+        Ok(())
+    }
+
+    /// Starts a crashed node process again (every role it has).
+    fn restart_node(
+        &mut self,
+        addr: NodeAddr,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let id = self.node_id_of(&addr)?;
+        let broker_down = self.brokers.get(&BrokerId(id)).is_some_and(|b| !b.alive);
+        let controller_down = self.controllers.get(&id).is_some_and(|c| !c.alive);
+        if !broker_down && !controller_down {
+            return Err((
+                KafkaError::BrokerNotAvailable,
+                format!("{addr} is already running"),
+            ));
+        }
+        let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+        if controller_down {
+            if let Some(node) = self.controllers.get_mut(&id) {
+                ctx.emit(EventKind::ControllerRestarted { controller: id });
+                node.restart(&mut ctx, &self.settings.quorum);
+            }
+        }
+        if broker_down {
+            if let Some(broker) = self.brokers.get_mut(&BrokerId(id)) {
+                ctx.emit(EventKind::BrokerRestarted {
+                    broker: BrokerId(id),
+                });
+                broker.restart(&mut ctx, &self.settings);
+            }
+        }
+        Ok(())
+    }
+
+    /// The node id behind a broker or controller address, checking that role exists.
+    fn node_id_of(&self, addr: &NodeAddr) -> Result<u32, (KafkaError, String)> {
+        match addr {
+            NodeAddr::Broker(b) if self.brokers.contains_key(b) => Ok(b.0),
+            NodeAddr::Controller(c) if self.controllers.contains_key(c) => Ok(*c),
+            NodeAddr::Broker(b) => {
+                Err((KafkaError::BrokerNotAvailable, format!("There is no {b}")))
+            }
+            NodeAddr::Controller(c) => {
+                let ids: Vec<String> = self
+                    .controllers
+                    .keys()
+                    .map(|k| format!("controller-{k}"))
+                    .collect();
+                Err((
+                    KafkaError::BrokerNotAvailable,
+                    format!(
+                        "There is no controller-{c}; the controllers are {}",
+                        ids.join(", ")
+                    ),
+                ))
+            }
+            NodeAddr::Client(n) => Err((
+                KafkaError::InvalidRequest,
+                format!("{n} is a client, not a node"),
+            )),
+        }
+    }
+
+    /// Kills a controller process: its connections break; its log and vote stay on disk.
+    fn crash_controller(&mut self, id: u32, out: &mut Vec<Event>) {
+        let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+        ctx.emit(EventKind::ControllerCrashed { controller: id });
+        if let Some(node) = self.controllers.get_mut(&id) {
+            node.crash();
+        }
+        let me = NodeAddr::Controller(id);
+        for env in ctx.net.remove_where(|e| e.from == me || e.to == me) {
+            if env.to == me {
+                bounce(&mut ctx, env);
+            }
+        }
+    }
+
+    fn crash_broker(&mut self, id: BrokerId, out: &mut Vec<Event>) {
+        let Some(broker) = self.brokers.get_mut(&id).filter(|b| b.alive) else {
+            return;
         };
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
         ctx.emit(EventKind::BrokerCrashed { broker: id });
@@ -423,21 +578,6 @@ impl Cluster {
                 );
             }
         }
-        Ok(())
-    }
-
-    fn restart(&mut self, id: BrokerId, out: &mut Vec<Event>) -> Result<(), (KafkaError, String)> {
-        let controller = self.controller.addr();
-        let Some(broker) = self.brokers.get_mut(&id).filter(|b| !b.alive) else {
-            return Err((
-                KafkaError::BrokerNotAvailable,
-                format!("{id} is already running"),
-            ));
-        };
-        let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
-        ctx.emit(EventKind::BrokerRestarted { broker: id });
-        broker.restart(&mut ctx, controller);
-        Ok(())
     }
 
     /// Resolves `broker-N`, `controller`/`controller-N` or a producer's name to an address.
@@ -451,14 +591,24 @@ impl Cluster {
                 return Ok(NodeAddr::Broker(BrokerId(n)));
             }
         }
-        if name == "controller" || name == format!("controller-{}", self.controller.node_id) {
-            return Ok(self.controller.addr());
+        if let Some(n) = name
+            .strip_prefix("controller-")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            if self.controllers.contains_key(&n) {
+                return Ok(NodeAddr::Controller(n));
+            }
+        }
+        if name == "controller" && self.controllers.len() == 1 {
+            if let Some(&id) = self.controllers.keys().next() {
+                return Ok(NodeAddr::Controller(id));
+            }
         }
         if self.clients.producers.contains_key(name) {
             return Ok(NodeAddr::Client(name.to_string()));
         }
         let mut known: Vec<String> = self.brokers.keys().map(|b| b.to_string()).collect();
-        known.push("controller".into());
+        known.extend(self.controllers.keys().map(|c| format!("controller-{c}")));
         known.extend(self.clients.producers.keys().cloned());
         Err((
             KafkaError::InvalidRequest,
@@ -468,7 +618,7 @@ impl Cluster {
 
     fn every_node(&self) -> Vec<NodeAddr> {
         let mut v: Vec<NodeAddr> = self.brokers.keys().map(|b| NodeAddr::Broker(*b)).collect();
-        v.push(self.controller.addr());
+        v.extend(self.controllers.keys().map(|c| NodeAddr::Controller(*c)));
         v.extend(
             self.clients
                 .producers
@@ -572,7 +722,7 @@ impl Cluster {
 
     /// Checks the invariants Kafka's design guarantees; `Err` names the one that broke.
     pub fn check_invariants(&self) -> Result<(), String> {
-        for (tp, p) in &self.controller.partitions {
+        for (tp, p) in &self.image().partitions {
             if p.isr.is_empty() {
                 return Err(format!("{tp}: ISR is empty"));
             }
@@ -653,16 +803,11 @@ impl Cluster {
             // After an unclean election acknowledged writes may really be gone: that is the point.
             if call.acks != crate::config::Acks::All
                 || *offset < 0
-                || self.controller.unclean_elected.contains(&call.tp)
+                || self.image().unclean_elected.contains(&call.tp)
             {
                 continue;
             }
-            let Some(leader) = self
-                .controller
-                .partitions
-                .get(&call.tp)
-                .and_then(|p| p.leader)
-            else {
+            let Some(leader) = self.image().partitions.get(&call.tp).and_then(|p| p.leader) else {
                 continue;
             };
             let Some(b) = self.brokers.get(&leader).filter(|b| b.alive) else {
@@ -712,7 +857,7 @@ impl Cluster {
 
     /// A serialisable picture of the whole cluster now.
     pub fn snapshot(&self) -> Snapshot {
-        let fenced = |b: BrokerId| !self.controller.is_unfenced(b);
+        let fenced = |b: BrokerId| !self.image().is_unfenced(b);
         let brokers = self
             .brokers
             .values()
@@ -723,7 +868,7 @@ impl Cluster {
             })
             .collect();
         let registrations = self
-            .controller
+            .image()
             .registrations
             .iter()
             .map(|(b, r)| RegistrationView {
@@ -734,7 +879,7 @@ impl Cluster {
             })
             .collect();
         let topics = self
-            .controller
+            .image()
             .topics
             .values()
             .map(|t| self.topic_view(t))
@@ -763,9 +908,14 @@ impl Cluster {
             now_ms: self.now_ms(),
             seed: self.seed,
             controller: ControllerView {
-                node_id: self.controller.node_id,
+                node_id: self
+                    .controllers
+                    .values()
+                    .find(|c| c.is_active())
+                    .map_or(self.image().node_id, |c| c.id),
                 registrations,
             },
+            quorum: self.quorum_view(),
             brokers,
             topics,
             producers,
@@ -787,10 +937,87 @@ impl Cluster {
         }
     }
 
+    fn quorum_view(&self) -> QuorumView {
+        let n = self.controllers.len() as u32;
+        let voters: Vec<VoterView> = self
+            .controllers
+            .values()
+            .map(|c| VoterView {
+                id: c.id,
+                alive: c.alive,
+                combined: self.brokers.contains_key(&BrokerId(c.id)),
+                role: c.role().map(|r| r.name().to_string()),
+                epoch: c.raft.epoch,
+                leader: c.raft.leader,
+                voted_for: c.raft.voted_for,
+                log_end_offset: c.raft.end_offset(),
+                high_watermark: c.raft.high_watermark,
+                active: c.is_active(),
+            })
+            .collect();
+        let hw = self
+            .controllers
+            .values()
+            .map(|c| c.raft.high_watermark)
+            .max()
+            .unwrap_or(0);
+        // The log of the leader if one is running, else the longest running one.
+        let source = self
+            .controllers
+            .values()
+            .filter(|c| c.alive)
+            .max_by_key(|c| {
+                (
+                    c.raft.is_leader(),
+                    c.raft.end_offset(),
+                    std::cmp::Reverse(c.id),
+                )
+            });
+        let log = source
+            .map(|c| {
+                let entries = &c.raft.log;
+                let first = entries.len().saturating_sub(META_RECORDS_IN_VIEW);
+                entries[first..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let offset = (first + i) as u64;
+                        MetaRecordView {
+                            offset,
+                            epoch: e.epoch,
+                            record: e.record.type_name().to_string(),
+                            summary: crate::kraft::record_summary(&e.record),
+                            committed: offset < hw,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        QuorumView {
+            active_controller: self
+                .controllers
+                .values()
+                .find(|c| c.is_active())
+                .map(|c| c.id),
+            epoch: self
+                .controllers
+                .values()
+                .filter(|c| c.alive)
+                .map(|c| c.raft.epoch)
+                .max()
+                .unwrap_or(0),
+            majority: n / 2 + 1,
+            failures_tolerated: n.saturating_sub(1) / 2,
+            high_watermark: hw,
+            voters,
+            log,
+        }
+    }
+
     fn topic_view(&self, t: &crate::kraft::TopicMeta) -> TopicView {
         let partitions = (0..t.partitions)
             .filter_map(|i| {
-                self.controller
+                self.image()
                     .partitions
                     .get(&TopicPartition::new(&t.name, i))
             })
@@ -861,7 +1088,7 @@ impl Cluster {
 
     fn metrics(&self) -> Metrics {
         let mut m = Metrics::default();
-        for p in self.controller.partitions.values() {
+        for p in self.image().partitions.values() {
             let effective_min = (p.min_insync_replicas as usize).min(p.replicas.len());
             if p.leader.is_none() {
                 m.offline_partitions_count += 1;
@@ -870,14 +1097,15 @@ impl Cluster {
                 m.under_min_isr_partition_count += (p.isr.len() < effective_min) as u32;
             }
         }
-        for r in self.controller.registrations.values() {
+        for r in self.image().registrations.values() {
             if r.fenced {
                 m.fenced_broker_count += 1;
             } else {
                 m.active_broker_count += 1;
             }
         }
-        m.active_controller_count = 1;
+        m.active_controller_count =
+            self.controllers.values().filter(|c| c.is_active()).count() as u32;
         for b in self.brokers.values().filter(|b| b.alive) {
             for (tp, p) in b.partitions.iter().filter(|(_, p)| p.is_leader()) {
                 let leo = p.log.log_end_offset().0;
@@ -959,4 +1187,135 @@ fn split_cluster_configs(
         Configs::from_map(ConfigScope::Broker, &broker)?,
         Configs::from_map(ConfigScope::Simulation, &sim)?,
     ))
+}
+
+/// The committed image of the controller that has replayed the most (running ones first).
+fn best_image(controllers: &BTreeMap<u32, ControllerNode>) -> &Controller {
+    let best = controllers
+        .values()
+        .max_by_key(|c| (c.alive, c.applied(), std::cmp::Reverse(c.id)))
+        .expect("a cluster has at least one controller");
+    &best.committed
+}
+
+/// The quorum's voters, checked the way Kafka checks `process.roles` and
+/// `controller.quorum.voters` at startup (`KafkaConfig.validateValues`), plus the rule that every
+/// node must list the same voters.
+fn quorum_voters(spec: &ClusterSpec, brokers: &[u32]) -> Result<Vec<u32>, ConfigError> {
+    let err = |key: &str, message: String| ConfigError {
+        key: key.to_string(),
+        message,
+    };
+    let voter_ids = |v: &str| -> Result<Vec<u32>, ConfigError> {
+        let mut ids: Vec<u32> = crate::config::parse_voters(v)
+            .map_err(|m| err("controller.quorum.voters", m))?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        ids.sort_unstable();
+        Ok(ids)
+    };
+    // Every voters list given (cluster-wide and per node), with where it came from.
+    let mut lists: Vec<(String, String, Vec<u32>)> = vec![];
+    if let Some(v) = spec.configs.get("controller.quorum.voters") {
+        lists.push(("configs".into(), v.clone(), voter_ids(v)?));
+    }
+    for (node, cfg) in &spec.node_configs {
+        for key in cfg.keys() {
+            if key != "process.roles" && key != "controller.quorum.voters" && key != "node.id" {
+                return Err(err(
+                    key,
+                    format!("node {node}: per-node configs may set process.roles, controller.quorum.voters and node.id; put cluster-wide settings such as {key} in configs"),
+                ));
+            }
+        }
+        if let Some(v) = cfg.get("controller.quorum.voters") {
+            lists.push((format!("node {node}"), v.clone(), voter_ids(v)?));
+        }
+    }
+    let mut voters: Vec<u32> = if !spec.controllers.is_empty() {
+        spec.controllers.clone()
+    } else if let Some((_, _, ids)) = lists.first() {
+        ids.clone()
+    } else {
+        vec![CONTROLLER_NODE_ID]
+    };
+    voters.sort_unstable();
+    let n = voters.len();
+    voters.dedup();
+    if voters.len() != n || voters.is_empty() {
+        return Err(err(
+            "controllers",
+            "Controller node.id values must be unique and at least one controller is needed".into(),
+        ));
+    }
+    let set = |ids: &[u32]| {
+        let v: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        format!("[{}]", v.join(", "))
+    };
+    // Identical everywhere: a node with a different voter set would form its own quorum.
+    if let Some((first_src, first_v, first_ids)) = lists.first() {
+        for (src, v, ids) in &lists[1..] {
+            if ids != first_ids {
+                return Err(err(
+                    "controller.quorum.voters",
+                    format!("controller.quorum.voters must be identical on every node: {first_src} has \"{first_v}\" but {src} has \"{v}\""),
+                ));
+            }
+        }
+        if *first_ids != voters {
+            return Err(err(
+                "controller.quorum.voters",
+                format!("controller.quorum.voters ({first_src}: \"{first_v}\") names voters {} but the controllers are {}", set(first_ids), set(&voters)),
+            ));
+        }
+    }
+    for (node, cfg) in &spec.node_configs {
+        let is_broker = brokers.contains(node);
+        let is_controller = voters.contains(node);
+        if !is_broker && !is_controller {
+            return Err(err(
+                "node_configs",
+                format!(
+                    "node_configs names node {node}, which is neither a broker nor a controller"
+                ),
+            ));
+        }
+        if let Some(id) = cfg.get("node.id") {
+            if id.trim() != node.to_string() {
+                return Err(err(
+                    "node.id",
+                    format!("node {node}: node.id is set to {id}"),
+                ));
+            }
+        }
+        let Some(roles) = cfg.get("process.roles") else {
+            continue;
+        };
+        let (has_broker, has_controller) =
+            crate::config::parse_roles(roles).map_err(|m| err("process.roles", m))?;
+        // Kafka: KafkaConfig.validateValues (KRaft mode).
+        if has_controller && !is_controller {
+            return Err(err(
+                "process.roles",
+                format!("If process.roles contains the 'controller' role, the node id {node} must be included in the set of voters controller.quorum.voters={}", set(&voters)),
+            ));
+        }
+        if !has_controller && is_controller {
+            return Err(err(
+                "process.roles",
+                format!("If process.roles contains just the 'broker' role, the node id {node} must not be included in the set of voters controller.quorum.voters={}", set(&voters)),
+            ));
+        }
+        if has_broker != is_broker {
+            return Err(err(
+                "process.roles",
+                format!(
+                    "node {node}: process.roles={roles} but the node is {} in brokers",
+                    if is_broker { "listed" } else { "not listed" }
+                ),
+            ));
+        }
+    }
+    Ok(voters)
 }

@@ -69,6 +69,11 @@ pub enum Command {
     CrashBroker { broker: u32 },
     /// Start a crashed broker again: it registers with the controller, truncates, catches up.
     RestartBroker { broker: u32 },
+    /// Kill a controller process (for a `broker,controller` node: the whole node). Its metadata
+    /// log and vote survive on disk.
+    CrashController { controller: u32 },
+    /// Start a crashed controller again: it rejoins the quorum and catches up on the metadata log.
+    RestartController { controller: u32 },
     /// Cut the network between two nodes (both directions): envelopes between them are lost.
     /// Nodes are named `broker-N`, `controller` (or `controller-100`), or a producer's name.
     PartitionNetwork { a: String, b: String },
@@ -99,6 +104,8 @@ impl Command {
             Command::Produce { .. } => "produce",
             Command::CrashBroker { .. } => "crash_broker",
             Command::RestartBroker { .. } => "restart_broker",
+            Command::CrashController { .. } => "crash_controller",
+            Command::RestartController { .. } => "restart_controller",
             Command::PartitionNetwork { .. } => "partition_network",
             Command::IsolateNode { .. } => "isolate_node",
             Command::HealNetwork => "heal_network",
@@ -120,11 +127,20 @@ pub enum ElectionType {
     Unclean,
 }
 
-/// How to build a cluster: broker ids, seed, and config overrides by Kafka key.
+/// How to build a cluster: broker and controller ids, seed, and config overrides by Kafka key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterSpec {
     /// Broker `node.id`s, e.g. `[1, 2, 3]`.
     pub brokers: Vec<u32>,
+    /// Controller (quorum voter) `node.id`s. An id that is also a broker is a combined
+    /// `broker,controller` node. Empty: taken from `controller.quorum.voters` if set, else one
+    /// dedicated controller, 100.
+    #[serde(default)]
+    pub controllers: Vec<u32>,
+    /// Per-node `server.properties` (`process.roles`, `controller.quorum.voters`), checked against
+    /// the topology the way Kafka checks them at startup.
+    #[serde(default)]
+    pub node_configs: BTreeMap<u32, BTreeMap<String, String>>,
     /// The seed of the one PRNG: a run is fully determined by (seed, inputs).
     pub seed: u64,
     /// Broker configs (`replica.lag.time.max.ms`, …) and simulation settings (`sim.*`).
@@ -136,6 +152,8 @@ impl Default for ClusterSpec {
     fn default() -> Self {
         ClusterSpec {
             brokers: vec![1, 2, 3],
+            controllers: vec![],
+            node_configs: BTreeMap::new(),
             seed: 1,
             configs: BTreeMap::new(),
         }

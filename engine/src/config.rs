@@ -42,6 +42,10 @@ pub enum ConfigKind {
     OneOf(&'static [&'static str]),
     /// `true` / `false`.
     Bool,
+    /// `controller.quorum.voters`: `{id}@{host}:{port}` entries, comma-separated.
+    VoterList,
+    /// `process.roles`: `broker`, `controller` or both, comma-separated.
+    Roles,
 }
 
 /// One config definition: Kafka key, default, validator and a one-line explanation per locale.
@@ -120,6 +124,54 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         default: "300",
         doc_en: "How often the controller checks for partitions not led by their preferred replica.",
         doc_zh: "controller 检查分区 leader 是否偏离首选副本的间隔（秒）。",
+    },
+    ConfigDef {
+        key: "controller.quorum.voters",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::VoterList,
+        default: "",
+        doc_en: "The controller quorum as id@host:port entries; every node must list exactly the same voters.",
+        doc_zh: "controller 仲裁的投票者列表（id@host:port）；所有节点必须配置完全相同的列表。",
+    },
+    ConfigDef {
+        key: "process.roles",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::Roles,
+        default: "broker",
+        doc_en: "What this node runs in KRaft mode: broker, controller, or broker,controller (combined).",
+        doc_zh: "KRaft 模式下该节点的角色：broker、controller，或 broker,controller（组合模式）。",
+    },
+    ConfigDef {
+        key: "controller.quorum.election.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "1000",
+        doc_en: "How long a voter without a leader waits (plus a random part up to the same again) before starting an election.",
+        doc_zh: "没有 leader 的投票者在发起选举前等待的时间（再加上最多同样长的随机时间）。",
+    },
+    ConfigDef {
+        key: "controller.quorum.fetch.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "2000",
+        doc_en: "A follower that hears nothing from the quorum leader for this long starts an election; a leader not fetched from by a majority for 1.5× this resigns (check-quorum).",
+        doc_zh: "follower 这么久没有收到仲裁 leader 的响应就发起选举；leader 在 1.5 倍这个时间内没有被多数派 fetch 就会辞职（check-quorum）。",
+    },
+    ConfigDef {
+        key: "controller.quorum.election.backoff.max.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "1000",
+        doc_en: "The longest random wait before retrying a failed election.",
+        doc_zh: "选举失败后重试前的最长随机等待时间。",
+    },
+    ConfigDef {
+        key: "controller.quorum.request.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "2000",
+        doc_en: "How long a quorum request (Vote, Fetch) may go unanswered before it is sent again.",
+        doc_zh: "仲裁请求（Vote、Fetch）在重发之前最长等待应答的时间。",
     },
     ConfigDef {
         key: "unclean.leader.election.enable",
@@ -261,7 +313,62 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
             "true" | "false" => Ok(v.to_ascii_lowercase()),
             _ => Err(bad("Expected value to be either true or false".to_string())),
         },
+        ConfigKind::VoterList => {
+            parse_voters(v).map_err(bad)?;
+            Ok(v.to_string())
+        }
+        ConfigKind::Roles => {
+            parse_roles(v).map_err(bad)?;
+            Ok(v.to_string())
+        }
     }
+}
+
+/// Parses `controller.quorum.voters` (Kafka: `QuorumConfig.parseVoterConnections`) into
+/// `(id, host, port)` entries.
+pub fn parse_voters(v: &str) -> Result<Vec<(u32, String, u16)>, String> {
+    let mut out: Vec<(u32, String, u16)> = vec![];
+    for entry in v.split(',').map(str::trim) {
+        let bad = || {
+            format!(
+                "Invalid voter '{entry}': expected {{id}}@{{host}}:{{port}}, e.g. 1@kafka-1:9093"
+            )
+        };
+        let (id, hostport) = entry.split_once('@').ok_or_else(bad)?;
+        let id: u32 = id.trim().parse().map_err(|_| bad())?;
+        let (host, port) = hostport.rsplit_once(':').ok_or_else(bad)?;
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        if out.iter().any(|(i, _, _)| *i == id) {
+            return Err(format!("Voter id {id} appears more than once"));
+        }
+        out.push((id, host.to_string(), port));
+    }
+    Ok(out)
+}
+
+/// Parses `process.roles` (Kafka: `KafkaConfig.parseProcessRoles`): (broker, controller).
+pub fn parse_roles(v: &str) -> Result<(bool, bool), String> {
+    let (mut broker, mut controller) = (false, false);
+    for role in v.split(',').map(str::trim) {
+        let seen = match role {
+            "broker" => std::mem::replace(&mut broker, true),
+            "controller" => std::mem::replace(&mut controller, true),
+            other => {
+                return Err(format!(
+                "Unknown process role '{other}' (only 'broker' and 'controller' are allowed roles)"
+            ))
+            }
+        };
+        if seen {
+            return Err(format!(
+                "Duplicate role names found in `process.roles`: {v}"
+            ));
+        }
+    }
+    Ok((broker, controller))
 }
 
 fn scope_name(scope: ConfigScope) -> &'static str {
@@ -359,6 +466,10 @@ pub struct BrokerSettings {
     pub unclean_leader_election: bool,
     pub auto_leader_rebalance: bool,
     pub leader_imbalance_check_interval_ticks: u64,
+    /// `controller.quorum.*` timings.
+    pub quorum: crate::raft::QuorumSettings,
+    /// The controller quorum's voter ids (`controller.quorum.voters`), sorted.
+    pub voters: Vec<u32>,
 }
 
 impl BrokerSettings {
@@ -382,6 +493,13 @@ impl BrokerSettings {
                 .get_bool(ConfigScope::Broker, "unclean.leader.election.enable"),
             auto_leader_rebalance: broker
                 .get_bool(ConfigScope::Broker, "auto.leader.rebalance.enable"),
+            quorum: crate::raft::QuorumSettings {
+                election_timeout: b("controller.quorum.election.timeout.ms"),
+                fetch_timeout: b("controller.quorum.fetch.timeout.ms"),
+                election_backoff_max: b("controller.quorum.election.backoff.max.ms"),
+                request_timeout: b("controller.quorum.request.timeout.ms"),
+            },
+            voters: vec![],
             leader_imbalance_check_interval_ticks: ticks_from_ms(
                 broker.get_u64(
                     ConfigScope::Broker,

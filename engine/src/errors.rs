@@ -42,6 +42,8 @@ pub enum KafkaError {
     /// AlterPartition proposed an ISR with a fenced broker (KIP-841).
     IneligibleReplica,
     InvalidRequest,
+    /// The request went to a controller that is not the active one.
+    NotController,
     /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
     ConfigException,
 }
@@ -58,6 +60,7 @@ impl KafkaError {
             NetworkException => "NETWORK_EXCEPTION",
             LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
             UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            NotController => "NOT_CONTROLLER",
             TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
             InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
             InvalidPartitions => "INVALID_PARTITIONS",

@@ -244,6 +244,73 @@ pub enum EventKind {
         outcome: ProduceOutcome,
         latency_ms: u64,
     },
+    /// A controller process died (for a `broker,controller` node, the whole process).
+    ControllerCrashed {
+        controller: u32,
+    },
+    ControllerRestarted {
+        controller: u32,
+    },
+    /// KIP-996: a voter lost its leader (or never had one) and asks for pre-votes.
+    QuorumProspective {
+        controller: u32,
+        epoch: u32,
+        reason: String,
+    },
+    /// A voter won the pre-vote and starts a real election in a new epoch.
+    QuorumElectionStarted {
+        controller: u32,
+        epoch: u32,
+    },
+    /// A voter granted its (one per epoch) vote.
+    QuorumVoted {
+        controller: u32,
+        candidate: u32,
+        epoch: u32,
+    },
+    /// A candidate won a majority: it leads the metadata quorum in `epoch`.
+    QuorumLeaderElected {
+        controller: u32,
+        epoch: u32,
+        votes: Vec<u32>,
+    },
+    /// A voter learned the leader of an epoch.
+    QuorumFollowing {
+        controller: u32,
+        leader: u32,
+        epoch: u32,
+    },
+    /// The quorum leader stepped down (check-quorum, or a higher epoch).
+    QuorumLeaderResigned {
+        controller: u32,
+        epoch: u32,
+        reason: String,
+    },
+    /// The metadata log's high watermark moved: records below `to` are committed by a majority.
+    MetadataCommitted {
+        controller: u32,
+        epoch: u32,
+        from: u64,
+        to: u64,
+    },
+    /// A voter cut its metadata log back to agree with the leader (KIP-595 divergence).
+    MetadataLogTruncated {
+        controller: u32,
+        to_offset: u64,
+        removed: u64,
+    },
+    /// The quorum leader replayed the committed log and became the active controller
+    /// (`ActiveControllerCount` = 1 on it).
+    ControllerActivated {
+        controller: u32,
+        epoch: u32,
+    },
+    /// The active controller stopped being active; writes not yet committed are abandoned.
+    ControllerRenounced {
+        controller: u32,
+        epoch: u32,
+        uncommitted: u64,
+    },
 }
 
 impl fmt::Display for Event {
@@ -326,6 +393,39 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         EnvelopeReleased { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} released"),
         EnvelopeDropped { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} dropped"),
         EnvelopeLost { id, api, from, to } => write!(f, "envelope #{id} {api} {from}→{to} lost on a cut link"),
+        ControllerCrashed { controller } => write!(f, "controller-{controller} crashed"),
+        ControllerRestarted { controller } => write!(f, "controller-{controller} restarted"),
+        QuorumProspective { controller, epoch, reason } => {
+            write!(f, "controller-{controller} prospective in epoch {epoch} ({reason}): asking for pre-votes")
+        }
+        QuorumElectionStarted { controller, epoch } => {
+            write!(f, "controller-{controller} candidate for epoch {epoch}: asking for votes")
+        }
+        QuorumVoted { controller, candidate, epoch } => {
+            write!(f, "controller-{controller} voted for controller-{candidate} in epoch {epoch}")
+        }
+        QuorumLeaderElected { controller, epoch, votes } => {
+            let v: Vec<String> = votes.iter().map(|v| v.to_string()).collect();
+            write!(f, "controller-{controller} elected quorum leader for epoch {epoch} (votes from [{}])", v.join(","))
+        }
+        QuorumFollowing { controller, leader, epoch } => {
+            write!(f, "controller-{controller} follows controller-{leader} in epoch {epoch}")
+        }
+        QuorumLeaderResigned { controller, epoch, reason } => {
+            write!(f, "controller-{controller} resigned as quorum leader of epoch {epoch}: {reason}")
+        }
+        MetadataCommitted { controller, epoch, from, to } => {
+            write!(f, "controller-{controller} metadata HW {from}→{to} (committed by a majority, epoch {epoch})")
+        }
+        MetadataLogTruncated { controller, to_offset, removed } => {
+            write!(f, "controller-{controller} truncated its metadata log to offset {to_offset} ({removed} uncommitted {} discarded)", if *removed == 1 { "record" } else { "records" })
+        }
+        ControllerActivated { controller, epoch } => {
+            write!(f, "controller-{controller} is the active controller (epoch {epoch})")
+        }
+        ControllerRenounced { controller, epoch, uncommitted } => {
+            write!(f, "controller-{controller} is no longer active (epoch {epoch}); {uncommitted} uncommitted metadata {} abandoned", if *uncommitted == 1 { "record" } else { "records" })
+        }
         ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
             ProduceOutcome::Ok { offset } => {
                 write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)

@@ -6,8 +6,11 @@
 //! ISR in replica order; the ISR never becomes empty), `BrokerHeartbeatManager` (session timeout)
 //! and `AdminUtils.assignReplicasToBrokers` (rack-unaware placement).
 //!
-//! Simplification (stated in the UI): this version has one controller that never fails; the
-//! controller quorum (voters, elections, the metadata log's majority HW) is modelled later.
+//! Every change is written as [`MetadataRecord`]s to the `__cluster_metadata` log (see
+//! [`crate::raft`] and [`crate::quorum`]): the active controller applies them to its in-memory image
+//! at once (like Kafka's timeline data structures) and answers requests only after the records
+//! are committed by a majority of the voters; standby controllers and the committed image replay
+//! only committed records (`Controller::replay`).
 
 use crate::config::{validate, BrokerSettings, ConfigScope, Configs};
 use crate::errors::KafkaError;
@@ -18,8 +21,62 @@ use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The controller's `node.id` (brokers may not use it).
+/// The default controller's `node.id` when a cluster names no controllers.
 pub const CONTROLLER_NODE_ID: u32 = 100;
+
+/// One record of the metadata log (Kafka: the `metadata` module's `ApiMessage` records).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MetadataRecord {
+    /// Control record a new quorum leader writes first (`LeaderChangeMessage`).
+    LeaderChange {
+        leader: u32,
+        voters: Vec<u32>,
+        granting: Vec<u32>,
+    },
+    /// `RegisterBrokerRecord`.
+    RegisterBroker {
+        broker: BrokerId,
+        broker_epoch: u64,
+        fenced: bool,
+    },
+    /// `BrokerRegistrationChangeRecord`: fenced or unfenced.
+    BrokerRegistrationChange { broker: BrokerId, fenced: bool },
+    /// `TopicRecord` with its `ConfigRecord`s.
+    Topic(TopicMeta),
+    /// `PartitionRecord` / `PartitionChangeRecord` (the resulting state).
+    Partition {
+        state: PartitionState,
+        unclean: bool,
+    },
+    /// `NoOpRecord`.
+    NoOp,
+}
+
+impl MetadataRecord {
+    /// Kafka's record type name, for the UI.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MetadataRecord::LeaderChange { .. } => "LeaderChangeMessage",
+            MetadataRecord::RegisterBroker { .. } => "RegisterBrokerRecord",
+            MetadataRecord::BrokerRegistrationChange { .. } => "BrokerRegistrationChangeRecord",
+            MetadataRecord::Topic(_) => "TopicRecord",
+            MetadataRecord::Partition { state, .. } if state.partition_epoch == 0 => {
+                "PartitionRecord"
+            }
+            MetadataRecord::Partition { .. } => "PartitionChangeRecord",
+            MetadataRecord::NoOp => "NoOpRecord",
+        }
+    }
+}
+
+/// An answer the controller gives once the records the request caused are committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Rpc(Rpc),
+    /// The whole committed image as a metadata update (registration, a broker that missed updates).
+    FullImage,
+}
 
 /// A broker's registration as the controller sees it (`BrokerRegistration` in the cluster image).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +116,7 @@ pub struct Controller {
     pub topics: BTreeMap<String, TopicMeta>,
     pub partitions: BTreeMap<TopicPartition, PartitionState>,
     next_broker_epoch: u64,
-    /// The end of the metadata log: bumped by every published change.
+    /// The committed end of the metadata log (the quorum HW) as this controller last saw it.
     pub metadata_offset: u64,
     /// Cluster default of `unclean.leader.election.enable` (a topic may override it).
     pub unclean_default: bool,
@@ -67,12 +124,22 @@ pub struct Controller {
     pub unclean_elected: std::collections::BTreeSet<TopicPartition>,
     /// When `auto.leader.rebalance.enable` next looks for partitions off their preferred leader.
     next_imbalance_check: Option<Tick>,
+    /// Records written by the last operation, for the metadata log.
+    #[serde(skip)]
+    pub outbox: Vec<MetadataRecord>,
+    /// Answers of the last operation, sent once its records are committed.
+    #[serde(skip)]
+    pub replies: Vec<(NodeAddr, Reply)>,
 }
 
 impl Controller {
     pub fn new() -> Self {
+        Self::with_id(CONTROLLER_NODE_ID)
+    }
+
+    pub fn with_id(node_id: u32) -> Self {
         Controller {
-            node_id: CONTROLLER_NODE_ID,
+            node_id,
             registrations: BTreeMap::new(),
             topics: BTreeMap::new(),
             partitions: BTreeMap::new(),
@@ -81,7 +148,65 @@ impl Controller {
             unclean_default: false,
             unclean_elected: Default::default(),
             next_imbalance_check: None,
+            outbox: vec![],
+            replies: vec![],
         }
+    }
+
+    /// Applies one committed record (a standby controller, the committed image, a restart).
+    /// Kafka: `ClusterControlManager.replay`, `ReplicationControlManager.replay`.
+    pub fn replay(&mut self, record: &MetadataRecord, now: Tick) {
+        match record {
+            MetadataRecord::RegisterBroker {
+                broker,
+                broker_epoch,
+                fenced,
+            } => {
+                self.next_broker_epoch = self.next_broker_epoch.max(broker_epoch + 1);
+                self.registrations.insert(
+                    *broker,
+                    Registration {
+                        broker_epoch: *broker_epoch,
+                        fenced: *fenced,
+                        last_heartbeat: now,
+                        offset_at_last_heartbeat: 0,
+                        fenced_by_timeout: false,
+                    },
+                );
+            }
+            MetadataRecord::BrokerRegistrationChange { broker, fenced } => {
+                if let Some(r) = self.registrations.get_mut(broker) {
+                    r.fenced = *fenced;
+                }
+            }
+            MetadataRecord::Topic(meta) => {
+                self.topics.insert(meta.name.clone(), meta.clone());
+            }
+            MetadataRecord::Partition { state, unclean } => {
+                if *unclean {
+                    self.unclean_elected.insert(state.tp.clone());
+                }
+                self.partitions.insert(state.tp.clone(), state.clone());
+            }
+            MetadataRecord::LeaderChange { .. } | MetadataRecord::NoOp => {}
+        }
+    }
+
+    /// A new active controller starts every broker's session afresh
+    /// (Kafka: `ClusterControlManager.activate` registers each broker with the heartbeat manager
+    /// at the current time).
+    pub fn activate(&mut self, now: Tick, committed_offset: u64) {
+        for r in self.registrations.values_mut() {
+            r.last_heartbeat = now;
+            r.fenced_by_timeout = false;
+            r.offset_at_last_heartbeat = committed_offset;
+        }
+        self.metadata_offset = committed_offset;
+        self.next_imbalance_check = None;
+    }
+
+    fn reply(&mut self, to: NodeAddr, rpc: Rpc) {
+        self.replies.push((to, Reply::Rpc(rpc)));
     }
 
     pub fn addr(&self) -> NodeAddr {
@@ -106,6 +231,11 @@ impl Controller {
             broker_epoch: epoch,
         });
         ctx.emit(EventKind::BrokerUnfenced { broker });
+        self.outbox.push(MetadataRecord::RegisterBroker {
+            broker,
+            broker_epoch: epoch,
+            fenced: false,
+        });
         epoch
     }
 
@@ -119,7 +249,7 @@ impl Controller {
         self.registrations.get(&b).is_some_and(|r| !r.fenced)
     }
 
-    fn fenced_list(&self) -> Vec<BrokerId> {
+    pub fn fenced_list(&self) -> Vec<BrokerId> {
         self.registrations
             .iter()
             .filter(|(_, r)| r.fenced)
@@ -128,7 +258,7 @@ impl Controller {
     }
 
     /// Fences brokers whose heartbeats stopped for `broker.session.timeout.ms`.
-    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings, alive: &[BrokerId]) {
+    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings) {
         let expired: Vec<(BrokerId, u64)> = self
             .registrations
             .iter()
@@ -147,24 +277,27 @@ impl Controller {
                 broker: b,
                 ms_since_heartbeat: since * crate::config::MS_PER_TICK,
             });
-            self.fence(ctx, b, alive);
+            self.fence(ctx, b);
         }
-        self.maybe_balance_leaders(ctx, settings, alive);
+        self.maybe_balance_leaders(ctx, settings);
     }
 
     /// `ReplicationControlManager.handleBrokerFenced`: the broker leaves every ISR (unless it is
     /// the last member) and loses leadership.
-    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId, alive: &[BrokerId]) {
+    fn fence(&mut self, ctx: &mut Ctx, b: BrokerId) {
         if let Some(r) = self.registrations.get_mut(&b) {
             r.fenced = true;
         }
+        self.outbox.push(MetadataRecord::BrokerRegistrationChange {
+            broker: b,
+            fenced: true,
+        });
         let tps: Vec<TopicPartition> = self
             .partitions
             .iter()
             .filter(|(_, p)| p.isr.contains(&b) || p.leader == Some(b))
             .map(|(tp, _)| tp.clone())
             .collect();
-        let mut changed = vec![];
         for tp in tps {
             let p = &self.partitions[&tp];
             let mut isr: Vec<BrokerId> = p.isr.iter().copied().filter(|&r| r != b).collect();
@@ -178,19 +311,20 @@ impl Controller {
             } else {
                 (p.leader, isr, ChangeReason::BrokerFenced)
             };
-            if let Some(state) = self.change_partition(ctx, &tp, leader, isr, reason) {
-                changed.push(state);
-            }
+            self.change_partition(ctx, &tp, leader, isr, reason);
         }
-        self.publish(ctx, changed, alive);
     }
 
     /// `ReplicationControlManager.handleBrokerUnfenced`: leaderless partitions get a leader again
     /// if an ISR member is now available.
-    fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId, alive: &[BrokerId]) {
+    fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId) {
         if let Some(r) = self.registrations.get_mut(&b) {
             r.fenced = false;
         }
+        self.outbox.push(MetadataRecord::BrokerRegistrationChange {
+            broker: b,
+            fenced: false,
+        });
         ctx.emit(EventKind::BrokerUnfenced { broker: b });
         let tps: Vec<TopicPartition> = self
             .partitions
@@ -198,14 +332,9 @@ impl Controller {
             .filter(|(_, p)| p.leader.is_none() && p.replicas.contains(&b))
             .map(|(tp, _)| tp.clone())
             .collect();
-        let mut changed = vec![];
         for tp in tps {
-            if let Some(state) = self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced) {
-                changed.push(state);
-            }
+            self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced);
         }
-        // Even with no partition change, every broker must learn that `b` is unfenced.
-        self.publish(ctx, changed, alive);
     }
 
     /// Elects a leader for a leaderless partition if anyone can lead (cleanly, or uncleanly where
@@ -261,12 +390,7 @@ impl Controller {
     /// `auto.leader.rebalance.enable`: every `leader.imbalance.check.interval.seconds`, move
     /// leadership back to the preferred (first) replica wherever it is in the ISR and unfenced
     /// (Kafka: `ReplicationControlManager.maybeBalancePartitionLeaders`).
-    fn maybe_balance_leaders(
-        &mut self,
-        ctx: &mut Ctx,
-        settings: &BrokerSettings,
-        alive: &[BrokerId],
-    ) {
+    fn maybe_balance_leaders(&mut self, ctx: &mut Ctx, settings: &BrokerSettings) {
         if !settings.auto_leader_rebalance {
             return;
         }
@@ -280,14 +404,8 @@ impl Controller {
             ctx.now.0 + settings.leader_imbalance_check_interval_ticks,
         ));
         let tps: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
-        let mut changed = vec![];
         for tp in tps {
-            if let Ok(Some(state)) = self.elect_preferred(ctx, &tp) {
-                changed.push(state);
-            }
-        }
-        if !changed.is_empty() {
-            self.publish(ctx, changed, alive);
+            let _ = self.elect_preferred(ctx, &tp);
         }
     }
 
@@ -326,7 +444,6 @@ impl Controller {
         ctx: &mut Ctx,
         tp: &TopicPartition,
         election: crate::command::ElectionType,
-        alive: &[BrokerId],
     ) -> Result<(), (KafkaError, String)> {
         use crate::command::ElectionType;
         let with_msg = |e: KafkaError| {
@@ -347,9 +464,9 @@ impl Controller {
         let Some(p) = self.partitions.get(tp) else {
             return Err(with_msg(KafkaError::UnknownTopicOrPartition));
         };
-        let state = match election {
+        match election {
             ElectionType::Preferred => match self.elect_preferred(ctx, tp).map_err(with_msg)? {
-                Some(state) => state,
+                Some(_) => {}
                 None => return Err(with_msg(KafkaError::ElectionNotNeeded)),
             },
             ElectionType::Unclean => {
@@ -366,13 +483,14 @@ impl Controller {
                         (Some(l), false) => (Some(l), isr, ChangeReason::BrokerUnfenced),
                         (None, _) => return Err(with_msg(KafkaError::EligibleLeadersNotAvailable)),
                     };
-                match self.change_partition(ctx, tp, leader, isr, reason) {
-                    Some(s) => s,
-                    None => return Err(with_msg(KafkaError::ElectionNotNeeded)),
+                if self
+                    .change_partition(ctx, tp, leader, isr, reason)
+                    .is_none()
+                {
+                    return Err(with_msg(KafkaError::ElectionNotNeeded));
                 }
             }
-        };
-        self.publish(ctx, vec![state], alive);
+        }
         Ok(())
     }
 
@@ -407,39 +525,23 @@ impl Controller {
             partition_epoch: p.partition_epoch,
             reason,
         });
-        Some(p.clone())
-    }
-
-    /// Sends metadata records to every live broker (their fetch of `__cluster_metadata`).
-    fn publish(&mut self, ctx: &mut Ctx, partitions: Vec<PartitionState>, alive: &[BrokerId]) {
-        self.metadata_offset += 1;
-        let offset = self.metadata_offset;
-        let fenced = self.fenced_list();
-        for &b in alive {
-            if self.registrations.contains_key(&b) {
-                ctx.send(
-                    self.addr(),
-                    NodeAddr::Broker(b),
-                    Rpc::MetadataUpdate {
-                        offset,
-                        full: false,
-                        partitions: partitions.clone(),
-                        fenced_brokers: fenced.clone(),
-                    },
-                );
-            }
-        }
+        let state = p.clone();
+        self.outbox.push(MetadataRecord::Partition {
+            state: state.clone(),
+            unclean: reason == ChangeReason::UncleanElection,
+        });
+        Some(state)
     }
 
     /// Dispatches one delivered envelope.
-    pub fn handle(&mut self, ctx: &mut Ctx, from: NodeAddr, rpc: Rpc, alive: &[BrokerId]) {
+    pub fn handle(&mut self, ctx: &mut Ctx, from: NodeAddr, rpc: Rpc) {
         match rpc {
-            Rpc::BrokerRegistration { broker } => self.handle_registration(ctx, broker, alive),
+            Rpc::BrokerRegistration { broker } => self.handle_registration(ctx, broker),
             Rpc::BrokerHeartbeat {
                 broker,
                 broker_epoch,
                 metadata_offset,
-            } => self.handle_heartbeat(ctx, broker, broker_epoch, metadata_offset, alive),
+            } => self.handle_heartbeat(ctx, broker, broker_epoch, metadata_offset),
             Rpc::AlterPartition {
                 tp,
                 leader,
@@ -449,24 +551,17 @@ impl Controller {
             } => {
                 let result =
                     self.alter_partition(ctx, &tp, leader, leader_epoch, partition_epoch, new_isr);
-                if let Ok(state) = &result {
-                    self.publish(ctx, vec![state.clone()], alive);
-                }
-                ctx.send(
-                    self.addr(),
-                    from,
-                    Rpc::AlterPartitionResponse { tp, result },
-                );
+                self.reply(from, Rpc::AlterPartitionResponse { tp, result });
             }
             _ => {}
         }
     }
 
-    fn handle_registration(&mut self, ctx: &mut Ctx, broker: BrokerId, alive: &[BrokerId]) {
+    fn handle_registration(&mut self, ctx: &mut Ctx, broker: BrokerId) {
         // A new incarnation of a broker that was never fenced: the old one shut down uncleanly, so
         // it leaves the ISRs first (Kafka: `ReplicationControlManager.handleBrokerUncleanShutdown`).
         if self.registrations.get(&broker).is_some_and(|r| !r.fenced) {
-            self.fence(ctx, broker, alive);
+            self.fence(ctx, broker);
         }
         let epoch = self.take_broker_epoch();
         self.registrations.insert(
@@ -483,25 +578,20 @@ impl Controller {
             broker,
             broker_epoch: epoch,
         });
-        ctx.send(
-            self.addr(),
-            NodeAddr::Broker(broker),
+        self.outbox.push(MetadataRecord::RegisterBroker {
+            broker,
+            broker_epoch: epoch,
+            fenced: true,
+        });
+        let to = NodeAddr::Broker(broker);
+        self.reply(
+            to.clone(),
             Rpc::BrokerRegistrationResponse {
                 broker_epoch: epoch,
             },
         );
-        // The registering broker replays the whole metadata image.
-        let all: Vec<PartitionState> = self.partitions.values().cloned().collect();
-        ctx.send(
-            self.addr(),
-            NodeAddr::Broker(broker),
-            Rpc::MetadataUpdate {
-                offset: self.metadata_offset,
-                full: true,
-                partitions: all,
-                fenced_brokers: self.fenced_list(),
-            },
-        );
+        // The registering broker replays the whole (committed) metadata image.
+        self.replies.push((to, Reply::FullImage));
     }
 
     fn handle_heartbeat(
@@ -510,7 +600,6 @@ impl Controller {
         broker: BrokerId,
         broker_epoch: u64,
         metadata_offset: u64,
-        alive: &[BrokerId],
     ) {
         let Some(r) = self.registrations.get_mut(&broker) else {
             return;
@@ -523,11 +612,10 @@ impl Controller {
             std::mem::take(&mut r.fenced_by_timeout) && metadata_offset < self.metadata_offset;
         // Simplification: a registered broker is caught up on metadata by its first heartbeat.
         if r.fenced {
-            self.unfence(ctx, broker, alive);
+            self.unfence(ctx, broker);
         }
         let fenced = self.registrations.get(&broker).is_some_and(|r| r.fenced);
-        ctx.send(
-            self.addr(),
+        self.reply(
             NodeAddr::Broker(broker),
             Rpc::BrokerHeartbeatResponse { fenced },
         );
@@ -539,14 +627,8 @@ impl Controller {
             .get(&broker)
             .map_or(0, |r| r.offset_at_last_heartbeat);
         if missed_updates || metadata_offset < expected {
-            let all: Vec<PartitionState> = self.partitions.values().cloned().collect();
-            let update = Rpc::MetadataUpdate {
-                offset: self.metadata_offset,
-                full: true,
-                partitions: all,
-                fenced_brokers: self.fenced_list(),
-            };
-            ctx.send(self.addr(), NodeAddr::Broker(broker), update);
+            self.replies
+                .push((NodeAddr::Broker(broker), Reply::FullImage));
         }
         let offset = self.metadata_offset;
         if let Some(r) = self.registrations.get_mut(&broker) {
@@ -602,7 +684,6 @@ impl Controller {
         partitions: u32,
         replication_factor: u32,
         configs: &BTreeMap<String, String>,
-        alive: &[BrokerId],
     ) -> Result<(), (KafkaError, String)> {
         validate_topic_name(name)?;
         if self.topics.contains_key(name) {
@@ -627,22 +708,21 @@ impl Controller {
             .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
         let usable = self.brokers_for_placement(replication_factor)?;
         let assignment = assign_replicas(rng, &usable, partitions, replication_factor);
-        self.topics.insert(
-            name.to_string(),
-            TopicMeta {
-                name: name.to_string(),
-                partitions,
-                replication_factor,
-                configs,
-            },
-        );
+        let meta = TopicMeta {
+            name: name.to_string(),
+            partitions,
+            replication_factor,
+            configs,
+        };
+        self.outbox.push(MetadataRecord::Topic(meta.clone()));
+        self.topics.insert(name.to_string(), meta);
         ctx.emit(EventKind::TopicCreated {
             topic: name.to_string(),
             partitions,
             replication_factor,
             assignment: assignment.clone(),
         });
-        self.add_partitions(ctx, name, 0, assignment, ChangeReason::TopicCreated, alive);
+        self.add_partitions(ctx, name, 0, assignment, ChangeReason::TopicCreated);
         Ok(())
     }
 
@@ -655,13 +735,11 @@ impl Controller {
         first: u32,
         assignment: Vec<Vec<BrokerId>>,
         reason: ChangeReason,
-        alive: &[BrokerId],
     ) {
         let min_isr = self
             .topics
             .get(topic)
             .map_or(1, |t| t.min_insync_replicas());
-        let mut created = vec![];
         for (i, replicas) in assignment.into_iter().enumerate() {
             let tp = TopicPartition::new(topic, first + i as u32);
             let state = PartitionState {
@@ -682,9 +760,11 @@ impl Controller {
                 reason,
             });
             self.partitions.insert(tp, state.clone());
-            created.push(state);
+            self.outbox.push(MetadataRecord::Partition {
+                state,
+                unclean: false,
+            });
         }
-        self.publish(ctx, created, alive);
     }
 
     /// The unfenced brokers, if there are at least `rf` of them (Kafka's placement error otherwise).
@@ -713,7 +793,6 @@ impl Controller {
         rng: &mut Rng,
         topic: &str,
         count: u32,
-        alive: &[BrokerId],
     ) -> Result<(), (KafkaError, String)> {
         let Some(meta) = self.topics.get(topic) else {
             return Err((
@@ -736,6 +815,7 @@ impl Controller {
         let assignment = assign_replicas(rng, &usable, count - current, rf);
         if let Some(m) = self.topics.get_mut(topic) {
             m.partitions = count;
+            self.outbox.push(MetadataRecord::Topic(m.clone()));
         }
         ctx.emit(EventKind::PartitionsCreated {
             topic: topic.to_string(),
@@ -749,7 +829,6 @@ impl Controller {
             current,
             assignment,
             ChangeReason::PartitionsCreated,
-            alive,
         );
         Ok(())
     }
@@ -761,7 +840,6 @@ impl Controller {
         topic: &str,
         key: &str,
         value: &str,
-        alive: &[BrokerId],
     ) -> Result<(), (KafkaError, String)> {
         let Some(meta) = self.topics.get_mut(topic) else {
             return Err((
@@ -778,10 +856,14 @@ impl Controller {
             key: key.to_string(),
             value: v,
         });
-        let mut changed = vec![];
+        let meta = meta.clone();
+        self.outbox.push(MetadataRecord::Topic(meta));
         for p in self.partitions.values_mut().filter(|p| p.tp.topic == topic) {
             p.min_insync_replicas = min_isr;
-            changed.push(p.clone());
+            self.outbox.push(MetadataRecord::Partition {
+                state: p.clone(),
+                unclean: false,
+            });
         }
         // Turning unclean election on lets offline partitions elect a leader now.
         if key == "unclean.leader.election.enable" && self.unclean_enabled(topic) {
@@ -792,13 +874,9 @@ impl Controller {
                 .map(|(tp, _)| tp.clone())
                 .collect();
             for tp in offline {
-                if let Some(state) = self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced) {
-                    changed.retain(|c| c.tp != tp);
-                    changed.push(state);
-                }
+                self.elect_leaderless(ctx, &tp, ChangeReason::BrokerUnfenced);
             }
         }
-        self.publish(ctx, changed, alive);
         Ok(())
     }
 }
@@ -806,6 +884,43 @@ impl Controller {
 impl Default for Controller {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A one-line description of a metadata record for the UI.
+pub fn record_summary(r: &MetadataRecord) -> String {
+    let ids = |v: &[BrokerId]| {
+        let s: Vec<String> = v.iter().map(|b| b.0.to_string()).collect();
+        format!("[{}]", s.join(","))
+    };
+    match r {
+        MetadataRecord::LeaderChange { leader, voters, .. } => {
+            let v: Vec<String> = voters.iter().map(|v| v.to_string()).collect();
+            format!("leader controller-{leader}, voters [{}]", v.join(","))
+        }
+        MetadataRecord::RegisterBroker {
+            broker,
+            broker_epoch,
+            fenced,
+        } => format!(
+            "{broker} broker.epoch={broker_epoch}{}",
+            if *fenced { " (fenced)" } else { "" }
+        ),
+        MetadataRecord::BrokerRegistrationChange { broker, fenced } => {
+            format!("{broker} {}", if *fenced { "fenced" } else { "unfenced" })
+        }
+        MetadataRecord::Topic(t) => format!(
+            "{} partitions={} replication.factor={}",
+            t.name, t.partitions, t.replication_factor
+        ),
+        MetadataRecord::Partition { state, .. } => format!(
+            "{} leader={} isr={} leaderEpoch={}",
+            state.tp,
+            state.leader.map_or("none".to_string(), |l| l.0.to_string()),
+            ids(&state.isr),
+            state.leader_epoch.0
+        ),
+        MetadataRecord::NoOp => String::new(),
     }
 }
 

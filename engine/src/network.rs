@@ -108,10 +108,59 @@ pub enum Rpc {
     MetadataUpdate {
         /// The metadata log offset this update brings the broker to.
         offset: u64,
+        /// The offset a delta starts from: a broker that has not applied up to it missed records.
+        prev_offset: u64,
         /// The whole image (registration, catch-up) rather than one delta.
         full: bool,
         partitions: Vec<PartitionState>,
         fenced_brokers: Vec<BrokerId>,
+    },
+    /// A controller that is not the active one answers a controller request (`NOT_CONTROLLER`),
+    /// naming the quorum leader if it knows one.
+    NotController {
+        request: String,
+        tp: Option<TopicPartition>,
+        leader: Option<u32>,
+    },
+    /// KRaft `Vote` (KIP-595; `pre_vote` = KIP-996): "make me leader of `epoch`".
+    Vote {
+        epoch: u32,
+        candidate: u32,
+        last_epoch: u32,
+        end_offset: u64,
+        pre_vote: bool,
+    },
+    VoteResponse {
+        epoch: u32,
+        granted: bool,
+        leader: Option<u32>,
+        pre_vote: bool,
+    },
+    /// KRaft `BeginQuorumEpoch`: the new leader tells the voters.
+    BeginQuorumEpoch {
+        epoch: u32,
+        leader: u32,
+    },
+    BeginQuorumEpochResponse {
+        epoch: u32,
+    },
+    /// KRaft `Fetch` of `__cluster_metadata-0` by a voter: also its heartbeat to the leader.
+    QuorumFetch {
+        epoch: u32,
+        replica: u32,
+        fetch_offset: u64,
+        last_fetched_epoch: u32,
+    },
+    QuorumFetchResponse {
+        epoch: u32,
+        leader: Option<u32>,
+        error: Option<KafkaError>,
+        high_watermark: u64,
+        /// Echo of the request's fetch offset.
+        fetch_offset: u64,
+        entries: Vec<crate::raft::MetaEntry>,
+        /// (epoch, end offset) where the follower's log diverges from the leader's.
+        diverging: Option<(u32, u64)>,
     },
     /// The connection broke before the answer to `api` came back (the peer crashed).
     Disconnected {
@@ -137,6 +186,18 @@ impl Rpc {
             Rpc::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse",
             Rpc::MetadataUpdate { .. } => "MetadataUpdate",
             Rpc::Disconnected { .. } => "Disconnected",
+            Rpc::NotController { request, .. } => match request.as_str() {
+                "BrokerHeartbeat" => "BrokerHeartbeatResponse",
+                "BrokerRegistration" => "BrokerRegistrationResponse",
+                "AlterPartition" => "AlterPartitionResponse",
+                _ => "ErrorResponse",
+            },
+            Rpc::Vote { .. } => "Vote",
+            Rpc::VoteResponse { .. } => "VoteResponse",
+            Rpc::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
+            Rpc::BeginQuorumEpochResponse { .. } => "BeginQuorumEpochResponse",
+            Rpc::QuorumFetch { .. } => "Fetch",
+            Rpc::QuorumFetchResponse { .. } => "FetchResponse",
         }
     }
 
@@ -195,6 +256,52 @@ impl Rpc {
                 format!("{} partition records", partitions.len())
             }
             Rpc::Disconnected { api, .. } => format!("{api}: connection closed"),
+            Rpc::NotController { leader, .. } => match leader {
+                Some(l) => format!("NOT_CONTROLLER (active: controller-{l})"),
+                None => "NOT_CONTROLLER (no active controller known)".into(),
+            },
+            Rpc::Vote {
+                epoch,
+                candidate,
+                pre_vote,
+                ..
+            } => format!(
+                "{}controller-{candidate} for epoch {epoch}",
+                if *pre_vote { "pre-vote " } else { "" }
+            ),
+            Rpc::VoteResponse {
+                epoch,
+                granted,
+                pre_vote,
+                ..
+            } => format!(
+                "{}{} (epoch {epoch})",
+                if *pre_vote { "pre-vote " } else { "" },
+                if *granted { "granted" } else { "rejected" }
+            ),
+            Rpc::BeginQuorumEpoch { epoch, leader } => {
+                format!("controller-{leader} leads epoch {epoch}")
+            }
+            Rpc::BeginQuorumEpochResponse { epoch } => format!("ok (epoch {epoch})"),
+            Rpc::QuorumFetch { fetch_offset, .. } => {
+                format!("__cluster_metadata-0 from offset {fetch_offset}")
+            }
+            Rpc::QuorumFetchResponse {
+                entries,
+                high_watermark,
+                error,
+                diverging,
+                ..
+            } => match (error, diverging) {
+                (Some(e), _) => format!("__cluster_metadata-0 {e}"),
+                (None, Some((e, o))) => {
+                    format!("__cluster_metadata-0 diverging epoch {e} end {o}")
+                }
+                _ => format!(
+                    "__cluster_metadata-0 {} records, HW={high_watermark}",
+                    entries.len()
+                ),
+            },
         }
     }
 }
@@ -214,6 +321,9 @@ pub struct Network {
     slow: BTreeMap<NodeAddr, u64>,
     /// Envelopes a learner is holding back; delivered when released.
     held: BTreeMap<EnvelopeId, Envelope>,
+    /// Addresses that are the same process (a `broker,controller` node): `controller-N` → `broker-N`.
+    /// Cuts and slowness apply to the machine, so they are keyed by the canonical address.
+    colocated: BTreeMap<NodeAddr, NodeAddr>,
 }
 
 fn link_key(a: &NodeAddr, b: &NodeAddr) -> (NodeAddr, NodeAddr) {
@@ -225,6 +335,16 @@ fn link_key(a: &NodeAddr, b: &NodeAddr) -> (NodeAddr, NodeAddr) {
 }
 
 impl Network {
+    /// Declares `alias` to be the same machine as `host` (combined broker and controller).
+    pub fn colocate(&mut self, alias: NodeAddr, host: NodeAddr) {
+        self.colocated.insert(alias, host);
+    }
+
+    /// The machine an address lives on.
+    pub fn host<'a>(&'a self, a: &'a NodeAddr) -> &'a NodeAddr {
+        self.colocated.get(a).unwrap_or(a)
+    }
+
     /// Puts an envelope on the wire with a random latency in `lo..=hi` ticks (at least one tick).
     #[allow(clippy::too_many_arguments)]
     pub fn send(
@@ -237,8 +357,12 @@ impl Network {
         lo: u64,
         hi: u64,
     ) -> EnvelopeId {
-        let extra =
-            self.slow.get(&from).copied().unwrap_or(0) + self.slow.get(&to).copied().unwrap_or(0);
+        let extra = if self.host(&from) == self.host(&to) {
+            0
+        } else {
+            self.slow.get(self.host(&from)).copied().unwrap_or(0)
+                + self.slow.get(self.host(&to)).copied().unwrap_or(0)
+        };
         let latency = rng.range_inclusive(lo, hi).max(1) + extra;
         let link = (from.clone(), to.clone());
         let tail = self.link_tail.get(&link).copied().unwrap_or(Tick(0));
@@ -304,12 +428,13 @@ impl Network {
 
     /// Whether the link between two nodes is cut.
     pub fn is_cut(&self, a: &NodeAddr, b: &NodeAddr) -> bool {
-        self.cuts.contains(&link_key(a, b))
+        !self.cuts.is_empty() && self.cuts.contains(&link_key(self.host(a), self.host(b)))
     }
 
     /// Cuts the link between `a` and `b` (both directions).
     pub fn cut(&mut self, a: &NodeAddr, b: &NodeAddr) -> bool {
-        a != b && self.cuts.insert(link_key(a, b))
+        let key = link_key(self.host(a), self.host(b));
+        key.0 != key.1 && self.cuts.insert(key)
     }
 
     /// Removes every cut.
@@ -326,6 +451,7 @@ impl Network {
 
     /// Sets (or with 0 clears) the extra delay for a node.
     pub fn set_slow(&mut self, node: NodeAddr, extra_ticks: u64) {
+        let node = self.host(&node).clone();
         if extra_ticks == 0 {
             self.slow.remove(&node);
         } else {

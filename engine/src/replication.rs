@@ -232,7 +232,17 @@ pub struct Broker {
     pub needs_full_metadata: bool,
     /// The metadata log offset this broker has applied.
     pub metadata_offset: u64,
+    /// The controller this broker believes is active (learned from metadata and from
+    /// `NOT_CONTROLLER` answers; Kafka: `RaftControllerNodeProvider`).
+    pub controller_hint: Option<u32>,
+    /// Which voter to try next when no active controller is known.
+    controller_probe: usize,
+    /// When the outstanding BrokerHeartbeat was sent, until it is answered.
+    heartbeat_sent_at: Option<Tick>,
 }
+
+/// How soon a request refused with `NOT_CONTROLLER` (or cut off by a controller crash) is retried.
+pub const CONTROLLER_RETRY_TICKS: u64 = 100;
 
 impl Broker {
     pub fn new(id: BrokerId) -> Self {
@@ -248,7 +258,30 @@ impl Broker {
             registration_in_flight: false,
             needs_full_metadata: false,
             metadata_offset: 0,
+            controller_hint: None,
+            controller_probe: 0,
+            heartbeat_sent_at: None,
         }
+    }
+
+    /// Where controller requests go: the known active controller, else the next voter in turn.
+    pub fn controller_addr(&self, settings: &BrokerSettings) -> NodeAddr {
+        let id = self.controller_hint.unwrap_or_else(|| {
+            let v = &settings.voters;
+            v.get(self.controller_probe % v.len().max(1))
+                .copied()
+                .unwrap_or(crate::kraft::CONTROLLER_NODE_ID)
+        });
+        NodeAddr::Controller(id)
+    }
+
+    /// The controller we tried did not answer or is not active: ask another one.
+    fn forget_controller(&mut self, hint: Option<u32>, settings: &BrokerSettings) {
+        if let Some(NodeAddr::Controller(old)) = Some(self.controller_addr(settings)) {
+            let pos = settings.voters.iter().position(|&v| v == old).unwrap_or(0);
+            self.controller_probe = pos + 1;
+        }
+        self.controller_hint = hint;
     }
 
     fn addr(&self) -> NodeAddr {
@@ -263,6 +296,7 @@ impl Broker {
         self.registration_in_flight = false;
         self.needs_full_metadata = true;
         self.metadata_offset = 0;
+        self.heartbeat_sent_at = None;
         self.fenced_brokers.clear();
         for p in self.partitions.values_mut() {
             p.role = Role::Follower(FollowerState {
@@ -274,7 +308,8 @@ impl Broker {
     }
 
     /// Process start: register with the controller (`BrokerLifecycleManager`).
-    pub fn restart(&mut self, ctx: &mut Ctx, controller: NodeAddr) {
+    pub fn restart(&mut self, ctx: &mut Ctx, settings: &BrokerSettings) {
+        let controller = self.controller_addr(settings);
         self.alive = true;
         self.registration_in_flight = true;
         // Until registered, `next_heartbeat_at` paces registration retries.
@@ -287,10 +322,11 @@ impl Broker {
     }
 
     /// Timers: heartbeats, the periodic ISR shrink check, follower fetches, purgatory expiry.
-    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings, controller: &NodeAddr) {
+    pub fn on_tick(&mut self, ctx: &mut Ctx, settings: &BrokerSettings) {
         if !self.alive {
             return;
         }
+        let controller = &self.controller_addr(settings);
         // Kafka: `BrokerLifecycleManager` keeps sending BrokerRegistration until it is answered.
         if self.registration_in_flight && ctx.now >= self.next_heartbeat_at {
             self.next_heartbeat_at = Tick(ctx.now.0 + REGISTRATION_RETRY_TICKS);
@@ -299,9 +335,18 @@ impl Broker {
                 controller.clone(),
                 Rpc::BrokerRegistration { broker: self.id },
             );
+            // If this one goes unanswered too, the next attempt asks another voter.
+            self.forget_controller(None, settings);
         }
         if let Some(epoch) = self.broker_epoch {
             if ctx.now >= self.next_heartbeat_at {
+                // The previous heartbeat was never answered: that controller is unreachable or
+                // gone; try another voter.
+                if self.heartbeat_sent_at.take().is_some() {
+                    self.forget_controller(None, settings);
+                }
+                let controller = &self.controller_addr(settings);
+                self.heartbeat_sent_at = Some(ctx.now);
                 self.next_heartbeat_at = Tick(ctx.now.0 + settings.broker_heartbeat_interval_ticks);
                 ctx.send(
                     self.addr(),
@@ -314,6 +359,7 @@ impl Broker {
                 );
             }
         }
+        let controller = &self.controller_addr(settings);
         // Kafka: ReplicaManager schedules "isr-expiration" every replica.lag.time.max.ms / 2.
         let isr_check = ctx.now >= self.next_isr_check_at;
         if isr_check {
@@ -339,14 +385,8 @@ impl Broker {
     }
 
     /// Dispatches one delivered envelope.
-    pub fn handle(
-        &mut self,
-        ctx: &mut Ctx,
-        from: NodeAddr,
-        rpc: Rpc,
-        settings: &BrokerSettings,
-        controller: &NodeAddr,
-    ) {
+    pub fn handle(&mut self, ctx: &mut Ctx, from: NodeAddr, rpc: Rpc, settings: &BrokerSettings) {
+        let controller = &self.controller_addr(settings);
         match rpc {
             Rpc::Produce {
                 id,
@@ -399,17 +439,37 @@ impl Broker {
                 self.registration_in_flight = false;
                 self.next_heartbeat_at = ctx.now;
             }
-            Rpc::BrokerHeartbeatResponse { fenced } => self.fenced = fenced,
+            Rpc::BrokerHeartbeatResponse { fenced } => {
+                self.fenced = fenced;
+                self.heartbeat_sent_at = None;
+                if let NodeAddr::Controller(c) = from {
+                    self.controller_hint = Some(c);
+                }
+            }
+            Rpc::NotController {
+                request,
+                tp,
+                leader,
+            } => {
+                // Kafka: the channel to the controller rediscovers the active controller and
+                // retries after a short backoff.
+                self.forget_controller(leader, settings);
+                self.retry_controller_request(ctx, &request, tp.as_ref());
+            }
             Rpc::MetadataUpdate {
                 offset,
+                prev_offset,
                 full,
                 partitions,
                 fenced_brokers,
             } => {
+                if let NodeAddr::Controller(c) = from {
+                    self.controller_hint = Some(c);
+                }
                 // The offset only advances without gaps (Kafka's brokers read the metadata log in
                 // order); a delta after a gap is still applied — partition states carry epochs, so
                 // applying them is idempotent — but the gap shows in the next heartbeat.
-                if full || offset == self.metadata_offset + 1 {
+                if full || prev_offset <= self.metadata_offset {
                     self.metadata_offset = self.metadata_offset.max(offset);
                 }
                 self.fenced_brokers = fenced_brokers.into_iter().collect();
@@ -418,6 +478,18 @@ impl Broker {
                 for state in partitions {
                     self.apply_partition_state(ctx, state, settings, force);
                 }
+            }
+            Rpc::Disconnected { ref api, .. }
+                if matches!(
+                    api.as_str(),
+                    "BrokerHeartbeat" | "BrokerRegistration" | "AlterPartition"
+                ) =>
+            {
+                let Rpc::Disconnected { api, tp, .. } = rpc else {
+                    return;
+                };
+                self.forget_controller(None, settings);
+                self.retry_controller_request(ctx, &api, tp.as_ref());
             }
             Rpc::Disconnected { api, tp, .. } => {
                 // Our Fetch went to a dead leader: back off and retry (`replica.fetch.backoff.ms`).
@@ -1026,6 +1098,38 @@ impl Broker {
             .collect();
         let why = format!("{} > replica.lag.time.max.ms={max_ms}", who.join(", "));
         send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
+    }
+
+    /// A controller request failed fast (`NOT_CONTROLLER`, connection closed): send it again soon.
+    fn retry_controller_request(
+        &mut self,
+        ctx: &mut Ctx,
+        request: &str,
+        tp: Option<&TopicPartition>,
+    ) {
+        let soon = Tick(ctx.now.0 + CONTROLLER_RETRY_TICKS);
+        match request {
+            "BrokerRegistration" if self.registration_in_flight => {
+                self.next_heartbeat_at = self.next_heartbeat_at.min(soon);
+            }
+            "BrokerHeartbeat" => {
+                self.heartbeat_sent_at = None;
+                self.next_heartbeat_at = self.next_heartbeat_at.min(soon);
+            }
+            "AlterPartition" => {
+                let Some(p) = tp.and_then(|tp| self.partitions.get_mut(tp)) else {
+                    return;
+                };
+                if let Role::Leader(LeaderState {
+                    pending: Some(pending),
+                    ..
+                }) = &mut p.role
+                {
+                    pending.retry_at = pending.retry_at.min(soon);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn handle_alter_partition_response(

@@ -27,6 +27,8 @@ use toml::Spanned;
 
 /// At most this many brokers: the simulation (and the UI) is for learning, not load testing.
 pub const MAX_BROKERS: usize = 64;
+/// The most controllers (quorum voters) a scenario may declare.
+pub const MAX_CONTROLLERS: usize = 9;
 /// At most this many partitions per topic, for the same reason.
 pub const MAX_PARTITIONS: u32 = 1024;
 /// The longest single `advance_ms` step (one simulated hour), so a typo cannot hang the CLI.
@@ -229,6 +231,10 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
         Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
+        Command::CrashController { controller } => write!(f, "crash_controller {controller}"),
+        Command::RestartController { controller } => {
+            write!(f, "restart_controller {controller}")
+        }
         Command::PartitionNetwork { a, b } => write!(f, "partition_network {a} {b}"),
         Command::IsolateNode { node } => write!(f, "isolate_node {node}"),
         Command::HealNetwork => write!(f, "heal_network"),
@@ -301,6 +307,11 @@ struct RawScenario {
 struct RawCluster {
     #[serde(default)]
     brokers: Option<Spanned<Vec<Spanned<u32>>>>,
+    #[serde(default)]
+    controllers: Option<Spanned<Vec<Spanned<u32>>>>,
+    /// `[cluster.nodes.N]`: one node's `process.roles` / `controller.quorum.voters`.
+    #[serde(default)]
+    nodes: BTreeMap<Spanned<String>, RawConfigs>,
     #[serde(default)]
     seed: Option<u64>,
     #[serde(default)]
@@ -387,6 +398,10 @@ struct RawStep {
     #[serde(default)]
     restart_broker: Option<Spanned<u32>>,
     #[serde(default)]
+    crash_controller: Option<Spanned<u32>>,
+    #[serde(default)]
+    restart_controller: Option<Spanned<u32>>,
+    #[serde(default)]
     alter_topic_config: Option<Spanned<RawAlterTopic>>,
     #[serde(default)]
     alter_producer_config: Option<Spanned<RawAlterProducer>>,
@@ -427,6 +442,8 @@ pub const STEP_ACTIONS: &[&str] = &[
     "produce",
     "crash_broker",
     "restart_broker",
+    "crash_controller",
+    "restart_controller",
     "alter_topic_config",
     "alter_producer_config",
     "create_topic",
@@ -467,6 +484,7 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
 struct Validator<'a> {
     ctx: Ctx<'a>,
     brokers: BTreeSet<u32>,
+    controllers: BTreeSet<u32>,
     /// Topic name → partition count.
     topics: BTreeMap<String, u32>,
     producers: BTreeSet<String>,
@@ -477,6 +495,7 @@ impl<'a> Validator<'a> {
         Validator {
             ctx,
             brokers: BTreeSet::new(),
+            controllers: BTreeSet::new(),
             topics: BTreeMap::new(),
             producers: BTreeSet::new(),
         }
@@ -547,6 +566,42 @@ impl<'a> Validator<'a> {
             }
         };
         self.brokers = brokers.iter().copied().collect();
+        let mut controllers = Vec::new();
+        if let Some(list) = &raw.controllers {
+            if list.get_ref().is_empty() {
+                return Err(self.ctx.err(
+                    list.span(),
+                    "controllers must list at least one controller id (or be left out for one dedicated controller)",
+                ));
+            }
+            if list.get_ref().len() > MAX_CONTROLLERS {
+                let msg = format!(
+                    "at most {MAX_CONTROLLERS} controllers are supported by the simulation"
+                );
+                return Err(self.ctx.err(list.span(), msg));
+            }
+            for c in list.get_ref() {
+                if controllers.contains(c.get_ref()) {
+                    return Err(self
+                        .ctx
+                        .err(c.span(), format!("duplicate controller id {}", c.get_ref())));
+                }
+                controllers.push(*c.get_ref());
+            }
+        }
+        let mut node_configs = BTreeMap::new();
+        for (node, cfg) in &raw.nodes {
+            let Ok(id) = node.get_ref().trim().parse::<u32>() else {
+                return Err(self.ctx.err(
+                    node.span(),
+                    format!(
+                        "[cluster.nodes.{}]: the table name must be a node.id",
+                        node.get_ref()
+                    ),
+                ));
+            };
+            node_configs.insert(id, self.configs(ConfigScope::Broker, cfg)?);
+        }
         let mut configs = BTreeMap::new();
         for (k, v) in &raw.configs {
             // `sim.*` keys configure the simulation itself; everything else is a broker config.
@@ -558,14 +613,23 @@ impl<'a> Validator<'a> {
             let value = self.config(scope, k, v)?;
             configs.insert(k.get_ref().clone(), value);
         }
-        Ok((
-            ClusterSpec {
-                brokers,
-                seed: raw.seed.unwrap_or(default.seed),
-                configs,
-            },
-            pos,
-        ))
+        let spec = ClusterSpec {
+            brokers,
+            controllers,
+            node_configs,
+            seed: raw.seed.unwrap_or(default.seed),
+            configs,
+        };
+        // The topology rules (process.roles, identical controller.quorum.voters) are checked
+        // here so `kplay check` reports them, at the [cluster] table.
+        let cluster = Cluster::new(&spec).map_err(|e| ScenarioError {
+            file: self.ctx.file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            reason: e.message,
+        })?;
+        self.controllers = cluster.controllers().keys().copied().collect();
+        Ok((spec, pos))
     }
 
     /// Validates one `key = value` with Kafka's `ConfigDef` rules. Unknown keys point at the key,
@@ -684,6 +748,22 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn known_controller(&self, c: &Spanned<u32>) -> Result<u32, ScenarioError> {
+        let id = *c.get_ref();
+        if self.controllers.contains(&id) {
+            Ok(id)
+        } else {
+            let list: Vec<String> = self.controllers.iter().map(|b| b.to_string()).collect();
+            Err(self.ctx.err(
+                c.span(),
+                format!(
+                    "unknown controller {id} (controllers are [{}])",
+                    list.join(", ")
+                ),
+            ))
+        }
+    }
+
     fn known_producer(&self, p: &Spanned<String>) -> Result<String, ScenarioError> {
         if self.producers.contains(p.get_ref()) {
             Ok(p.get_ref().clone())
@@ -704,8 +784,11 @@ impl<'a> Validator<'a> {
         let ok = match broker {
             Some(id) => self.brokers.contains(&id),
             None => {
-                name == "controller"
-                    || name == format!("controller-{}", crate::kraft::CONTROLLER_NODE_ID)
+                (name == "controller" && self.controllers.len() == 1)
+                    || name
+                        .strip_prefix("controller-")
+                        .and_then(|x| x.parse::<u32>().ok())
+                        .is_some_and(|id| self.controllers.contains(&id))
                     || self.producers.contains(name)
             }
         };
@@ -713,7 +796,10 @@ impl<'a> Validator<'a> {
             return Ok(name.to_string());
         }
         let mut known: Vec<String> = self.brokers.iter().map(|b| format!("broker-{b}")).collect();
-        known.push("controller".into());
+        if self.controllers.len() == 1 {
+            known.push("controller".into());
+        }
+        known.extend(self.controllers.iter().map(|c| format!("controller-{c}")));
         known.extend(self.producers.iter().cloned());
         Err(self.ctx.err(
             n.span(),
@@ -752,6 +838,14 @@ impl<'a> Validator<'a> {
         mark(
             "restart_broker",
             s.restart_broker.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "crash_controller",
+            s.crash_controller.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "restart_controller",
+            s.restart_controller.as_ref().map(|v| v.span()),
         );
         mark(
             "alter_topic_config",
@@ -846,6 +940,14 @@ impl<'a> Validator<'a> {
         } else if let Some(b) = &s.restart_broker {
             Command::RestartBroker {
                 broker: self.known_broker(b)?,
+            }
+        } else if let Some(c) = &s.crash_controller {
+            Command::CrashController {
+                controller: self.known_controller(c)?,
+            }
+        } else if let Some(c) = &s.restart_controller {
+            Command::RestartController {
+                controller: self.known_controller(c)?,
             }
         } else if let Some(a) = &s.alter_topic_config {
             let a = a.get_ref();

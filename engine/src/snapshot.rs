@@ -12,6 +12,8 @@ pub struct Snapshot {
     pub now_ms: u64,
     pub seed: u64,
     pub controller: ControllerView,
+    /// The KRaft controller quorum: voters, roles, epochs and the metadata log.
+    pub quorum: QuorumView,
     pub brokers: Vec<BrokerView>,
     pub topics: Vec<TopicView>,
     pub producers: Vec<ProducerView>,
@@ -31,7 +33,57 @@ pub struct NetworkView {
     pub slow: Vec<(String, u64)>,
 }
 
-/// The (single, simplified) KRaft controller's view.
+/// The KRaft controller quorum.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuorumView {
+    pub voters: Vec<VoterView>,
+    /// The active controller (the quorum leader that has caught up), if any.
+    pub active_controller: Option<u32>,
+    /// The highest epoch any running voter is in.
+    pub epoch: u32,
+    /// Votes (and fetching voters) needed: `voters / 2 + 1`.
+    pub majority: u32,
+    /// How many voters can fail with the quorum still working: `(voters - 1) / 2`.
+    pub failures_tolerated: u32,
+    /// The committed end of the metadata log.
+    pub high_watermark: u64,
+    /// The last records of the most advanced running voter's metadata log.
+    pub log: Vec<MetaRecordView>,
+}
+
+/// One voter of the controller quorum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoterView {
+    pub id: u32,
+    pub alive: bool,
+    /// Also a broker (`process.roles=broker,controller`).
+    pub combined: bool,
+    /// `leader`, `follower`, `candidate`, `prospective`, `unattached`, `resigned`; none when down.
+    pub role: Option<String>,
+    pub epoch: u32,
+    pub leader: Option<u32>,
+    pub voted_for: Option<u32>,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// The active controller (`ActiveControllerCount` = 1 on this node).
+    pub active: bool,
+}
+
+/// One record of the `__cluster_metadata` log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaRecordView {
+    pub offset: u64,
+    pub epoch: u32,
+    /// Kafka's record type, e.g. `PartitionChangeRecord`.
+    pub record: String,
+    pub summary: String,
+    pub committed: bool,
+}
+
+/// How many metadata records a snapshot carries.
+pub const META_RECORDS_IN_VIEW: usize = 24;
+
+/// The active controller's view (or, with none active, the latest committed image's).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerView {
     pub node_id: u32,

@@ -71,6 +71,8 @@ impl Preset {
 pub fn cluster_spec() -> ClusterSpec {
     ClusterSpec {
         brokers: vec![1, 2, 3],
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
         seed: DEMO_SEED,
         configs: BTreeMap::new(),
     }

@@ -125,6 +125,140 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("{broker} restarted")
             }
         }
+        ControllerCrashed { controller } => {
+            if zh {
+                format!("controller-{controller} 崩溃")
+            } else {
+                format!("controller-{controller} crashed")
+            }
+        }
+        ControllerRestarted { controller } => {
+            if zh {
+                format!("controller-{controller} 已重启")
+            } else {
+                format!("controller-{controller} restarted")
+            }
+        }
+        QuorumProspective {
+            controller,
+            epoch,
+            reason,
+        } => {
+            if zh {
+                let why = if reason.starts_with("fetch timeout") {
+                    "fetch 超时：收不到 leader 的响应"
+                } else {
+                    "选举超时：没有 leader"
+                };
+                format!("controller-{controller} 在 epoch {epoch} 进入 prospective（{why}），请求预投票 (pre-vote)")
+            } else {
+                format!("controller-{controller} prospective in epoch {epoch} ({reason}): asking for pre-votes")
+            }
+        }
+        QuorumElectionStarted { controller, epoch } => {
+            if zh {
+                format!("controller-{controller} 成为 epoch {epoch} 的候选者 (candidate)，请求投票")
+            } else {
+                format!("controller-{controller} candidate for epoch {epoch}: asking for votes")
+            }
+        }
+        QuorumVoted {
+            controller,
+            candidate,
+            epoch,
+        } => {
+            if zh {
+                format!("controller-{controller} 在 epoch {epoch} 投票给 controller-{candidate}")
+            } else {
+                format!("controller-{controller} voted for controller-{candidate} in epoch {epoch}")
+            }
+        }
+        QuorumLeaderElected {
+            controller,
+            epoch,
+            votes,
+        } => {
+            let v: Vec<String> = votes.iter().map(|v| v.to_string()).collect();
+            if zh {
+                format!(
+                    "controller-{controller} 当选 epoch {epoch} 的仲裁 leader（票数来自 [{}]）",
+                    v.join(",")
+                )
+            } else {
+                format!("controller-{controller} elected quorum leader for epoch {epoch} (votes from [{}])", v.join(","))
+            }
+        }
+        QuorumFollowing {
+            controller,
+            leader,
+            epoch,
+        } => {
+            if zh {
+                format!("controller-{controller} 在 epoch {epoch} 跟随 controller-{leader}")
+            } else {
+                format!("controller-{controller} follows controller-{leader} in epoch {epoch}")
+            }
+        }
+        QuorumLeaderResigned {
+            controller,
+            epoch,
+            reason,
+        } => {
+            if zh {
+                format!("controller-{controller} 辞去 epoch {epoch} 的仲裁 leader：{reason}")
+            } else {
+                format!(
+                    "controller-{controller} resigned as quorum leader of epoch {epoch}: {reason}"
+                )
+            }
+        }
+        MetadataCommitted {
+            controller,
+            epoch,
+            from,
+            to,
+        } => {
+            if zh {
+                format!("controller-{controller} 元数据 HW {from}→{to}（已被多数派提交，epoch {epoch}）")
+            } else {
+                format!("controller-{controller} metadata HW {from}→{to} (committed by a majority, epoch {epoch})")
+            }
+        }
+        MetadataLogTruncated {
+            controller,
+            to_offset,
+            removed,
+        } => {
+            if zh {
+                format!("controller-{controller} 把元数据日志截断到 offset {to_offset}（丢弃 {removed} 条未提交记录）")
+            } else {
+                let rec = if *removed == 1 { "record" } else { "records" };
+                format!("controller-{controller} truncated its metadata log to offset {to_offset} ({removed} uncommitted {rec} discarded)")
+            }
+        }
+        ControllerActivated { controller, epoch } => {
+            if zh {
+                format!("controller-{controller} 成为活跃 controller（epoch {epoch}）")
+            } else {
+                format!("controller-{controller} is the active controller (epoch {epoch})")
+            }
+        }
+        ControllerRenounced {
+            controller,
+            epoch,
+            uncommitted,
+        } => {
+            if zh {
+                format!("controller-{controller} 不再是活跃 controller（epoch {epoch}）；放弃 {uncommitted} 条未提交的元数据记录")
+            } else {
+                let rec = if *uncommitted == 1 {
+                    "record"
+                } else {
+                    "records"
+                };
+                format!("controller-{controller} is no longer active (epoch {epoch}); {uncommitted} uncommitted metadata {rec} abandoned")
+            }
+        }
         BrokerRegistered {
             broker,
             broker_epoch,

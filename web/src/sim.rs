@@ -309,6 +309,7 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
             node_id: 0,
             registrations: Vec::new(),
         },
+        quorum: Default::default(),
         brokers: Vec::new(),
         topics: Vec::new(),
         producers: Vec::new(),

@@ -54,9 +54,21 @@ impl Category {
             | BrokerUnfenced { .. }
             | PartitionChanged { .. }
             | AlterPartitionSent { .. }
-            | AlterPartitionFailed { .. } => Category::Controller,
+            | AlterPartitionFailed { .. }
+            | QuorumProspective { .. }
+            | QuorumElectionStarted { .. }
+            | QuorumVoted { .. }
+            | QuorumLeaderElected { .. }
+            | QuorumFollowing { .. }
+            | QuorumLeaderResigned { .. }
+            | MetadataCommitted { .. }
+            | MetadataLogTruncated { .. }
+            | ControllerActivated { .. }
+            | ControllerRenounced { .. } => Category::Controller,
             BrokerCrashed { .. }
             | BrokerRestarted { .. }
+            | ControllerCrashed { .. }
+            | ControllerRestarted { .. }
             | NetworkPartitioned { .. }
             | NodeIsolated { .. }
             | NetworkHealed { .. }
@@ -104,12 +116,21 @@ impl Tone {
             } => Tone::Bad,
             BrokerCrashed { .. }
             | BrokerFenced { .. }
+            | ControllerCrashed { .. }
+            | QuorumLeaderResigned { .. }
+            | ControllerRenounced { .. }
+            | MetadataLogTruncated { .. }
             | Truncated { .. }
             | NetworkPartitioned { .. }
             | NodeIsolated { .. }
             | EnvelopeDropped { .. }
             | EnvelopeLost { .. } => Tone::Warn,
-            BrokerUnfenced { .. } | BrokerRestarted { .. } | NetworkHealed { .. } => Tone::Good,
+            BrokerUnfenced { .. }
+            | BrokerRestarted { .. }
+            | ControllerRestarted { .. }
+            | ControllerActivated { .. }
+            | QuorumLeaderElected { .. }
+            | NetworkHealed { .. } => Tone::Good,
             _ => Tone::Neutral,
         }
     }
