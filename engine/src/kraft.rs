@@ -4,7 +4,7 @@
 //! Ported from Kafka's `ReplicationControlManager` (`createTopic`, `alterPartition`,
 //! `handleBrokerFenced`, `handleBrokerUnfenced`), `PartitionChangeBuilder` (leader election from the
 //! ISR in replica order; the ISR never becomes empty), `BrokerHeartbeatManager` (session timeout)
-//! and `AdminUtils.assignReplicasToBrokers` (rack-unaware placement).
+//! and `StripedReplicaPlacer` (see [`crate::placement`]).
 //!
 //! Every change is written as [`MetadataRecord`]s to the `__cluster_metadata` log (see
 //! [`crate::raft`] and [`crate::quorum`]): the active controller applies them to its in-memory image
@@ -706,8 +706,7 @@ impl Controller {
         }
         let configs = Configs::from_map(ConfigScope::Topic, configs)
             .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
-        let usable = self.brokers_for_placement(replication_factor)?;
-        let assignment = assign_replicas(rng, &usable, partitions, replication_factor);
+        let assignment = self.place_replicas(rng, partitions, replication_factor)?;
         let meta = TopicMeta {
             name: name.to_string(),
             partitions,
@@ -767,22 +766,27 @@ impl Controller {
         }
     }
 
-    /// The unfenced brokers, if there are at least `rf` of them (Kafka's placement error otherwise).
-    fn brokers_for_placement(&self, rf: u32) -> Result<Vec<BrokerId>, (KafkaError, String)> {
-        let usable: Vec<BrokerId> = self
+    /// Kafka (KRaft): `ReplicationControlManager.createTopic` → `StripedReplicaPlacer.place` over
+    /// `ClusterControlManager.usableBrokers()` — every registered broker, fenced ones flagged (a
+    /// leader is never fenced; a follower may be). Too few registered brokers, or none unfenced,
+    /// is `INVALID_REPLICATION_FACTOR`.
+    fn place_replicas(
+        &self,
+        rng: &mut Rng,
+        partitions: u32,
+        rf: u32,
+    ) -> Result<Vec<Vec<BrokerId>>, (KafkaError, String)> {
+        let usable: Vec<crate::placement::UsableBroker> = self
             .registrations
             .iter()
-            .filter(|(_, r)| !r.fenced)
-            .map(|(b, _)| *b)
+            .map(|(b, r)| crate::placement::UsableBroker {
+                id: *b,
+                rack: None,
+                fenced: r.fenced,
+            })
             .collect();
-        if (rf as usize) > usable.len() {
-            let msg = format!(
-                "Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {} broker(s) are registered.",
-                usable.len()
-            );
-            return Err((KafkaError::InvalidReplicationFactor, msg));
-        }
-        Ok(usable)
+        crate::placement::place(rng, 0, partitions, rf, &usable)
+            .map_err(|msg| (KafkaError::InvalidReplicationFactor, msg))
     }
 
     /// `CreatePartitions` (Kafka: `ReplicationControlManager.createPartitions`): only growth is
@@ -811,8 +815,7 @@ impl Controller {
                 format!("Topic already has {current} partition(s)."),
             ));
         }
-        let usable = self.brokers_for_placement(rf)?;
-        let assignment = assign_replicas(rng, &usable, count - current, rf);
+        let assignment = self.place_replicas(rng, count - current, rf)?;
         if let Some(m) = self.topics.get_mut(topic) {
             m.partitions = count;
             self.outbox.push(MetadataRecord::Topic(m.clone()));
@@ -998,61 +1001,9 @@ fn validate_topic_name(name: &str) -> Result<(), (KafkaError, String)> {
     Ok(())
 }
 
-/// Kafka: `AdminUtils.assignReplicasToBrokersRackUnaware` — a random start broker and a random
-/// shift for the followers, so leaders and followers spread evenly.
-pub fn assign_replicas(
-    rng: &mut Rng,
-    brokers: &[BrokerId],
-    partitions: u32,
-    rf: u32,
-) -> Vec<Vec<BrokerId>> {
-    let n = brokers.len();
-    let start = rng.below(n as u64) as usize;
-    let mut shift = rng.below(n as u64) as usize;
-    let mut out = Vec::with_capacity(partitions as usize);
-    for p in 0..partitions as usize {
-        if p > 0 && p % n == 0 {
-            shift += 1;
-        }
-        let first = (p + start) % n;
-        let mut replicas = vec![brokers[first]];
-        for j in 0..(rf as usize).saturating_sub(1) {
-            replicas.push(brokers[replica_index(first, shift, j, n)]);
-        }
-        out.push(replicas);
-    }
-    out
-}
-
-fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
-    let s = 1 + (shift + j) % (n - 1);
-    (first + s) % n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placement_spreads_leaders_and_never_repeats_a_broker() {
-        let brokers: Vec<BrokerId> = (1..=5).map(BrokerId).collect();
-        for seed in 0..50 {
-            let mut rng = Rng::new(seed);
-            let a = assign_replicas(&mut rng, &brokers, 10, 3);
-            let mut leaders = BTreeMap::new();
-            for r in &a {
-                let mut uniq = r.clone();
-                uniq.sort();
-                uniq.dedup();
-                assert_eq!(uniq.len(), 3, "seed={seed} {a:?}");
-                *leaders.entry(r[0]).or_insert(0) += 1;
-            }
-            assert!(
-                leaders.values().all(|&c| c == 2),
-                "seed={seed} leaders {leaders:?}"
-            );
-        }
-    }
 
     fn ids(v: &[u32]) -> Vec<BrokerId> {
         v.iter().copied().map(BrokerId).collect()
