@@ -1133,7 +1133,7 @@ impl Cluster {
     }
 }
 
-/// A request delivered to (or cut on its way to) a dead broker: the sender sees the connection
+/// A request delivered to (or cut on its way to) a dead node: the sender sees the connection
 /// close. Other messages to a dead node are simply lost.
 fn bounce(ctx: &mut Ctx, env: Envelope) {
     let (api, tp, produce_id) = match &env.rpc {
@@ -1144,6 +1144,11 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
             ("Produce", Some(tp.clone()), Some(*id))
         }
         Rpc::Fetch { tp, .. } => ("Fetch", Some(tp.clone()), None),
+        // Controller requests: the broker's channel to the controller sees the connection fail
+        // and looks for the active controller elsewhere.
+        Rpc::AlterPartition { tp, .. } => ("AlterPartition", Some(tp.clone()), None),
+        Rpc::BrokerHeartbeat { .. } => ("BrokerHeartbeat", None, None),
+        Rpc::BrokerRegistration { .. } => ("BrokerRegistration", None, None),
         _ => return,
     };
     ctx.send(

@@ -123,6 +123,13 @@ pub struct PendingIsr {
     /// When to send the AlterPartition again if no answer came (`AlterPartitionManager` retries
     /// a request that timed out).
     pub retry_at: Tick,
+    /// Fast retries so far after `NOT_CONTROLLER` or a closed connection (backoff doubles).
+    #[serde(default)]
+    pub fast_retries: u32,
+    /// The next send is a quiet fast retry (the channel to the controller resending), not a
+    /// new proposal or a timed-out one.
+    #[serde(default)]
+    pub quiet: bool,
 }
 
 /// How long a starting broker waits for a BrokerRegistration answer before sending it again.
@@ -1011,6 +1018,8 @@ impl Broker {
                 proposed: proposed.clone(),
                 maximal: proposed.clone(),
                 retry_at: Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS),
+                fast_retries: 0,
+                quiet: false,
             });
             let why = format!("broker {} caught up to HW {}", follower.0, hw.0);
             send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
@@ -1035,8 +1044,14 @@ impl Broker {
         };
         pending.retry_at = Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS);
         let proposed = pending.proposed.clone();
-        let why = "no answer from the controller, retrying".to_string();
-        send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
+        let quiet = std::mem::take(&mut pending.quiet);
+        if quiet {
+            // The controller channel resends quietly until some controller is active.
+            send_alter_partition_rpc(ctx, me, tp, &p.meta, proposed, controller);
+        } else {
+            let why = "no answer from the controller, retrying".to_string();
+            send_alter_partition(ctx, me, tp, &p.meta, proposed, why, controller);
+        }
     }
 
     /// Kafka: `Partition.maybeShrinkIsr` / `getOutOfSyncReplicas`.
@@ -1080,6 +1095,8 @@ impl Broker {
             proposed: proposed.clone(),
             maximal: isr.clone(),
             retry_at: Tick(ctx.now.0 + ALTER_PARTITION_RETRY_TICKS),
+            fast_retries: 0,
+            quiet: false,
         });
         let max_ms = settings.replica_lag_time_max_ticks * crate::config::MS_PER_TICK;
         let who: Vec<String> = out_of_sync
@@ -1125,7 +1142,11 @@ impl Broker {
                     ..
                 }) = &mut p.role
                 {
-                    pending.retry_at = pending.retry_at.min(soon);
+                    // Kafka: `retry.backoff.ms` 100 doubling up to `retry.backoff.max.ms` 1000.
+                    let backoff = (CONTROLLER_RETRY_TICKS << pending.fast_retries.min(4)).min(1000);
+                    pending.fast_retries += 1;
+                    pending.quiet = true;
+                    pending.retry_at = pending.retry_at.min(Tick(ctx.now.0 + backoff));
                 }
             }
             _ => {}
@@ -1347,6 +1368,17 @@ fn send_alter_partition(
         proposed_isr: proposed.clone(),
         why,
     });
+    send_alter_partition_rpc(ctx, me, tp, meta, proposed, controller);
+}
+
+fn send_alter_partition_rpc(
+    ctx: &mut Ctx,
+    me: BrokerId,
+    tp: &TopicPartition,
+    meta: &PartitionState,
+    proposed: Vec<BrokerId>,
+    controller: &NodeAddr,
+) {
     ctx.send(
         NodeAddr::Broker(me),
         controller.clone(),
