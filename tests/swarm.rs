@@ -28,9 +28,15 @@ struct Plan {
 fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
     let mut r = Rng::new(seed ^ 0xabcdef);
     let brokers = 3 + r.below(3) as u32; // 3..=5
+                                         // One dedicated controller, three dedicated ones, or three combined broker,controller nodes.
+    let controllers: Vec<u32> = match r.below(3) {
+        0 => vec![],
+        1 => vec![101, 102, 103],
+        _ => vec![1, 2, 3],
+    };
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
-        controllers: vec![],
+        controllers: controllers.clone(),
         node_configs: BTreeMap::new(),
         seed,
         configs: BTreeMap::new(),
@@ -63,9 +69,11 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
         c.step(Input::Command(cmd.clone()));
     }
     let mut dead: Vec<u32> = vec![];
+    let controller_ids: Vec<u32> = c.controllers().keys().copied().collect();
     let nodes: Vec<String> = (1..=brokers)
         .map(|b| format!("broker-{b}"))
-        .chain(["controller".to_string(), "pall".to_string()])
+        .chain(controller_ids.iter().map(|c| format!("controller-{c}")))
+        .chain(["pall".to_string()])
         .collect();
     let pick = |r: &mut Rng| nodes[r.below(nodes.len() as u64) as usize].clone();
     for _ in 0..60 {
@@ -125,6 +133,14 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
             7 | 8 if !dead.is_empty() => {
                 let b = dead.remove(r.below(dead.len() as u64) as usize);
                 Command::RestartBroker { broker: b }
+            }
+            9 if controller_ids.len() > 1 => {
+                let id = controller_ids[r.below(controller_ids.len() as u64) as usize];
+                if c.controllers()[&id].alive {
+                    Command::CrashController { controller: id }
+                } else {
+                    Command::RestartController { controller: id }
+                }
             }
             _ => match r.below(4) {
                 0 => Command::AlterTopicConfig {
@@ -232,16 +248,28 @@ fn ending(c: &Cluster) -> Vec<Command> {
         .brokers
         .iter()
         .map(|b| format!("broker-{}", b.id.0))
-        .chain(["controller".to_string()])
+        .chain(
+            s.quorum
+                .voters
+                .iter()
+                .map(|v| format!("controller-{}", v.id)),
+        )
         .chain(s.producers.iter().map(|p| p.name.clone()));
     out.extend(nodes.map(|node| Command::SlowNode {
         node,
         extra_latency_ms: 0,
     }));
     out.extend(
+        s.quorum
+            .voters
+            .iter()
+            .filter(|v| !v.alive)
+            .map(|v| Command::RestartController { controller: v.id }),
+    );
+    out.extend(
         s.brokers
             .iter()
-            .filter(|b| !b.alive)
+            .filter(|b| !b.alive && !s.quorum.voters.iter().any(|v| v.id == b.id.0))
             .map(|b| Command::RestartBroker { broker: b.id.0 }),
     );
     out
@@ -276,7 +304,16 @@ fn shrink<T: Clone>(mut items: Vec<T>, still_fails: impl Fn(&[T]) -> bool) -> Ve
 fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let brokers: Vec<String> = plan.spec.brokers.iter().map(|b| b.to_string()).collect();
+    let controllers: Vec<String> = plan
+        .spec
+        .controllers
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
     let mut out = format!("name = {}\ndescription = \"minimal replay of a swarm failure\"\n\n[cluster]\nbrokers = [{}]\nseed = {}\n", q(name), brokers.join(", "), plan.spec.seed);
+    if !controllers.is_empty() {
+        out.push_str(&format!("controllers = [{}]\n", controllers.join(", ")));
+    }
     let step = |c: &Command| -> String {
         match c {
             Command::CreateTopic {
@@ -441,6 +478,12 @@ fn minimal_replay(seed: u64, plan: Plan) -> String {
 /// After every broker is back: every partition has a leader, a full ISR, and identical logs.
 fn converged(c: &Cluster) -> Result<(), String> {
     let s = c.snapshot();
+    if s.metrics.active_controller_count != 1 {
+        return Err(format!(
+            "{} active controllers after recovery",
+            s.metrics.active_controller_count
+        ));
+    }
     for t in &s.topics {
         for p in &t.partitions {
             if p.leader.is_none() {

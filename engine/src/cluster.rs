@@ -739,7 +739,48 @@ impl Cluster {
             }
             self.check_partition_replicas(tp)?;
         }
+        self.check_quorum()?;
         self.check_acked_writes_survive()
+    }
+
+    /// Raft safety for the metadata quorum: one leader per epoch, and committed records are the
+    /// same on every voter (Kafka: the KRaft TLA+ spec's `LeaderCompleteness` / `NoLogDivergence`).
+    fn check_quorum(&self) -> Result<(), String> {
+        let mut leaders: BTreeMap<u32, u32> = BTreeMap::new();
+        let live: Vec<&ControllerNode> = self.controllers.values().filter(|c| c.alive).collect();
+        for c in &live {
+            if c.raft.is_leader() {
+                if let Some(other) = leaders.insert(c.raft.epoch, c.id) {
+                    return Err(format!(
+                        "two quorum leaders (controller-{other}, controller-{}) in epoch {}",
+                        c.id, c.raft.epoch
+                    ));
+                }
+            }
+            if c.raft.high_watermark > c.raft.end_offset() {
+                return Err(format!(
+                    "controller-{}: metadata HW beyond its log end",
+                    c.id
+                ));
+            }
+        }
+        // Two controllers may both believe they are active for a moment (an old leader cut off
+        // from the quorum has not resigned yet), but only in different epochs, and the old one
+        // can no longer commit anything (checked below: committed logs never disagree).
+        for (i, a) in self.controllers.values().enumerate() {
+            for b in self.controllers.values().skip(i + 1) {
+                // Log matching: equal entries at the last common committed offset (checked every
+                // step, so every committed offset gets checked as the HW moves).
+                let upto = a.raft.high_watermark.min(b.raft.high_watermark) as usize;
+                if upto > 0 && a.raft.log.get(upto - 1) != b.raft.log.get(upto - 1) {
+                    return Err(format!(
+                        "controller-{} and controller-{} disagree on committed metadata below offset {upto}",
+                        a.id, b.id
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn check_partition_replicas(&self, tp: &TopicPartition) -> Result<(), String> {

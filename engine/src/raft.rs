@@ -34,6 +34,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const FETCH_MAX_WAIT_TICKS: u64 = 500;
 /// Kafka: `LeaderState.CHECK_QUORUM_TIMEOUT_FACTOR`.
 pub const CHECK_QUORUM_TIMEOUT_FACTOR_X10: u64 = 15;
+/// 1.5 × `controller.quorum.fetch.timeout.ms`.
+pub fn check_quorum_timeout(s: &QuorumSettings) -> u64 {
+    s.fetch_timeout * CHECK_QUORUM_TIMEOUT_FACTOR_X10 / 10
+}
+
 /// The most metadata records one fetch response carries.
 const MAX_RECORDS_PER_FETCH: usize = 256;
 
@@ -83,6 +88,53 @@ impl QuorumRole {
     }
 }
 
+/// Kafka: `LeaderState`'s check-quorum timer (`updateCheckQuorumForFollowingVoter`,
+/// `timeUntilCheckQuorumExpires`): reset whenever voters other than the leader that fetched in
+/// this interval, plus the leader itself, make a majority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckQuorum {
+    fetched_voters: BTreeSet<u32>,
+    deadline: Tick,
+}
+
+impl CheckQuorum {
+    pub fn new(now: Tick, timeout: u64) -> Self {
+        CheckQuorum {
+            fetched_voters: BTreeSet::new(),
+            deadline: Tick(now.0 + timeout),
+        }
+    }
+
+    /// A fetch from `replica`; only voters other than the leader count.
+    pub fn fetched(&mut self, replica: u32, voters: &[u32], leader: u32, now: Tick, timeout: u64) {
+        if replica == leader || !voters.contains(&replica) {
+            return;
+        }
+        self.fetched_voters.insert(replica);
+        let mut majority = voters.len() / 2 + 1;
+        if voters.contains(&leader) {
+            majority -= 1;
+        }
+        if self.fetched_voters.len() >= majority {
+            self.fetched_voters.clear();
+            self.deadline = Tick(now.0 + timeout);
+        }
+    }
+
+    /// Milliseconds until the leader must resign; a single voter never does.
+    pub fn remaining(&self, now: Tick, voters: usize) -> u64 {
+        if voters == 1 {
+            return u64::MAX;
+        }
+        self.deadline.0.saturating_sub(now.0)
+    }
+
+    /// How many other voters fetched in the current interval.
+    pub fn heard_from(&self) -> usize {
+        self.fetched_voters.len()
+    }
+}
+
 /// The leader's view of the voters (Kafka: `LeaderState`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaderQuorum {
@@ -91,9 +143,8 @@ pub struct LeaderQuorum {
     pub end_offsets: BTreeMap<u32, Option<u64>>,
     /// Voters that acknowledged this leader (BeginQuorumEpoch answered or fetched).
     acknowledged: BTreeSet<u32>,
-    /// Voters that fetched during the current check-quorum interval.
-    fetched_voters: BTreeSet<u32>,
-    pub check_quorum_deadline: Tick,
+    /// The check-quorum timer.
+    pub check_quorum: CheckQuorum,
     begin_quorum_deadline: Tick,
     /// Fetches with nothing to return, parked until this deadline: voter → (fetch offset, deadline).
     parked: BTreeMap<u32, Tick>,
@@ -168,10 +219,7 @@ impl RaftNode {
                 epoch_start_offset: 0,
                 end_offsets: self.voters.iter().map(|&v| (v, Some(end))).collect(),
                 acknowledged: self.voters.iter().copied().collect(),
-                fetched_voters: BTreeSet::new(),
-                check_quorum_deadline: Tick(
-                    ctx.now.0 + s.fetch_timeout * CHECK_QUORUM_TIMEOUT_FACTOR_X10 / 10,
-                ),
+                check_quorum: CheckQuorum::new(ctx.now, check_quorum_timeout(s)),
                 begin_quorum_deadline: Tick(u64::MAX),
                 parked: BTreeMap::new(),
             });
@@ -228,6 +276,15 @@ impl RaftNode {
 
     pub fn is_leader(&self) -> bool {
         self.role == QuorumRole::Leader
+    }
+
+    /// The leader this node currently follows or is (none while electing or resigned): the only
+    /// leader worth naming to others.
+    fn live_leader(&self) -> Option<u32> {
+        match self.role {
+            QuorumRole::Leader | QuorumRole::Follower => self.leader,
+            _ => None,
+        }
     }
 
     fn random_election_timeout(&self, ctx: &mut Ctx, s: &QuorumSettings) -> Tick {
@@ -348,10 +405,7 @@ impl RaftNode {
             epoch_start_offset,
             end_offsets,
             acknowledged: BTreeSet::from([self.id]),
-            fetched_voters: BTreeSet::new(),
-            check_quorum_deadline: Tick(
-                ctx.now.0 + s.fetch_timeout * CHECK_QUORUM_TIMEOUT_FACTOR_X10 / 10,
-            ),
+            check_quorum: CheckQuorum::new(ctx.now, check_quorum_timeout(s)),
             begin_quorum_deadline: ctx.now,
             parked: BTreeMap::new(),
         });
@@ -406,20 +460,19 @@ impl RaftNode {
         if let Some(ls) = &mut self.leader_state {
             ls.end_offsets.insert(self.id, Some(end));
         }
-        self.maybe_update_high_watermark(ctx);
+        self.maybe_update_high_watermark();
         self.complete_parked_fetches(ctx);
         end
     }
 
     /// Kafka: `LeaderState.maybeUpdateHighWatermark`. Returns whether the HW moved.
-    fn maybe_update_high_watermark(&mut self, ctx: &mut Ctx) -> bool {
+    fn maybe_update_high_watermark(&mut self) -> bool {
         let Some(ls) = &self.leader_state else {
             return false;
         };
         match leader_high_watermark(&ls.end_offsets, ls.epoch_start_offset, self.high_watermark) {
             Some(hw) => {
                 self.high_watermark = hw;
-                let _ = ctx;
                 true
             }
             None => false,
@@ -481,7 +534,7 @@ impl RaftNode {
                     ls.parked.remove(v);
                 }
                 let begin_due = now >= ls.begin_quorum_deadline;
-                let check_expired = self.voters.len() > 1 && now >= ls.check_quorum_deadline;
+                let check_expired = ls.check_quorum.remaining(now, self.voters.len()) == 0;
                 for v in expired {
                     let off = self
                         .leader_state
@@ -493,11 +546,10 @@ impl RaftNode {
                 if check_expired {
                     // Kafka: "Did not receive fetch request from the majority of the voters
                     // within {checkQuorumTimeoutMs}ms" → transitionToResigned.
-                    let heard: Vec<u32> = self
+                    let heard = self
                         .leader_state
                         .as_ref()
-                        .map(|ls| ls.fetched_voters.iter().copied().collect())
-                        .unwrap_or_default();
+                        .map_or(0, |ls| ls.check_quorum.heard_from());
                     self.role = QuorumRole::Resigned;
                     self.leader_state = None;
                     self.election_deadline = self.random_election_timeout(ctx, s);
@@ -506,9 +558,9 @@ impl RaftNode {
                         epoch: self.epoch,
                         reason: format!(
                             "check-quorum: fetches from {} of {} other voters within {} ms (needs {})",
-                            heard.len(),
+                            heard,
                             self.voters.len() - 1,
-                            s.fetch_timeout * CHECK_QUORUM_TIMEOUT_FACTOR_X10 / 10,
+                            check_quorum_timeout(s),
                             self.majority() - 1
                         ),
                     });
@@ -568,7 +620,7 @@ impl RaftNode {
     // Messages.
     // ---------------------------------------------------------------------------------------
 
-    /// Handles a quorum RPC; returns `false` for messages that are not the quorum's.
+    /// Handles a quorum RPC (other messages are ignored).
     pub fn handle(&mut self, ctx: &mut Ctx, s: &QuorumSettings, from: &NodeAddr, rpc: Rpc) {
         let NodeAddr::Controller(peer) = *from else {
             return;
@@ -679,7 +731,7 @@ impl RaftNode {
         let rpc = Rpc::VoteResponse {
             epoch: self.epoch,
             granted,
-            leader: self.leader,
+            leader: self.live_leader(),
             pre_vote,
         };
         ctx.send(self.addr(), to, rpc);
@@ -696,6 +748,7 @@ impl RaftNode {
         leader: Option<u32>,
         pre_vote: bool,
     ) {
+        let leader = leader.filter(|&l| l != self.id);
         if epoch > self.epoch {
             match leader {
                 Some(l) => self.become_follower(ctx, s, epoch, l),
@@ -783,21 +836,15 @@ impl RaftNode {
             return;
         }
         let now = ctx.now;
-        let majority = self.majority();
         let Some(ls) = &mut self.leader_state else {
             return;
         };
         ls.acknowledged.insert(replica);
         ls.end_offsets.insert(replica, Some(fetch_offset));
-        // Kafka: `LeaderState.updateCheckQuorumForFollowingVoter` (the leader counts itself).
-        ls.fetched_voters.insert(replica);
-        if ls.fetched_voters.len() + 1 >= majority {
-            ls.fetched_voters.clear();
-            ls.check_quorum_deadline =
-                Tick(now.0 + s.fetch_timeout * CHECK_QUORUM_TIMEOUT_FACTOR_X10 / 10);
-        }
+        ls.check_quorum
+            .fetched(replica, &self.voters, self.id, now, check_quorum_timeout(s));
         let old_hw = self.high_watermark;
-        let hw_moved = self.maybe_update_high_watermark(ctx);
+        let hw_moved = self.maybe_update_high_watermark();
         if hw_moved {
             ctx.emit(EventKind::MetadataCommitted {
                 controller: self.id,
@@ -837,6 +884,13 @@ impl RaftNode {
                 _ => self.become_unattached(ctx, s, epoch),
             }
             return;
+        }
+        // Kafka: a NOT_LEADER answer naming another leader of this epoch redirects the fetcher.
+        if error == Some(KafkaError::NotLeaderOrFollower) && epoch == self.epoch {
+            if let Some(l) = leader.filter(|&l| l != self.id && Some(l) != self.leader) {
+                self.become_follower(ctx, s, epoch, l);
+                return;
+            }
         }
         if self.role != QuorumRole::Follower || self.leader != Some(peer) || epoch != self.epoch {
             return;
@@ -935,94 +989,153 @@ mod tests {
         v.iter().copied().collect()
     }
 
-    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeTwo` — leader 0 at end offset
-    /// 15 (epoch start 15... here 10), node 1 fetching 10 then 11 then 15: with two voters both must
-    /// have an offset beyond the epoch start before the HW moves, and then it is the smaller one.
-    #[test]
-    fn leader_state_test_update_high_watermark_quorum_size_two() {
-        // leader end offset 15, epoch start 10, follower unknown: no HW
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, None)]), 10, 0),
-            None
-        );
-        // follower at 10 (= epoch start): still none
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, Some(10))]), 10, 0),
-            None
-        );
-        // follower at 11: HW 11
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, Some(11))]), 10, 0),
-            Some(11)
-        );
-        // follower at 15: HW 15
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, Some(15))]), 10, 11),
-            Some(15)
-        );
+    /// Runs Kafka's sequence of (voter end offsets after the call, expected HW update) from one
+    /// epoch start, carrying the HW like `LeaderState` does.
+    fn steps(epoch_start: u64, seq: &[(&[(u32, Option<u64>)], Option<u64>)]) {
+        let mut hw = 0;
+        for (i, (voters, expected)) in seq.iter().enumerate() {
+            let got = leader_high_watermark(&offsets(voters), epoch_start, hw);
+            assert_eq!(got, *expected, "step {}", i + 1);
+            if let Some(h) = got {
+                hw = h;
+            }
+        }
     }
 
-    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeThree` — leader at 15, epoch start
-    /// 10, nodes 1 and 2: node 1 at 10 → no HW; node 1 at 15 → HW 15 (2 of 3); node 2 at 15 →
-    /// unchanged; node 1 at 20 with leader at 20 → HW 20? Kafka's exact steps below.
-    #[test]
-    fn leader_state_test_update_high_watermark_quorum_size_three() {
-        let e = 10;
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, None), (2, None)]), e, 0),
-            None
-        );
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, Some(10)), (2, None)]), e, 0),
-            None
-        );
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15)), (1, Some(15)), (2, None)]), e, 0),
-            Some(15)
-        );
-        assert_eq!(
-            leader_high_watermark(
-                &offsets(&[(0, Some(15)), (1, Some(15)), (2, Some(15))]),
-                e,
-                15
-            ),
-            None
-        );
-        assert_eq!(
-            leader_high_watermark(
-                &offsets(&[(0, Some(20)), (1, Some(15)), (2, Some(15))]),
-                e,
-                15
-            ),
-            None
-        );
-        assert_eq!(
-            leader_high_watermark(
-                &offsets(&[(0, Some(20)), (1, Some(20)), (2, Some(15))]),
-                e,
-                15
-            ),
-            Some(20)
-        );
-    }
-
-    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeFive`-style check with a single
-    /// voter: `testUpdateHighWatermarkQuorumSizeOne` — the leader alone commits anything past the
-    /// epoch start.
+    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeOne` — voters {0}, epoch start 15:
+    /// local 15 → no HW; local 16 → HW 16; local 20 → HW 20.
     #[test]
     fn leader_state_test_update_high_watermark_quorum_size_one() {
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(15))]), 15, 0),
-            None
+        steps(
+            15,
+            &[
+                (&[(0, Some(15))], None),
+                (&[(0, Some(16))], Some(16)),
+                (&[(0, Some(20))], Some(20)),
+            ],
         );
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(16))]), 15, 0),
-            Some(16)
+    }
+
+    /// Kafka: `LeaderStateTest.testIdempotentEndOffsetUpdate` — voters {0}, epoch start 15:
+    /// local 16 → HW 16; local 16 again → no update.
+    #[test]
+    fn leader_state_test_idempotent_end_offset_update() {
+        steps(
+            15,
+            &[(&[(0, Some(16))], Some(16)), (&[(0, Some(16))], None)],
         );
-        assert_eq!(
-            leader_high_watermark(&offsets(&[(0, Some(20))]), 15, 16),
-            Some(20)
+    }
+
+    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeTwo` — voters {0, 1}, epoch start
+    /// 10: local 13 → none; node 1 at 10 → none (not past the epoch start); 11 → HW 11; 13 → HW 13.
+    #[test]
+    fn leader_state_test_update_high_watermark_quorum_size_two() {
+        steps(
+            10,
+            &[
+                (&[(0, Some(13)), (1, None)], None),
+                (&[(0, Some(13)), (1, Some(10))], None),
+                (&[(0, Some(13)), (1, Some(11))], Some(11)),
+                (&[(0, Some(13)), (1, Some(13))], Some(13)),
+            ],
         );
+    }
+
+    /// Kafka: `LeaderStateTest.testUpdateHighWatermarkQuorumSizeThree` — voters {0, 1, 2}, epoch
+    /// start 10, Kafka's seven steps with their expected results.
+    #[test]
+    fn leader_state_test_update_high_watermark_quorum_size_three() {
+        steps(
+            10,
+            &[
+                (&[(0, Some(15)), (1, None), (2, None)], None),
+                (&[(0, Some(15)), (1, Some(10)), (2, None)], None),
+                (&[(0, Some(15)), (1, Some(10)), (2, Some(10))], None),
+                (&[(0, Some(15)), (1, Some(10)), (2, Some(15))], Some(15)),
+                (&[(0, Some(20)), (1, Some(10)), (2, Some(15))], None),
+                (&[(0, Some(20)), (1, Some(20)), (2, Some(15))], Some(20)),
+                (&[(0, Some(20)), (1, Some(20)), (2, Some(20))], None),
+            ],
+        );
+    }
+
+    /// Kafka: `LeaderStateTest.testNonMonotonicHighWatermarkUpdate` — voters {0, 1}, epoch start
+    /// 0: HW 10, then node 1 reports 5: the HW does not move back.
+    #[test]
+    fn leader_state_test_non_monotonic_high_watermark_update() {
+        steps(
+            0,
+            &[
+                (&[(0, Some(10)), (1, None)], None),
+                (&[(0, Some(10)), (1, Some(10))], Some(10)),
+                (&[(0, Some(10)), (1, Some(5))], None),
+            ],
+        );
+    }
+
+    /// Kafka: `LeaderStateTest.testHighWatermarkDoesNotDecreaseFromNewVoter` (steps with the
+    /// four-voter set): the majority offset 10 is below the HW 15, which stays; it moves to 16
+    /// only when a third voter reaches 16.
+    #[test]
+    fn leader_state_test_high_watermark_does_not_decrease_from_new_voter() {
+        steps(
+            5,
+            &[
+                (&[(0, Some(15)), (1, None), (2, None)], None),
+                (&[(0, Some(15)), (1, Some(15)), (2, None)], Some(15)),
+                (&[(0, Some(15)), (1, Some(15)), (2, Some(10))], None),
+                (
+                    &[(0, Some(16)), (1, Some(15)), (2, Some(10)), (3, Some(10))],
+                    None,
+                ),
+                (
+                    &[(0, Some(16)), (1, Some(15)), (2, Some(13)), (3, Some(10))],
+                    None,
+                ),
+                (
+                    &[(0, Some(16)), (1, Some(15)), (2, Some(13)), (3, Some(13))],
+                    None,
+                ),
+                (
+                    &[(0, Some(16)), (1, Some(16)), (2, Some(13)), (3, Some(13))],
+                    None,
+                ),
+                (
+                    &[(0, Some(16)), (1, Some(16)), (2, Some(13)), (3, Some(16))],
+                    Some(16),
+                ),
+            ],
+        );
+    }
+
+    /// Kafka: `LeaderStateTest.testCheckQuorum` — five voters {0..4} (leader 0), timeout
+    /// 1.5 × 2000 = 3000 ms: fetches from 1 and 2 at T0+1500 reset the timer (2 others + the
+    /// leader = a majority of 3); a fetch from 3 (and observer 5) at T0+3000 does not; at
+    /// T0+4500 it has expired.
+    #[test]
+    fn leader_state_test_check_quorum() {
+        let voters = [0, 1, 2, 3, 4];
+        let mut cq = CheckQuorum::new(Tick(0), 3000);
+        assert_eq!(cq.remaining(Tick(0), voters.len()), 3000);
+        assert_eq!(cq.remaining(Tick(1500), voters.len()), 1500);
+        cq.fetched(1, &voters, 0, Tick(1500), 3000);
+        cq.fetched(2, &voters, 0, Tick(1500), 3000);
+        assert_eq!(cq.remaining(Tick(1500), voters.len()), 3000);
+        assert_eq!(cq.remaining(Tick(3000), voters.len()), 1500);
+        cq.fetched(3, &voters, 0, Tick(3000), 3000);
+        cq.fetched(5, &voters, 0, Tick(3000), 3000); // an observer does not count
+        assert_eq!(cq.remaining(Tick(3000), voters.len()), 1500);
+        assert_eq!(cq.remaining(Tick(4500), voters.len()), 0);
+    }
+
+    /// Kafka: `LeaderStateTest.testCheckQuorumWithOneVoter` — a single voter never expires.
+    #[test]
+    fn leader_state_test_check_quorum_with_one_voter() {
+        let mut cq = CheckQuorum::new(Tick(0), 3000);
+        assert_eq!(cq.remaining(Tick(0), 1), u64::MAX);
+        assert_eq!(cq.remaining(Tick(3000), 1), u64::MAX);
+        cq.fetched(1, &[0], 0, Tick(3000), 3000);
+        assert_eq!(cq.remaining(Tick(3000), 1), u64::MAX);
     }
 
     /// The HW never moves back: Kafka logs and ignores a lower majority offset.
