@@ -1584,6 +1584,23 @@ fn render_state(snap: &Snapshot) -> String {
         })
         .collect();
     out.push_str(&format!("brokers: {}\n", brokers.join(", ")));
+    let q = &snap.quorum;
+    let voters: Vec<String> = q
+        .voters
+        .iter()
+        .map(|v| {
+            let role = v.role.as_deref().unwrap_or("down");
+            let active = if v.active { ", active" } else { "" };
+            format!("controller-{}: {role} (epoch {}{active})", v.id, v.epoch)
+        })
+        .collect();
+    out.push_str(&format!(
+        "controllers: {} · metadata HW {} · majority {} of {}\n",
+        voters.join(", "),
+        q.high_watermark,
+        q.majority,
+        q.voters.len()
+    ));
     let mut rows = vec![vec![
         "partition".to_string(),
         "leader".to_string(),
