@@ -1458,6 +1458,7 @@ impl Run {
             "brokers": snap.brokers.iter().map(|b| json!({
                 "id": b.id.0, "alive": b.alive, "fenced": b.fenced,
             })).collect::<Vec<_>>(),
+            "quorum": snap.quorum,
             "produces": self.produces(),
             "partitions": partitions_json(&snap),
             "metrics": snap.metrics,
