@@ -54,7 +54,13 @@ fn build(
         replication_factor: rf,
         configs,
     }));
-    let pc = BTreeMap::from([("acks".to_string(), acks.to_string())]);
+    // One record per request, sent at once, never retried: each produce shows one broker rule.
+    // (The producer's own batching, retries and idempotence are tested in tests/producer.rs.)
+    let pc = BTreeMap::from([
+        ("acks".to_string(), acks.to_string()),
+        ("retries".to_string(), "0".to_string()),
+        ("linger.ms".to_string(), "0".to_string()),
+    ]);
     c.step(Input::Command(Command::AddProducer {
         name: "p".into(),
         configs: pc,
@@ -110,8 +116,7 @@ pub fn produce_and_wait(
     let mut id = None;
     for e in &evs {
         match &e.kind {
-            EventKind::ProduceSent { id: i, .. }
-            | EventKind::ProduceWaitingForLeader { id: i, .. } => id = Some(*i),
+            EventKind::RecordAccumulated { id: i, .. } => id = Some(*i),
             EventKind::ProduceCompleted { outcome, .. } => return Some(outcome.clone()),
             _ => {}
         }

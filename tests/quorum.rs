@@ -246,6 +246,7 @@ fn losing_the_majority_freezes_metadata_but_not_data() {
                 configs: BTreeMap::from([
                     ("acks".to_string(), acks.to_string()),
                     ("request.timeout.ms".to_string(), "10000".to_string()),
+                    ("retries".to_string(), "0".to_string()),
                 ]),
             },
         );

@@ -125,6 +125,11 @@ impl Cluster {
         best_image(&self.controllers)
     }
 
+    /// How many Produce requests producers have sent so far.
+    pub fn producer_requests(&self) -> u64 {
+        self.clients.stats.requests
+    }
+
     /// The controller processes by node id.
     pub fn controllers(&self) -> &BTreeMap<u32, ControllerNode> {
         &self.controllers
@@ -234,7 +239,7 @@ impl Cluster {
                     }
                     _ => bounce(&mut ctx, env),
                 },
-                NodeAddr::Client(_) => self.clients.handle(&mut ctx, env.rpc),
+                NodeAddr::Client(_) => self.clients.handle(&mut ctx, &env.from, &env.to, env.rpc),
             }
         }
     }
@@ -249,7 +254,7 @@ impl Cluster {
             b.on_tick(&mut ctx, &self.settings);
         }
         self.clients
-            .on_tick(&mut ctx, best_image(&self.controllers));
+            .on_tick(&mut ctx, best_image(&self.controllers), &alive);
     }
 
     /// Runs an admin operation on the active controller, if there is one.
@@ -328,6 +333,7 @@ impl Cluster {
                 key,
                 value,
             } => {
+                let alive = self.alive();
                 let mut ctx =
                     Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
                 let mut rng = Rng::new(ctx.rng.next_u64());
@@ -336,6 +342,7 @@ impl Cluster {
                         &mut ctx,
                         &mut rng,
                         best_image(&self.controllers),
+                        &alive,
                         &producer,
                         &topic,
                         partition,
@@ -384,6 +391,8 @@ impl Cluster {
         }
         let cfg = Configs::from_map(ConfigScope::Producer, &configs)
             .map_err(|e| (KafkaError::ConfigException, e.message))?;
+        crate::producer::validate_producer_configs(&cfg)
+            .map_err(|m| (KafkaError::ConfigException, m))?;
         self.clients
             .producers
             .insert(name.clone(), Producer::new(name.clone(), cfg));
@@ -409,7 +418,11 @@ impl Cluster {
         };
         let v = validate(ConfigScope::Producer, &key, &value)
             .map_err(|e| (KafkaError::ConfigException, e.message))?;
-        p.configs.overrides.insert(key.clone(), v.clone());
+        let mut next = p.configs.clone();
+        next.overrides.insert(key.clone(), v.clone());
+        crate::producer::validate_producer_configs(&next)
+            .map_err(|m| (KafkaError::ConfigException, m))?;
+        p.configs = next;
         out.push(Event {
             at_ms: self.now_ms(),
             kind: EventKind::ConfigChanged {
@@ -539,7 +552,7 @@ impl Cluster {
                     let rpc = Rpc::Disconnected {
                         api: "Produce".into(),
                         tp: Some(tp.clone()),
-                        produce_id: Some(d.id),
+                        request: Some(d.id),
                     };
                     ctx.send(me.clone(), NodeAddr::Client(d.client.clone()), rpc);
                 }
@@ -547,7 +560,7 @@ impl Cluster {
                     let rpc = Rpc::Disconnected {
                         api: "Fetch".into(),
                         tp: Some(tp.clone()),
-                        produce_id: None,
+                        request: None,
                     };
                     ctx.send(me.clone(), NodeAddr::Broker(f.follower), rpc);
                 }
@@ -562,18 +575,21 @@ impl Cluster {
                 continue;
             }
             let notice = match &env.rpc {
-                Rpc::ProduceResponse { id, tp, .. } => Some(("Produce", tp.clone(), Some(*id))),
-                Rpc::FetchResponse { tp, .. } => Some(("Fetch", tp.clone(), None)),
+                Rpc::ProduceResponse { request, tp, .. } => {
+                    Some(("Produce", Some(tp.clone()), Some(*request)))
+                }
+                Rpc::FetchResponse { tp, .. } => Some(("Fetch", Some(tp.clone()), None)),
+                Rpc::InitProducerIdResponse { .. } => Some(("InitProducerId", None, None)),
                 _ => None,
             };
-            if let Some((api, tp, produce_id)) = notice {
+            if let Some((api, tp, request)) = notice {
                 ctx.send(
                     me.clone(),
                     env.to,
                     Rpc::Disconnected {
                         api: api.into(),
-                        tp: Some(tp),
-                        produce_id,
+                        tp,
+                        request,
                     },
                 );
             }
@@ -933,6 +949,9 @@ impl Cluster {
                 name: p.name.clone(),
                 acks: p.acks(),
                 configs: p.configs.overrides.clone(),
+                idempotent: p.idempotent(),
+                producer_id: p.producer_id,
+                batches: self.clients.batch_views(&p.name, self.now),
             })
             .collect();
         let requests = self
@@ -1170,6 +1189,12 @@ impl Cluster {
             .checked_div(st.ok + st.failed)
             .unwrap_or(0);
         m.request_latency_last_ms = st.latency_ms_last;
+        m.request_latency_max_ms = st.latency_ms_max;
+        m.batch_size_avg = st.bytes_sent.checked_div(st.requests).unwrap_or(0);
+        m.records_per_request_avg_x100 = (st.records_sent * 100)
+            .checked_div(st.requests)
+            .unwrap_or(0);
+        m.record_retry_total = st.retries;
         m
     }
 }
@@ -1177,13 +1202,16 @@ impl Cluster {
 /// A request delivered to (or cut on its way to) a dead node: the sender sees the connection
 /// close. Other messages to a dead node are simply lost.
 fn bounce(ctx: &mut Ctx, env: Envelope) {
-    let (api, tp, produce_id) = match &env.rpc {
-        Rpc::Produce { id, tp, acks, .. } => {
+    let (api, tp, request) = match &env.rpc {
+        Rpc::Produce {
+            request, tp, acks, ..
+        } => {
             if *acks == crate::config::Acks::Zero {
                 return;
             }
-            ("Produce", Some(tp.clone()), Some(*id))
+            ("Produce", Some(tp.clone()), Some(*request))
         }
+        Rpc::InitProducerId => ("InitProducerId", None, None),
         Rpc::Fetch { tp, .. } => ("Fetch", Some(tp.clone()), None),
         // Controller requests: the broker's channel to the controller sees the connection fail
         // and looks for the active controller elsewhere.
@@ -1198,7 +1226,7 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
         Rpc::Disconnected {
             api: api.into(),
             tp,
-            produce_id,
+            request,
         },
     );
 }

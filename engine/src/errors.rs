@@ -44,6 +44,10 @@ pub enum KafkaError {
     InvalidRequest,
     /// The request went to a controller that is not the active one.
     NotController,
+    /// An idempotent batch's sequence is not the next one the broker expects.
+    OutOfOrderSequenceNumber,
+    /// A batch from an older epoch of an idempotent producer.
+    InvalidProducerEpoch,
     /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
     ConfigException,
 }
@@ -61,6 +65,8 @@ impl KafkaError {
             LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
             UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             NotController => "NOT_CONTROLLER",
+            OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
             InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
             InvalidPartitions => "INVALID_PARTITIONS",

@@ -3,7 +3,7 @@
 
 use crate::config::Acks;
 use crate::errors::KafkaError;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, ProduceId, TopicPartition};
+use crate::ids::{BatchId, BrokerId, LeaderEpoch, Offset, ProduceId, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -145,25 +145,69 @@ pub enum EventKind {
         tp: TopicPartition,
         error: KafkaError,
     },
-    ProduceSent {
+    /// `send()`: the partitioner chose a partition and the record joined a batch in the
+    /// accumulator.
+    RecordAccumulated {
         id: ProduceId,
         producer: String,
         tp: TopicPartition,
-        acks: Acks,
         key: Option<String>,
-        to: BrokerId,
+        batch: BatchId,
+        /// Why this partition: `murmur2`, `sticky`, `round-robin` or `explicit`.
+        partitioner: String,
     },
-    /// The producer could not send (no leader known): it keeps the record until `delivery.timeout.ms`.
-    ProduceWaitingForLeader {
-        id: ProduceId,
+    /// The sender sent a batch (one attempt) to the partition's leader.
+    BatchSent {
+        producer: String,
+        batch: BatchId,
         tp: TopicPartition,
+        to: BrokerId,
+        records: u32,
+        bytes: u64,
+        attempt: u32,
+        base_sequence: Option<i32>,
+        acks: Acks,
     },
-    /// The leader appended records to its log.
+    /// A batch failed with a retriable error and will be sent again after a backoff.
+    BatchRetrying {
+        producer: String,
+        batch: BatchId,
+        tp: TopicPartition,
+        error: KafkaError,
+        attempt: u32,
+        backoff_ms: u64,
+    },
+    /// An idempotent producer got its producer id (InitProducerId).
+    ProducerIdAssigned {
+        producer: String,
+        producer_id: u64,
+        producer_epoch: u16,
+    },
+    /// The leader appended a batch to its log (`records` records from `offset`).
     Appended {
         broker: BrokerId,
         tp: TopicPartition,
         offset: Offset,
         leader_epoch: LeaderEpoch,
+        records: u64,
+    },
+    /// The leader recognised a retried idempotent batch it already has: no second copy.
+    DuplicateBatch {
+        broker: BrokerId,
+        tp: TopicPartition,
+        producer_id: u64,
+        base_sequence: i32,
+        base_offset: Offset,
+    },
+    /// The leader refused an idempotent batch (`OUT_OF_ORDER_SEQUENCE_NUMBER`,
+    /// `INVALID_PRODUCER_EPOCH`).
+    ProduceSequenceRejected {
+        broker: BrokerId,
+        tp: TopicPartition,
+        producer_id: u64,
+        base_sequence: i32,
+        expected: i32,
+        error: KafkaError,
     },
     /// A produce was refused by the leader without appending anything.
     ProduceRejected {
@@ -366,16 +410,47 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "{broker} AlterPartition {tp} isr→{} ({why})", ids(proposed_isr))
         }
         AlterPartitionFailed { broker, tp, error } => write!(f, "{broker} AlterPartition {tp} failed: {error}"),
-        ProduceSent { id, producer, tp, acks, key, to } => write!(
+        RecordAccumulated { id, producer, tp, key, batch, partitioner } => write!(
             f,
-            "{producer} sends produce#{} to {to} for {tp} acks={acks} key={}",
+            "{producer} send() produce#{} key={} → {tp} ({partitioner}) into batch #{}",
             id.0,
-            key.as_deref().unwrap_or("null")
+            key.as_deref().unwrap_or("null"),
+            batch.0
         ),
-        ProduceWaitingForLeader { id, tp } => write!(f, "produce#{} waits: {tp} has no leader", id.0),
-        Appended { broker, tp, offset, leader_epoch } => {
-            write!(f, "{broker} appended {tp}@{} epoch={}", offset.0, leader_epoch.0)
+        BatchSent { producer, batch, tp, to, records, bytes, attempt, base_sequence, acks } => {
+            write!(f, "{producer} sends batch #{} ({records} record{}, {bytes} B) to {to} for {tp} acks={acks}", batch.0, if *records == 1 { "" } else { "s" })?;
+            if let Some(s) = base_sequence {
+                write!(f, " seq={s}")?;
+            }
+            if *attempt > 1 {
+                write!(f, " (attempt {attempt})")?;
+            }
+            Ok(())
         }
+        BatchRetrying { producer, batch, tp, error, attempt, backoff_ms } => write!(
+            f,
+            "{producer} batch #{} for {tp} failed with {error} (attempt {attempt}): retrying in {backoff_ms}ms",
+            batch.0
+        ),
+        ProducerIdAssigned { producer, producer_id, producer_epoch } => {
+            write!(f, "{producer} got producerId={producer_id} epoch={producer_epoch} (idempotent)")
+        }
+        Appended { broker, tp, offset, leader_epoch, records } => {
+            if *records == 1 {
+                write!(f, "{broker} appended {tp}@{} epoch={}", offset.0, leader_epoch.0)
+            } else {
+                write!(f, "{broker} appended {tp}@{}..{} epoch={}", offset.0, offset.0 + records - 1, leader_epoch.0)
+            }
+        }
+        DuplicateBatch { broker, tp, producer_id, base_sequence, base_offset } => write!(
+            f,
+            "{broker} {tp}: batch seq={base_sequence} of producer {producer_id} is a duplicate of offset {}: not appended again",
+            base_offset.0
+        ),
+        ProduceSequenceRejected { broker, tp, producer_id, base_sequence, expected, error } => write!(
+            f,
+            "{broker} rejected batch seq={base_sequence} of producer {producer_id} for {tp}: {error} (expected seq={expected})"
+        ),
         ProduceRejected { broker, tp, error, isr, min_isr } => {
             write!(f, "{broker} rejected produce to {tp}: {error} isr={} min.insync.replicas={min_isr}", ids(isr))
         }

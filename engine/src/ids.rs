@@ -41,10 +41,20 @@ pub struct Tick(pub u64);
 #[serde(transparent)]
 pub struct EnvelopeId(pub u64);
 
-/// Identifies one produce call made by a client (one record; batching arrives with the producer issue).
+/// Identifies one `send()` call: one record, followed from the accumulator to its offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ProduceId(pub u64);
+
+/// Identifies one producer batch (`ProducerBatch`) across its attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BatchId(pub u64);
+
+/// Identifies one Produce request on the wire (a batch's attempt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub u64);
 
 /// A topic-partition, printed the way Kafka logs it: `orders-0`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ pub mod command;
 pub mod config;
 pub mod errors;
 pub mod events;
+pub mod experiments;
 pub mod ids;
 pub mod kraft;
 pub mod leader_epoch;

@@ -6,8 +6,71 @@
 use crate::ids::{LeaderEpoch, Offset, ProduceId};
 use crate::leader_epoch::LeaderEpochCache;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
 
-/// One record as stored in the log. Batches of one record, for now (batching is the producer issue).
+/// The idempotent-producer fields of a record's batch (`producerId`, `producerEpoch`,
+/// `baseSequence` in the record batch header), per record here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerStamp {
+    pub producer_id: u64,
+    pub producer_epoch: u16,
+    /// This record's sequence number (the batch's base sequence + its index).
+    pub sequence: i32,
+    /// The offset of the first record of its batch: batch boundaries survive replication.
+    pub batch_base: Offset,
+}
+
+/// Kafka: `ProducerStateEntry.NUM_BATCHES_TO_RETAIN` — the broker remembers this many batches
+/// per producer to recognise duplicates.
+pub const NUM_BATCHES_TO_RETAIN: usize = 5;
+
+/// One remembered batch (Kafka: `BatchMetadata`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchMetadata {
+    pub first_seq: i32,
+    pub last_seq: i32,
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+}
+
+/// What the log knows about one producer id (Kafka: `ProducerStateEntry`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerStateEntry {
+    pub producer_epoch: u16,
+    pub batches: VecDeque<BatchMetadata>,
+}
+
+impl ProducerStateEntry {
+    pub fn last_seq(&self) -> Option<i32> {
+        self.batches.back().map(|b| b.last_seq)
+    }
+
+    fn add(&mut self, epoch: u16, b: BatchMetadata) {
+        if epoch != self.producer_epoch {
+            self.producer_epoch = epoch;
+            self.batches.clear();
+        }
+        self.batches.push_back(b);
+        while self.batches.len() > NUM_BATCHES_TO_RETAIN {
+            self.batches.pop_front();
+        }
+    }
+}
+
+/// The result of checking an idempotent batch against the producer state (Kafka:
+/// `UnifiedLog.analyzeAndValidateProducerState`, `ProducerAppendInfo.checkProducerEpoch` /
+/// `checkSequence`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// Append it.
+    Append,
+    /// A retry of a batch already in the log: answer with its original offsets, append nothing.
+    Duplicate(BatchMetadata),
+    /// `INVALID_PRODUCER_EPOCH` or `OUT_OF_ORDER_SEQUENCE_NUMBER`, with Kafka's message.
+    Reject(crate::errors::KafkaError, String),
+}
+
+/// One record as stored in the log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub offset: Offset,
@@ -17,6 +80,9 @@ pub struct Record {
     pub value: String,
     /// Which produce call wrote it; lets tests and lessons trace a record end to end.
     pub produce_id: Option<ProduceId>,
+    /// Set for records of an idempotent producer.
+    #[serde(default)]
+    pub producer: Option<ProducerStamp>,
 }
 
 /// A replica's log.
@@ -26,6 +92,16 @@ pub struct Log {
     /// The leader-epoch checkpoint.
     epochs: LeaderEpochCache,
     high_watermark: Offset,
+    /// Producer state rebuilt from the log (Kafka: `ProducerStateManager`).
+    producers: BTreeMap<u64, ProducerStateEntry>,
+}
+
+/// A record to append as leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRecord {
+    pub key: Option<String>,
+    pub value: String,
+    pub produce_id: Option<ProduceId>,
 }
 
 impl Log {
@@ -62,6 +138,146 @@ impl Log {
         self.records[start..].iter().take(max).cloned().collect()
     }
 
+    /// The producer state (for views and tests).
+    pub fn producers(&self) -> &BTreeMap<u64, ProducerStateEntry> {
+        &self.producers
+    }
+
+    /// Checks an idempotent batch (`producer_id`, `epoch`, sequences `first_seq..=last_seq`)
+    /// before append. Kafka: `UnifiedLog.analyzeAndValidateProducerState` — duplicates first
+    /// (`ProducerStateEntry.findDuplicateBatch`), then `ProducerAppendInfo.checkProducerEpoch` and
+    /// `checkSequence`.
+    pub fn check_sequence(
+        &self,
+        tp: &crate::ids::TopicPartition,
+        producer_id: u64,
+        epoch: u16,
+        first_seq: i32,
+        last_seq: i32,
+    ) -> SequenceCheck {
+        use crate::errors::KafkaError;
+        let Some(entry) = self.producers.get(&producer_id) else {
+            // A producer this partition has never seen must start at sequence 0.
+            if first_seq != 0 {
+                return SequenceCheck::Reject(
+                    KafkaError::OutOfOrderSequenceNumber,
+                    format!("Out of order sequence number for producer {producer_id} at offset {} in partition {tp}: {first_seq} (incoming seq. number), -1 (current end sequence number)", self.log_end_offset().0),
+                );
+            }
+            return SequenceCheck::Append;
+        };
+        if epoch == entry.producer_epoch {
+            if let Some(d) = entry
+                .batches
+                .iter()
+                .find(|b| b.first_seq == first_seq && b.last_seq == last_seq)
+            {
+                return SequenceCheck::Duplicate(*d);
+            }
+        }
+        if epoch < entry.producer_epoch {
+            return SequenceCheck::Reject(
+                KafkaError::InvalidProducerEpoch,
+                format!("Epoch of producer {producer_id} at offset {} in {tp} is {epoch}, which is smaller than the last seen epoch {}", self.log_end_offset().0, entry.producer_epoch),
+            );
+        }
+        if epoch > entry.producer_epoch {
+            // A bumped epoch starts its sequences again at 0.
+            if first_seq != 0 {
+                return SequenceCheck::Reject(
+                    KafkaError::OutOfOrderSequenceNumber,
+                    format!("Invalid sequence number for new epoch of producer {producer_id} at offset {} in partition {tp}: {epoch} (request epoch), {first_seq} (seq. number), {} (current producer epoch)", self.log_end_offset().0, entry.producer_epoch),
+                );
+            }
+            return SequenceCheck::Append;
+        }
+        let current = entry.last_seq().unwrap_or(-1);
+        // Kafka: `inSequence` — the next sequence, wrapping at Integer.MAX_VALUE.
+        let expected = if current == i32::MAX { 0 } else { current + 1 };
+        if first_seq != expected {
+            return SequenceCheck::Reject(
+                KafkaError::OutOfOrderSequenceNumber,
+                format!("Out of order sequence number for producer {producer_id} at offset {} in partition {tp}: {first_seq} (incoming seq. number), {current} (current end sequence number)", self.log_end_offset().0),
+            );
+        }
+        SequenceCheck::Append
+    }
+
+    /// Appends a batch as leader in `epoch` and returns its base offset
+    /// (`UnifiedLog.appendAsLeader`). `producer` = (id, epoch, base sequence) for an idempotent
+    /// producer.
+    pub fn append_batch_as_leader(
+        &mut self,
+        epoch: LeaderEpoch,
+        records: Vec<NewRecord>,
+        producer: Option<(u64, u16, i32)>,
+    ) -> Offset {
+        let base = self.log_end_offset();
+        self.assign_epoch(epoch, base);
+        for (i, r) in records.into_iter().enumerate() {
+            let offset = self.log_end_offset();
+            let stamp = producer.map(|(id, e, seq)| ProducerStamp {
+                producer_id: id,
+                producer_epoch: e,
+                sequence: seq.wrapping_add(i as i32),
+                batch_base: base,
+            });
+            self.records.push(Record {
+                offset,
+                leader_epoch: epoch,
+                key: r.key,
+                value: r.value,
+                produce_id: r.produce_id,
+                producer: stamp,
+            });
+        }
+        self.update_producer_state(base.0 as usize);
+        base
+    }
+
+    /// Folds the records from index `from` into the producer state, batch by batch.
+    fn update_producer_state(&mut self, from: usize) {
+        let mut i = from;
+        while i < self.records.len() {
+            let Some(stamp) = self.records[i].producer else {
+                i += 1;
+                continue;
+            };
+            let mut j = i;
+            while j + 1 < self.records.len()
+                && self.records[j + 1].producer.is_some_and(|s| {
+                    s.batch_base == stamp.batch_base && s.producer_id == stamp.producer_id
+                })
+            {
+                j += 1;
+            }
+            let last = self.records[j]
+                .producer
+                .map_or(stamp.sequence, |s| s.sequence);
+            // A batch split across two fetches: replace its partial entry.
+            let entry = self.producers.entry(stamp.producer_id).or_default();
+            if entry
+                .batches
+                .back()
+                .is_some_and(|b| b.first_offset == stamp.batch_base)
+            {
+                entry.batches.pop_back();
+            }
+            entry.add(
+                stamp.producer_epoch,
+                BatchMetadata {
+                    first_seq: self.records[stamp.batch_base.0 as usize]
+                        .producer
+                        .map_or(stamp.sequence, |s| s.sequence),
+                    last_seq: last,
+                    first_offset: stamp.batch_base,
+                    last_offset: self.records[j].offset,
+                },
+            );
+            i = j + 1;
+        }
+    }
+
     /// Appends one record as leader in `epoch` and returns its offset (`UnifiedLog.appendAsLeader`).
     pub fn append_as_leader(
         &mut self,
@@ -78,6 +294,7 @@ impl Log {
             key,
             value,
             produce_id,
+            producer: None,
         });
         offset
     }
@@ -85,6 +302,7 @@ impl Log {
     /// Appends fetched records as a follower (`UnifiedLog.appendAsFollower`); offsets must continue
     /// the log exactly.
     pub fn append_as_follower(&mut self, batch: &[Record]) {
+        let from = self.records.len();
         for r in batch {
             debug_assert_eq!(
                 r.offset,
@@ -97,6 +315,12 @@ impl Log {
             self.assign_epoch(r.leader_epoch, r.offset);
             self.records.push(r.clone());
         }
+        // A batch whose first records came in an earlier fetch is re-read from its base.
+        let start = batch
+            .first()
+            .and_then(|r| r.producer)
+            .map_or(from, |s| (s.batch_base.0 as usize).min(from));
+        self.update_producer_state(start);
     }
 
     /// `UnifiedLog.maybeAssignEpochStartOffset`, called by a new leader (`Partition.makeLeader`):
@@ -117,6 +341,11 @@ impl Log {
         let keep = (offset.0 as usize).min(self.records.len());
         let removed = (self.records.len() - keep) as u64;
         self.records.truncate(keep);
+        if removed > 0 && !self.producers.is_empty() {
+            // Kafka rebuilds the producer state from the log after truncation.
+            self.producers.clear();
+            self.update_producer_state(0);
+        }
         self.epochs.truncate_from_end(offset);
         if self.high_watermark > offset {
             self.high_watermark = offset;

@@ -6,7 +6,7 @@
 use crate::config::Acks;
 use crate::errors::KafkaError;
 use crate::ids::{
-    BrokerId, EnvelopeId, LeaderEpoch, NodeAddr, Offset, ProduceId, Tick, TopicPartition,
+    BrokerId, EnvelopeId, LeaderEpoch, NodeAddr, Offset, RequestId, Tick, TopicPartition,
 };
 use crate::log::Record;
 use crate::rng::Rng;
@@ -37,22 +37,39 @@ pub struct PartitionState {
     pub min_insync_replicas: u32,
 }
 
+/// A record batch on the wire (`MemoryRecords` with its `RecordBatch` header fields).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireBatch {
+    /// (producer id, producer epoch, base sequence) for an idempotent producer.
+    pub producer: Option<(u64, u16, i32)>,
+    pub records: Vec<crate::log::NewRecord>,
+    /// The batch's size in bytes (record batch framing).
+    pub bytes: u64,
+}
+
 /// Kafka's API messages, by their Kafka names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rpc {
-    /// Client → leader. One record (batching is the producer issue).
+    /// Client → leader: one partition's batch (Kafka packs every ready partition of a broker into
+    /// one request; here a request carries one batch).
     Produce {
-        id: ProduceId,
+        request: RequestId,
         tp: TopicPartition,
         acks: Acks,
         timeout_ticks: u64,
-        key: Option<String>,
-        value: String,
+        batch: WireBatch,
     },
+    /// The batch's base offset, or why it failed.
     ProduceResponse {
-        id: ProduceId,
+        request: RequestId,
         tp: TopicPartition,
         result: Result<Offset, (KafkaError, String)>,
+    },
+    /// Client → any broker: get a producer id and epoch for an idempotent producer.
+    InitProducerId,
+    InitProducerIdResponse {
+        producer_id: u64,
+        producer_epoch: u16,
     },
     /// Follower → leader: "give me records from `fetch_offset`; my last fetched epoch was …".
     Fetch {
@@ -166,7 +183,7 @@ pub enum Rpc {
     Disconnected {
         api: String,
         tp: Option<TopicPartition>,
-        produce_id: Option<ProduceId>,
+        request: Option<RequestId>,
     },
 }
 
@@ -176,6 +193,8 @@ impl Rpc {
         match self {
             Rpc::Produce { .. } => "Produce",
             Rpc::ProduceResponse { .. } => "ProduceResponse",
+            Rpc::InitProducerId => "InitProducerId",
+            Rpc::InitProducerIdResponse { .. } => "InitProducerIdResponse",
             Rpc::Fetch { .. } => "Fetch",
             Rpc::FetchResponse { .. } => "FetchResponse",
             Rpc::AlterPartition { .. } => "AlterPartition",
@@ -205,18 +224,28 @@ impl Rpc {
     pub fn summary(&self) -> String {
         match self {
             Rpc::Produce {
-                id, tp, acks, key, ..
+                tp, acks, batch, ..
             } => {
+                let n = batch.records.len();
+                let seq = batch
+                    .producer
+                    .map(|(_, _, s)| format!(" seq={s}"))
+                    .unwrap_or_default();
                 format!(
-                    "produce#{} {tp} acks={acks} key={}",
-                    id.0,
-                    key.as_deref().unwrap_or("null")
+                    "{tp} {n} record{} {}B acks={acks}{seq}",
+                    if n == 1 { "" } else { "s" },
+                    batch.bytes
                 )
             }
-            Rpc::ProduceResponse { id, result, .. } => match result {
-                Ok(o) => format!("produce#{} offset={}", id.0, o.0),
-                Err((e, _)) => format!("produce#{} {e}", id.0),
+            Rpc::ProduceResponse { tp, result, .. } => match result {
+                Ok(o) => format!("{tp} base offset={}", o.0),
+                Err((e, _)) => format!("{tp} {e}"),
             },
+            Rpc::InitProducerId => "idempotent producer".into(),
+            Rpc::InitProducerIdResponse {
+                producer_id,
+                producer_epoch,
+            } => format!("producerId={producer_id} epoch={producer_epoch}"),
             Rpc::Fetch {
                 tp, fetch_offset, ..
             } => format!("{tp} from offset {}", fetch_offset.0),

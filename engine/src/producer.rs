@@ -1,25 +1,131 @@
-//! Producer clients: choose a partition, find its leader, send, and report each record's outcome.
+//! Producer clients, step by step as the notes' 7-step flow: `send()` → (serializer) →
+//! partitioner → a batch in the accumulator → the sender → the leader appends and replicates →
+//! the acknowledgement completes every record of the batch.
 //!
-//! Ported: the key → partition rule (`BuiltInPartitioner.partitionForKey`), uniform sticky
-//! partitioning for keyless records (KIP-794: stay on one partition for about `batch.size` bytes,
-//! never pick a partition without a leader), `Sender`'s handling of disconnects
-//! (`NETWORK_EXCEPTION`, "Disconnected from node N") and request timeouts (`REQUEST_TIMED_OUT`,
-//! "Disconnected from node N due to timeout"), and batch expiry after `delivery.timeout.ms`.
+//! Ported from the Java client:
+//! - partitioning: `BuiltInPartitioner.partitionForKey` (murmur2), uniform sticky partitioning
+//!   for keyless records (KIP-480/794: about `batch.size` bytes per partition, never a partition
+//!   without a leader), `RoundRobinPartitioner`, `partitioner.ignore.keys`, an explicit partition;
+//! - `RecordAccumulator`: one deque of batches per partition, `batch.size` bytes per batch
+//!   (`DefaultRecord.sizeInBytes` + the 61-byte `RecordBatch` header), a batch is ready when it
+//!   is full, when another batch waits behind it, when it has lingered `linger.ms`, or when its
+//!   retry backoff is over; a retried batch goes back to the front (in sequence order for an
+//!   idempotent producer, `insertInSequenceOrder`);
+//! - `Sender`: at most `max.in.flight.requests.per.connection` requests per broker, a partition
+//!   is muted while its batch is in flight when that is 1 (`guaranteeMessageOrder`); retriable
+//!   errors are retried up to `retries` times with exponential backoff (`retry.backoff.ms`
+//!   doubling to `retry.backoff.max.ms`, ±20 % jitter, KIP-580) within `delivery.timeout.ms`;
+//!   `NOT_LEADER_OR_FOLLOWER` and disconnects refresh metadata first; batches that outlive
+//!   `delivery.timeout.ms` expire ("Expiring N record(s) for …");
+//! - idempotence (`TransactionManager`): `InitProducerId`, a sequence number per partition
+//!   assigned when a batch is first drained, retries keep their sequence, an
+//!   `OUT_OF_ORDER_SEQUENCE_NUMBER` is retried while an earlier batch is unresolved
+//!   (`canRetry`), a fatal failure bumps the epoch and resets sequences (KIP-360);
+//! - `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: explicit `enable.idempotence=true`
+//!   with `acks` ≠ all, `retries`=0 or more than 5 in flight is a `ConfigException` with Kafka's
+//!   message; if not explicit, idempotence is silently off in those cases.
 //!
-//! Simplifications (stated in the UI; the full producer is its own issue): one record per request,
-//! no retries, no accumulator/linger, and metadata (who leads a partition) is read from the
-//! controller instantly instead of through a Metadata request.
+//! Simplifications (stated in the UI): a Produce request carries one partition's batch (Kafka
+//! packs every ready partition of a broker into one request); metadata is refreshed from the
+//! committed cluster image after `retry.backoff.ms` instead of by a Metadata request; no
+//! `buffer.memory` back-pressure, no compression yet.
 
 use crate::config::{ticks_from_ms, Acks, ConfigScope, Configs};
 use crate::errors::KafkaError;
 use crate::events::{EventKind, ProduceOutcome};
-use crate::ids::{BrokerId, NodeAddr, Offset, ProduceId, Tick, TopicPartition};
+use crate::ids::{BatchId, BrokerId, NodeAddr, Offset, ProduceId, RequestId, Tick, TopicPartition};
 use crate::kraft::Controller;
-use crate::network::{Ctx, Rpc};
+use crate::log::NewRecord;
+use crate::network::{Ctx, Rpc, WireBatch};
 use crate::partitioner::partition_for_key;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Kafka: `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`.
+pub const RECORD_BATCH_OVERHEAD: u64 = 61;
+
+/// The `partitioner.class` value of Kafka's round-robin partitioner.
+pub const ROUND_ROBIN_PARTITIONER: &str = "org.apache.kafka.clients.producer.RoundRobinPartitioner";
+
+fn varint_size(v: i64) -> u64 {
+    // Zig-zag, then 7 bits per byte (Kafka: `ByteUtils.sizeOfVarint` / `sizeOfVarlong`).
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    let mut n = 1;
+    while z >= 0x80 {
+        z >>= 7;
+        n += 1;
+    }
+    n
+}
+
+/// Kafka: `DefaultRecord.sizeInBytes(offsetDelta, timestampDelta, key, value, headers=[])`.
+pub fn record_size(offset_delta: u64, key: Option<&str>, value: &str) -> u64 {
+    let mut body = 1 + varint_size(0) + varint_size(offset_delta as i64);
+    body += match key {
+        Some(k) => varint_size(k.len() as i64) + k.len() as u64,
+        None => varint_size(-1),
+    };
+    body += varint_size(value.len() as i64) + value.len() as u64;
+    body += varint_size(0);
+    body + varint_size(body as i64)
+}
+
+/// Client defaults to start a producer from: Kafka's Java client (3.0+) or kafka-python.
+pub fn preset(name: &str) -> Option<BTreeMap<String, String>> {
+    let pairs: &[(&str, &str)] = match name {
+        // Java client defaults since 3.0 (4.0: linger.ms 5).
+        "java" => &[
+            ("acks", "all"),
+            ("enable.idempotence", "true"),
+            ("retries", "2147483647"),
+            ("max.in.flight.requests.per.connection", "5"),
+            ("linger.ms", "5"),
+        ],
+        // kafka-python 2.x defaults.
+        "kafka-python" => &[
+            ("acks", "1"),
+            ("enable.idempotence", "false"),
+            ("retries", "0"),
+            ("max.in.flight.requests.per.connection", "5"),
+            ("linger.ms", "0"),
+        ],
+        _ => return None,
+    };
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// Kafka: `ProducerConfig.postProcessAndValidateIdempotenceConfigs` and the
+/// `delivery.timeout.ms` check of `KafkaProducer.configureDeliveryTimeout`.
+pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
+    let get = |k: &str| c.get_u64(ConfigScope::Producer, k);
+    let explicit_idempotence = c.overrides.get("enable.idempotence").map(|v| v == "true");
+    if explicit_idempotence == Some(true) {
+        if get("max.in.flight.requests.per.connection") > 5 {
+            return Err("Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.".into());
+        }
+        if get("retries") == 0 {
+            return Err("Must set retries to non-zero when using the idempotent producer.".into());
+        }
+        if Acks::parse(&c.get(ConfigScope::Producer, "acks")) != Some(Acks::All) {
+            return Err("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".into());
+        }
+    }
+    if c.overrides.contains_key("delivery.timeout.ms")
+        && get("delivery.timeout.ms") < get("linger.ms") + get("request.timeout.ms")
+    {
+        return Err(
+            "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+                .into(),
+        );
+    }
+    Ok(())
+}
 
 /// One producer client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +134,26 @@ pub struct Producer {
     pub configs: Configs,
     /// Uniform sticky partitioner state per topic: (current partition, bytes produced to it).
     sticky: BTreeMap<String, (u32, u64)>,
+    /// `RoundRobinPartitioner` counters per topic.
+    round_robin: BTreeMap<String, u32>,
+    /// (producer id, epoch) of an idempotent producer, once `InitProducerId` answered.
+    pub producer_id: Option<(u64, u16)>,
+    init_sent_at: Option<Tick>,
+    init_target: usize,
+    /// A fatal idempotent failure: bump the epoch once nothing is in flight (KIP-360).
+    bump_epoch: bool,
+    next_sequence: BTreeMap<TopicPartition, i32>,
+    last_acked_sequence: BTreeMap<TopicPartition, i32>,
+    /// The accumulator: per partition, batches waiting to be sent, oldest first.
+    pub accumulator: BTreeMap<TopicPartition, VecDeque<BatchId>>,
+    /// Requests in flight per broker connection.
+    pub in_flight: BTreeMap<BrokerId, BTreeSet<RequestId>>,
+    /// The producer's metadata cache: partition leaders and partition counts.
+    leaders: BTreeMap<TopicPartition, Option<BrokerId>>,
+    partition_counts: BTreeMap<String, u32>,
+    metadata_refresh_at: Option<Tick>,
+    /// `metadata.max.age.ms`: the next periodic refresh.
+    metadata_expires_at: Tick,
 }
 
 impl Producer {
@@ -36,6 +162,19 @@ impl Producer {
             name,
             configs,
             sticky: BTreeMap::new(),
+            round_robin: BTreeMap::new(),
+            producer_id: None,
+            init_sent_at: None,
+            init_target: 0,
+            bump_epoch: false,
+            next_sequence: BTreeMap::new(),
+            last_acked_sequence: BTreeMap::new(),
+            accumulator: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            leaders: BTreeMap::new(),
+            partition_counts: BTreeMap::new(),
+            metadata_refresh_at: None,
+            metadata_expires_at: Tick(0),
         }
     }
 
@@ -46,17 +185,67 @@ impl Producer {
     fn ticks(&self, key: &str) -> u64 {
         ticks_from_ms(self.configs.get_u64(ConfigScope::Producer, key))
     }
+
+    fn num(&self, key: &str) -> u64 {
+        self.configs.get_u64(ConfigScope::Producer, key)
+    }
+
+    /// Whether idempotence is on: explicitly, or by default unless the configs conflict with it.
+    pub fn idempotent(&self) -> bool {
+        match self
+            .configs
+            .overrides
+            .get("enable.idempotence")
+            .map(String::as_str)
+        {
+            Some("true") => true,
+            Some(_) => false,
+            None => {
+                self.acks() == Acks::All
+                    && self.num("retries") > 0
+                    && self.num("max.in.flight.requests.per.connection") <= 5
+            }
+        }
+    }
+
+    /// Copies the committed leaders of `topic` into the metadata cache.
+    fn refresh_topic(&mut self, image: &Controller, topic: &str) {
+        let Some(meta) = image.topics.get(topic) else {
+            return;
+        };
+        self.partition_counts
+            .insert(topic.to_string(), meta.partitions);
+        for p in 0..meta.partitions {
+            let tp = TopicPartition::new(topic, p);
+            let leader = image.partitions.get(&tp).and_then(|s| s.leader);
+            self.leaders.insert(tp, leader);
+        }
+    }
+
+    fn refresh_all(&mut self, image: &Controller, now: Tick) {
+        self.metadata_expires_at = Tick(now.0 + self.ticks("metadata.max.age.ms"));
+        let topics: Vec<String> = self.partition_counts.keys().cloned().collect();
+        for t in topics {
+            self.refresh_topic(image, &t);
+        }
+    }
+
+    fn leader(&self, tp: &TopicPartition) -> Option<BrokerId> {
+        self.leaders.get(tp).copied().flatten()
+    }
+
+    fn request_metadata(&mut self, now: Tick) {
+        let at = Tick(now.0 + self.ticks("retry.backoff.ms").max(1));
+        self.metadata_refresh_at = Some(self.metadata_refresh_at.map_or(at, |t| t.min(at)));
+    }
 }
 
 /// Where a produce call stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CallState {
-    /// No leader known for the partition: held until one appears or `delivery.timeout.ms` passes.
-    WaitingForLeader,
-    /// Sent to this broker; waiting for the response until the deadline.
-    InFlight {
-        to: BrokerId,
-        deadline: Tick,
+    /// In a batch (in the accumulator, in flight, or backing off before a retry).
+    Batched {
+        batch: BatchId,
     },
     Done {
         outcome: ProduceOutcome,
@@ -74,17 +263,49 @@ pub struct ProduceCall {
     pub key: Option<String>,
     pub value: String,
     pub created_at: Tick,
-    pub delivery_deadline: Tick,
     pub state: CallState,
 }
 
-/// Running totals over completed produce calls.
+/// One `ProducerBatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerBatch {
+    pub id: BatchId,
+    pub producer: String,
+    pub tp: TopicPartition,
+    pub records: Vec<ProduceId>,
+    pub bytes: u64,
+    pub created_at: Tick,
+    /// How many times it has been sent.
+    pub attempts: u32,
+    pub base_sequence: Option<i32>,
+    /// Backing off until then before the next attempt.
+    pub retry_at: Option<Tick>,
+    /// The request carrying it now, and to whom.
+    pub in_flight: Option<(RequestId, BrokerId)>,
+    pub done: bool,
+}
+
+/// A produce request waiting for its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlightRequest {
+    pub producer: String,
+    pub batch: BatchId,
+    pub to: BrokerId,
+    pub deadline: Tick,
+}
+
+/// Running totals for the producer metrics.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProduceStats {
     pub ok: u64,
     pub failed: u64,
     pub latency_ms_sum: u64,
     pub latency_ms_last: u64,
+    pub latency_ms_max: u64,
+    pub requests: u64,
+    pub records_sent: u64,
+    pub bytes_sent: u64,
+    pub retries: u64,
 }
 
 /// All clients of the simulation.
@@ -92,21 +313,24 @@ pub struct ProduceStats {
 pub struct Clients {
     pub producers: BTreeMap<String, Producer>,
     pub calls: BTreeMap<ProduceId, ProduceCall>,
-    /// Running totals for the producer metrics.
+    pub batches: BTreeMap<BatchId, ProducerBatch>,
+    pub requests: BTreeMap<RequestId, InFlightRequest>,
     pub stats: ProduceStats,
-    /// Calls not yet done: the only ones the timers need to look at.
-    pending: std::collections::BTreeSet<ProduceId>,
     next_id: u64,
+    next_batch: u64,
+    next_request: u64,
 }
 
 impl Clients {
-    /// `producer.send(record)`. Errors that Java's `send()` throws synchronously come back as `Err`.
+    /// `producer.send(record)`: partitioner, then the accumulator. Errors that Java's `send()`
+    /// throws synchronously come back as `Err`.
     #[allow(clippy::too_many_arguments)]
     pub fn produce(
         &mut self,
         ctx: &mut Ctx,
         rng: &mut Rng,
-        controller: &Controller,
+        image: &Controller,
+        alive: &[BrokerId],
         producer: &str,
         topic: &str,
         partition: Option<u32>,
@@ -119,87 +343,543 @@ impl Clients {
                 format!("No producer named '{producer}'"),
             ));
         };
-        let Some(meta) = controller.topics.get(topic) else {
+        if !p.partition_counts.contains_key(topic) {
+            // The first send to a topic waits for its metadata (max.block.ms); instant here.
+            if p.partition_counts.is_empty() {
+                p.metadata_expires_at = Tick(ctx.now.0 + p.ticks("metadata.max.age.ms"));
+            }
+            p.refresh_topic(image, topic);
+        }
+        let Some(&n) = p.partition_counts.get(topic) else {
             return Err((
                 KafkaError::UnknownTopicOrPartition,
-                format!("Topic {topic} not present in metadata."),
+                format!("Topic {topic} not present in metadata after 60000 ms."),
             ));
         };
-        let n = meta.partitions;
-        let partition = match (partition, &key) {
+        let size = record_size(0, key.as_deref(), &value);
+        let ignore_keys = p
+            .configs
+            .get_bool(ConfigScope::Producer, "partitioner.ignore.keys");
+        let round_robin =
+            p.configs.get(ConfigScope::Producer, "partitioner.class") == ROUND_ROBIN_PARTITIONER;
+        let (partition, how) = match (partition, &key) {
             (Some(part), _) if part >= n => {
                 return Err((KafkaError::InvalidPartitions, format!("Invalid partition given with record: {part} is not in the range [0...{n}).")));
             }
-            (Some(part), _) => part,
-            (None, Some(k)) => partition_for_key(k.as_bytes(), n),
-            (None, None) => sticky_partition(p, rng, controller, topic, n, value.len() as u64),
+            (Some(part), _) => (part, "explicit"),
+            _ if round_robin => (round_robin_partition(p, topic, n), "round-robin"),
+            (None, Some(k)) if !ignore_keys => (partition_for_key(k.as_bytes(), n), "murmur2"),
+            _ => (sticky_partition(p, rng, topic, n, size), "sticky"),
         };
+        let tp = TopicPartition::new(topic, partition);
         self.next_id += 1;
         let id = ProduceId(self.next_id);
-        let call = ProduceCall {
+        // Append to the last batch of the partition if it is open and has room.
+        let batch_size = p.num("batch.size");
+        let deque = p.accumulator.entry(tp.clone()).or_default();
+        let open = deque.back().copied().filter(|b| {
+            self.batches.get(b).is_some_and(|b| {
+                b.attempts == 0
+                    && b.in_flight.is_none()
+                    && b.bytes + record_size(b.records.len() as u64, key.as_deref(), &value)
+                        <= batch_size.max(b.bytes)
+            })
+        });
+        let batch_id = match open {
+            Some(b) => b,
+            None => {
+                self.next_batch += 1;
+                let b = BatchId(self.next_batch);
+                self.batches.insert(
+                    b,
+                    ProducerBatch {
+                        id: b,
+                        producer: producer.to_string(),
+                        tp: tp.clone(),
+                        records: vec![],
+                        bytes: RECORD_BATCH_OVERHEAD,
+                        created_at: ctx.now,
+                        attempts: 0,
+                        base_sequence: None,
+                        retry_at: None,
+                        in_flight: None,
+                        done: false,
+                    },
+                );
+                deque.push_back(b);
+                b
+            }
+        };
+        if let Some(b) = self.batches.get_mut(&batch_id) {
+            b.bytes += record_size(b.records.len() as u64, key.as_deref(), &value);
+            b.records.push(id);
+        }
+        ctx.emit(EventKind::RecordAccumulated {
             id,
             producer: producer.to_string(),
-            tp: TopicPartition::new(topic, partition),
-            acks: p.acks(),
-            key,
-            value,
-            created_at: ctx.now,
-            delivery_deadline: Tick(ctx.now.0 + p.ticks("delivery.timeout.ms")),
-            state: CallState::WaitingForLeader,
-        };
-        self.calls.insert(id, call);
-        self.pending.insert(id);
-        self.try_send(ctx, controller, id);
+            tp: tp.clone(),
+            key: key.clone(),
+            batch: batch_id,
+            partitioner: how.to_string(),
+        });
+        self.calls.insert(
+            id,
+            ProduceCall {
+                id,
+                producer: producer.to_string(),
+                tp,
+                acks: p.acks(),
+                key,
+                value,
+                created_at: ctx.now,
+                state: CallState::Batched { batch: batch_id },
+            },
+        );
+        // A full batch (or linger.ms = 0) goes out on this same tick.
+        self.run_sender(ctx, image, alive, producer);
         Ok(id)
     }
 
-    /// Sends a waiting call if its partition has a leader now.
-    fn try_send(&mut self, ctx: &mut Ctx, controller: &Controller, id: ProduceId) {
-        let Some(call) = self.calls.get_mut(&id) else {
+    /// Every tick: metadata refresh, expiry, InitProducerId, and sending ready batches.
+    /// `alive`: brokers whose port accepts connections (a crashed broker refuses them at once,
+    /// so the sender never sends to it and refreshes its metadata instead).
+    pub fn on_tick(&mut self, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId]) {
+        let names: Vec<String> = self.producers.keys().cloned().collect();
+        for name in names {
+            self.expire(ctx, &name);
+            self.run_sender(ctx, image, alive, &name);
+        }
+    }
+
+    /// Kafka: `Sender.sendProducerData` — ready partitions, drain, send.
+    fn run_sender(&mut self, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId], name: &str) {
+        let now = ctx.now;
+        let Some(p) = self.producers.get_mut(name) else {
             return;
         };
-        let Some(producer) = self.producers.get(&call.producer) else {
-            return;
-        };
-        let leader = controller.partitions.get(&call.tp).and_then(|p| p.leader);
-        let Some(leader) = leader else {
-            if call.created_at == ctx.now {
-                ctx.emit(EventKind::ProduceWaitingForLeader {
-                    id,
-                    tp: call.tp.clone(),
-                });
+        if p.metadata_refresh_at.is_some_and(|t| now >= t)
+            || (now >= p.metadata_expires_at && !p.partition_counts.is_empty())
+        {
+            p.metadata_refresh_at = None;
+            p.refresh_all(image, now);
+        }
+        let idempotent = p.idempotent();
+        if idempotent {
+            if p.bump_epoch && p.in_flight.values().all(|s| s.is_empty()) {
+                // KIP-360: a fresh epoch, sequences start over at 0 on every partition.
+                p.bump_epoch = false;
+                if let Some((id, epoch)) = p.producer_id {
+                    p.producer_id = Some((id, epoch.wrapping_add(1)));
+                    ctx.emit(EventKind::ProducerIdAssigned {
+                        producer: name.to_string(),
+                        producer_id: id,
+                        producer_epoch: epoch.wrapping_add(1),
+                    });
+                }
+                p.next_sequence.clear();
+                p.last_acked_sequence.clear();
+                for deque in p.accumulator.values() {
+                    for b in deque {
+                        if let Some(b) = self.batches.get_mut(b) {
+                            b.base_sequence = None;
+                        }
+                    }
+                }
             }
+            if p.producer_id.is_none() {
+                let timeout = p.ticks("request.timeout.ms");
+                let due = p.init_sent_at.is_none_or(|t| now.0 >= t.0 + timeout);
+                let has_data = p.accumulator.values().any(|d| !d.is_empty());
+                if due && has_data {
+                    let brokers: Vec<BrokerId> = image
+                        .registrations
+                        .iter()
+                        .filter(|(b, r)| !r.fenced && alive.contains(b))
+                        .map(|(b, _)| *b)
+                        .collect();
+                    if !brokers.is_empty() {
+                        let to = brokers[p.init_target % brokers.len()];
+                        p.init_target += 1;
+                        p.init_sent_at = Some(now);
+                        ctx.send(
+                            NodeAddr::Client(name.to_string()),
+                            NodeAddr::Broker(to),
+                            Rpc::InitProducerId,
+                        );
+                    }
+                }
+                return;
+            }
+        }
+        let linger = p.ticks("linger.ms");
+        let batch_size = p.num("batch.size");
+        let max_in_flight = p.num("max.in.flight.requests.per.connection").max(1) as usize;
+        let acks = p.acks();
+        let mut to_send: Vec<(BatchId, BrokerId)> = vec![];
+        let mut need_metadata = false;
+        let mut in_flight_count: BTreeMap<BrokerId, usize> =
+            p.in_flight.iter().map(|(b, s)| (*b, s.len())).collect();
+        for (tp, deque) in &p.accumulator {
+            let Some(&head) = deque.front() else {
+                continue;
+            };
+            let Some(b) = self.batches.get(&head) else {
+                continue;
+            };
+            let ready = match b.retry_at {
+                Some(t) => now >= t,
+                None => {
+                    deque.len() > 1 || b.bytes >= batch_size || now.0 >= b.created_at.0 + linger
+                }
+            };
+            if !ready {
+                continue;
+            }
+            // Kafka: `NetworkClient.ready(node)` — no leader known, or its connection is refused:
+            // the batch waits and metadata is refreshed.
+            let Some(leader) = p.leader(tp).filter(|l| alive.contains(l)) else {
+                need_metadata = true;
+                continue;
+            };
+            let partition_in_flight: Vec<&ProducerBatch> = p
+                .in_flight
+                .values()
+                .flatten()
+                .filter_map(|r| self.requests.get(r))
+                .filter_map(|r| self.batches.get(&r.batch))
+                .filter(|x| x.tp == *tp && !x.done)
+                .collect();
+            // max.in.flight = 1 without idempotence: one batch per partition at a time.
+            if max_in_flight == 1 && !partition_in_flight.is_empty() {
+                continue;
+            }
+            // Idempotent retries go out in sequence order only.
+            if idempotent {
+                if let Some(seq) = b.base_sequence {
+                    if partition_in_flight
+                        .iter()
+                        .any(|x| x.base_sequence.is_some_and(|s| s < seq))
+                    {
+                        continue;
+                    }
+                }
+            }
+            let count = in_flight_count.entry(leader).or_insert(0);
+            if acks != Acks::Zero && *count >= max_in_flight {
+                continue;
+            }
+            if acks != Acks::Zero {
+                *count += 1;
+            }
+            to_send.push((head, leader));
+        }
+        if need_metadata {
+            p.request_metadata(now);
+        }
+        for (batch, to) in to_send {
+            self.send_batch(ctx, name, batch, to);
+        }
+    }
+
+    /// Drains one batch into a Produce request (Kafka: `RecordAccumulator.drain` +
+    /// `Sender.sendProduceRequest`).
+    fn send_batch(&mut self, ctx: &mut Ctx, name: &str, batch_id: BatchId, to: BrokerId) {
+        let Some(p) = self.producers.get_mut(name) else {
             return;
         };
-        let timeout = producer.ticks("request.timeout.ms");
-        call.state = CallState::InFlight {
-            to: leader,
-            deadline: Tick(ctx.now.0 + timeout),
+        let acks = p.acks();
+        let timeout = p.ticks("request.timeout.ms");
+        let idempotent = p.idempotent();
+        let Some(b) = self.batches.get_mut(&batch_id) else {
+            return;
         };
-        ctx.emit(EventKind::ProduceSent {
-            id,
-            producer: call.producer.clone(),
-            tp: call.tp.clone(),
-            acks: call.acks,
-            key: call.key.clone(),
-            to: leader,
+        if let Some(deque) = p.accumulator.get_mut(&b.tp) {
+            deque.retain(|x| *x != batch_id);
+        }
+        if idempotent && b.base_sequence.is_none() {
+            let next = p.next_sequence.entry(b.tp.clone()).or_insert(0);
+            b.base_sequence = Some(*next);
+            *next = next.wrapping_add(b.records.len() as i32);
+        }
+        b.attempts += 1;
+        b.retry_at = None;
+        self.next_request += 1;
+        let request = RequestId(self.next_request);
+        let producer = if idempotent {
+            match (p.producer_id, b.base_sequence) {
+                (Some((id, epoch)), Some(seq)) => Some((id, epoch, seq)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let records: Vec<NewRecord> = b
+            .records
+            .iter()
+            .filter_map(|r| self.calls.get(r))
+            .map(|c| NewRecord {
+                key: c.key.clone(),
+                value: c.value.clone(),
+                produce_id: Some(c.id),
+            })
+            .collect();
+        ctx.emit(EventKind::BatchSent {
+            producer: name.to_string(),
+            batch: batch_id,
+            tp: b.tp.clone(),
+            to,
+            records: records.len() as u32,
+            bytes: b.bytes,
+            attempt: b.attempts,
+            base_sequence: producer.map(|x| x.2),
+            acks,
         });
+        self.stats.requests += 1;
+        self.stats.records_sent += records.len() as u64;
+        self.stats.bytes_sent += b.bytes;
         let rpc = Rpc::Produce {
-            id,
-            tp: call.tp.clone(),
-            acks: call.acks,
+            request,
+            tp: b.tp.clone(),
+            acks,
             timeout_ticks: timeout,
-            key: call.key.clone(),
-            value: call.value.clone(),
+            batch: WireBatch {
+                producer,
+                records,
+                bytes: b.bytes,
+            },
         };
         ctx.send(
-            NodeAddr::Client(call.producer.clone()),
-            NodeAddr::Broker(leader),
+            NodeAddr::Client(name.to_string()),
+            NodeAddr::Broker(to),
             rpc,
         );
-        if call.acks == Acks::Zero {
-            // acks=0: the client never hears back; the future completes at once with offset -1.
-            self.complete(ctx, id, ProduceOutcome::Ok { offset: -1 });
+        if acks == Acks::Zero {
+            // acks=0: nobody answers; every record completes at once with offset -1.
+            b.done = true;
+            let ids = b.records.clone();
+            for id in ids {
+                self.complete(ctx, id, ProduceOutcome::Ok { offset: -1 });
+            }
+            self.batches.remove(&batch_id);
+            return;
+        }
+        b.in_flight = Some((request, to));
+        p.in_flight.entry(to).or_default().insert(request);
+        self.requests.insert(
+            request,
+            InFlightRequest {
+                producer: name.to_string(),
+                batch: batch_id,
+                to,
+                deadline: Tick(ctx.now.0 + timeout),
+            },
+        );
+    }
+
+    /// Batches older than `delivery.timeout.ms` fail; requests past `request.timeout.ms` fail
+    /// (and may be retried).
+    fn expire(&mut self, ctx: &mut Ctx, name: &str) {
+        let now = ctx.now;
+        let Some(p) = self.producers.get(name) else {
+            return;
+        };
+        let delivery = p.ticks("delivery.timeout.ms");
+        let timed_out: Vec<RequestId> = p
+            .in_flight
+            .values()
+            .flatten()
+            .copied()
+            .filter(|r| self.requests.get(r).is_some_and(|x| now >= x.deadline))
+            .collect();
+        let mut expired: Vec<BatchId> = p
+            .accumulator
+            .values()
+            .flatten()
+            .copied()
+            .filter(|b| {
+                self.batches
+                    .get(b)
+                    .is_some_and(|b| now.0 >= b.created_at.0 + delivery)
+            })
+            .collect();
+        // In-flight batches expire too (Kafka: `getExpiredInflightBatches`); the late answer is
+        // then ignored.
+        expired.extend(
+            p.in_flight
+                .values()
+                .flatten()
+                .filter_map(|r| self.requests.get(r))
+                .map(|r| r.batch)
+                .filter(|b| {
+                    self.batches
+                        .get(b)
+                        .is_some_and(|b| !b.done && now.0 >= b.created_at.0 + delivery)
+                }),
+        );
+        for r in timed_out {
+            let Some(req) = self.requests.get(&r) else {
+                continue;
+            };
+            let msg = format!("Disconnected from node {} due to timeout", req.to.0);
+            self.request_failed(ctx, r, KafkaError::RequestTimedOut, msg);
+        }
+        for b in expired {
+            let Some(batch) = self.batches.get(&b).filter(|x| !x.done) else {
+                continue;
+            };
+            let ms = (now.0 - batch.created_at.0) * crate::config::MS_PER_TICK;
+            let msg = format!(
+                "Expiring {} record(s) for {}:{ms} ms has passed since batch creation",
+                batch.records.len(),
+                batch.tp
+            );
+            self.fail_batch(ctx, b, KafkaError::RequestTimedOut, msg);
+        }
+    }
+
+    /// The answer (or the loss) of a request: frees its in-flight slot, then the batch succeeds,
+    /// is retried or fails.
+    fn request_failed(&mut self, ctx: &mut Ctx, r: RequestId, error: KafkaError, msg: String) {
+        let Some(req) = self.take_request(r) else {
+            return;
+        };
+        if self.batches.get(&req.batch).is_some_and(|b| b.done) {
+            // It expired while in flight: only the slot needed freeing.
+            self.batches.remove(&req.batch);
+            return;
+        }
+        self.batch_error(ctx, req.batch, error, msg);
+    }
+
+    fn take_request(&mut self, r: RequestId) -> Option<InFlightRequest> {
+        let req = self.requests.remove(&r)?;
+        if let Some(p) = self.producers.get_mut(&req.producer) {
+            if let Some(s) = p.in_flight.get_mut(&req.to) {
+                s.remove(&r);
+            }
+        }
+        if let Some(b) = self.batches.get_mut(&req.batch) {
+            if b.in_flight.is_some_and(|(x, _)| x == r) {
+                b.in_flight = None;
+            }
+        }
+        Some(req)
+    }
+
+    /// Kafka: `Sender.completeBatch` for an error — retry if allowed, else fail the records.
+    fn batch_error(&mut self, ctx: &mut Ctx, batch_id: BatchId, error: KafkaError, msg: String) {
+        let now = ctx.now;
+        let Some(b) = self.batches.get(&batch_id).filter(|b| !b.done) else {
+            return;
+        };
+        let Some(p) = self.producers.get_mut(&b.producer) else {
+            return;
+        };
+        let idempotent = p.idempotent();
+        if matches!(
+            error,
+            KafkaError::NotLeaderOrFollower
+                | KafkaError::UnknownTopicOrPartition
+                | KafkaError::LeaderNotAvailable
+                | KafkaError::NetworkException
+                | KafkaError::RequestTimedOut
+        ) {
+            p.request_metadata(now);
+        }
+        let retriable = match error {
+            KafkaError::NotLeaderOrFollower
+            | KafkaError::UnknownTopicOrPartition
+            | KafkaError::LeaderNotAvailable
+            | KafkaError::NetworkException
+            | KafkaError::RequestTimedOut
+            | KafkaError::NotEnoughReplicas
+            | KafkaError::NotEnoughReplicasAfterAppend => true,
+            // Kafka: `TransactionManager.canRetry` — an out-of-order batch is retried while an
+            // earlier batch of the partition is still unresolved.
+            KafkaError::OutOfOrderSequenceNumber => {
+                idempotent
+                    && b.base_sequence.is_some_and(|s| {
+                        let acked = p.last_acked_sequence.get(&b.tp).copied().unwrap_or(-1);
+                        s != acked.wrapping_add(1)
+                    })
+            }
+            _ => false,
+        };
+        let retries = p.num("retries");
+        let delivery = p.ticks("delivery.timeout.ms");
+        let within_delivery = now.0 < b.created_at.0 + delivery;
+        if retriable && u64::from(b.attempts) <= retries && within_delivery {
+            // KIP-580: retry.backoff.ms × 2^(attempts-1), capped, ±20 % jitter.
+            let base = p.num("retry.backoff.ms");
+            let max = p.num("retry.backoff.max.ms").max(base);
+            let exp = base.saturating_mul(1u64 << (b.attempts.saturating_sub(1)).min(20));
+            let backoff = exp.min(max);
+            let jitter = (backoff / 5).max(1);
+            let backoff_ms = backoff + ctx.rng.below(2 * jitter + 1) - jitter.min(backoff);
+            let tp = b.tp.clone();
+            let attempt = b.attempts;
+            let seq = b.base_sequence;
+            let producer = b.producer.clone();
+            ctx.emit(EventKind::BatchRetrying {
+                producer,
+                batch: batch_id,
+                tp: tp.clone(),
+                error,
+                attempt,
+                backoff_ms,
+            });
+            self.stats.retries += 1;
+            if let Some(b) = self.batches.get_mut(&batch_id) {
+                b.retry_at = Some(Tick(now.0 + ticks_from_ms(backoff_ms)));
+            }
+            // Back to the front of its partition's deque (Kafka: `reenqueue`); an idempotent
+            // batch goes before any batch with a higher sequence (`insertInSequenceOrder`).
+            let deque = p.accumulator.entry(tp).or_default();
+            let pos = if idempotent {
+                deque
+                    .iter()
+                    .position(|x| {
+                        self.batches.get(x).is_none_or(|o| {
+                            o.base_sequence.is_none_or(|s| seq.is_some_and(|q| s > q))
+                        })
+                    })
+                    .unwrap_or(deque.len())
+            } else {
+                0
+            };
+            deque.insert(pos, batch_id);
+            return;
+        }
+        self.fail_batch(ctx, batch_id, error, msg);
+    }
+
+    fn fail_batch(&mut self, ctx: &mut Ctx, batch_id: BatchId, error: KafkaError, msg: String) {
+        let Some(b) = self.batches.get_mut(&batch_id) else {
+            return;
+        };
+        b.done = true;
+        let ids = b.records.clone();
+        let (tp, producer) = (b.tp.clone(), b.producer.clone());
+        if let Some(p) = self.producers.get_mut(&producer) {
+            if let Some(d) = p.accumulator.get_mut(&tp) {
+                d.retain(|x| *x != batch_id);
+            }
+            if p.idempotent() {
+                p.bump_epoch = true;
+            }
+        }
+        for id in ids {
+            self.complete(
+                ctx,
+                id,
+                ProduceOutcome::Err {
+                    error,
+                    message: msg.clone(),
+                },
+            );
+        }
+        if b_in_flight(self, batch_id).is_none() {
+            self.batches.remove(&batch_id);
         }
     }
 
@@ -214,7 +894,6 @@ impl Clients {
             outcome: outcome.clone(),
             at: ctx.now,
         };
-        self.pending.remove(&id);
         let latency_ms = (ctx.now.0 - call.created_at.0) * crate::config::MS_PER_TICK;
         match outcome {
             ProduceOutcome::Ok { .. } => self.stats.ok += 1,
@@ -222,6 +901,7 @@ impl Clients {
         }
         self.stats.latency_ms_sum += latency_ms;
         self.stats.latency_ms_last = latency_ms;
+        self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
         ctx.emit(EventKind::ProduceCompleted {
             id,
             producer: call.producer.clone(),
@@ -232,93 +912,141 @@ impl Clients {
         });
     }
 
-    /// Timers: send calls whose partition got a leader; expire requests and batches.
-    pub fn on_tick(&mut self, ctx: &mut Ctx, controller: &Controller) {
-        let now = ctx.now;
-        let mut waiting = vec![];
-        let mut expired = vec![];
-        for id in &self.pending {
-            let Some(c) = self.calls.get(id) else {
-                continue;
-            };
-            match &c.state {
-                CallState::WaitingForLeader if now >= c.delivery_deadline => {
-                    let ms = (now.0 - c.created_at.0) * crate::config::MS_PER_TICK;
-                    let msg = format!(
-                        "Expiring 1 record(s) for {}:{ms} ms has passed since batch creation",
-                        c.tp
-                    );
-                    expired.push((*id, KafkaError::RequestTimedOut, msg));
-                }
-                CallState::WaitingForLeader => waiting.push(*id),
-                CallState::InFlight { to, deadline } if now >= *deadline => {
-                    expired.push((
-                        *id,
-                        KafkaError::RequestTimedOut,
-                        format!("Disconnected from node {} due to timeout", to.0),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        for (id, error, message) in expired {
-            self.complete(ctx, id, ProduceOutcome::Err { error, message });
-        }
-        for id in waiting {
-            self.try_send(ctx, controller, id);
-        }
-    }
-
     /// A response (or a broken connection) reached a client.
-    pub fn handle(&mut self, ctx: &mut Ctx, rpc: Rpc) {
+    pub fn handle(&mut self, ctx: &mut Ctx, from: &NodeAddr, to: &NodeAddr, rpc: Rpc) {
         match rpc {
-            Rpc::ProduceResponse { id, result, .. } => {
-                let outcome = match result {
-                    Ok(Offset(o)) => ProduceOutcome::Ok { offset: o as i64 },
-                    Err((error, message)) => ProduceOutcome::Err { error, message },
-                };
-                self.complete(ctx, id, outcome);
-            }
+            Rpc::ProduceResponse {
+                request, result, ..
+            } => match result {
+                Ok(Offset(base)) => {
+                    let Some(req) = self.take_request(request) else {
+                        return;
+                    };
+                    let Some(b) = self.batches.get_mut(&req.batch).filter(|b| !b.done) else {
+                        self.batches.remove(&req.batch);
+                        return;
+                    };
+                    b.done = true;
+                    let ids = b.records.clone();
+                    let (tp, seq, n) = (b.tp.clone(), b.base_sequence, b.records.len() as i32);
+                    if let (Some(p), Some(seq)) = (self.producers.get_mut(&req.producer), seq) {
+                        let last = seq.wrapping_add(n - 1);
+                        let e = p.last_acked_sequence.entry(tp).or_insert(-1);
+                        *e = (*e).max(last);
+                    }
+                    for (i, id) in ids.into_iter().enumerate() {
+                        let offset = (base + i as u64) as i64;
+                        self.complete(ctx, id, ProduceOutcome::Ok { offset });
+                    }
+                    self.batches.remove(&req.batch);
+                }
+                Err((error, message)) => self.request_failed(ctx, request, error, message),
+            },
             Rpc::Disconnected {
-                produce_id: Some(id),
-                ..
+                request: Some(r), ..
             } => {
-                let node = match self.calls.get(&id).map(|c| &c.state) {
-                    Some(CallState::InFlight { to, .. }) => to.0,
-                    _ => return,
+                let node = self.requests.get(&r).map_or(0, |x| x.to.0);
+                let msg = format!("Disconnected from node {node}");
+                self.request_failed(ctx, r, KafkaError::NetworkException, msg);
+            }
+            Rpc::Disconnected { api, .. } if api == "InitProducerId" => {
+                if let NodeAddr::Client(name) = to {
+                    if let Some(p) = self.producers.get_mut(name) {
+                        p.init_sent_at = None;
+                    }
+                }
+            }
+            Rpc::InitProducerIdResponse {
+                producer_id,
+                producer_epoch,
+            } => {
+                let NodeAddr::Client(name) = to else { return };
+                let Some(p) = self.producers.get_mut(name) else {
+                    return;
                 };
-                let outcome = ProduceOutcome::Err {
-                    error: KafkaError::NetworkException,
-                    message: format!("Disconnected from node {node}"),
-                };
-                self.complete(ctx, id, outcome);
+                if p.producer_id.is_none() {
+                    p.producer_id = Some((producer_id, producer_epoch));
+                    ctx.emit(EventKind::ProducerIdAssigned {
+                        producer: name.clone(),
+                        producer_id,
+                        producer_epoch,
+                    });
+                }
+                let _ = from;
             }
             _ => {}
         }
     }
 }
 
+impl Clients {
+    /// The producer's batches for the snapshot, oldest first.
+    pub fn batch_views(&self, producer: &str, now: Tick) -> Vec<crate::snapshot::BatchView> {
+        let Some(p) = self.producers.get(producer) else {
+            return vec![];
+        };
+        let linger = p.ticks("linger.ms");
+        let batch_size = p.num("batch.size");
+        self.batches
+            .values()
+            .filter(|b| b.producer == producer && !b.done)
+            .map(|b| {
+                let state = if b.in_flight.is_some() {
+                    "in_flight"
+                } else if b.retry_at.is_some_and(|t| now < t) {
+                    "backoff"
+                } else if b.attempts == 0 && b.bytes < batch_size && now.0 < b.created_at.0 + linger
+                {
+                    "accumulating"
+                } else {
+                    "ready"
+                };
+                crate::snapshot::BatchView {
+                    id: b.id.0,
+                    tp: b.tp.clone(),
+                    records: b.records.len() as u32,
+                    bytes: b.bytes,
+                    state: state.to_string(),
+                    attempts: b.attempts,
+                    base_sequence: b.base_sequence,
+                    age_ms: (now.0 - b.created_at.0.min(now.0)) * crate::config::MS_PER_TICK,
+                    to: b.in_flight.map(|(_, to)| to),
+                }
+            })
+            .collect()
+    }
+}
+
+fn b_in_flight(c: &Clients, b: BatchId) -> Option<(RequestId, BrokerId)> {
+    c.batches.get(&b).and_then(|b| b.in_flight)
+}
+
+/// Kafka: `RoundRobinPartitioner.partition` — the next partition of the topic, among those with
+/// a leader if any.
+fn round_robin_partition(p: &mut Producer, topic: &str, n: u32) -> u32 {
+    let counter = p.round_robin.entry(topic.to_string()).or_insert(0);
+    let next = *counter;
+    *counter = counter.wrapping_add(1);
+    let available: Vec<u32> = (0..n)
+        .filter(|&q| p.leader(&TopicPartition::new(topic, q)).is_some())
+        .collect();
+    let v = (next & 0x7fff_ffff) as usize;
+    if available.is_empty() {
+        (v % n as usize) as u32
+    } else {
+        available[v % available.len()]
+    }
+}
+
 /// KIP-794 uniform sticky partitioning (`BuiltInPartitioner`): keep producing to one partition
 /// until about `batch.size` bytes went there, then switch to a random partition that has a leader.
-fn sticky_partition(
-    p: &mut Producer,
-    rng: &mut Rng,
-    controller: &Controller,
-    topic: &str,
-    n: u32,
-    bytes: u64,
-) -> u32 {
+fn sticky_partition(p: &mut Producer, rng: &mut Rng, topic: &str, n: u32, bytes: u64) -> u32 {
     let batch_size = p
         .configs
         .get_u64(ConfigScope::Producer, "batch.size")
         .max(1);
-    let has_leader = |part: u32| {
-        controller
-            .partitions
-            .get(&TopicPartition::new(topic, part))
-            .is_some_and(|s| s.leader.is_some())
-    };
     let current = p.sticky.get(topic).copied();
+    let has_leader = |part: u32| p.leader(&TopicPartition::new(topic, part)).is_some();
     let keep = matches!(current, Some((part, used)) if used < batch_size && has_leader(part));
     let (part, used) = if keep {
         current.unwrap_or((0, 0))
@@ -333,4 +1061,59 @@ fn sticky_partition(
     };
     p.sticky.insert(topic.to_string(), (part, used + bytes));
     part
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kafka: `DefaultRecordTest` sizes — a record with a 3-byte key and 5-byte value at offset
+    /// delta 0 takes 1 (attributes) + 1 + 1 + 1+3 + 1+5 + 1 = 14 body bytes + 1 length byte.
+    #[test]
+    fn record_sizes_follow_default_record() {
+        assert_eq!(record_size(0, Some("key"), "value"), 15);
+        assert_eq!(record_size(0, None, "value"), 12);
+        assert_eq!(record_size(200, None, ""), 8);
+    }
+
+    fn cfg(pairs: &[(&str, &str)]) -> Configs {
+        let m = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Configs::from_map(ConfigScope::Producer, &m).unwrap()
+    }
+
+    /// Kafka: `ProducerConfigTest` / `KafkaProducerTest.testIdempotenceConfigs…` messages.
+    #[test]
+    fn idempotence_configs_are_validated_like_producer_config() {
+        let e = |pairs: &[(&str, &str)]| validate_producer_configs(&cfg(pairs)).err();
+        assert_eq!(
+            e(&[("enable.idempotence", "true"), ("acks", "1")]).as_deref(),
+            Some("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
+        );
+        assert_eq!(
+            e(&[("enable.idempotence", "true"), ("retries", "0")]).as_deref(),
+            Some("Must set retries to non-zero when using the idempotent producer.")
+        );
+        assert_eq!(
+            e(&[
+                ("enable.idempotence", "true"),
+                ("max.in.flight.requests.per.connection", "6")
+            ])
+            .as_deref(),
+            Some("Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.")
+        );
+        assert_eq!(
+            e(&[("acks", "1")]),
+            None,
+            "implicit idempotence just turns off"
+        );
+        assert!(!Producer::new("p".into(), cfg(&[("acks", "1")])).idempotent());
+        assert!(Producer::new("p".into(), cfg(&[])).idempotent());
+        assert_eq!(
+            e(&[("delivery.timeout.ms", "1000"), ("request.timeout.ms", "30000")]).as_deref(),
+            Some("delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms")
+        );
+    }
 }

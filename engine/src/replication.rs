@@ -10,7 +10,7 @@
 use crate::config::{Acks, BrokerSettings};
 use crate::errors::KafkaError;
 use crate::events::EventKind;
-use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, ProduceId, Tick, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, RequestId, Tick, TopicPartition};
 use crate::log::{Log, Record};
 use crate::network::{Ctx, PartitionState, Rpc};
 use serde::{Deserialize, Serialize};
@@ -97,9 +97,9 @@ impl RemoteReplica {
 /// An acks=all produce waiting for the HW (Kafka: `DelayedProduce`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelayedProduce {
-    pub id: ProduceId,
+    pub id: RequestId,
     pub client: String,
-    /// The HW the request waits for: its offset + 1.
+    /// The HW the request waits for: its last offset + 1.
     pub required_offset: Offset,
     pub offset: Offset,
     pub deadline: Tick,
@@ -246,6 +246,9 @@ pub struct Broker {
     controller_probe: usize,
     /// When the outstanding BrokerHeartbeat was sent, until it is answered.
     heartbeat_sent_at: Option<Tick>,
+    /// Producer ids this broker has handed out (InitProducerId).
+    #[serde(default)]
+    pub producer_ids_issued: u64,
 }
 
 /// How soon a request refused with `NOT_CONTROLLER` (or cut off by a controller crash) is retried.
@@ -268,6 +271,7 @@ impl Broker {
             controller_hint: None,
             controller_probe: 0,
             heartbeat_sent_at: None,
+            producer_ids_issued: 0,
         }
     }
 
@@ -396,13 +400,23 @@ impl Broker {
         let controller = &self.controller_addr(settings);
         match rpc {
             Rpc::Produce {
-                id,
+                request,
                 tp,
                 acks,
                 timeout_ticks,
-                key,
-                value,
-            } => self.handle_produce(ctx, from, id, tp, acks, timeout_ticks, key, value, settings),
+                batch,
+            } => self.handle_produce(ctx, from, request, tp, acks, timeout_ticks, batch, settings),
+            Rpc::InitProducerId => {
+                // Kafka: the broker hands out ids from a block the controller allocated
+                // (`ProducerIdManager`); here each broker numbers its own range.
+                self.producer_ids_issued += 1;
+                let producer_id = u64::from(self.id.0) * 1000 + self.producer_ids_issued;
+                let rpc = Rpc::InitProducerIdResponse {
+                    producer_id,
+                    producer_epoch: 0,
+                };
+                ctx.send(self.addr(), from, rpc);
+            }
             Rpc::Fetch {
                 tp,
                 replica_id,
@@ -666,12 +680,11 @@ impl Broker {
         &mut self,
         ctx: &mut Ctx,
         from: NodeAddr,
-        id: ProduceId,
+        id: RequestId,
         tp: TopicPartition,
         acks: Acks,
         timeout_ticks: u64,
-        key: Option<String>,
-        value: String,
+        batch: crate::network::WireBatch,
         settings: &BrokerSettings,
     ) {
         let me = self.id;
@@ -709,13 +722,66 @@ impl Broker {
             return;
         }
         let epoch = p.meta.leader_epoch;
-        let offset = p.log.append_as_leader(epoch, key, value, Some(id));
-        ctx.emit(EventKind::Appended {
-            broker: me,
-            tp: tp.clone(),
-            offset,
-            leader_epoch: epoch,
-        });
+        let n = batch.records.len() as u64;
+        if n == 0 {
+            reply(
+                ctx,
+                Err((KafkaError::InvalidRequest, "Empty record batch".into())),
+            );
+            return;
+        }
+        // Idempotent producers: duplicates are answered with the original offsets, gaps and old
+        // epochs are refused (Kafka: UnifiedLog.analyzeAndValidateProducerState).
+        let mut duplicate = None;
+        if let Some((pid, pepoch, seq)) = batch.producer {
+            let last = seq.wrapping_add(n as i32 - 1);
+            match p.log.check_sequence(&tp, pid, pepoch, seq, last) {
+                crate::log::SequenceCheck::Append => {}
+                crate::log::SequenceCheck::Duplicate(d) => duplicate = Some(d),
+                crate::log::SequenceCheck::Reject(error, msg) => {
+                    ctx.emit(EventKind::ProduceSequenceRejected {
+                        broker: me,
+                        tp: tp.clone(),
+                        producer_id: pid,
+                        base_sequence: seq,
+                        expected: p
+                            .log
+                            .producers()
+                            .get(&pid)
+                            .and_then(|e| e.last_seq())
+                            .map_or(0, |s| s.wrapping_add(1)),
+                        error,
+                    });
+                    reply(ctx, Err((error, msg)));
+                    return;
+                }
+            }
+        }
+        let (offset, last) = match duplicate {
+            Some(d) => {
+                ctx.emit(EventKind::DuplicateBatch {
+                    broker: me,
+                    tp: tp.clone(),
+                    producer_id: batch.producer.map_or(0, |x| x.0),
+                    base_sequence: d.first_seq,
+                    base_offset: d.first_offset,
+                });
+                (d.first_offset, d.last_offset)
+            }
+            None => {
+                let base = p
+                    .log
+                    .append_batch_as_leader(epoch, batch.records, batch.producer);
+                ctx.emit(EventKind::Appended {
+                    broker: me,
+                    tp: tp.clone(),
+                    offset: base,
+                    leader_epoch: epoch,
+                    records: n,
+                });
+                (base, Offset(base.0 + n - 1))
+            }
+        };
         match acks {
             Acks::Zero => {}
             Acks::One => reply(ctx, Ok(offset)),
@@ -724,7 +790,7 @@ impl Broker {
                     l.delayed_produces.push(DelayedProduce {
                         id,
                         client,
-                        required_offset: Offset(offset.0 + 1),
+                        required_offset: Offset(last.0 + 1),
                         offset,
                         deadline: Tick(ctx.now.0 + timeout_ticks),
                     });
@@ -1324,7 +1390,7 @@ fn answer_produce(
     ctx: &mut Ctx,
     me: BrokerId,
     client: &str,
-    id: ProduceId,
+    request: RequestId,
     tp: &TopicPartition,
     result: Result<Offset, (KafkaError, String)>,
 ) {
@@ -1332,7 +1398,7 @@ fn answer_produce(
         NodeAddr::Broker(me),
         NodeAddr::Client(client.to_string()),
         Rpc::ProduceResponse {
-            id,
+            request,
             tp: tp.clone(),
             result,
         },

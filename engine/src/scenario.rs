@@ -334,6 +334,9 @@ struct RawTopic {
 #[serde(deny_unknown_fields)]
 struct RawProducer {
     name: Spanned<String>,
+    /// `java` (the Java client's defaults) or `kafka-python`; `configs` override it.
+    #[serde(default)]
+    preset: Option<Spanned<String>>,
     #[serde(default)]
     configs: RawConfigs,
 }
@@ -727,7 +730,23 @@ impl<'a> Validator<'a> {
                 .ctx
                 .err(raw.name.span(), format!("duplicate producer '{name}'")));
         }
-        let configs = self.configs(ConfigScope::Producer, &raw.configs)?;
+        let mut configs = match &raw.preset {
+            None => BTreeMap::new(),
+            Some(p) => crate::producer::preset(p.get_ref()).ok_or_else(|| {
+                self.ctx.err(
+                    p.span(),
+                    format!(
+                        "unknown producer preset '{}' (presets: java, kafka-python)",
+                        p.get_ref()
+                    ),
+                )
+            })?,
+        };
+        configs.extend(self.configs(ConfigScope::Producer, &raw.configs)?);
+        let checked = crate::config::Configs::from_map(ConfigScope::Producer, &configs)
+            .map_err(|e| self.ctx.err(raw.name.span(), e.message))?;
+        crate::producer::validate_producer_configs(&checked)
+            .map_err(|m| self.ctx.err(raw.name.span(), m))?;
         self.producers.insert(name.clone());
         Ok(Command::AddProducer {
             name: name.clone(),
@@ -1354,8 +1373,7 @@ impl Run {
         format!("{:016x}", self.trace_hash())
     }
 
-    /// Every produce call, by id, built from `ProduceSent` / `ProduceWaitingForLeader` /
-    /// `ProduceCompleted` events. The snapshot fills in what events do not carry (the value).
+    /// Every produce call, by id, built from `RecordAccumulated` / `ProduceCompleted` events. The snapshot fills in what events do not carry (the value).
     pub fn produces(&self) -> Vec<ProduceSummary> {
         let mut by_id: BTreeMap<u64, ProduceSummary> = BTreeMap::new();
         for s in &self.steps {
@@ -1487,21 +1505,16 @@ fn collect_produce(by_id: &mut BTreeMap<u64, ProduceSummary>, step: usize, e: &E
         latency_ms: None,
     };
     match &e.kind {
-        EventKind::ProduceSent {
+        EventKind::RecordAccumulated {
             id,
             producer,
             tp,
-            acks,
             key,
             ..
         } => {
             let p = by_id.entry(id.0).or_insert_with(|| new(id.0, tp));
             p.producer = Some(producer.clone());
-            p.acks = Some(*acks);
             p.key = key.clone();
-        }
-        EventKind::ProduceWaitingForLeader { id, tp } => {
-            by_id.entry(id.0).or_insert_with(|| new(id.0, tp));
         }
         EventKind::ProduceCompleted {
             id,

@@ -170,6 +170,31 @@ pub struct ProducerView {
     pub name: String,
     pub acks: Acks,
     pub configs: BTreeMap<String, String>,
+    /// Idempotence in effect (explicit, or the default when nothing conflicts).
+    #[serde(default)]
+    pub idempotent: bool,
+    /// (producer id, epoch) once `InitProducerId` answered.
+    #[serde(default)]
+    pub producer_id: Option<(u64, u16)>,
+    /// The accumulator and the sender: every batch not yet completed.
+    #[serde(default)]
+    pub batches: Vec<BatchView>,
+}
+
+/// One producer batch, wherever it is in the pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchView {
+    pub id: u64,
+    pub tp: TopicPartition,
+    pub records: u32,
+    pub bytes: u64,
+    /// `accumulating` (open, lingering), `ready`, `in_flight`, `backoff` (waiting to retry).
+    pub state: String,
+    pub attempts: u32,
+    pub base_sequence: Option<i32>,
+    pub age_ms: u64,
+    /// The broker it was sent to, while in flight.
+    pub to: Option<BrokerId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,4 +258,16 @@ pub struct Metrics {
     pub request_latency_avg_ms: u64,
     #[serde(default)]
     pub request_latency_last_ms: u64,
+    /// `request-latency-max` (ms).
+    #[serde(default)]
+    pub request_latency_max_ms: u64,
+    /// `batch-size-avg` (bytes per sent batch).
+    #[serde(default)]
+    pub batch_size_avg: u64,
+    /// `records-per-request-avg`.
+    #[serde(default)]
+    pub records_per_request_avg_x100: u64,
+    /// `record-retry-total`: batch retries.
+    #[serde(default)]
+    pub record_retry_total: u64,
 }

@@ -4,6 +4,7 @@
 //! kplay run FILE [--json]   replay a scenario and print its trace (or a JSON document)
 //! kplay check FILE          validate a scenario without running it
 //! kplay hash FILE           print only the trace hash (hex)
+//! kplay batching            the batch.size × linger.ms experiment (a table)
 //! kplay --help
 //! ```
 //!
@@ -24,6 +25,8 @@ Usage:
                             produce summary), or with --json a JSON document (docs/kplay-json.md)
   kplay check FILE          Validate FILE only (syntax, keys, Kafka config values, references)
   kplay hash FILE           Replay FILE and print its trace hash (16 hex digits)
+  kplay batching            Throughput vs latency for batch.size x linger.ms: 3 brokers, 6
+                            partitions, acks=all, 20 keyed records of 100 B per ms for 1 s
   kplay --help              Show this help
 
 The scenario format is described in docs/scenario-format.md.
@@ -38,6 +41,7 @@ enum Cmd {
     Run { file: String, json: bool },
     Check { file: String },
     Hash { file: String },
+    Batching,
 }
 
 /// Exit code for bad input (usage errors, unreadable or invalid scenario files).
@@ -54,6 +58,13 @@ fn parse_args(args: &[String]) -> Result<Cmd, String> {
     let Some((sub, rest)) = args.split_first() else {
         return Err("missing command".to_string());
     };
+    if sub == "batching" {
+        return if rest.is_empty() {
+            Ok(Cmd::Batching)
+        } else {
+            Err("'batching' takes no arguments".to_string())
+        };
+    }
     let mut json = false;
     let mut files = Vec::new();
     for a in rest {
@@ -168,6 +179,16 @@ fn main() -> ExitCode {
     let file = match &cmd {
         Cmd::Help => {
             out(USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Cmd::Batching => {
+            let rows = kplay_engine::experiments::batching_grid(
+                &[1024, 16384, 65536],
+                &[0, 5, 20, 100],
+                20,
+                1000,
+            );
+            out(&kplay_engine::experiments::render_batching(&rows));
             return ExitCode::SUCCESS;
         }
         Cmd::Run { file, .. } | Cmd::Check { file } | Cmd::Hash { file } => file.clone(),
