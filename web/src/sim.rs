@@ -41,7 +41,7 @@ impl Default for Sim {
 
 /// Builds a scenario's cluster: setup commands, then the warm-up.
 fn build(preset: Preset) -> Result<Cluster, String> {
-    let mut cluster = Cluster::new(&demo::cluster_spec()).map_err(|e| e.to_string())?;
+    let mut cluster = Cluster::new(&preset.cluster_spec()).map_err(|e| e.to_string())?;
     for c in demo::setup(preset) {
         cluster.step(Input::Command(c));
     }
@@ -248,10 +248,12 @@ impl Sim {
 }
 
 /// A short label for a timeline marker, in Kafka's terms.
-fn input_label(c: &Command) -> String {
+pub fn input_label(c: &Command) -> String {
     match c {
         Command::CrashBroker { broker } => format!("crash broker-{broker}"),
         Command::RestartBroker { broker } => format!("restart broker-{broker}"),
+        Command::CrashController { controller } => format!("crash controller-{controller}"),
+        Command::RestartController { controller } => format!("restart controller-{controller}"),
         Command::Produce { key, .. } => match key {
             Some(k) => format!("produce key={k}"),
             None => "produce".to_string(),

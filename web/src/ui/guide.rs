@@ -107,7 +107,7 @@ pub fn guide_panel(p: &GuideProps) -> Html {
             <aside class="simplifications" aria-labelledby="simpl-h">
                 <h3 id="simpl-h">{ l.t("Simplifications in this version", "本版本的简化") }</h3>
                 <ul>
-                    <li>{ l.t("A single KRaft controller that never fails.", "只有一个 KRaft controller，且永不故障。") }</li>
+                    <li>{ l.t("The active controller pushes committed metadata to brokers (real brokers fetch __cluster_metadata themselves); the voter set is static.", "活跃 controller 把已提交的元数据推送给 broker（真实的 broker 自己拉取 __cluster_metadata）；投票者集合是固定的。") }</li>
                     <li>{ l.t("The producer sends one record per request: no batching, no retries yet.", "producer 每个请求只发一条消息：暂时没有批处理和重试。") }</li>
                     <li>{ l.t("Clients read metadata from the controller instantly.", "客户端从 controller 即时读取元数据。") }</li>
                 </ul>
