@@ -31,6 +31,8 @@ pub struct Sim {
     applied: usize,
     /// The furthest simulated time this timeline has reached.
     head_ms: u64,
+    /// The active controller at the start of the timeline.
+    start_active: Option<u32>,
 }
 
 impl Default for Sim {
@@ -57,6 +59,9 @@ impl Sim {
             Err(e) => (None, Some(e)),
         };
         let head_ms = cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
+        let start_active = cluster
+            .as_ref()
+            .and_then(|c| c.snapshot().quorum.active_controller);
         Sim {
             preset,
             cluster,
@@ -64,6 +69,7 @@ impl Sim {
             inputs: Vec::new(),
             applied: 0,
             head_ms,
+            start_active,
         }
     }
 
@@ -205,6 +211,7 @@ impl Sim {
         Timeline {
             start_ms: demo::WARMUP_MS,
             head_ms: self.head_ms,
+            start_active_controller: self.start_active,
             inputs: self
                 .inputs
                 .iter()

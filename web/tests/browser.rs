@@ -1136,9 +1136,32 @@ fn crashing_the_active_controller_elects_a_new_one_then_a_second_crash_freezes_m
         "a frozen quorum does not stop produce: {req:?}"
     );
 
+    assert_eq!(
+        page.view.quorum_guide.done(),
+        3,
+        "{:?}",
+        page.view.quorum_guide
+    );
+
     // A restart restores the majority and an active controller.
     page.command(Command::RestartController { controller: old });
     assert!(wait_for_new_active(&mut page, None, 10_000).is_some());
+    let g = page.view.quorum_guide;
+    assert_eq!(
+        (g.crashed_active, g.failover, g.frozen, g.recovered),
+        (Some(old), Some(new), true, true),
+        "the quorum guide is ticked by engine events only"
+    );
+    // A rebuilt run (seek, shared link) replays every event and reaches the same progress.
+    let now = page.view.snapshot.as_deref().unwrap().now_ms;
+    page.op(Op::Seek { ms: now });
+    assert_eq!(
+        page.view.quorum_guide.done(),
+        4,
+        "{:?}",
+        page.view.quorum_guide
+    );
+    assert_eq!(page.view.quorum_guide.failover, Some(new));
 }
 
 #[wasm_bindgen_test]
@@ -1239,4 +1262,66 @@ fn controller_faults_survive_a_share_link_and_old_links_still_decode() {
         let err = link::decode(bad).expect_err(bad);
         assert!(err.contains(why), "{bad}: {err}");
     }
+}
+
+#[wasm_bindgen_test]
+fn a_cut_off_active_controller_abandons_its_uncommitted_metadata() {
+    use kplay_web::state::PartitionsResult;
+    let mut page = Page::open("quorum");
+    let active = page
+        .view
+        .snapshot
+        .as_deref()
+        .unwrap()
+        .quorum
+        .active_controller
+        .unwrap();
+    let me = format!("controller-{active}");
+    for other in [101, 102, 103].into_iter().filter(|c| *c != active) {
+        page.command(Command::PartitionNetwork {
+            a: me.clone(),
+            b: format!("controller-{other}"),
+        });
+    }
+    page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 4,
+    });
+    let s = page.op(Op::Advance { ms: 10 }).clone();
+    assert_eq!(
+        s.topics[0].partitions.len(),
+        3,
+        "not committed, not visible"
+    );
+    assert!(
+        s.quorum
+            .log
+            .iter()
+            .any(|r| !r.committed && r.record == "TopicRecord"),
+        "the leader's log holds the uncommitted records: {:?}",
+        s.quorum.log
+    );
+    assert!(matches!(
+        page.view.partitions_result,
+        Some(PartitionsResult::Created { to: 4, .. })
+    ));
+    // Check-quorum: no fetch from a majority within 1.5 × controller.quorum.fetch.timeout.ms.
+    page.op(Op::Advance { ms: 4_000 });
+    assert_eq!(
+        page.view.partitions_result,
+        Some(PartitionsResult::Abandoned {
+            topic: "orders".into(),
+            from: 3,
+            to: 4,
+            controller: active,
+        })
+    );
+    page.command(Command::HealNetwork);
+    page.op(Op::Advance { ms: 3_000 });
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(s.topics[0].partitions.len(), 3);
+    assert!(s.quorum.log.iter().all(|r| r.committed));
+    assert!(page.view.log.iter().any(|l| l
+        .en
+        .starts_with(&format!("{me} truncated its metadata log"))));
 }

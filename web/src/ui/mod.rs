@@ -391,7 +391,11 @@ pub fn playground() -> Html {
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
                     <quorum::MetadataLog lang={l} quorum={snapshot.quorum.clone()} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
-                    <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
+                    if snapshot.quorum.voters.len() > 1 {
+                        <guide::QuorumGuidePanel lang={l} progress={view.quorum_guide} active={snapshot.quorum.active_controller} />
+                    } else {
+                        <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
+                    }
                 </div>
                 <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
