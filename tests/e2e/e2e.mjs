@@ -48,6 +48,14 @@ function assert(cond, msg) {
 
 const byId = (id) => `[data-testid="${id}"]`;
 
+/** An element screenshot into artifacts/ without the sticky simulation bar drawn over it. */
+async function shot(page, selector, file) {
+  const bar = (pos) => page.evaluate((p) => document.querySelector('.simbar')?.style.setProperty('position', p), pos);
+  await bar('static');
+  await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, file) });
+  await bar('');
+}
+
 /** Text of the newest produce result once it is no longer pending. */
 async function newestSettledResult(page, countBefore) {
   await page.waitForFunction(
@@ -434,7 +442,7 @@ async function main() {
       assert((await page.locator(byId(`controller-${first}`)).getAttribute('data-role')) === 'down', 'the crashed voter is down');
       assert((await page.locator(byId(`restart-controller-${first}`)).getAttribute('aria-disabled')) === 'false', 'it can be restarted');
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '2/4', byId('guide-quorum-progress'), { timeout: T });
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-failover.png') });
+      await shot(page, '.o-cluster', 'desktop-quorum-failover.png');
 
       // A second crash: 1 of 3 is not a majority.
       await page.click(byId(`crash-controller-${second}`));
@@ -457,12 +465,12 @@ async function main() {
       assert((await page.locator(byId('guide-quorum-progress')).innerText()).trim() === '3/4', 'quorum guide at 3/4');
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-frozen.png'), fullPage: true });
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-frozen-cluster.png') });
-      await page.locator(byId('metadata-log')).screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-metalog.png') });
-      await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-network.png') });
+      await shot(page, '.o-cluster', 'desktop-quorum-frozen-cluster.png');
+      await shot(page, byId('metadata-log'), 'desktop-quorum-metalog.png');
+      await shot(page, byId('in-flight'), 'desktop-quorum-network.png');
       await page.emulateMedia({ colorScheme: 'dark' });
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-frozen-cluster-dark.png') });
-      await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-network-dark.png') });
+      await shot(page, '.o-cluster', 'desktop-quorum-frozen-cluster-dark.png');
+      await shot(page, byId('in-flight'), 'desktop-quorum-network-dark.png');
       await page.emulateMedia({ colorScheme: 'light' });
 
       // 中文: the banner and the quorum line are translated; Kafka's names stay.
@@ -470,7 +478,7 @@ async function main() {
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('元数据已冻结'), byId('quorum-frozen'), { timeout: T });
       const zh = await page.locator(summary).innerText();
       assert(zh.includes('仲裁') && zh.includes('多数派 2'), `中文 summary: ${zh}`);
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'desktop-zh-quorum-frozen.png') });
+      await shot(page, '.o-cluster', 'desktop-zh-quorum-frozen.png');
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
 
@@ -493,12 +501,12 @@ async function main() {
       assert(!(await page.locator(`${byId('metadata-log')} details`).evaluate((d) => d.open)), 'the metadata log is folded on a phone');
       await page.locator(byId('quorum')).scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(ARTIFACTS, 'phone-quorum.png') });
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'phone-quorum-cluster.png') });
+      await shot(page, '.o-cluster', 'phone-quorum-cluster.png');
       await page.locator(`${byId('metadata-log')} summary`).click();
       await page.waitForFunction((sel) => document.querySelector(sel)?.open === true, `${byId('metadata-log')} details`, { timeout: T });
-      await page.locator(byId('metadata-log')).screenshot({ path: path.join(ARTIFACTS, 'phone-quorum-metalog.png') });
+      await shot(page, byId('metadata-log'), 'phone-quorum-metalog.png');
       await page.emulateMedia({ colorScheme: 'dark' });
-      await page.locator('.o-cluster').screenshot({ path: path.join(ARTIFACTS, 'phone-quorum-cluster-dark.png') });
+      await shot(page, '.o-cluster', 'phone-quorum-cluster-dark.png');
       await page.emulateMedia({ colorScheme: 'light' });
       await page.setViewportSize({ width: 1280, height: 800 });
 
@@ -530,7 +538,7 @@ async function main() {
       const pending = await page.locator(byId('partitions-result')).innerText({ timeout: T });
       assert(pending.includes('not committed yet'), `pending result: ${pending}`);
       assert((await page.locator(byId('partition-count')).innerText()).trim() === '3', 'uncommitted partitions are not visible');
-      await page.locator(byId('metadata-log')).screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-uncommitted.png') });
+      await shot(page, byId('metadata-log'), 'desktop-quorum-uncommitted.png');
       // Play on: after 1.5 × controller.quorum.fetch.timeout.ms without fetches the leader resigns.
       await page.click(byId('play-toggle'));
       await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('NOT_CONTROLLER'), byId('partitions-result'), { timeout: T });
