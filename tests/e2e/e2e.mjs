@@ -48,6 +48,14 @@ function assert(cond, msg) {
 
 const byId = (id) => `[data-testid="${id}"]`;
 
+/** An element screenshot into artifacts/ without the sticky simulation bar drawn over it. */
+async function shot(page, selector, file) {
+  const bar = (pos) => page.evaluate((p) => document.querySelector('.simbar')?.style.setProperty('position', p), pos);
+  await bar('static');
+  await page.locator(selector).screenshot({ path: path.join(ARTIFACTS, file) });
+  await bar('');
+}
+
 /** Text of the newest produce result once it is no longer pending. */
 async function newestSettledResult(page, countBefore) {
   await page.waitForFunction(
@@ -392,6 +400,156 @@ async function main() {
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+      await page.goto(url);
+    });
+
+    await test('KRaft quorum: crash the active controller → failover; a second crash → metadata frozen; restart → recovered', async () => {
+      await page.goto(`${url}?preset=quorum`);
+      const summary = byId('quorum-summary');
+      await page.waitForSelector(summary, { timeout: T });
+      await page.waitForFunction((sel) => /^\d+$/.test(document.querySelector(sel)?.dataset.active ?? ''), summary, { timeout: T });
+      const text0 = await page.locator(summary).innerText();
+      assert(text0.includes('quorum: 3 voters · majority 2 · tolerates 1 failure'), `summary: ${text0}`);
+      for (const id of [101, 102, 103]) {
+        assert((await page.locator(byId(`controller-${id}`)).count()) === 1, `controller-${id} card`);
+        assert((await page.locator(`[data-testid^="link-broker-1-controller-${id}"]`).count()) === 1, `link to controller-${id}`);
+      }
+      assert((await page.locator(byId('link-controller-101-controller-102')).count()) === 1, 'controllers are linked to each other');
+      const first = await page.locator(summary).getAttribute('data-active');
+      assert(text0.endsWith(`active controller-${first}`), `summary names the active controller: ${text0}`);
+      assert((await page.locator(byId(`controller-${first}`)).getAttribute('data-active')) === 'true', 'the active card is marked');
+      assert((await page.locator(byId(`active-mark-${first}`)).count()) === 1, 'the active mark is shown');
+      assert((await page.locator(byId('quorum-frozen')).count()) === 0, 'no frozen banner while a controller is active');
+      assert((await page.locator(byId('guide-quorum-progress')).innerText()).trim() === '0/4', 'quorum guide at 0/4');
+      const log0 = await page.locator(byId('metadata-log')).innerText();
+      assert(log0.includes('TopicRecord') && log0.includes('LeaderChangeMessage') && /HW \d+/.test(log0), `metadata log: ${log0.slice(0, 200)}`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum.png'), fullPage: true });
+
+      // Keyboard: the crash button is a real button with an ARIA label.
+      const crash = page.locator(byId(`crash-controller-${first}`));
+      assert((await crash.getAttribute('aria-label')) === `Crash controller-${first}`, 'crash button label');
+      await crash.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        ([sel, f]) => { const a = document.querySelector(sel)?.dataset.active; return a && a !== 'none' && a !== f; },
+        [summary, first],
+        { timeout: T },
+      );
+      const second = await page.locator(summary).getAttribute('data-active');
+      const text1 = await page.locator(summary).innerText();
+      assert(/epoch [2-9]/.test(text1) && text1.endsWith(`active controller-${second}`), `after the failover: ${text1}`);
+      assert((await page.locator(byId(`controller-${first}`)).getAttribute('data-role')) === 'down', 'the crashed voter is down');
+      assert((await page.locator(byId(`restart-controller-${first}`)).getAttribute('aria-disabled')) === 'false', 'it can be restarted');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '2/4', byId('guide-quorum-progress'), { timeout: T });
+      await shot(page, '.o-cluster', 'desktop-quorum-failover.png');
+
+      // A second crash: 1 of 3 is not a majority.
+      await page.click(byId(`crash-controller-${second}`));
+      await page.click(byId('advance-10s'));
+      await page.waitForSelector(byId('quorum-frozen'), { timeout: T });
+      await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.active === 'none', summary, { timeout: T });
+      const text2 = await page.locator(summary).innerText();
+      assert(text2.endsWith('active none (metadata frozen)'), `frozen summary: ${text2}`);
+      const banner = await page.locator(byId('quorum-frozen')).innerText();
+      assert(/frozen/.test(banner) && /majority of 2/.test(banner) && /ISR/.test(banner), `banner: ${banner}`);
+      const metrics = await page.locator(byId('metrics')).innerText();
+      assert(/0\s*ActiveControllerCount/.test(metrics), `ActiveControllerCount should be 0: ${metrics}`);
+      // Admin requests time out; data keeps flowing.
+      await page.selectOption(byId('add-partitions-select'), '4');
+      await page.click(byId('add-partitions-btn'));
+      const refused = await page.locator(byId('partitions-result')).innerText({ timeout: T });
+      assert(refused.includes('REQUEST_TIMED_OUT'), `add partitions while frozen: ${refused}`);
+      const produced = await produce(page);
+      assert(/offset \d+/.test(produced), `produce while frozen: ${produced}`);
+      assert((await page.locator(byId('guide-quorum-progress')).innerText()).trim() === '3/4', 'quorum guide at 3/4');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum-frozen.png'), fullPage: true });
+      await shot(page, '.o-cluster', 'desktop-quorum-frozen-cluster.png');
+      await shot(page, byId('metadata-log'), 'desktop-quorum-metalog.png');
+      await shot(page, byId('in-flight'), 'desktop-quorum-network.png');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, '.o-cluster', 'desktop-quorum-frozen-cluster-dark.png');
+      await shot(page, byId('in-flight'), 'desktop-quorum-network-dark.png');
+      await page.emulateMedia({ colorScheme: 'light' });
+
+      // 中文: the banner and the quorum line are translated; Kafka's names stay.
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('元数据已冻结'), byId('quorum-frozen'), { timeout: T });
+      const zh = await page.locator(summary).innerText();
+      assert(zh.includes('仲裁') && zh.includes('多数派 2'), `中文 summary: ${zh}`);
+      await shot(page, '.o-cluster', 'desktop-zh-quorum-frozen.png');
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+
+      // The run is shareable: crash codes for controllers travel in the link.
+      await page.click(byId('play-toggle'));
+      await page.click(byId('share-link'));
+      const shared = page.url();
+      assert(shared.includes(`:cc${first}`) && shared.includes(`:cc${second}`), `controller crashes in the link: ${shared}`);
+
+      // Phone: reopen the shared run at 390 px; the metadata log starts folded.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await page.waitForSelector(byId('quorum-frozen'), { timeout: T });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page scrolls horizontally by ${overflow}px on a phone (quorum)`);
+      for (const id of [`crash-controller-${first}`, `restart-controller-${first}`, `restart-controller-${second}`]) {
+        const box = await page.locator(byId(id)).boundingBox();
+        assert(box && box.width >= 24 && box.height >= 24, `${id} too small or hidden on a phone`);
+      }
+      assert(!(await page.locator(`${byId('metadata-log')} details`).evaluate((d) => d.open)), 'the metadata log is folded on a phone');
+      await page.locator(byId('quorum')).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'phone-quorum.png') });
+      await shot(page, '.o-cluster', 'phone-quorum-cluster.png');
+      await page.locator(`${byId('metadata-log')} summary`).click();
+      await page.waitForFunction((sel) => document.querySelector(sel)?.open === true, `${byId('metadata-log')} details`, { timeout: T });
+      await shot(page, byId('metadata-log'), 'phone-quorum-metalog.png');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, '.o-cluster', 'phone-quorum-cluster-dark.png');
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 1280, height: 800 });
+
+      // A restart brings a majority back.
+      // (The reloaded page plays again.)
+      await page.click(byId(`restart-controller-${first}`));
+      await page.waitForFunction((sel) => /^\d+$/.test(document.querySelector(sel)?.dataset.active ?? ''), summary, { timeout: T });
+      assert((await page.locator(byId('quorum-frozen')).count()) === 0, 'the banner goes away');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '4/4', byId('guide-quorum-progress'), { timeout: T });
+    });
+
+    await test('KRaft quorum: a cut-off active controller → uncommitted metadata, check-quorum, abandoned and truncated', async () => {
+      await page.goto(`${url}?preset=quorum`);
+      const summary = byId('quorum-summary');
+      await page.waitForFunction((sel) => /^\d+$/.test(document.querySelector(sel)?.dataset.active ?? ''), summary, { timeout: T });
+      const active = await page.locator(summary).getAttribute('data-active');
+      await page.click(byId('play-toggle'));
+      for (const other of ['101', '102', '103'].filter((c) => c !== active)) {
+        const [a, b] = [active, other].sort();
+        // Keyboard: an arc's bounding-box centre is not on the arc, so focus it and press Enter.
+        await page.locator(byId(`link-controller-${a}-controller-${b}`)).focus();
+        await page.keyboard.press('Enter');
+      }
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '2', byId('cut-count'), { timeout: T });
+      await page.selectOption(byId('add-partitions-select'), '4');
+      await page.click(byId('add-partitions-btn'));
+      await page.click(byId('step-btn'));
+      await page.waitForSelector(`${byId('metadata-log')} .meta-rec.uncommitted`, { timeout: T });
+      const pending = await page.locator(byId('partitions-result')).innerText({ timeout: T });
+      assert(pending.includes('not committed yet'), `pending result: ${pending}`);
+      assert((await page.locator(byId('partition-count')).innerText()).trim() === '3', 'uncommitted partitions are not visible');
+      await shot(page, byId('metadata-log'), 'desktop-quorum-uncommitted.png');
+      // Play on: after 1.5 × controller.quorum.fetch.timeout.ms without fetches the leader resigns.
+      await page.click(byId('play-toggle'));
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('NOT_CONTROLLER'), byId('partitions-result'), { timeout: T });
+      await page.click(byId('heal-network'));
+      await page.waitForFunction(
+        (sel) => (document.querySelector(sel)?.textContent ?? '').includes('truncated its metadata log'),
+        byId('event-log'),
+        { timeout: T },
+      );
+      assert((await page.locator(`${byId('metadata-log')} .meta-rec.uncommitted`).count()) === 0, 'everything is committed after the heal');
+      assert((await page.locator(byId('partition-count')).innerText()).trim() === '3', 'the abandoned partitions never appeared');
       await page.goto(url);
     });
 

@@ -25,17 +25,21 @@ pub enum Preset {
     Payments,
     /// `orders`: 3 partitions, replication.factor 3, min.insync.replicas 2.
     Orders,
+    /// `orders` on a cluster with a real KRaft controller quorum: three dedicated controllers
+    /// (101, 102, 103), so one may fail and the quorum still elects an active controller.
+    Quorum,
 }
 
 impl Preset {
     /// Every preset, in menu order.
-    pub const ALL: [Preset; 2] = [Preset::Payments, Preset::Orders];
+    pub const ALL: [Preset; 3] = [Preset::Payments, Preset::Orders, Preset::Quorum];
 
     /// A stable identifier (used in `<select>` values).
     pub fn id(self) -> &'static str {
         match self {
             Preset::Payments => "payments",
             Preset::Orders => "orders",
+            Preset::Quorum => "quorum",
         }
     }
 
@@ -46,14 +50,17 @@ impl Preset {
 
     /// The topic the scenario creates and produces to.
     pub fn topic(self) -> &'static str {
-        self.id()
+        match self {
+            Preset::Payments => "payments",
+            Preset::Orders | Preset::Quorum => "orders",
+        }
     }
 
     /// What one record of the scenario stands for (`payment`, `order`), for generated values.
     pub fn record_noun(self) -> &'static str {
         match self {
             Preset::Payments => "payment",
-            Preset::Orders => "order",
+            Preset::Orders | Preset::Quorum => "order",
         }
     }
 
@@ -61,13 +68,43 @@ impl Preset {
     pub fn partitions(self) -> u32 {
         match self {
             Preset::Payments => 1,
-            Preset::Orders => 3,
+            Preset::Orders | Preset::Quorum => 3,
+        }
+    }
+
+    /// The controller quorum's voter ids as the spec names them (empty: the engine's one
+    /// dedicated controller, [`DEFAULT_CONTROLLER`]).
+    pub fn controllers(self) -> Vec<u32> {
+        match self {
+            Preset::Payments | Preset::Orders => vec![],
+            Preset::Quorum => vec![101, 102, 103],
+        }
+    }
+
+    /// The controller ids that actually run (what share links and the page may name).
+    pub fn controller_ids(self) -> Vec<u32> {
+        match self.controllers() {
+            ids if ids.is_empty() => vec![DEFAULT_CONTROLLER],
+            ids => ids,
+        }
+    }
+
+    /// The cluster this scenario runs on: [`cluster_spec`] with the scenario's controllers.
+    pub fn cluster_spec(self) -> ClusterSpec {
+        ClusterSpec {
+            controllers: self.controllers(),
+            ..cluster_spec()
         }
     }
 }
 
-/// The cluster every scenario runs on: brokers 1, 2, 3 with Kafka's default broker configs
+/// The controller id the engine gives a cluster whose spec names no controllers.
+pub const DEFAULT_CONTROLLER: u32 = 100;
+
+/// The cluster the single-controller scenarios run on (and the determinism sequence): brokers 1,
+/// 2, 3 and one dedicated controller with Kafka's default broker configs
 /// (`broker.session.timeout.ms` = 9000, `replica.lag.time.max.ms` = 30000).
+/// [`Preset::cluster_spec`] adds a scenario's controllers.
 pub fn cluster_spec() -> ClusterSpec {
     ClusterSpec {
         brokers: vec![1, 2, 3],

@@ -5,9 +5,12 @@
 //! Format (in the URL fragment): `#run=v1/<scenario>/<at_ms>/<input>,<input>,…` where an input is
 //! `<ms>:<action>` and an action is `c2` (crash broker 2), `r2` (restart), `a0` / `a1` / `aall`
 //! (acks), `m2` (min.insync.replicas), `p` (produce) or `p.<key>` (produce with a key).
-//! Network faults name nodes by one character — `1`..`3` a broker, `c` the controller, `k` the
-//! producer — as in `x1c` (cut broker-1 from the controller), `i2` (isolate), `h` (heal),
-//! `s2.400` (slow node, extra ms); `eh42` / `er42` / `ed42` hold, release, drop envelope #42
+//! Nodes have short codes — `1`..`3` a broker, `k` the producer, `c` the controller of a
+//! single-controller scenario and `c101` (always `c` + three digits) a controller of the `quorum`
+//! scenario. Crash and restart take a broker or a controller: `cc101` / `rc101` crash / restart
+//! controller-101 (`cc` / `rc` the only controller). Network faults: `x1c` (cut broker-1 from
+//! the controller), `x1c101`, `xc101c102`, `i2` / `ic101` (isolate), `h` (heal), `s2.400` (slow
+//! node, extra ms); `eh42` / `er42` / `ed42` hold, release, drop envelope #42
 //! (ids are deterministic, so they replay exactly); `n5` grows the topic to 5 partitions;
 //! `u1` / `u0` set `unclean.leader.election.enable` true / false; `lp0` / `lu0` run a preferred /
 //! unclean leader election for partition 0.
@@ -35,27 +38,121 @@ pub const MAX_PARTITIONS: u32 = 64;
 /// The largest extra latency a link may set on a node.
 pub const MAX_SLOW_MS: u64 = 10_000;
 
-/// A node's one-character link code: `1`..`9` a broker, `c` the controller, `k` the producer.
-fn node_code(name: &str) -> Option<char> {
-    if name.starts_with("controller") {
-        return Some('c');
-    }
-    if name == demo::PRODUCER {
-        return Some('k');
-    }
-    let n: u32 = name.strip_prefix("broker-")?.parse().ok()?;
-    char::from_digit(n, 10).filter(|_| n > 0)
+/// A controller's link code: `c<id>` with a three-digit id (`c101`). The fixed width keeps a
+/// cut such as `xc1011` (controller-101 ✂ broker-1) unambiguous.
+fn controller_code(id: u32) -> Option<String> {
+    (100..=999).contains(&id).then(|| format!("c{id}"))
 }
 
-fn parse_node(ch: Option<char>) -> Result<String, String> {
-    match ch {
-        Some('c') => Ok("controller".to_string()),
-        Some('k') => Ok(demo::PRODUCER.to_string()),
-        Some(d) if d.is_ascii_digit() => Ok(format!("broker-{}", parse_broker(&d.to_string())?)),
-        Some(other) => Err(format!(
-            "“{other}” is not a node (1, 2, 3, c for the controller, k for the producer)"
+/// A node's link code: `1`..`9` a broker, `c` the one controller of a single-controller scenario
+/// (`controller`, `controller-100`), `c101` a controller of a quorum, `k` the producer.
+fn node_code(name: &str) -> Option<String> {
+    if name == "controller" || name == format!("controller-{}", demo::DEFAULT_CONTROLLER) {
+        return Some("c".to_string());
+    }
+    if let Some(id) = name.strip_prefix("controller-") {
+        return controller_code(id.parse().ok()?);
+    }
+    if name == demo::PRODUCER {
+        return Some("k".to_string());
+    }
+    let n: u32 = name.strip_prefix("broker-")?.parse().ok()?;
+    char::from_digit(n, 10)
+        .filter(|_| n > 0)
+        .map(|ch| ch.to_string())
+}
+
+/// A node named in a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Node {
+    Broker(u32),
+    /// `c`: the scenario's only controller.
+    TheController,
+    Controller(u32),
+    Producer,
+}
+
+impl Node {
+    /// The engine's name for it (`broker-1`, `controller`, `controller-101`, `checkout`).
+    fn name(self) -> String {
+        match self {
+            Node::Broker(b) => format!("broker-{b}"),
+            Node::TheController => "controller".to_string(),
+            Node::Controller(c) => format!("controller-{c}"),
+            Node::Producer => demo::PRODUCER.to_string(),
+        }
+    }
+}
+
+/// `c101, c102, c103`: the controller codes a scenario accepts.
+fn controller_codes(preset: Preset) -> String {
+    let ids = preset.controller_ids();
+    let mut codes: Vec<String> = ids.iter().map(|id| format!("c{id}")).collect();
+    if ids.len() == 1 {
+        codes.insert(0, "c".to_string());
+    }
+    codes.join(", ")
+}
+
+/// Reads one node code from the front of `s` and returns it with the rest of `s`.
+fn take_node(preset: Preset, s: &str) -> Result<(Node, &str), String> {
+    let mut chars = s.chars();
+    let node = match chars.next() {
+        None => return Err("a node is missing".to_string()),
+        Some('k') => Node::Producer,
+        Some('c') => {
+            let digits = chars.as_str();
+            let id = digits
+                .get(..3)
+                .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|d| d.parse::<u32>().ok());
+            let ids = preset.controller_ids();
+            match id {
+                Some(id) if ids.contains(&id) => {
+                    return Ok((Node::Controller(id), &digits[3..]));
+                }
+                Some(id) => {
+                    return Err(format!(
+                        "“c{id}” is not a controller of this scenario ({})",
+                        controller_codes(preset)
+                    ))
+                }
+                None if ids.len() == 1 => Node::TheController,
+                None => {
+                    return Err(format!(
+                        "“c” could be any of this scenario's controllers: name one ({})",
+                        controller_codes(preset)
+                    ))
+                }
+            }
+        }
+        Some(d) if d.is_ascii_digit() => Node::Broker(parse_broker(preset, &d.to_string())?),
+        Some(other) => {
+            return Err(format!(
+                "“{other}” is not a node (1, 2, 3 a broker, {} a controller, k the producer)",
+                controller_codes(preset)
+            ))
+        }
+    };
+    Ok((node, chars.as_str()))
+}
+
+/// Reads exactly one node code (nothing may follow it).
+fn one_node(preset: Preset, s: &str) -> Result<Node, String> {
+    match take_node(preset, s)? {
+        (node, "") => Ok(node),
+        (_, rest) => Err(format!(
+            "“{s}” names more than one node (“{rest}” is left over)"
         )),
-        None => Err("a node is missing".to_string()),
+    }
+}
+
+/// The controller of a crash / restart code (`cc101`): `arg` is what follows the action letter.
+fn parse_controller(preset: Preset, arg: &str) -> Result<u32, String> {
+    match one_node(preset, arg)? {
+        Node::Controller(id) => Ok(id),
+        Node::TheController => Ok(preset.controller_ids()[0]),
+        _ => Err(format!("“{arg}” is not a controller")),
     }
 }
 
@@ -79,6 +176,12 @@ pub fn code(c: &Command) -> Option<String> {
     Some(match c {
         Command::CrashBroker { broker } => format!("c{broker}"),
         Command::RestartBroker { broker } => format!("r{broker}"),
+        Command::CrashController { controller } => {
+            format!("cc{}", controller_node_code(*controller)?)
+        }
+        Command::RestartController { controller } => {
+            format!("rc{}", controller_node_code(*controller)?)
+        }
         Command::AlterProducerConfig { key, value, .. } if key == "acks" => format!("a{value}"),
         Command::AlterTopicConfig { key, value, .. } if key == "min.insync.replicas" => {
             format!("m{value}")
@@ -115,6 +218,15 @@ pub fn code(c: &Command) -> Option<String> {
     })
 }
 
+/// A controller's code after the `c` / `r` action letter: empty for the default controller
+/// (`cc`), its id otherwise (`cc101`).
+fn controller_node_code(id: u32) -> Option<String> {
+    if id == demo::DEFAULT_CONTROLLER {
+        return Some(String::new());
+    }
+    controller_code(id).map(|c| c[1..].to_string())
+}
+
 /// Keys in links are limited to URL-safe characters.
 pub fn valid_key(k: &str) -> bool {
     !k.is_empty()
@@ -148,9 +260,9 @@ fn parse_ms(s: &str, what: &str) -> Result<u64, String> {
     Ok(ms)
 }
 
-fn parse_broker(s: &str) -> Result<u32, String> {
+fn parse_broker(preset: Preset, s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
-        Ok(b) if demo::cluster_spec().brokers.contains(&b) => Ok(b),
+        Ok(b) if preset.cluster_spec().brokers.contains(&b) => Ok(b),
         _ => Err(format!("“{s}” is not a broker of this cluster (1, 2, 3)")),
     }
 }
@@ -160,11 +272,17 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
     let kind = chars.next();
     let arg = chars.as_str();
     match kind {
+        Some('c') if arg.starts_with('c') => Ok(Command::CrashController {
+            controller: parse_controller(preset, arg)?,
+        }),
+        Some('r') if arg.starts_with('c') => Ok(Command::RestartController {
+            controller: parse_controller(preset, arg)?,
+        }),
         Some('c') => Ok(Command::CrashBroker {
-            broker: parse_broker(arg)?,
+            broker: parse_broker(preset, arg)?,
         }),
         Some('r') => Ok(Command::RestartBroker {
-            broker: parse_broker(arg)?,
+            broker: parse_broker(preset, arg)?,
         }),
         Some('a') => match arg {
             "0" | "1" | "all" => Ok(demo::set_acks(arg)),
@@ -196,15 +314,18 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
             Ok(demo::produce(preset, key, &record_value(preset, *produced)))
         }
         Some('x') => {
-            let mut nodes = arg.chars();
-            let (a, b) = (parse_node(nodes.next())?, parse_node(nodes.next())?);
-            if !nodes.as_str().is_empty() {
+            let (a, rest) = take_node(preset, arg)?;
+            let (b, rest) = take_node(preset, rest)?;
+            if !rest.is_empty() {
                 return Err(format!("a cut names two nodes, not “{arg}”"));
             }
-            Ok(Command::PartitionNetwork { a, b })
+            Ok(Command::PartitionNetwork {
+                a: a.name(),
+                b: b.name(),
+            })
         }
-        Some('i') if arg.chars().count() == 1 => Ok(Command::IsolateNode {
-            node: parse_node(arg.chars().next())?,
+        Some('i') => Ok(Command::IsolateNode {
+            node: one_node(preset, arg)?.name(),
         }),
         Some('h') if arg.is_empty() => Ok(Command::HealNetwork),
         Some('s') => {
@@ -216,11 +337,8 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 .ok()
                 .filter(|ms| *ms <= MAX_SLOW_MS)
                 .ok_or_else(|| format!("“{ms}” is not an extra latency of 0..{MAX_SLOW_MS} ms"))?;
-            if node.chars().count() != 1 {
-                return Err(format!("“{node}” is not a node"));
-            }
             Ok(Command::SlowNode {
-                node: parse_node(node.chars().next())?,
+                node: one_node(preset, node)?.name(),
                 extra_latency_ms,
             })
         }

@@ -52,6 +52,10 @@ pub struct Timeline {
     /// The furthest time reached; `snapshot.now_ms < head_ms` means the view is rewound.
     pub head_ms: u64,
     pub inputs: Vec<InputMark>,
+    /// The active controller when the timeline starts: a rebuilt run (reset, seek, shared link)
+    /// replays every event from there, and the quorum guide needs to know who was active.
+    #[serde(default)]
+    pub start_active_controller: Option<u32>,
 }
 
 /// A request with a sequence number the reply echoes.

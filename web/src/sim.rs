@@ -31,6 +31,8 @@ pub struct Sim {
     applied: usize,
     /// The furthest simulated time this timeline has reached.
     head_ms: u64,
+    /// The active controller at the start of the timeline.
+    start_active: Option<u32>,
 }
 
 impl Default for Sim {
@@ -41,7 +43,7 @@ impl Default for Sim {
 
 /// Builds a scenario's cluster: setup commands, then the warm-up.
 fn build(preset: Preset) -> Result<Cluster, String> {
-    let mut cluster = Cluster::new(&demo::cluster_spec()).map_err(|e| e.to_string())?;
+    let mut cluster = Cluster::new(&preset.cluster_spec()).map_err(|e| e.to_string())?;
     for c in demo::setup(preset) {
         cluster.step(Input::Command(c));
     }
@@ -57,6 +59,9 @@ impl Sim {
             Err(e) => (None, Some(e)),
         };
         let head_ms = cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
+        let start_active = cluster
+            .as_ref()
+            .and_then(|c| c.snapshot().quorum.active_controller);
         Sim {
             preset,
             cluster,
@@ -64,6 +69,7 @@ impl Sim {
             inputs: Vec::new(),
             applied: 0,
             head_ms,
+            start_active,
         }
     }
 
@@ -205,6 +211,7 @@ impl Sim {
         Timeline {
             start_ms: demo::WARMUP_MS,
             head_ms: self.head_ms,
+            start_active_controller: self.start_active,
             inputs: self
                 .inputs
                 .iter()
@@ -248,10 +255,12 @@ impl Sim {
 }
 
 /// A short label for a timeline marker, in Kafka's terms.
-fn input_label(c: &Command) -> String {
+pub fn input_label(c: &Command) -> String {
     match c {
         Command::CrashBroker { broker } => format!("crash broker-{broker}"),
         Command::RestartBroker { broker } => format!("restart broker-{broker}"),
+        Command::CrashController { controller } => format!("crash controller-{controller}"),
+        Command::RestartController { controller } => format!("restart controller-{controller}"),
         Command::Produce { key, .. } => match key {
             Some(k) => format!("produce key={k}"),
             None => "produce".to_string(),

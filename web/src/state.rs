@@ -259,6 +259,16 @@ pub enum PartitionsResult {
     Created { topic: String, from: u32, to: u32 },
     /// `CommandFailed` for `create_partitions`: Kafka's error name and message.
     Failed { error: String, message: String },
+    /// The active controller wrote the new partitions to the metadata log but lost its quorum
+    /// (`ControllerRenounced`) before a majority had them: the records were abandoned and the
+    /// topic kept its old count (`QuorumController.renounce` fails the pending reply with
+    /// `NOT_CONTROLLER`).
+    Abandoned {
+        topic: String,
+        from: u32,
+        to: u32,
+        controller: u32,
+    },
 }
 
 /// An `ElectLeaders` command the engine refused (`ELECTION_NOT_NEEDED`,
@@ -357,6 +367,97 @@ impl NetGuide {
     }
 }
 
+/// Progress through the "Controller quorum" guide, read only from events and snapshots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QuorumGuide {
+    /// The active controller as the events so far tell it.
+    active: Option<u32>,
+    /// How many voters are down, as the events so far tell it.
+    down: u32,
+    /// 1) the active controller was crashed (its id).
+    pub crashed_active: Option<u32>,
+    /// 2) after that, another controller became active (its id).
+    pub failover: Option<u32>,
+    /// 3) after that, fewer than a majority ran and no controller was active.
+    pub frozen: bool,
+    /// 4) after that, a controller became active again.
+    pub recovered: bool,
+}
+
+impl QuorumGuide {
+    /// `before` is the snapshot the events started from; a rebuilt run (no `before`) replays
+    /// every event from the start of the timeline, when `start_active` was active.
+    pub fn observe(
+        &mut self,
+        before: Option<&Snapshot>,
+        start_active: Option<u32>,
+        events: &[Event],
+        after: &Snapshot,
+    ) {
+        (self.active, self.down) = match before {
+            Some(s) => (
+                s.quorum.active_controller,
+                s.quorum.voters.iter().filter(|v| !v.alive).count() as u32,
+            ),
+            None => (start_active, 0),
+        };
+        let q = &after.quorum;
+        for e in events {
+            match e.kind {
+                EventKind::ControllerCrashed { controller } => {
+                    self.down += 1;
+                    if self.active == Some(controller) {
+                        self.active = None;
+                        if self.crashed_active.is_none() && q.voters.len() > 1 {
+                            self.crashed_active = Some(controller);
+                        }
+                    }
+                    let running = (q.voters.len() as u32).saturating_sub(self.down);
+                    if self.failover.is_some() && self.active.is_none() && running < q.majority {
+                        self.frozen = true;
+                    }
+                }
+                EventKind::ControllerRestarted { .. } => {
+                    self.down = self.down.saturating_sub(1);
+                }
+                EventKind::ControllerRenounced { controller, .. }
+                    if self.active == Some(controller) =>
+                {
+                    self.active = None;
+                }
+                EventKind::ControllerActivated { controller, .. } => {
+                    self.active = Some(controller);
+                    if self.frozen {
+                        self.recovered = true;
+                    } else if self.failover.is_none()
+                        && self.crashed_active.is_some_and(|c| c != controller)
+                    {
+                        self.failover = Some(controller);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let running = q.voters.iter().filter(|v| v.alive).count() as u32;
+        if self.failover.is_some() && q.active_controller.is_none() && running < q.majority {
+            self.frozen = true;
+        }
+    }
+
+    /// How many of the four steps are done.
+    pub fn done(&self) -> usize {
+        [
+            self.crashed_active.is_some(),
+            self.failover.is_some(),
+            self.frozen,
+            self.recovered,
+        ]
+        .iter()
+        .filter(|d| **d)
+        .count()
+    }
+}
+
 /// Everything the page renders.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct View {
@@ -382,6 +483,8 @@ pub struct View {
     pub partitions_result: Option<PartitionsResult>,
     /// The "Network partition" guide.
     pub net_guide: NetGuide,
+    /// The "Controller quorum" guide.
+    pub quorum_guide: QuorumGuide,
     /// The newest refused `ElectLeaders`.
     pub election_failed: Option<ElectionFailure>,
     /// Partitions (`topic-p`) led after an unclean election.
@@ -479,6 +582,36 @@ impl View {
 }
 
 impl View {
+    /// A `CreatePartitions` whose records a renouncing controller abandoned never took effect.
+    fn abandon_uncommitted_partitions(&mut self, events: &[Event], after: &Snapshot) {
+        let renounced = events.iter().find_map(|e| match e.kind {
+            EventKind::ControllerRenounced {
+                controller,
+                uncommitted,
+                ..
+            } if uncommitted > 0 => Some(controller),
+            _ => None,
+        });
+        let (Some(controller), Some(PartitionsResult::Created { topic, from, to })) =
+            (renounced, &self.partitions_result)
+        else {
+            return;
+        };
+        let count = after
+            .topics
+            .iter()
+            .find(|t| t.name == *topic)
+            .map(|t| t.partitions.len() as u32);
+        if count.is_some_and(|c| c < *to) {
+            self.partitions_result = Some(PartitionsResult::Abandoned {
+                topic: topic.clone(),
+                from: *from,
+                to: *to,
+                controller,
+            });
+        }
+    }
+
     /// The id of the newest log line (0 before any).
     pub fn last_log_id(&self) -> u64 {
         self.next_log_id
@@ -501,6 +634,7 @@ impl Reducible for View {
             next.election_failed = None;
             next.unclean.clear();
             next.net_guide = NetGuide::default();
+            next.quorum_guide = QuorumGuide::default();
         }
         for env in &reply.wire {
             next.wire.retain(|w| w.id != env.id);
@@ -517,6 +651,12 @@ impl Reducible for View {
         };
         next.net_guide
             .observe(before, &reply.events, &reply.snapshot);
+        next.quorum_guide.observe(
+            before,
+            reply.timeline.start_active_controller,
+            &reply.events,
+            &reply.snapshot,
+        );
         for e in &reply.events {
             next.observe_fault(e);
             next.next_log_id += 1;
@@ -526,6 +666,7 @@ impl Reducible for View {
         while next.log.len() > LOG_CAPACITY {
             next.log.pop_front();
         }
+        next.abandon_uncommitted_partitions(&reply.events, &reply.snapshot);
         next.ready = true;
         next.preset = reply.preset;
         next.trace_hash = reply.trace_hash;

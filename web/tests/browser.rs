@@ -750,6 +750,65 @@ fn every_event_kind() -> Vec<EventKind> {
             reason,
         });
     }
+    // The KRaft quorum's events.
+    v.extend([
+        EventKind::ControllerCrashed { controller: 101 },
+        EventKind::ControllerRestarted { controller: 101 },
+        EventKind::QuorumProspective {
+            controller: 102,
+            epoch: 1,
+            reason: "fetch timeout: no answer from the leader".into(),
+        },
+        EventKind::QuorumProspective {
+            controller: 102,
+            epoch: 1,
+            reason: "election timeout: no leader".into(),
+        },
+        EventKind::QuorumElectionStarted {
+            controller: 102,
+            epoch: 2,
+        },
+        EventKind::QuorumVoted {
+            controller: 103,
+            candidate: 102,
+            epoch: 2,
+        },
+        EventKind::QuorumLeaderElected {
+            controller: 102,
+            epoch: 2,
+            votes: vec![102, 103],
+        },
+        EventKind::QuorumFollowing {
+            controller: 103,
+            leader: 102,
+            epoch: 2,
+        },
+        EventKind::QuorumLeaderResigned {
+            controller: 102,
+            epoch: 2,
+            reason: "check-quorum: no fetch from a majority".into(),
+        },
+        EventKind::MetadataCommitted {
+            controller: 102,
+            epoch: 2,
+            from: 8,
+            to: 9,
+        },
+        EventKind::MetadataLogTruncated {
+            controller: 101,
+            to_offset: 8,
+            removed: 1,
+        },
+        EventKind::ControllerActivated {
+            controller: 102,
+            epoch: 2,
+        },
+        EventKind::ControllerRenounced {
+            controller: 102,
+            epoch: 2,
+            uncommitted: 2,
+        },
+    ]);
     v
 }
 
@@ -947,4 +1006,322 @@ fn election_commands_survive_a_share_link() {
         let err = link::decode(bad).expect_err(bad);
         assert!(err.contains(why), "{bad}: {err}");
     }
+}
+
+/// Lets simulated time pass in 100 ms steps until the quorum has an active controller other than
+/// `not` (at most `max_ms`); returns it.
+fn wait_for_new_active(page: &mut Page, not: Option<u32>, max_ms: u64) -> Option<u32> {
+    let mut waited = 0;
+    while waited < max_ms {
+        let active = page.op(Op::Advance { ms: 100 }).quorum.active_controller;
+        if active.is_some() && active != not {
+            return active;
+        }
+        waited += 100;
+    }
+    None
+}
+
+#[wasm_bindgen_test]
+fn quorum_preset_has_three_voters_and_serves_acks_all() {
+    use kplay_web::i18n::Lang;
+    use kplay_web::ui::quorum::summary_text;
+    let mut page = Page::open("quorum");
+    assert_eq!(page.view.preset, "quorum");
+    let s = page.view.snapshot.clone().unwrap();
+    let q = &s.quorum;
+    let ids: Vec<u32> = q.voters.iter().map(|v| v.id).collect();
+    assert_eq!(ids, vec![101, 102, 103]);
+    assert!(q.voters.iter().all(|v| v.alive && !v.combined));
+    assert_eq!((q.majority, q.failures_tolerated), (2, 1));
+    let active = q
+        .active_controller
+        .expect("an active controller after the warm-up");
+    assert_eq!(s.metrics.active_controller_count, 1);
+    assert_eq!(
+        q.voters
+            .iter()
+            .filter(|v| v.active)
+            .map(|v| v.id)
+            .collect::<Vec<_>>(),
+        vec![active]
+    );
+    assert!(q
+        .log
+        .iter()
+        .any(|r| r.record == "TopicRecord" && r.committed));
+    let topic = &s.topics[0];
+    assert_eq!((topic.name.as_str(), topic.partitions.len()), ("orders", 3));
+    assert_eq!(topic.min_insync_replicas, 2);
+    assert_eq!(
+        summary_text(Lang::En, q),
+        format!(
+            "quorum: 3 voters · majority 2 · tolerates 1 failure · epoch {} · active controller-{active}",
+            q.epoch
+        )
+    );
+    assert!(summary_text(Lang::Zh, q).contains("多数派 2"));
+
+    page.command(demo::produce(Preset::Quorum, Some("user-1"), "order #1"));
+    page.op(Op::Advance { ms: 500 });
+    let req = &page.view.snapshot.as_deref().unwrap().requests[0];
+    assert!(
+        matches!(req.outcome, Some(ProduceOutcome::Ok { .. })),
+        "acks=all with a healthy quorum: {req:?}"
+    );
+
+    // The single-controller scenarios show a one-voter quorum.
+    let payments = Page::open("payments");
+    let q1 = &payments.view.snapshot.as_deref().unwrap().quorum;
+    assert_eq!(q1.voters.len(), 1);
+    assert!(summary_text(Lang::En, q1)
+        .starts_with("quorum: 1 voter · majority 1 · tolerates 0 failures · epoch"));
+}
+
+#[wasm_bindgen_test]
+fn crashing_the_active_controller_elects_a_new_one_then_a_second_crash_freezes_metadata() {
+    use kplay_web::i18n::Lang;
+    use kplay_web::ui::quorum::summary_text;
+    let mut page = Page::open("quorum");
+    let first = page.view.snapshot.as_deref().unwrap().quorum.clone();
+    let old = first.active_controller.unwrap();
+    page.command(Command::CrashController { controller: old });
+    assert_eq!(
+        page.view.timeline.inputs.last().unwrap().label,
+        format!("crash controller-{old}")
+    );
+    // controller.quorum.fetch.timeout.ms (2 s) + a pre-vote and a vote round: well within 5 s.
+    let new = wait_for_new_active(&mut page, Some(old), 5_000).expect("a new active controller");
+    let q = page.view.snapshot.as_deref().unwrap().quorum.clone();
+    assert!(
+        q.epoch > first.epoch,
+        "a new epoch: {} → {}",
+        first.epoch,
+        q.epoch
+    );
+    assert!(q
+        .voters
+        .iter()
+        .any(|v| v.id == old && !v.alive && v.role.is_none()));
+    assert!(page.view.log.iter().any(|l| l.en
+        == format!(
+            "controller-{new} is the active controller (epoch {})",
+            q.epoch
+        )));
+
+    // A second crash leaves one voter of three: no majority, no active controller.
+    page.command(Command::CrashController { controller: new });
+    page.op(Op::Advance { ms: 10_000 });
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(s.quorum.active_controller, None);
+    assert_eq!(s.metrics.active_controller_count, 0);
+    assert!(summary_text(Lang::En, &s.quorum).ends_with("active none (metadata frozen)"));
+    // Admin operations time out…
+    page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 4,
+    });
+    assert!(
+        matches!(&page.view.partitions_result, Some(kplay_web::state::PartitionsResult::Failed { error, .. }) if error == "REQUEST_TIMED_OUT"),
+        "{:?}",
+        page.view.partitions_result
+    );
+    // …while data keeps flowing where the ISR allows.
+    let before = page.view.snapshot.as_deref().unwrap().requests.len();
+    page.command(demo::produce(Preset::Quorum, None, "order #2"));
+    page.op(Op::Advance { ms: 1_000 });
+    let req = &page.view.snapshot.as_deref().unwrap().requests[before];
+    assert!(
+        matches!(req.outcome, Some(ProduceOutcome::Ok { .. })),
+        "a frozen quorum does not stop produce: {req:?}"
+    );
+
+    assert_eq!(
+        page.view.quorum_guide.done(),
+        3,
+        "{:?}",
+        page.view.quorum_guide
+    );
+
+    // A restart restores the majority and an active controller.
+    page.command(Command::RestartController { controller: old });
+    assert!(wait_for_new_active(&mut page, None, 10_000).is_some());
+    let g = page.view.quorum_guide;
+    assert_eq!(
+        (g.crashed_active, g.failover, g.frozen, g.recovered),
+        (Some(old), Some(new), true, true),
+        "the quorum guide is ticked by engine events only"
+    );
+    // A rebuilt run (seek, shared link) replays every event and reaches the same progress.
+    let now = page.view.snapshot.as_deref().unwrap().now_ms;
+    page.op(Op::Seek { ms: now });
+    assert_eq!(
+        page.view.quorum_guide.done(),
+        4,
+        "{:?}",
+        page.view.quorum_guide
+    );
+    assert_eq!(page.view.quorum_guide.failover, Some(new));
+}
+
+#[wasm_bindgen_test]
+fn controller_faults_survive_a_share_link_and_old_links_still_decode() {
+    use kplay_web::link;
+    let mut page = Page::open("quorum");
+    page.command(Command::CrashController { controller: 101 });
+    page.op(Op::Advance { ms: 3_000 });
+    page.command(Command::PartitionNetwork {
+        a: "broker-1".into(),
+        b: "controller-102".into(),
+    });
+    page.command(Command::PartitionNetwork {
+        a: "controller-103".into(),
+        b: "broker-2".into(),
+    });
+    page.command(Command::SlowNode {
+        node: "controller-103".into(),
+        extra_latency_ms: 50,
+    });
+    page.op(Op::Advance { ms: 1_000 });
+    page.command(Command::HealNetwork);
+    page.command(Command::RestartController { controller: 101 });
+    page.command(Command::IsolateNode {
+        node: "controller-102".into(),
+    });
+    page.op(Op::Advance { ms: 4_000 });
+    let original = page.view.snapshot.clone().unwrap();
+    let codes = link_codes(&page);
+    let just: Vec<&str> = codes.iter().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(
+        just,
+        vec!["cc101", "x1c102", "xc1032", "sc103.50", "h", "rc101", "ic102"]
+    );
+    let labels: Vec<&str> = page
+        .view
+        .timeline
+        .inputs
+        .iter()
+        .map(|m| m.label.as_str())
+        .collect();
+    assert!(labels.contains(&"restart controller-101"), "{labels:?}");
+    let fragment = link::encode(Preset::Quorum, original.now_ms, &codes);
+    assert!(fragment.starts_with("#run=v1/quorum/"));
+    let run = link::decode(&fragment).expect("our own link decodes");
+    let mut other = Sim::default();
+    let reopened = other.handle(Request {
+        seq: 1,
+        op: Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs,
+            at_ms: run.at_ms,
+        },
+    });
+    assert_eq!(
+        reopened.snapshot, *original,
+        "the link reopens the same run"
+    );
+
+    // Old single-controller links keep decoding; `cc` / `cc100` name the one controller.
+    let old = link::decode("#run=v1/payments/9000/2000:x1c,2500:ic,3000:sc.50,3500:c2")
+        .expect("old links decode");
+    assert_eq!(
+        old.inputs[0].1,
+        Command::PartitionNetwork {
+            a: "broker-1".into(),
+            b: "controller".into()
+        }
+    );
+    let ctl = link::decode("#run=v1/orders/9000/2000:cc,2500:rc100").expect("decodes");
+    assert_eq!(
+        ctl.inputs[0].1,
+        Command::CrashController { controller: 100 }
+    );
+    assert_eq!(
+        ctl.inputs[1].1,
+        Command::RestartController { controller: 100 }
+    );
+    assert_eq!(
+        link::code(&Command::CrashController { controller: 100 }).as_deref(),
+        Some("cc")
+    );
+
+    for (bad, why) in [
+        ("#run=v1/quorum/5000/2000:cc104", "not a controller"),
+        ("#run=v1/quorum/5000/2000:cc", "name one (c101, c102, c103)"),
+        ("#run=v1/quorum/5000/2000:x1c", "name one"),
+        ("#run=v1/quorum/5000/2000:rc10", "name one"),
+        ("#run=v1/quorum/5000/2000:cc1011", "more than one node"),
+        ("#run=v1/quorum/5000/2000:ic101c102", "more than one node"),
+        ("#run=v1/quorum/5000/2000:x1c101c102", "two nodes"),
+        ("#run=v1/quorum/5000/2000:ck", "not a broker"),
+        ("#run=v1/quorum/5000/2000:ic", "name one"),
+        ("#run=v1/payments/5000/2000:cc101", "not a controller"),
+        ("#run=v1/payments/5000/2000:xc1019", "not a controller"),
+        ("#run=v1/payments/5000/2000:c101", "not a broker"),
+    ] {
+        let err = link::decode(bad).expect_err(bad);
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_cut_off_active_controller_abandons_its_uncommitted_metadata() {
+    use kplay_web::state::PartitionsResult;
+    let mut page = Page::open("quorum");
+    let active = page
+        .view
+        .snapshot
+        .as_deref()
+        .unwrap()
+        .quorum
+        .active_controller
+        .unwrap();
+    let me = format!("controller-{active}");
+    for other in [101, 102, 103].into_iter().filter(|c| *c != active) {
+        page.command(Command::PartitionNetwork {
+            a: me.clone(),
+            b: format!("controller-{other}"),
+        });
+    }
+    page.command(Command::CreatePartitions {
+        topic: "orders".into(),
+        count: 4,
+    });
+    let s = page.op(Op::Advance { ms: 10 }).clone();
+    assert_eq!(
+        s.topics[0].partitions.len(),
+        3,
+        "not committed, not visible"
+    );
+    assert!(
+        s.quorum
+            .log
+            .iter()
+            .any(|r| !r.committed && r.record == "TopicRecord"),
+        "the leader's log holds the uncommitted records: {:?}",
+        s.quorum.log
+    );
+    assert!(matches!(
+        page.view.partitions_result,
+        Some(PartitionsResult::Created { to: 4, .. })
+    ));
+    // Check-quorum: no fetch from a majority within 1.5 × controller.quorum.fetch.timeout.ms.
+    page.op(Op::Advance { ms: 4_000 });
+    assert_eq!(
+        page.view.partitions_result,
+        Some(PartitionsResult::Abandoned {
+            topic: "orders".into(),
+            from: 3,
+            to: 4,
+            controller: active,
+        })
+    );
+    page.command(Command::HealNetwork);
+    page.op(Op::Advance { ms: 3_000 });
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(s.topics[0].partitions.len(), 3);
+    assert!(s.quorum.log.iter().all(|r| r.committed));
+    assert!(page.view.log.iter().any(|l| l
+        .en
+        .starts_with(&format!("{me} truncated its metadata log"))));
 }

@@ -26,6 +26,14 @@ fn share_link_decoding_never_panics_on_garbage() {
         "#run=v1/payments/5/1500:",
         "#run=v1/payments/5/1500:p.",
         "#run=v1/orders/0/1500:m0",
+        "#run=v1/quorum/5/1500:c",
+        "#run=v1/quorum/5/1500:cc",
+        "#run=v1/quorum/5/1500:cc1",
+        "#run=v1/quorum/5/1500:xc10",
+        "#run=v1/quorum/5/1500:xc",
+        "#run=v1/quorum/5/1500:xcé",
+        "#run=v1/quorum/5/1500:sc103.",
+        "#run=v1/quorum/5/1500:ic1é1",
     ] {
         let _ = kplay_web::link::decode(s);
     }

@@ -1,4 +1,5 @@
-//! Cluster-level views: Kafka's health metrics, the KRaft controller and the broker cards.
+//! Cluster-level views: Kafka's health metrics, the broker cards and the KRaft controller quorum
+//! with the broker registrations the active controller holds.
 
 use super::Send;
 use crate::i18n::Lang;
@@ -56,6 +57,8 @@ pub fn metrics_bar(p: &MetricsProps) -> Html {
     };
     html! {
         <section class="metrics o-metrics" aria-label={l.t("Cluster metrics", "集群指标")} data-testid="metrics">
+            { tile("ActiveControllerCount", m.active_controller_count, m.active_controller_count == 0,
+                l.t("Controllers that are the active controller (summed over the quorum): 1 when healthy, 0 while metadata is frozen", "担任活跃 controller 的数量（整个仲裁合计）：正常时为 1，元数据冻结时为 0")) }
             { tile("ActiveBrokerCount", m.active_broker_count, false,
                 l.t("Brokers registered and unfenced at the controller", "在 controller 注册且未被隔离的 broker 数")) }
             { tile("FencedBrokerCount", m.fenced_broker_count, m.fenced_broker_count > 0,
@@ -70,14 +73,25 @@ pub fn metrics_bar(p: &MetricsProps) -> Html {
     }
 }
 
-/// Whether every link from `node` to every other node (brokers, controller, producers) is cut.
+/// The names of the controller processes (`controller-101`, …), in id order.
+pub fn controller_names(s: &Snapshot) -> Vec<String> {
+    if s.quorum.voters.is_empty() {
+        return vec![super::quorum::controller_name(s.controller.node_id)];
+    }
+    s.quorum
+        .voters
+        .iter()
+        .map(|v| super::quorum::controller_name(v.id))
+        .collect()
+}
+
+/// Whether every link from `node` to every other node (brokers, controllers, producers) is cut.
 pub fn is_isolated(s: &Snapshot, node: &str) -> bool {
-    let controller = format!("controller-{}", s.controller.node_id);
     let others = s
         .brokers
         .iter()
         .map(|b| b.id.to_string())
-        .chain(std::iter::once(controller))
+        .chain(controller_names(s))
         .chain(s.producers.iter().map(|p| p.name.clone()))
         .filter(|o| o != node);
     let mut any = false;
@@ -100,17 +114,43 @@ pub struct ClusterProps {
     pub send: Send,
 }
 
-/// The controller card and one card per broker.
+/// The broker cards, then the controller quorum and the broker registrations.
 #[function_component(ClusterPanel)]
 pub fn cluster_panel(p: &ClusterProps) -> Html {
     let l = p.lang;
     let s = &p.snapshot;
+    let q = &s.quorum;
+    let quorum = super::quorum::QuorumProps {
+        lang: l,
+        quorum: q.clone(),
+        cuts: s.network.cuts.clone(),
+        send: p.send.clone(),
+    };
+    let note = match l {
+        Lang::En => format!(
+            "KRaft mode · {} brokers · {} {}",
+            s.brokers.len(),
+            q.voters.len(),
+            if q.voters.len() == 1 {
+                "controller"
+            } else {
+                "controllers"
+            }
+        ),
+        Lang::Zh => format!(
+            "KRaft 模式 · {} 个 broker · {} 个 controller",
+            s.brokers.len(),
+            q.voters.len()
+        ),
+    };
+    let single = q.voters.len() <= 1;
     html! {
         <section class="panel o-cluster" aria-labelledby="cluster-h">
             <div class="panel-head">
                 <h2 id="cluster-h">{ l.t("Cluster", "集群") }</h2>
-                <span class="panel-note">{ l.t("KRaft mode · 3 brokers", "KRaft 模式 · 3 个 broker") }</span>
+                <span class="panel-note">{ note }</span>
             </div>
+            <super::quorum::FrozenBanner ..quorum.clone() />
             <div class="cluster-grid">
                 { for s.brokers.iter().map(|b| {
                     let leads: Vec<String> = s.topics.iter()
@@ -125,35 +165,46 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
                     let cut_links = s.network.cuts.iter().filter(|(a, b2)| *a == name || *b2 == name).count();
                     html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} {cut_links} send={p.send.clone()} key={b.id.0} /> }
                 }) }
-                <ControllerCard lang={l} node_id={s.controller.node_id} registrations={s.controller.registrations.clone()} />
+            </div>
+            <div class={classes!("quorum", single.then_some("single"))} data-testid="quorum" aria-labelledby="quorum-h">
+                <div class="quorum-head">
+                    <h3 id="quorum-h">{ l.t("Controller quorum", "Controller 仲裁") }</h3>
+                    <super::quorum::QuorumSummary ..quorum.clone() />
+                </div>
+                <div class="quorum-body">
+                    <super::quorum::Voters ..quorum.clone() />
+                    <Registrations lang={l} active={q.active_controller}
+                        registrations={s.controller.registrations.clone()} />
+                </div>
             </div>
         </section>
     }
 }
 
 #[derive(Properties, PartialEq)]
-pub struct ControllerProps {
+pub struct RegistrationsProps {
     pub lang: Lang,
-    pub node_id: u32,
+    /// The active controller, if any.
+    pub active: Option<u32>,
     pub registrations: Vec<RegistrationView>,
 }
 
-/// The KRaft controller: who is registered, fenced, and how long since each heartbeat.
-#[function_component(ControllerCard)]
-pub fn controller_card(p: &ControllerProps) -> Html {
+/// Who is registered, fenced, and how long since each heartbeat — as the active controller sees
+/// it (with none active: the last committed image, which nobody is acting on).
+#[function_component(Registrations)]
+pub fn registrations(p: &RegistrationsProps) -> Html {
     let l = p.lang;
     let timeout = session_timeout_ms();
+    let caption = match (p.active, l) {
+        (Some(id), Lang::En) => format!("Broker registrations at controller-{id}"),
+        (Some(id), Lang::Zh) => format!("controller-{id} 上的 broker 注册信息"),
+        (None, Lang::En) => "Broker registrations · last committed · nobody fences".to_string(),
+        (None, Lang::Zh) => "broker 注册信息 · 最近一次提交 · 无人执行隔离".to_string(),
+    };
     html! {
-        <article class="card controller" aria-label={l.t("KRaft controller", "KRaft controller")} data-testid="controller">
-            <header class="card-head">
-                <span class="node-icon ctrl" aria-hidden="true">{ "C" }</span>
-                <div>
-                    <h3>{ format!("controller-{}", p.node_id) }</h3>
-                    <p class="muted small">{ l.t("Active controller · always up in this version", "活跃 controller · 本版本中始终在线") }</p>
-                </div>
-            </header>
+        <div class={classes!("registrations", p.active.is_none().then_some("stale"))} data-testid="registrations">
             <table class="reg-table">
-                <caption class="sr-only">{ l.t("Broker registrations", "broker 注册信息") }</caption>
+                <caption>{ caption }</caption>
                 <thead>
                     <tr>
                         <th scope="col">{ l.t("Broker", "Broker") }</th>
@@ -189,7 +240,7 @@ pub fn controller_card(p: &ControllerProps) -> Html {
                     }) }
                 </tbody>
             </table>
-        </article>
+        </div>
     }
 }
 

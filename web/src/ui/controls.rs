@@ -22,6 +22,10 @@ fn preset_label(lang: Lang, p: Preset) -> &'static str {
             "payments — 1 个分区，RF 3，min.insync.replicas 2",
         ),
         Preset::Orders => lang.t("orders — 3 partitions, RF 3", "orders — 3 个分区，RF 3"),
+        Preset::Quorum => lang.t(
+            "KRaft quorum — 3 controllers, orders (3 partitions, RF 3)",
+            "KRaft 仲裁 — 3 个 controller，orders（3 个分区，RF 3）",
+        ),
     }
 }
 

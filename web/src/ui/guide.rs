@@ -2,7 +2,7 @@
 //! happened in the simulation (the checklist is the check), plus the list of simplifications.
 
 use crate::i18n::Lang;
-use crate::state::{Guide, NetGuide};
+use crate::state::{Guide, NetGuide, QuorumGuide};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -107,7 +107,7 @@ pub fn guide_panel(p: &GuideProps) -> Html {
             <aside class="simplifications" aria-labelledby="simpl-h">
                 <h3 id="simpl-h">{ l.t("Simplifications in this version", "本版本的简化") }</h3>
                 <ul>
-                    <li>{ l.t("A single KRaft controller that never fails.", "只有一个 KRaft controller，且永不故障。") }</li>
+                    <li>{ l.t("The active controller pushes committed metadata to brokers (real brokers fetch __cluster_metadata themselves); the voter set is static.", "活跃 controller 把已提交的元数据推送给 broker（真实的 broker 自己拉取 __cluster_metadata）；投票者集合是固定的。") }</li>
                     <li>{ l.t("The producer sends one record per request: no batching, no retries yet.", "producer 每个请求只发一条消息：暂时没有批处理和重试。") }</li>
                     <li>{ l.t("Clients read metadata from the controller instantly.", "客户端从 controller 即时读取元数据。") }</li>
                 </ul>
@@ -174,23 +174,112 @@ pub fn net_guide_panel(p: &NetGuideProps) -> Html {
                 <h2 id="guide-net-h">{ l.t("Guided example: network partition", "引导示例：网络分区") }</h2>
                 <span class="panel-note" data-testid="guide-net-progress">{ format!("{done}/3") }</span>
             </div>
-            <ol class="steps">
-                { for steps.iter().enumerate().map(|(i, (ok, title, body, try_line))| html! {
-                    <li class={classes!("step", ok.then_some("done"))}>
-                        <span class="step-no" aria-hidden="true">{ if *ok { "✓".to_string() } else { (i + 1).to_string() } }</span>
-                        <div>
-                            <p class="step-title">
-                                { title.clone() }
-                                if *ok { <span class="sr-only">{ l.t(" (done)", "（已完成）") }</span> }
-                            </p>
-                            <p class="step-body">{ *body }</p>
-                            if !*ok {
-                                <p class="step-try"><span class="step-try-label">{ l.t("Try", "操作") }</span>{ try_line.clone() }</p>
-                            }
-                        </div>
-                    </li>
-                }) }
-            </ol>
+            { guide_steps(l, &steps) }
+        </section>
+    }
+}
+
+/// A guide's numbered steps: (done, title, explanation, what to try).
+fn guide_steps(l: Lang, steps: &[(bool, String, &str, String)]) -> Html {
+    html! {
+        <ol class="steps">
+            { for steps.iter().enumerate().map(|(i, (ok, title, body, try_line))| html! {
+                <li class={classes!("step", ok.then_some("done"))}>
+                    <span class="step-no" aria-hidden="true">{ if *ok { "✓".to_string() } else { (i + 1).to_string() } }</span>
+                    <div>
+                        <p class="step-title">
+                            { title.clone() }
+                            if *ok { <span class="sr-only">{ l.t(" (done)", "（已完成）") }</span> }
+                        </p>
+                        <p class="step-body">{ *body }</p>
+                        if !*ok {
+                            <p class="step-try"><span class="step-try-label">{ l.t("Try", "操作") }</span>{ try_line.clone() }</p>
+                        }
+                    </div>
+                </li>
+            }) }
+        </ol>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct QuorumGuideProps {
+    pub lang: Lang,
+    pub progress: QuorumGuide,
+    /// The active controller now, if any.
+    pub active: Option<u32>,
+}
+
+/// "Controller quorum": crash the active controller and watch a failover, crash a second one and
+/// watch metadata freeze, restart one and watch the quorum recover. Ticked only by engine data.
+#[function_component(QuorumGuidePanel)]
+pub fn quorum_guide_panel(p: &QuorumGuideProps) -> Html {
+    let l = p.lang;
+    let g = p.progress;
+    let name = |id: Option<u32>, fallback: (&'static str, &'static str)| {
+        id.map(|c| format!("controller-{c}"))
+            .unwrap_or_else(|| l.t(fallback.0, fallback.1).to_string())
+    };
+    let first = name(
+        g.crashed_active.or(p.active),
+        ("the active controller", "活跃 controller"),
+    );
+    let second = name(
+        g.failover.or(p.active),
+        ("the new active controller", "新的活跃 controller"),
+    );
+    let steps: [(bool, String, &str, String); 4] = [
+        (
+            g.crashed_active.is_some(),
+            l.t("Crash the active controller", "宕掉活跃 controller").to_string(),
+            l.t(
+                "It is the quorum leader: the only controller that writes metadata. The other two are hot standbys replicating __cluster_metadata.",
+                "它是仲裁 leader：唯一写元数据的 controller。另外两个是复制 __cluster_metadata 的热备。",
+            ),
+            match l {
+                Lang::En => format!("Press Crash on {first} (★ Active controller)."),
+                Lang::Zh => format!("点击 {first}（★ 活跃 controller）上的“宕机”。"),
+            },
+        ),
+        (
+            g.failover.is_some(),
+            l.t("A standby takes over", "热备接管").to_string(),
+            l.t(
+                "After controller.quorum.fetch.timeout.ms (2 s) without an answer a follower asks for pre-votes, then votes in a new epoch; 2 of 3 is a majority. The winner commits a LeaderChangeMessage and becomes active; brokers follow the NOT_CONTROLLER hint.",
+                "follower 在 controller.quorum.fetch.timeout.ms（2 秒）内收不到响应后先请求预投票，再在新 epoch 中投票；3 个中的 2 个就是多数派。胜者提交一条 LeaderChangeMessage 后成为活跃 controller；broker 根据 NOT_CONTROLLER 的提示转向它。",
+            ),
+            l.t("Keep playing, or press +1 s, and watch the quorum line.", "继续播放或点“+1 秒”，观察仲裁那一行。").to_string(),
+        ),
+        (
+            g.frozen,
+            l.t("Crash a second one → metadata frozen", "再宕掉一个 → 元数据冻结").to_string(),
+            l.t(
+                "1 of 3 is not a majority: nobody can be elected and nothing can be committed. Produce still works while the ISR holds; adding partitions times out.",
+                "3 个中的 1 个不是多数派：谁也选不上，什么也提交不了。只要 ISR 不变，produce 照常工作；增加分区会超时。",
+            ),
+            match l {
+                Lang::En => format!("Crash {second}, then +10 s. Try Produce and Add partitions."),
+                Lang::Zh => format!("宕掉 {second}，再点“+10 秒”。试试发送消息和增加分区。"),
+            },
+        ),
+        (
+            g.recovered,
+            l.t("Restart one → the quorum recovers", "重启一个 → 仲裁恢复").to_string(),
+            l.t(
+                "2 of 3 running is a majority again: an election in a new epoch, and the restarted voter catches up on the metadata log from the leader.",
+                "2 个在运行又构成多数派：在新 epoch 中选举，重启的投票者从 leader 追上元数据日志。",
+            ),
+            l.t("Press Restart on either crashed controller.", "在任意一个已宕机的 controller 上点“重启”。").to_string(),
+        ),
+    ];
+    let done = g.done();
+    html! {
+        <section class="panel guide o-guide" aria-labelledby="guide-quorum-h" data-testid="guide-quorum">
+            <div class="panel-head">
+                <h2 id="guide-quorum-h">{ l.t("Guided example: controller quorum", "引导示例：controller 仲裁") }</h2>
+                <span class="panel-note" data-testid="guide-quorum-progress">{ format!("{done}/4") }</span>
+            </div>
+            { guide_steps(l, &steps) }
         </section>
     }
 }

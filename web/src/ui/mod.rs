@@ -8,6 +8,7 @@ mod log;
 pub mod network;
 mod partition;
 mod producer;
+pub mod quorum;
 mod summary;
 
 use crate::agent::EngineWorker;
@@ -374,7 +375,7 @@ pub fn playground() -> Html {
                         envelopes={snapshot.envelopes.clone()}
                         recent={view.wire.clone()}
                         brokers={snapshot.brokers.clone()}
-                        controller_id={snapshot.controller.node_id}
+                        controllers={network_controllers(&snapshot)}
                         client={crate::demo::PRODUCER}
                         now_ms={snapshot.now_ms}
                         speed={speed_from_slider(*speed_slider)}
@@ -388,8 +389,13 @@ pub fn playground() -> Html {
                 <div class="col-side">
                     <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
+                    <quorum::MetadataLog lang={l} quorum={snapshot.quorum.clone()} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
-                    <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
+                    if snapshot.quorum.voters.len() > 1 {
+                        <guide::QuorumGuidePanel lang={l} progress={view.quorum_guide} active={snapshot.quorum.active_controller} />
+                    } else {
+                        <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
+                    }
                 </div>
                 <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
@@ -402,6 +408,26 @@ pub fn playground() -> Html {
             </footer>
         </div>
     }
+}
+
+/// The controllers for the network view: the quorum's voters (an empty snapshot has none: then
+/// the one controller the snapshot names).
+fn network_controllers(s: &kplay_engine::Snapshot) -> Vec<kplay_engine::snapshot::VoterView> {
+    if !s.quorum.voters.is_empty() {
+        return s.quorum.voters.clone();
+    }
+    vec![kplay_engine::snapshot::VoterView {
+        id: s.controller.node_id,
+        alive: true,
+        combined: false,
+        role: None,
+        epoch: 0,
+        leader: None,
+        voted_for: None,
+        log_end_offset: 0,
+        high_watermark: 0,
+        active: false,
+    }]
 }
 
 /// The controller's leader of `topic`'s first partition.

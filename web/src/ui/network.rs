@@ -4,7 +4,7 @@
 use super::Send;
 use crate::i18n::Lang;
 use crate::state::LostEnvelope;
-use kplay_engine::snapshot::{BrokerView, EnvelopeView};
+use kplay_engine::snapshot::{BrokerView, EnvelopeView, VoterView};
 use kplay_engine::Command;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -13,10 +13,10 @@ use yew::prelude::*;
 /// How many envelopes the list shows.
 const SHOWN: usize = 7;
 
+/// The diagram's width in SVG units.
 const W: f64 = 420.0;
-const CONTROLLER_Y: f64 = 34.0;
-const BROKER_Y: f64 = 124.0;
-const CLIENT_Y: f64 = 206.0;
+/// Extra room above the controllers for the arcs between them, when there are several.
+const QUORUM_TOP: f64 = 28.0;
 
 fn api_class(api: &str) -> &'static str {
     match api.trim_end_matches("Response") {
@@ -25,6 +25,7 @@ fn api_class(api: &str) -> &'static str {
         "AlterPartition" => "api-alter",
         "BrokerHeartbeat" | "BrokerRegistration" => "api-heartbeat",
         "MetadataUpdate" => "api-metadata",
+        "Vote" | "BeginQuorumEpoch" | "EndQuorumEpoch" => "api-vote",
         _ => "api-other",
     }
 }
@@ -54,57 +55,138 @@ pub fn restore_link(cuts: &[(String, String)], a: &str, b: &str) -> Vec<Command>
     out
 }
 
-/// The index of a broker address (`broker-2`) among the brokers.
-fn broker_index(addr: &str, brokers: &[BrokerView]) -> Option<usize> {
-    let id = addr.strip_prefix("broker-")?.parse::<u32>().ok()?;
-    brokers.iter().position(|b| b.id.0 == id)
+/// Where the nodes sit: the controllers on top (one row, arcs between them), the brokers in the
+/// middle, the producer at the bottom.
+pub struct Topology {
+    /// Controller ids, in order.
+    pub controllers: Vec<u32>,
+    pub brokers: Vec<u32>,
+    pub ctrl_y: f64,
+    pub broker_y: f64,
+    pub client_y: f64,
+    /// The SVG's height.
+    pub height: f64,
+    /// The width of a controller's box.
+    pub ctrl_w: f64,
 }
 
-/// Where a node address (`broker-2`, `controller-100`, `checkout`) sits in the diagram.
-fn position(addr: &str, brokers: &[BrokerView]) -> (f64, f64) {
-    if addr.starts_with("controller") {
-        return (W / 2.0, CONTROLLER_Y);
+impl Topology {
+    /// Lays out `controllers` and `brokers`.
+    pub fn new(controllers: Vec<u32>, brokers: Vec<u32>) -> Self {
+        let top = if controllers.len() > 1 {
+            QUORUM_TOP
+        } else {
+            0.0
+        };
+        let ctrl_w = if controllers.len() > 1 {
+            let spacing = (W - 160.0) / (controllers.len() - 1) as f64;
+            (spacing - 14.0).min(116.0)
+        } else {
+            128.0
+        };
+        Topology {
+            controllers,
+            brokers,
+            ctrl_y: 34.0 + top,
+            broker_y: 124.0 + top,
+            client_y: 206.0 + top,
+            height: 230.0 + top,
+            ctrl_w,
+        }
     }
-    match broker_index(addr, brokers) {
-        Some(i) => broker_xy(i, brokers.len()),
-        None => (W / 2.0, CLIENT_Y),
+
+    fn broker_index(&self, addr: &str) -> Option<usize> {
+        let id = addr.strip_prefix("broker-")?.parse::<u32>().ok()?;
+        self.brokers.iter().position(|b| *b == id)
     }
-}
 
-/// The control point of the curved link between brokers `i < j`: it bows downwards so a link
-/// between distant brokers passes under the ones in between.
-fn peer_control(i: usize, j: usize, n: usize) -> (f64, f64) {
-    let (x1, y) = broker_xy(i, n);
-    let (x2, _) = broker_xy(j, n);
-    ((x1 + x2) / 2.0, y + 40.0 * (j - i) as f64)
-}
+    /// The index of a controller address (`controller-101`; plain `controller` is the first).
+    fn controller_index(&self, addr: &str) -> Option<usize> {
+        if addr == "controller" {
+            return (!self.controllers.is_empty()).then_some(0);
+        }
+        let id = addr.strip_prefix("controller-")?.parse::<u32>().ok()?;
+        self.controllers.iter().position(|c| *c == id)
+    }
 
-/// The point a fraction `t` along the link from `from` to `to` (straight, or the broker curve).
-fn point_on_link(from: &str, to: &str, t: f64, brokers: &[BrokerView]) -> (f64, f64) {
-    let (fx, fy) = position(from, brokers);
-    let (tx, ty) = position(to, brokers);
-    if let (Some(i), Some(j)) = (broker_index(from, brokers), broker_index(to, brokers)) {
-        if i != j {
-            let (cx, cy) = peer_control(i.min(j), i.max(j), brokers.len());
+    pub fn broker_xy(&self, i: usize) -> (f64, f64) {
+        (spread(i, self.brokers.len(), 70.0), self.broker_y)
+    }
+
+    pub fn controller_xy(&self, i: usize) -> (f64, f64) {
+        (spread(i, self.controllers.len(), 80.0), self.ctrl_y)
+    }
+
+    /// Where a node address (`broker-2`, `controller-101`, `checkout`) sits.
+    pub fn position(&self, addr: &str) -> (f64, f64) {
+        if let Some(i) = self.controller_index(addr) {
+            return self.controller_xy(i);
+        }
+        if addr.starts_with("controller") {
+            return (W / 2.0, self.ctrl_y);
+        }
+        match self.broker_index(addr) {
+            Some(i) => self.broker_xy(i),
+            None => (W / 2.0, self.client_y),
+        }
+    }
+
+    /// The control point of a curved link: between brokers `i < j` it bows downwards (under the
+    /// brokers in between), between controllers upwards (over the controllers in between).
+    fn control(&self, a: &str, b: &str) -> Option<(f64, f64)> {
+        if let (Some(i), Some(j)) = (self.broker_index(a), self.broker_index(b)) {
+            if i == j {
+                return None;
+            }
+            let (i, j) = (i.min(j), i.max(j));
+            let (x1, y) = self.broker_xy(i);
+            let (x2, _) = self.broker_xy(j);
+            return Some(((x1 + x2) / 2.0, y + 40.0 * (j - i) as f64));
+        }
+        if let (Some(i), Some(j)) = (self.controller_index(a), self.controller_index(b)) {
+            if i == j {
+                return None;
+            }
+            let (i, j) = (i.min(j), i.max(j));
+            let (x1, y) = self.controller_xy(i);
+            let (x2, _) = self.controller_xy(j);
+            return Some(((x1 + x2) / 2.0, y - 50.0 * (j - i) as f64));
+        }
+        None
+    }
+
+    /// SVG path data of the link between two nodes.
+    fn path(&self, a: &str, b: &str) -> String {
+        let (x, y) = self.position(a);
+        let (x2, y2) = self.position(b);
+        match self.control(a, b) {
+            Some((cx, cy)) => format!("M{x} {y} Q{cx} {cy} {x2} {y2}"),
+            None => format!("M{x} {y} L{x2} {y2}"),
+        }
+    }
+
+    /// The point a fraction `t` along the link from `from` to `to`.
+    pub fn point_on_link(&self, from: &str, to: &str, t: f64) -> (f64, f64) {
+        let (fx, fy) = self.position(from);
+        let (tx, ty) = self.position(to);
+        if let Some((cx, cy)) = self.control(from, to) {
             let u = 1.0 - t;
             return (
                 u * u * fx + 2.0 * u * t * cx + t * t * tx,
                 u * u * fy + 2.0 * u * t * cy + t * t * ty,
             );
         }
+        (fx + (tx - fx) * t, fy + (ty - fy) * t)
     }
-    (fx + (tx - fx) * t, fy + (ty - fy) * t)
 }
 
-fn broker_xy(i: usize, n: usize) -> (f64, f64) {
-    let margin = 70.0;
-    let span = W - 2.0 * margin;
-    let x = if n <= 1 {
+/// The x of node `i` of `n` spread evenly between the margins.
+fn spread(i: usize, n: usize, margin: f64) -> f64 {
+    if n <= 1 {
         W / 2.0
     } else {
-        margin + span * i as f64 / (n - 1) as f64
-    };
-    (x, BROKER_Y)
+        margin + (W - 2.0 * margin) * i as f64 / (n - 1) as f64
+    }
 }
 
 /// A link of the diagram between two named nodes.
@@ -126,7 +208,8 @@ pub struct NetworkProps {
     /// Seen recently, newest first.
     pub recent: VecDeque<Rc<EnvelopeView>>,
     pub brokers: Vec<BrokerView>,
-    pub controller_id: u32,
+    /// The controller quorum's voters (role, alive, active).
+    pub controllers: Vec<VoterView>,
     pub client: String,
     pub now_ms: u64,
     /// Simulated ms per real ms, to glide dots from one tick to the next.
@@ -147,7 +230,6 @@ pub struct NetworkProps {
 pub fn network(p: &NetworkProps) -> Html {
     let l = p.lang;
     let brokers = &p.brokers;
-    let n = brokers.len();
     let in_flight = |id: u64| p.envelopes.iter().find(|e| e.id == id);
 
     // Links: controller↔broker, client↔broker, broker↔broker. A link is "active" when a recently
@@ -158,33 +240,39 @@ pub fn network(p: &NetworkProps) -> Html {
             hit.then(|| api_class(&e.api))
         })
     };
-    let controller = format!("controller-{}", p.controller_id);
+    let topo = Topology::new(
+        p.controllers.iter().map(|v| v.id).collect(),
+        brokers.iter().map(|b| b.id.0).collect(),
+    );
+    let controllers: Vec<String> = p
+        .controllers
+        .iter()
+        .map(|v| super::quorum::controller_name(v.id))
+        .collect();
     let mut links: Vec<Link> = Vec::new();
-    for (i, b) in brokers.iter().enumerate() {
-        let (x, y) = broker_xy(i, n);
-        let name = b.id.to_string();
-        for (other, (ox, oy)) in [
-            (controller.clone(), (W / 2.0, CONTROLLER_Y)),
-            (p.client.clone(), (W / 2.0, CLIENT_Y)),
-        ] {
-            links.push(Link {
-                a: name.clone(),
-                b: other,
-                d: format!("M{x} {y} L{ox} {oy}"),
-                mid: ((x + ox) / 2.0, (y + oy) / 2.0),
-                peer: false,
-            });
+    let mut link = |a: &str, b: &str, peer: bool| {
+        links.push(Link {
+            a: a.to_string(),
+            b: b.to_string(),
+            d: topo.path(a, b),
+            mid: topo.point_on_link(a, b, 0.5),
+            peer,
+        });
+    };
+    // Controller ↔ controller: the quorum's own traffic (Vote, BeginQuorumEpoch, Fetch).
+    for (i, c) in controllers.iter().enumerate() {
+        for c2 in controllers.iter().skip(i + 1) {
+            link(c, c2, true);
         }
-        for (j, b2) in brokers.iter().enumerate().skip(i + 1) {
-            let (x2, y2) = broker_xy(j, n);
-            let (cx, cy) = peer_control(i, j, n);
-            links.push(Link {
-                a: name.clone(),
-                b: b2.id.to_string(),
-                d: format!("M{x} {y} Q{cx} {cy} {x2} {y2}"),
-                mid: point_on_link(&name, &b2.id.to_string(), 0.5, brokers),
-                peer: true,
-            });
+    }
+    for (i, b) in brokers.iter().enumerate() {
+        let name = b.id.to_string();
+        for c in &controllers {
+            link(&name, c, false);
+        }
+        link(&name, &p.client, false);
+        for b2 in brokers.iter().skip(i + 1) {
+            link(&name, &b2.id.to_string(), true);
         }
     }
     let cut_count = p.cuts.len();
@@ -249,7 +337,7 @@ pub fn network(p: &NetworkProps) -> Html {
         .filter(|x| !x.dropped && x.at_ms + LOST_MARK_MS >= p.now_ms && x.at_ms <= p.now_ms)
         .take(6)
         .map(|x| {
-            let (mx, my) = point_on_link(&x.from, &x.to, 0.62, brokers);
+            let (mx, my) = topo.point_on_link(&x.from, &x.to, 0.62);
             html! {
                 <g key={x.id} class="lost-mark" transform={format!("translate({mx:.1},{my:.1})")}>
                     <text text-anchor="middle" dy="5">{ "✕" }</text>
@@ -268,7 +356,7 @@ pub fn network(p: &NetworkProps) -> Html {
         } else {
             (p.now_ms.saturating_sub(e.sent_at_ms) as f64 / span).clamp(0.0, 1.0)
         };
-        let (x, y) = point_on_link(&e.from, &e.to, t, brokers);
+        let (x, y) = topo.point_on_link(&e.from, &e.to, t);
         html! {
             <g key={e.id} class={classes!("dot", api_class(&e.api), e.held.then_some("held"))} style={format!("transform:translate({x:.1}px,{y:.1}px);transition-duration:{glide_ms:.0}ms")}>
                 <circle r={if e.held { "8" } else { "6" }} />
@@ -289,10 +377,19 @@ pub fn network(p: &NetworkProps) -> Html {
             .collect();
         !mine.is_empty() && mine.iter().all(|k| is_cut(&p.cuts, &k.a, &k.b))
     };
-    let node = |x: f64, y: f64, label: String, cls: &'static str, w: f64, slow: Option<u64>| {
+    let node = |x: f64,
+                y: f64,
+                label: String,
+                cls: &'static str,
+                w: f64,
+                slow: Option<u64>,
+                tip: Option<String>| {
         let isolated = cut_off(&label);
         html! {
             <g class={classes!("node", cls, isolated.then_some("n-isolated"))} transform={format!("translate({x},{y})")}>
+                if let Some(tip) = tip {
+                    <title>{ tip }</title>
+                }
                 <rect x={(-w / 2.0).to_string()} y="-15" width={w.to_string()} height="30" rx="8" />
                 <text text-anchor="middle" dy="4">{ label }</text>
                 if let Some(ms) = slow {
@@ -425,22 +522,38 @@ pub fn network(p: &NetworkProps) -> Html {
             </p>
             <div class="net">
                 <div class="net-diagram">
-                <svg class="topology" viewBox={format!("0 0 {W} 230")} role="group"
-                    aria-label={l.t("Network diagram: the controller, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
+                <svg class={classes!("topology", (p.controllers.len() > 1).then_some("quorum"))} viewBox={format!("0 0 {W} {}", topo.height)} role="group"
+                    aria-label={l.t("Network diagram: the controllers, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
                     { for link_html }
                     // Dots go under the nodes: an envelope "leaves" its sender and "enters" its receiver.
                     { for dots }
                     { for lost_marks }
-                    { node(W / 2.0, CONTROLLER_Y, controller.clone(), "n-ctrl", 128.0, None) }
+                    { for p.controllers.iter().enumerate().map(|(i, v)| {
+                        let (x, y) = topo.controller_xy(i);
+                        let cls = if !v.alive { "n-down" } else if v.active { "n-ctrl" } else { "n-standby" };
+                        let name = super::quorum::controller_name(v.id);
+                        let state = if !v.alive {
+                            l.t("down", "宕机").to_string()
+                        } else if v.active {
+                            l.t("active controller", "活跃 controller").to_string()
+                        } else {
+                            v.role.clone().unwrap_or_default()
+                        };
+                        let tip = format!("{name} · {state} · epoch {}", v.epoch);
+                        node(x, y, name.clone(), cls, topo.ctrl_w, slow_of(&name), Some(tip))
+                    }) }
                     { for brokers.iter().enumerate().map(|(i, b)| {
-                        let (x, y) = broker_xy(i, n);
+                        let (x, y) = topo.broker_xy(i);
                         let cls = if !b.alive { "n-down" } else if b.fenced { "n-fenced" } else { "n-up" };
                         let name = b.id.to_string();
-                        node(x, y, name.clone(), cls, 86.0, slow_of(&name))
+                        node(x, y, name.clone(), cls, 86.0, slow_of(&name), None)
                     }) }
-                    { node(W / 2.0, CLIENT_Y, p.client.clone(), "n-client", 96.0, slow_of(&p.client)) }
+                    { node(W / 2.0, topo.client_y, p.client.clone(), "n-client", 96.0, slow_of(&p.client), None) }
                 </svg>
                 <ul class="net-legend" aria-label={l.t("Legend", "图例")}>
+                    if p.controllers.len() > 1 {
+                        <li><span class="lg-active" aria-hidden="true"></span>{ l.t("active controller", "活跃 controller") }</li>
+                    }
                     <li><span class="lg-cut" aria-hidden="true">{ "- ✂ -" }</span>{ l.t("cut link (click to restore)", "已切断（点击恢复）") }</li>
                     <li><span class="lg-lost" aria-hidden="true">{ "✕" }</span>{ l.t("envelope lost", "请求丢失") }</li>
                     <li><span class="lg-held" aria-hidden="true"></span>{ l.t("held", "已扣留") }</li>

@@ -389,6 +389,30 @@ pub fn add_partitions(p: &AddPartitionsProps) -> Html {
     let unclean_doc_id = format!("unclean-doc-{}", p.topic);
     let danger = p.offline > 0 && !p.unclean_enabled;
     let result = match &p.result {
+        // The records are in the active controller's log but not yet on a majority of voters.
+        Some(PartitionsResult::Created { topic, from, to })
+            if *topic == p.topic && p.count < *to =>
+        {
+            html! {
+                <span class="topic-result warn" role="status" data-testid="partitions-result">
+                    { format!("⏳ {topic}: {from} → {to} ") }
+                    { l.t("written to the metadata log, not committed yet: it takes effect once a majority of controllers has it",
+                        "已写入元数据日志，尚未提交：多数 controller 拿到后才生效") }
+                </span>
+            }
+        }
+        Some(PartitionsResult::Abandoned {
+            topic,
+            from,
+            to,
+            controller,
+        }) if *topic == p.topic => html! {
+            <span class="topic-result bad" role="alert" data-testid="partitions-result">
+                <b>{ "NOT_CONTROLLER" }</b>{ format!(": {topic} {from} → {to} · controller-{controller} ") }
+                { l.t("lost its quorum before a majority had the new partitions, so the records were abandoned and the topic keeps its old count. An Admin client would retry against the new active controller.",
+                    "在多数派拿到新分区之前失去了仲裁，这些记录被放弃，topic 保持原来的分区数。Admin 客户端会向新的活跃 controller 重试。") }
+            </span>
+        },
         Some(PartitionsResult::Created { topic, from, to }) if *topic == p.topic => html! {
             <span class="topic-result good" role="status" data-testid="partitions-result">
                 { format!("✓ {topic}: {from} → {to} ") }{ l.t("partitions · keys now map to different partitions", "个分区 · key 现在会映射到不同分区") }

@@ -22,6 +22,28 @@ pub fn summarize(l: Lang, s: &Snapshot) -> String {
         };
         out.push_str(&format!("{} {state}. ", b.id));
     }
+    let q = &s.quorum;
+    if !q.voters.is_empty() {
+        let up = q.voters.iter().filter(|v| v.alive).count();
+        out.push_str(&match (q.active_controller, l) {
+            (Some(id), Lang::En) => format!(
+                "{up} of {} controllers running, active controller-{id}. ",
+                q.voters.len()
+            ),
+            (Some(id), Lang::Zh) => format!(
+                "{} 个 controller 中 {up} 个在运行，活跃 controller-{id}。",
+                q.voters.len()
+            ),
+            (None, Lang::En) => format!(
+                "{up} of {} controllers running, no active controller: metadata is frozen. ",
+                q.voters.len()
+            ),
+            (None, Lang::Zh) => format!(
+                "{} 个 controller 中 {up} 个在运行，没有活跃 controller：元数据已冻结。",
+                q.voters.len()
+            ),
+        });
+    }
     for t in &s.topics {
         for p in &t.partitions {
             let isr: Vec<String> = p.isr.iter().map(|b| b.0.to_string()).collect();
