@@ -116,12 +116,17 @@ pub fn cluster_spec() -> ClusterSpec {
 }
 
 /// The commands that build a scenario: create its topic and start the `checkout` producer
-/// with `acks=all`.
+/// with `acks=all`, `retries=0`, `linger.ms=0`.
 pub fn setup(preset: Preset) -> Vec<Command> {
     let mut topic_configs = BTreeMap::new();
     topic_configs.insert("min.insync.replicas".to_string(), "2".to_string());
     let mut producer_configs = BTreeMap::new();
     producer_configs.insert("acks".to_string(), "all".to_string());
+    // One click = one record sent at once, and the broker's answer shown as is: no client retries
+    // (kafka-python's defaults). With the Java client's defaults a NOT_ENOUGH_REPLICAS would be
+    // retried until delivery.timeout.ms instead of surfacing at once.
+    producer_configs.insert("retries".to_string(), "0".to_string());
+    producer_configs.insert("linger.ms".to_string(), "0".to_string());
     vec![
         Command::CreateTopic {
             name: preset.topic().to_string(),

@@ -371,32 +371,101 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("{broker} AlterPartition {tp} failed: {error}")
             }
         }
-        ProduceSent {
+        RecordAccumulated {
             id,
             producer,
             tp,
-            acks,
             key,
-            to,
+            batch,
+            partitioner,
         } => {
             let key = key.as_deref().unwrap_or("null");
             if zh {
+                let how = match partitioner.as_str() {
+                    "murmur2" => "按 key 的 murmur2",
+                    "sticky" => "粘性分区",
+                    "round-robin" => "轮询",
+                    _ => "指定分区",
+                };
                 format!(
-                    "{producer} 向 {to} 发送 produce#{}，{tp} acks={acks} key={key}",
-                    id.0
+                    "{producer} send() produce#{} key={key} → {tp}（{how}），放入批次 #{}",
+                    id.0, batch.0
                 )
             } else {
                 format!(
-                    "{producer} sends produce#{} to {to} for {tp} acks={acks} key={key}",
-                    id.0
+                    "{producer} send() produce#{} key={key} → {tp} ({partitioner}) into batch #{}",
+                    id.0, batch.0
                 )
             }
         }
-        ProduceWaitingForLeader { id, tp } => {
+        BatchSent {
+            producer,
+            batch,
+            tp,
+            to,
+            records,
+            bytes,
+            attempt,
+            base_sequence,
+            acks,
+        } => {
+            let seq = base_sequence
+                .map(|s| format!(" seq={s}"))
+                .unwrap_or_default();
             if zh {
-                format!("produce#{} 等待中：{tp} 没有 leader", id.0)
+                let again = if *attempt > 1 {
+                    format!("（第 {attempt} 次尝试）")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{producer} 向 {to} 发送批次 #{}（{records} 条消息，{bytes} B），{tp} acks={acks}{seq}{again}",
+                    batch.0
+                )
             } else {
-                format!("produce#{} waits: {tp} has no leader", id.0)
+                let plural = if *records == 1 { "" } else { "s" };
+                let again = if *attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{producer} sends batch #{} ({records} record{plural}, {bytes} B) to {to} for {tp} acks={acks}{seq}{again}",
+                    batch.0
+                )
+            }
+        }
+        BatchRetrying {
+            producer,
+            batch,
+            tp,
+            error,
+            attempt,
+            backoff_ms,
+        } => {
+            if zh {
+                format!(
+                    "{producer} 的批次 #{}（{tp}）第 {attempt} 次发送失败：{error}，{backoff_ms} ms 后重试",
+                    batch.0
+                )
+            } else {
+                format!(
+                    "{producer} batch #{} for {tp} failed with {error} (attempt {attempt}): retrying in {backoff_ms}ms",
+                    batch.0
+                )
+            }
+        }
+        ProducerIdAssigned {
+            producer,
+            producer_id,
+            producer_epoch,
+        } => {
+            if zh {
+                format!("{producer} 获得 producerId={producer_id} epoch={producer_epoch}（幂等）")
+            } else {
+                format!(
+                    "{producer} got producerId={producer_id} epoch={producer_epoch} (idempotent)"
+                )
             }
         }
         Appended {
@@ -404,16 +473,53 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             tp,
             offset,
             leader_epoch,
+            records,
+        } => {
+            let at = if *records <= 1 {
+                format!("{}", offset.0)
+            } else {
+                format!("{}..{}", offset.0, offset.0 + records - 1)
+            };
+            if zh {
+                format!("{broker} 追加写入 {tp}@{at} epoch={}", leader_epoch.0)
+            } else {
+                format!("{broker} appended {tp}@{at} epoch={}", leader_epoch.0)
+            }
+        }
+        DuplicateBatch {
+            broker,
+            tp,
+            producer_id,
+            base_sequence,
+            base_offset,
         } => {
             if zh {
                 format!(
-                    "{broker} 追加写入 {tp}@{} epoch={}",
-                    offset.0, leader_epoch.0
+                    "{broker} {tp}：producer {producer_id} 的批次 seq={base_sequence} 与 offset {} 重复，不再写入",
+                    base_offset.0
                 )
             } else {
                 format!(
-                    "{broker} appended {tp}@{} epoch={}",
-                    offset.0, leader_epoch.0
+                    "{broker} {tp}: batch seq={base_sequence} of producer {producer_id} is a duplicate of offset {}: not appended again",
+                    base_offset.0
+                )
+            }
+        }
+        ProduceSequenceRejected {
+            broker,
+            tp,
+            producer_id,
+            base_sequence,
+            expected,
+            error,
+        } => {
+            if zh {
+                format!(
+                    "{broker} 拒绝 producer {producer_id} 发往 {tp} 的批次 seq={base_sequence}：{error}（期望 seq={expected}）"
+                )
+            } else {
+                format!(
+                    "{broker} rejected batch seq={base_sequence} of producer {producer_id} for {tp}: {error} (expected seq={expected})"
                 )
             }
         }

@@ -39,8 +39,12 @@ impl Category {
     pub fn of(kind: &EventKind) -> Category {
         use EventKind::*;
         match kind {
-            ProduceSent { .. }
-            | ProduceWaitingForLeader { .. }
+            RecordAccumulated { .. }
+            | BatchSent { .. }
+            | BatchRetrying { .. }
+            | ProducerIdAssigned { .. }
+            | DuplicateBatch { .. }
+            | ProduceSequenceRejected { .. }
             | Appended { .. }
             | ProduceRejected { .. }
             | ProduceCompleted { .. } => Category::Produce,
@@ -108,6 +112,7 @@ impl Tone {
                 ..
             }
             | ProduceRejected { .. }
+            | ProduceSequenceRejected { .. }
             | CommandFailed { .. }
             | AlterPartitionFailed { .. }
             | PartitionChanged {
@@ -116,6 +121,7 @@ impl Tone {
             } => Tone::Bad,
             BrokerCrashed { .. }
             | BrokerFenced { .. }
+            | BatchRetrying { .. }
             | ControllerCrashed { .. }
             | QuorumLeaderResigned { .. }
             | ControllerRenounced { .. }
