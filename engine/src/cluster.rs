@@ -422,7 +422,7 @@ impl Cluster {
         next.overrides.insert(key.clone(), v.clone());
         crate::producer::validate_producer_configs(&next)
             .map_err(|m| (KafkaError::ConfigException, m))?;
-        p.configs = next;
+        p.set_configs(next);
         out.push(Event {
             at_ms: self.now_ms(),
             kind: EventKind::ConfigChanged {

@@ -127,11 +127,64 @@ pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
     Ok(())
 }
 
+/// The producer configs the hot paths read, parsed once per config change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Settings {
+    acks: Acks,
+    idempotent: bool,
+    linger: u64,
+    batch_size: u64,
+    max_in_flight: u64,
+    retries: u64,
+    retry_backoff_ms: u64,
+    retry_backoff_max_ms: u64,
+    request_timeout: u64,
+    delivery_timeout: u64,
+    metadata_max_age: u64,
+    ignore_keys: bool,
+    round_robin: bool,
+}
+
+impl Settings {
+    fn from(c: &Configs) -> Self {
+        let num = |k: &str| c.get_u64(ConfigScope::Producer, k);
+        let ticks = |k: &str| ticks_from_ms(num(k));
+        let acks = Acks::parse(&c.get(ConfigScope::Producer, "acks")).unwrap_or(Acks::All);
+        let idempotent = match c.overrides.get("enable.idempotence").map(String::as_str) {
+            Some("true") => true,
+            Some(_) => false,
+            // Kafka 3.0+: on by default unless the other configs conflict with it.
+            None => {
+                acks == Acks::All
+                    && num("retries") > 0
+                    && num("max.in.flight.requests.per.connection") <= 5
+            }
+        };
+        Settings {
+            acks,
+            idempotent,
+            linger: ticks("linger.ms"),
+            batch_size: num("batch.size"),
+            max_in_flight: num("max.in.flight.requests.per.connection").max(1),
+            retries: num("retries"),
+            retry_backoff_ms: num("retry.backoff.ms"),
+            retry_backoff_max_ms: num("retry.backoff.max.ms"),
+            request_timeout: ticks("request.timeout.ms"),
+            delivery_timeout: ticks("delivery.timeout.ms"),
+            metadata_max_age: ticks("metadata.max.age.ms"),
+            ignore_keys: c.get_bool(ConfigScope::Producer, "partitioner.ignore.keys"),
+            round_robin: c.get(ConfigScope::Producer, "partitioner.class")
+                == ROUND_ROBIN_PARTITIONER,
+        }
+    }
+}
+
 /// One producer client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Producer {
     pub name: String,
     pub configs: Configs,
+    settings: Settings,
     /// Uniform sticky partitioner state per topic: (current partition, bytes produced to it).
     sticky: BTreeMap<String, (u32, u64)>,
     /// `RoundRobinPartitioner` counters per topic.
@@ -160,6 +213,7 @@ impl Producer {
     pub fn new(name: String, configs: Configs) -> Self {
         Producer {
             name,
+            settings: Settings::from(&configs),
             configs,
             sticky: BTreeMap::new(),
             round_robin: BTreeMap::new(),
@@ -178,34 +232,19 @@ impl Producer {
         }
     }
 
+    /// Replaces the configs (already validated).
+    pub fn set_configs(&mut self, configs: Configs) {
+        self.settings = Settings::from(&configs);
+        self.configs = configs;
+    }
+
     pub fn acks(&self) -> Acks {
-        Acks::parse(&self.configs.get(ConfigScope::Producer, "acks")).unwrap_or(Acks::All)
-    }
-
-    fn ticks(&self, key: &str) -> u64 {
-        ticks_from_ms(self.configs.get_u64(ConfigScope::Producer, key))
-    }
-
-    fn num(&self, key: &str) -> u64 {
-        self.configs.get_u64(ConfigScope::Producer, key)
+        self.settings.acks
     }
 
     /// Whether idempotence is on: explicitly, or by default unless the configs conflict with it.
     pub fn idempotent(&self) -> bool {
-        match self
-            .configs
-            .overrides
-            .get("enable.idempotence")
-            .map(String::as_str)
-        {
-            Some("true") => true,
-            Some(_) => false,
-            None => {
-                self.acks() == Acks::All
-                    && self.num("retries") > 0
-                    && self.num("max.in.flight.requests.per.connection") <= 5
-            }
-        }
+        self.settings.idempotent
     }
 
     /// Copies the committed leaders of `topic` into the metadata cache.
@@ -223,7 +262,7 @@ impl Producer {
     }
 
     fn refresh_all(&mut self, image: &Controller, now: Tick) {
-        self.metadata_expires_at = Tick(now.0 + self.ticks("metadata.max.age.ms"));
+        self.metadata_expires_at = Tick(now.0 + self.settings.metadata_max_age);
         let topics: Vec<String> = self.partition_counts.keys().cloned().collect();
         for t in topics {
             self.refresh_topic(image, &t);
@@ -235,7 +274,7 @@ impl Producer {
     }
 
     fn request_metadata(&mut self, now: Tick) {
-        let at = Tick(now.0 + self.ticks("retry.backoff.ms").max(1));
+        let at = Tick(now.0 + ticks_from_ms(self.settings.retry_backoff_ms).max(1));
         self.metadata_refresh_at = Some(self.metadata_refresh_at.map_or(at, |t| t.min(at)));
     }
 }
@@ -346,7 +385,7 @@ impl Clients {
         if !p.partition_counts.contains_key(topic) {
             // The first send to a topic waits for its metadata (max.block.ms); instant here.
             if p.partition_counts.is_empty() {
-                p.metadata_expires_at = Tick(ctx.now.0 + p.ticks("metadata.max.age.ms"));
+                p.metadata_expires_at = Tick(ctx.now.0 + p.settings.metadata_max_age);
             }
             p.refresh_topic(image, topic);
         }
@@ -357,11 +396,8 @@ impl Clients {
             ));
         };
         let size = record_size(0, key.as_deref(), &value);
-        let ignore_keys = p
-            .configs
-            .get_bool(ConfigScope::Producer, "partitioner.ignore.keys");
-        let round_robin =
-            p.configs.get(ConfigScope::Producer, "partitioner.class") == ROUND_ROBIN_PARTITIONER;
+        let ignore_keys = p.settings.ignore_keys;
+        let round_robin = p.settings.round_robin;
         let (partition, how) = match (partition, &key) {
             (Some(part), _) if part >= n => {
                 return Err((KafkaError::InvalidPartitions, format!("Invalid partition given with record: {part} is not in the range [0...{n}).")));
@@ -375,7 +411,7 @@ impl Clients {
         self.next_id += 1;
         let id = ProduceId(self.next_id);
         // Append to the last batch of the partition if it is open and has room.
-        let batch_size = p.num("batch.size");
+        let batch_size = p.settings.batch_size;
         let deque = p.accumulator.entry(tp.clone()).or_default();
         let open = deque.back().copied().filter(|b| {
             self.batches.get(b).is_some_and(|b| {
@@ -444,7 +480,19 @@ impl Clients {
     /// `alive`: brokers whose port accepts connections (a crashed broker refuses them at once,
     /// so the sender never sends to it and refreshes its metadata instead).
     pub fn on_tick(&mut self, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId]) {
-        let names: Vec<String> = self.producers.keys().cloned().collect();
+        let now = ctx.now;
+        // Only producers with something to do: batches, requests in flight, a refresh due.
+        let names: Vec<String> = self
+            .producers
+            .values()
+            .filter(|p| {
+                p.accumulator.values().any(|d| !d.is_empty())
+                    || p.in_flight.values().any(|s| !s.is_empty())
+                    || p.metadata_refresh_at.is_some_and(|t| now >= t)
+                    || (now >= p.metadata_expires_at && !p.partition_counts.is_empty())
+            })
+            .map(|p| p.name.clone())
+            .collect();
         for name in names {
             self.expire(ctx, &name);
             self.run_sender(ctx, image, alive, &name);
@@ -487,7 +535,7 @@ impl Clients {
                 }
             }
             if p.producer_id.is_none() {
-                let timeout = p.ticks("request.timeout.ms");
+                let timeout = p.settings.request_timeout;
                 let due = p.init_sent_at.is_none_or(|t| now.0 >= t.0 + timeout);
                 let has_data = p.accumulator.values().any(|d| !d.is_empty());
                 if due && has_data {
@@ -511,9 +559,9 @@ impl Clients {
                 return;
             }
         }
-        let linger = p.ticks("linger.ms");
-        let batch_size = p.num("batch.size");
-        let max_in_flight = p.num("max.in.flight.requests.per.connection").max(1) as usize;
+        let linger = p.settings.linger;
+        let batch_size = p.settings.batch_size;
+        let max_in_flight = p.settings.max_in_flight as usize;
         let acks = p.acks();
         let mut to_send: Vec<(BatchId, BrokerId)> = vec![];
         let mut need_metadata = false;
@@ -588,7 +636,7 @@ impl Clients {
             return;
         };
         let acks = p.acks();
-        let timeout = p.ticks("request.timeout.ms");
+        let timeout = p.settings.request_timeout;
         let idempotent = p.idempotent();
         let Some(b) = self.batches.get_mut(&batch_id) else {
             return;
@@ -683,7 +731,7 @@ impl Clients {
         let Some(p) = self.producers.get(name) else {
             return;
         };
-        let delivery = p.ticks("delivery.timeout.ms");
+        let delivery = p.settings.delivery_timeout;
         let timed_out: Vec<RequestId> = p
             .in_flight
             .values()
@@ -805,13 +853,13 @@ impl Clients {
             }
             _ => false,
         };
-        let retries = p.num("retries");
-        let delivery = p.ticks("delivery.timeout.ms");
+        let retries = p.settings.retries;
+        let delivery = p.settings.delivery_timeout;
         let within_delivery = now.0 < b.created_at.0 + delivery;
         if retriable && u64::from(b.attempts) <= retries && within_delivery {
             // KIP-580: retry.backoff.ms × 2^(attempts-1), capped, ±20 % jitter.
-            let base = p.num("retry.backoff.ms");
-            let max = p.num("retry.backoff.max.ms").max(base);
+            let base = p.settings.retry_backoff_ms;
+            let max = p.settings.retry_backoff_max_ms.max(base);
             let exp = base.saturating_mul(1u64 << (b.attempts.saturating_sub(1)).min(20));
             let backoff = exp.min(max);
             let jitter = (backoff / 5).max(1);
@@ -985,8 +1033,8 @@ impl Clients {
         let Some(p) = self.producers.get(producer) else {
             return vec![];
         };
-        let linger = p.ticks("linger.ms");
-        let batch_size = p.num("batch.size");
+        let linger = p.settings.linger;
+        let batch_size = p.settings.batch_size;
         self.batches
             .values()
             .filter(|b| b.producer == producer && !b.done)
@@ -1041,10 +1089,7 @@ fn round_robin_partition(p: &mut Producer, topic: &str, n: u32) -> u32 {
 /// KIP-794 uniform sticky partitioning (`BuiltInPartitioner`): keep producing to one partition
 /// until about `batch.size` bytes went there, then switch to a random partition that has a leader.
 fn sticky_partition(p: &mut Producer, rng: &mut Rng, topic: &str, n: u32, bytes: u64) -> u32 {
-    let batch_size = p
-        .configs
-        .get_u64(ConfigScope::Producer, "batch.size")
-        .max(1);
+    let batch_size = p.settings.batch_size.max(1);
     let current = p.sticky.get(topic).copied();
     let has_leader = |part: u32| p.leader(&TopicPartition::new(topic, part)).is_some();
     let keep = matches!(current, Some((part, used)) if used < batch_size && has_leader(part));

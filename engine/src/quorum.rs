@@ -189,6 +189,9 @@ impl ControllerNode {
     ) -> Option<R> {
         let active = self.active.as_mut()?;
         let result = f(active, ctx);
+        if active.outbox.is_empty() && active.replies.is_empty() {
+            return Some(result);
+        }
         let records: Vec<MetadataRecord> = std::mem::take(&mut active.outbox);
         let replies = std::mem::take(&mut active.replies);
         let needed = if records.is_empty() {
@@ -287,6 +290,9 @@ impl ControllerNode {
                 ctx.send(self.addr(), NodeAddr::Broker(b), rpc);
             }
             self.pushed = hw;
+        }
+        if self.deferred.is_empty() {
+            return;
         }
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred)
             .into_iter()

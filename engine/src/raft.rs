@@ -524,12 +524,15 @@ impl RaftNode {
                     return;
                 };
                 // Parked fetches that waited `fetchMaxWaitMs` are answered empty.
-                let expired: Vec<u32> = ls
-                    .parked
-                    .iter()
-                    .filter(|(_, &d)| d <= now)
-                    .map(|(&v, _)| v)
-                    .collect();
+                let expired: Vec<u32> = if ls.parked.is_empty() {
+                    vec![]
+                } else {
+                    ls.parked
+                        .iter()
+                        .filter(|(_, &d)| d <= now)
+                        .map(|(&v, _)| v)
+                        .collect()
+                };
                 for v in &expired {
                     ls.parked.remove(v);
                 }
