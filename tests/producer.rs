@@ -386,3 +386,67 @@ fn partitioner_options() {
     let ig = &parts["ignore"];
     assert!(ig.iter().all(|&p| p == ig[0]), "sticky: {ig:?}");
 }
+
+/// The playground's custom partitioner: `kplay.partitioner.rules` sends keys by prefix; other keys
+/// fall back to murmur2; a rule naming a partition the topic does not have fails `send()` like a
+/// Java partitioner returning an out-of-range partition.
+#[test]
+fn custom_rule_partitioner() {
+    let mut c = Cluster::new(&ClusterSpec::default()).unwrap();
+    c.step(Input::Command(Command::CreateTopic {
+        name: "t".into(),
+        partitions: 3,
+        replication_factor: 1,
+        configs: BTreeMap::new(),
+    }));
+    c.step(Input::Command(Command::AddProducer {
+        name: "p".into(),
+        configs: BTreeMap::from([(
+            "kplay.partitioner.rules".to_string(),
+            "vip-:2, eu-:0, bad-:7".to_string(),
+        )]),
+    }));
+    c.run_ms(20);
+    let mut seen = vec![];
+    for key in ["vip-alice", "eu-bob", "user_id=123"] {
+        for e in c.step(Input::Command(Command::Produce {
+            producer: "p".into(),
+            topic: "t".into(),
+            partition: None,
+            key: Some(key.into()),
+            value: "x".into(),
+        })) {
+            if let EventKind::RecordAccumulated {
+                tp, partitioner, ..
+            } = e.kind
+            {
+                seen.push((tp.partition, partitioner));
+            }
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            (2, "custom rule".to_string()),
+            (0, "custom rule".to_string()),
+            (
+                kplay_engine::partitioner::partition_for_key(b"user_id=123", 3),
+                "murmur2".to_string()
+            ),
+        ]
+    );
+    let evs = c.step(Input::Command(Command::Produce {
+        producer: "p".into(),
+        topic: "t".into(),
+        partition: None,
+        key: Some("bad-1".into()),
+        value: "x".into(),
+    }));
+    assert!(evs.iter().any(|e| matches!(&e.kind, EventKind::CommandFailed { error: KafkaError::InvalidPartitions, message, .. } if message == "Invalid partition given with record: 7 is not in the range [0...3).")));
+    let evs = c.step(Input::Command(Command::AlterProducerConfig {
+        producer: "p".into(),
+        key: "kplay.partitioner.rules".into(),
+        value: "vip-".into(),
+    }));
+    assert!(evs.iter().any(|e| matches!(&e.kind, EventKind::CommandFailed { message, .. } if message.contains("must look like prefix:partition"))));
+}

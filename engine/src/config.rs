@@ -46,6 +46,8 @@ pub enum ConfigKind {
     VoterList,
     /// `process.roles`: `broker`, `controller` or both, comma-separated.
     Roles,
+    /// `kplay.partitioner.rules`: `prefix:partition` rules, comma-separated.
+    PartitionRules,
 }
 
 /// One config definition: Kafka key, default, validator and a one-line explanation per locale.
@@ -286,6 +288,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "producer 至少每隔这么久刷新一次元数据（即使没有出错）：新增的分区要等刷新后才会被用到。",
     },
     ConfigDef {
+        key: "kplay.partitioner.rules",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::PartitionRules,
+        default: "",
+        doc_en: "The playground's custom partitioner (a rule table instead of a Java Partitioner class): comma-separated prefix:partition rules tried in order, e.g. vip-:0,eu-:1; keys matching no rule use the built-in partitioner.",
+        doc_zh: "练习场的自定义分区器（用规则表代替 Java 的 Partitioner 类）：逗号分隔的 前缀:分区 规则按顺序匹配，例如 vip-:0,eu-:1；不匹配任何规则的 key 使用内置分区器。",
+    },
+    ConfigDef {
         key: "partitioner.ignore.keys",
         scope: ConfigScope::Producer,
         kind: ConfigKind::Bool,
@@ -385,6 +395,10 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
             parse_roles(v).map_err(bad)?;
             Ok(v.to_string())
         }
+        ConfigKind::PartitionRules => {
+            parse_partition_rules(v).map_err(bad)?;
+            Ok(v.trim().to_string())
+        }
     }
 }
 
@@ -409,6 +423,35 @@ pub fn parse_voters(v: &str) -> Result<Vec<(u32, String, u16)>, String> {
             return Err(format!("Voter id {id} appears more than once"));
         }
         out.push((id, host.to_string(), port));
+    }
+    Ok(out)
+}
+
+/// Parses `kplay.partitioner.rules`: `prefix:partition` pairs, in order. An empty string is no
+/// rules. The prefix may be empty (matches every key).
+pub fn parse_partition_rules(v: &str) -> Result<Vec<(String, u32)>, String> {
+    let mut out = vec![];
+    if v.trim().is_empty() {
+        return Ok(out);
+    }
+    for rule in v.split(',') {
+        let rule = rule.trim();
+        let (prefix, part) = rule
+            .rsplit_once(':')
+            .ok_or_else(|| format!("Rule '{rule}' must look like prefix:partition, e.g. vip-:0"))?;
+        let part: u32 = part
+            .trim()
+            .parse()
+            .map_err(|_| format!("Rule '{rule}': '{part}' is not a partition number"))?;
+        if prefix.len() > 64 {
+            return Err(format!(
+                "Rule '{rule}': the prefix is longer than 64 characters"
+            ));
+        }
+        out.push((prefix.to_string(), part));
+    }
+    if out.len() > 32 {
+        return Err("At most 32 rules".into());
     }
     Ok(out)
 }

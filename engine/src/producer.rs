@@ -143,6 +143,8 @@ struct Settings {
     metadata_max_age: u64,
     ignore_keys: bool,
     round_robin: bool,
+    /// `kplay.partitioner.rules`.
+    rules: Vec<(String, u32)>,
 }
 
 impl Settings {
@@ -175,6 +177,10 @@ impl Settings {
             ignore_keys: c.get_bool(ConfigScope::Producer, "partitioner.ignore.keys"),
             round_robin: c.get(ConfigScope::Producer, "partitioner.class")
                 == ROUND_ROBIN_PARTITIONER,
+            rules: crate::config::parse_partition_rules(
+                &c.get(ConfigScope::Producer, "kplay.partitioner.rules"),
+            )
+            .unwrap_or_default(),
         }
     }
 }
@@ -398,6 +404,34 @@ impl Clients {
         let size = record_size(0, key.as_deref(), &value);
         let ignore_keys = p.settings.ignore_keys;
         let round_robin = p.settings.round_robin;
+        // The custom partitioner (a rule table) decides first for keys it matches.
+        let ruled = key.as_deref().and_then(|k| {
+            p.settings
+                .rules
+                .iter()
+                .find(|(prefix, _)| k.starts_with(prefix.as_str()))
+                .map(|(_, part)| *part)
+        });
+        let partition = match (partition, ruled) {
+            (None, Some(part)) if part >= n => {
+                // Kafka: KafkaProducer.partition rejects what a custom partitioner returns out of range.
+                return Err((KafkaError::InvalidPartitions, format!("Invalid partition given with record: {part} is not in the range [0...{n}).")));
+            }
+            (None, Some(part)) => {
+                return self.accumulate(
+                    ctx,
+                    image,
+                    alive,
+                    producer,
+                    topic,
+                    part,
+                    "custom rule",
+                    key,
+                    value,
+                )
+            }
+            (p, _) => p,
+        };
         let (partition, how) = match (partition, &key) {
             (Some(part), _) if part >= n => {
                 return Err((KafkaError::InvalidPartitions, format!("Invalid partition given with record: {part} is not in the range [0...{n}).")));
@@ -406,6 +440,31 @@ impl Clients {
             _ if round_robin => (round_robin_partition(p, topic, n), "round-robin"),
             (None, Some(k)) if !ignore_keys => (partition_for_key(k.as_bytes(), n), "murmur2"),
             _ => (sticky_partition(p, rng, topic, n, size), "sticky"),
+        };
+        self.accumulate(
+            ctx, image, alive, producer, topic, partition, how, key, value,
+        )
+    }
+
+    /// The accumulator step of `send()`: the record joins the partition's open batch or a new one.
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate(
+        &mut self,
+        ctx: &mut Ctx,
+        image: &Controller,
+        alive: &[BrokerId],
+        producer: &str,
+        topic: &str,
+        partition: u32,
+        how: &str,
+        key: Option<String>,
+        value: String,
+    ) -> Result<ProduceId, (KafkaError, String)> {
+        let Some(p) = self.producers.get_mut(producer) else {
+            return Err((
+                KafkaError::ConfigException,
+                format!("No producer named '{producer}'"),
+            ));
         };
         let tp = TopicPartition::new(topic, partition);
         self.next_id += 1;
