@@ -20,6 +20,15 @@ pub struct ProducerStamp {
     pub batch_base: Offset,
 }
 
+/// Kafka: `DefaultRecordBatch.incrementSequence` — sequences wrap from Integer.MAX_VALUE to 0.
+pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+    if sequence > i32::MAX - increment {
+        increment - (i32::MAX - sequence) - 1
+    } else {
+        sequence + increment
+    }
+}
+
 /// Kafka: `ProducerStateEntry.NUM_BATCHES_TO_RETAIN` — the broker remembers this many batches
 /// per producer to recognise duplicates.
 pub const NUM_BATCHES_TO_RETAIN: usize = 5;
@@ -157,13 +166,8 @@ impl Log {
     ) -> SequenceCheck {
         use crate::errors::KafkaError;
         let Some(entry) = self.producers.get(&producer_id) else {
-            // A producer this partition has never seen must start at sequence 0.
-            if first_seq != 0 {
-                return SequenceCheck::Reject(
-                    KafkaError::OutOfOrderSequenceNumber,
-                    format!("Out of order sequence number for producer {producer_id} at offset {} in partition {tp}: {first_seq} (incoming seq. number), -1 (current end sequence number)", self.log_end_offset().0),
-                );
-            }
+            // Kafka 2.5+ (KIP-360): a producer this partition has no state for may start at any
+            // sequence (its state may have expired or been truncated away).
             return SequenceCheck::Append;
         };
         if epoch == entry.producer_epoch {
@@ -219,7 +223,7 @@ impl Log {
             let stamp = producer.map(|(id, e, seq)| ProducerStamp {
                 producer_id: id,
                 producer_epoch: e,
-                sequence: seq.wrapping_add(i as i32),
+                sequence: increment_sequence(seq, i as i32),
                 batch_base: base,
             });
             self.records.push(Record {
@@ -425,6 +429,177 @@ mod tests {
         );
         assert_eq!(log.end_offset_for_epoch(LeaderEpoch(7)), None);
         assert_eq!(Log::default().end_offset_for_epoch(LeaderEpoch(0)), None);
+    }
+
+    fn tp() -> crate::ids::TopicPartition {
+        crate::ids::TopicPartition::new("test", 0)
+    }
+
+    /// Appends an idempotent batch of `n` records as a client would (check, then append).
+    fn client_append(log: &mut Log, pid: u64, epoch: u16, first_seq: i32, n: i32) -> SequenceCheck {
+        let last = increment_sequence(first_seq, n - 1);
+        let check = log.check_sequence(&tp(), pid, epoch, first_seq, last);
+        if check == SequenceCheck::Append {
+            let records = (0..n)
+                .map(|_| NewRecord {
+                    key: None,
+                    value: "v".into(),
+                    produce_id: None,
+                })
+                .collect();
+            log.append_batch_as_leader(LeaderEpoch(0), records, Some((pid, epoch, first_seq)));
+        }
+        check
+    }
+
+    fn is_out_of_order(c: &SequenceCheck) -> bool {
+        matches!(
+            c,
+            SequenceCheck::Reject(crate::errors::KafkaError::OutOfOrderSequenceNumber, _)
+        )
+    }
+
+    /// Kafka: `UnifiedLogTest.testDuplicateAppends` — the last 5 batches are remembered: a retry of
+    /// one of them is a duplicate (original offsets), a partial overlap or an older one is out of
+    /// order.
+    #[test]
+    fn unified_log_test_duplicate_appends() {
+        let mut log = Log::default();
+        for k in 0..=5 {
+            assert_eq!(client_append(&mut log, 1, 0, k, 1), SequenceCheck::Append);
+        }
+        assert_eq!(client_append(&mut log, 1, 0, 6, 3), SequenceCheck::Append); // @6..8
+        let dup = |first_seq, last_seq, first, last| {
+            SequenceCheck::Duplicate(BatchMetadata {
+                first_seq,
+                last_seq,
+                first_offset: Offset(first),
+                last_offset: Offset(last),
+            })
+        };
+        assert_eq!(client_append(&mut log, 1, 0, 6, 3), dup(6, 8, 6, 8));
+        assert!(is_out_of_order(&client_append(&mut log, 1, 0, 7, 2)));
+        assert_eq!(client_append(&mut log, 1, 0, 2, 1), dup(2, 2, 2, 2));
+        assert!(
+            is_out_of_order(&client_append(&mut log, 1, 0, 1, 1)),
+            "no longer retained"
+        );
+        assert_eq!(client_append(&mut log, 1, 0, 9, 1), SequenceCheck::Append);
+        assert_eq!(client_append(&mut log, 1, 0, 9, 1), dup(9, 9, 9, 9));
+        assert_eq!(log.log_end_offset(), Offset(10));
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testBasicIdMapping` through the log (so step 3 is the
+    /// duplicate `UnifiedLog` detects before `ProducerAppendInfo` would call it out of order).
+    #[test]
+    fn producer_state_manager_test_basic_id_mapping() {
+        let mut log = Log::default();
+        assert_eq!(client_append(&mut log, 1, 0, 0, 1), SequenceCheck::Append);
+        assert_eq!(client_append(&mut log, 1, 0, 1, 1), SequenceCheck::Append);
+        assert!(matches!(
+            client_append(&mut log, 1, 0, 1, 1),
+            SequenceCheck::Duplicate(_)
+        ));
+        assert!(is_out_of_order(&client_append(&mut log, 1, 0, 5, 1)));
+        assert_eq!(
+            client_append(&mut log, 1, 1, 0, 1),
+            SequenceCheck::Append,
+            "a bumped epoch restarts at 0"
+        );
+        assert!(matches!(
+            client_append(&mut log, 1, 0, 0, 1),
+            SequenceCheck::Reject(crate::errors::KafkaError::InvalidProducerEpoch, _)
+        ));
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testProducerSequenceWrapAround` /
+    /// `testProducerSequenceInvalidWrapAround` — after Integer.MAX_VALUE comes 0, not 1; and
+    /// `testReloadSnapshots` / `testPidExpirationTimeout`: a producer with no state may start at
+    /// any sequence.
+    #[test]
+    fn producer_state_manager_test_sequence_wrap_around_and_unknown_producers() {
+        let mut log = Log::default();
+        assert_eq!(
+            client_append(&mut log, 1, 15, i32::MAX, 1),
+            SequenceCheck::Append
+        );
+        assert_eq!(client_append(&mut log, 1, 15, 0, 1), SequenceCheck::Append);
+        let mut log = Log::default();
+        assert_eq!(
+            client_append(&mut log, 1, 15, i32::MAX, 1),
+            SequenceCheck::Append
+        );
+        assert!(is_out_of_order(&client_append(&mut log, 1, 15, 1, 1)));
+        // A batch that wraps inside itself is fine (testProducerSequenceWithWrapAroundBatchRecord).
+        let mut log = Log::default();
+        assert_eq!(
+            client_append(&mut log, 1, 15, i32::MAX - 10, 21),
+            SequenceCheck::Append
+        );
+        assert_eq!(log.producers()[&1].last_seq(), Some(9));
+        assert_eq!(client_append(&mut log, 1, 15, 10, 1), SequenceCheck::Append);
+        let mut log = Log::default();
+        assert_eq!(client_append(&mut log, 1, 0, 1, 1), SequenceCheck::Append);
+        assert_eq!(client_append(&mut log, 1, 0, 2, 1), SequenceCheck::Append);
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testRejectNonZeroSequenceForDirectEpochBump`,
+    /// `UnifiedLogTest.testOldProducerEpoch` and `testNonSequentialAppend`.
+    #[test]
+    fn producer_state_manager_test_epoch_rules() {
+        let mut log = Log::default();
+        for k in 0..3 {
+            assert_eq!(client_append(&mut log, 1, 0, k, 1), SequenceCheck::Append);
+        }
+        match client_append(&mut log, 1, 1, 5, 1) {
+            SequenceCheck::Reject(crate::errors::KafkaError::OutOfOrderSequenceNumber, m) => {
+                assert!(
+                    m.contains("1 (request epoch), 5 (seq. number), 0 (current producer epoch)"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(client_append(&mut log, 1, 1, 0, 1), SequenceCheck::Append);
+        let mut log = Log::default();
+        assert_eq!(client_append(&mut log, 1, 1, 0, 1), SequenceCheck::Append);
+        match client_append(&mut log, 1, 0, 0, 1) {
+            SequenceCheck::Reject(crate::errors::KafkaError::InvalidProducerEpoch, m) => assert_eq!(
+                m,
+                "Epoch of producer 1 at offset 1 in test-0 is 0, which is smaller than the last seen epoch 1"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let mut log = Log::default();
+        assert_eq!(client_append(&mut log, 1, 0, 0, 1), SequenceCheck::Append);
+        match client_append(&mut log, 1, 0, 2, 1) {
+            SequenceCheck::Reject(_, m) => assert_eq!(
+                m,
+                "Out of order sequence number for producer 1 at offset 1 in partition test-0: 2 (incoming seq. number), 0 (current end sequence number)"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testAcceptAppendWithSequenceGapsOnReplica` — followers
+    /// append what the leader wrote without checks, and their state follows.
+    #[test]
+    fn followers_take_producer_state_from_replicated_records() {
+        let mut leader = Log::default();
+        client_append(&mut leader, 7, 0, 0, 3);
+        let mut follower = Log::default();
+        follower.append_as_follower(&leader.read(Offset(0), 2));
+        follower.append_as_follower(&leader.read(Offset(2), 10));
+        assert_eq!(
+            follower.producers()[&7].batches.len(),
+            1,
+            "one batch across two fetches"
+        );
+        assert_eq!(follower.producers()[&7].last_seq(), Some(2));
+        assert!(matches!(
+            follower.check_sequence(&tp(), 7, 0, 0, 2),
+            SequenceCheck::Duplicate(_)
+        ));
     }
 
     #[test]

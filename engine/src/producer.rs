@@ -706,7 +706,7 @@ impl Clients {
         if idempotent && b.base_sequence.is_none() {
             let next = p.next_sequence.entry(b.tp.clone()).or_insert(0);
             b.base_sequence = Some(*next);
-            *next = next.wrapping_add(b.records.len() as i32);
+            *next = crate::log::increment_sequence(*next, b.records.len() as i32);
         }
         b.attempts += 1;
         b.retry_at = None;
@@ -907,7 +907,7 @@ impl Clients {
                 idempotent
                     && b.base_sequence.is_some_and(|s| {
                         let acked = p.last_acked_sequence.get(&b.tp).copied().unwrap_or(-1);
-                        s != acked.wrapping_add(1)
+                        s != crate::log::increment_sequence(acked, 1)
                     })
             }
             _ => false,
@@ -1037,7 +1037,7 @@ impl Clients {
                     let ids = b.records.clone();
                     let (tp, seq, n) = (b.tp.clone(), b.base_sequence, b.records.len() as i32);
                     if let (Some(p), Some(seq)) = (self.producers.get_mut(&req.producer), seq) {
-                        let last = seq.wrapping_add(n - 1);
+                        let last = crate::log::increment_sequence(seq, n - 1);
                         let e = p.last_acked_sequence.entry(tp).or_insert(-1);
                         *e = (*e).max(last);
                     }

@@ -734,7 +734,7 @@ impl Broker {
         // epochs are refused (Kafka: UnifiedLog.analyzeAndValidateProducerState).
         let mut duplicate = None;
         if let Some((pid, pepoch, seq)) = batch.producer {
-            let last = seq.wrapping_add(n as i32 - 1);
+            let last = crate::log::increment_sequence(seq, n as i32 - 1);
             match p.log.check_sequence(&tp, pid, pepoch, seq, last) {
                 crate::log::SequenceCheck::Append => {}
                 crate::log::SequenceCheck::Duplicate(d) => duplicate = Some(d),
@@ -749,7 +749,7 @@ impl Broker {
                             .producers()
                             .get(&pid)
                             .and_then(|e| e.last_seq())
-                            .map_or(0, |s| s.wrapping_add(1)),
+                            .map_or(0, |s| crate::log::increment_sequence(s, 1)),
                         error,
                     });
                     reply(ctx, Err((error, msg)));
