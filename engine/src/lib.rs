@@ -10,6 +10,7 @@
 
 pub mod cluster;
 pub mod command;
+pub mod compression;
 pub mod config;
 pub mod errors;
 pub mod events;
