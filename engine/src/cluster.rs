@@ -1195,6 +1195,9 @@ impl Cluster {
             .checked_div(st.requests)
             .unwrap_or(0);
         m.record_retry_total = st.retries;
+        m.compression_rate_avg_x100 = (st.bytes_sent * 100)
+            .checked_div(st.uncompressed_bytes_sent)
+            .unwrap_or(100);
         m
     }
 }

@@ -288,6 +288,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "producer 至少每隔这么久刷新一次元数据（即使没有出错）：新增的分区要等刷新后才会被用到。",
     },
     ConfigDef {
+        key: "compression.type",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::OneOf(&["none", "gzip", "snappy", "lz4", "zstd"]),
+        default: "none",
+        doc_en: "Codec the producer applies to each batch's records: real gzip, snappy, lz4 or zstd over Kafka's record batch bytes — fuller batches compress better.",
+        doc_zh: "producer 对每个批次的消息使用的压缩算法：在 Kafka 的 record batch 字节上真实运行 gzip、snappy、lz4 或 zstd——批次越满压缩越好。",
+    },
+    ConfigDef {
         key: "kplay.partitioner.rules",
         scope: ConfigScope::Producer,
         kind: ConfigKind::PartitionRules,

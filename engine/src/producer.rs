@@ -145,6 +145,7 @@ struct Settings {
     round_robin: bool,
     /// `kplay.partitioner.rules`.
     rules: Vec<(String, u32)>,
+    codec: crate::compression::Codec,
 }
 
 impl Settings {
@@ -181,6 +182,10 @@ impl Settings {
                 &c.get(ConfigScope::Producer, "kplay.partitioner.rules"),
             )
             .unwrap_or_default(),
+            codec: crate::compression::Codec::parse(
+                &c.get(ConfigScope::Producer, "compression.type"),
+            )
+            .unwrap_or(crate::compression::Codec::None),
         }
     }
 }
@@ -328,6 +333,9 @@ pub struct ProducerBatch {
     /// The request carrying it now, and to whom.
     pub in_flight: Option<(RequestId, BrokerId)>,
     pub done: bool,
+    /// Its encoded size with `compression.type` (set when it is first sent with a codec).
+    #[serde(default)]
+    pub compressed_bytes: Option<u64>,
 }
 
 /// A produce request waiting for its answer.
@@ -350,6 +358,9 @@ pub struct ProduceStats {
     pub requests: u64,
     pub records_sent: u64,
     pub bytes_sent: u64,
+    /// The same batches before compression.
+    #[serde(default)]
+    pub uncompressed_bytes_sent: u64,
     pub retries: u64,
 }
 
@@ -499,6 +510,7 @@ impl Clients {
                         retry_at: None,
                         in_flight: None,
                         done: false,
+                        compressed_bytes: None,
                     },
                 );
                 deque.push_back(b);
@@ -708,6 +720,30 @@ impl Clients {
             b.base_sequence = Some(*next);
             *next = crate::log::increment_sequence(*next, b.records.len() as i32);
         }
+        let codec = p.settings.codec;
+        if codec != crate::compression::Codec::None && b.compressed_bytes.is_none() {
+            // The real codec over the real record batch bytes (Kafka: the producer compresses a
+            // batch once, when it is closed for sending).
+            let owned: Vec<(Option<&[u8]>, &[u8])> = b
+                .records
+                .iter()
+                .filter_map(|r| self.calls.get(r))
+                .map(|c| (c.key.as_deref().map(str::as_bytes), c.value.as_bytes()))
+                .collect();
+            let (pid, epoch) = p
+                .producer_id
+                .map_or((-1, -1), |(i, e)| (i as i64, e as i16));
+            let encoded = crate::compression::encode_batch(
+                &owned,
+                codec,
+                0,
+                pid,
+                epoch,
+                b.base_sequence.unwrap_or(-1),
+                (ctx.now.0 * crate::config::MS_PER_TICK) as i64,
+            );
+            b.compressed_bytes = Some(encoded.len() as u64);
+        }
         b.attempts += 1;
         b.retry_at = None;
         self.next_request += 1;
@@ -730,20 +766,22 @@ impl Clients {
                 produce_id: Some(c.id),
             })
             .collect();
+        let wire_bytes = b.compressed_bytes.unwrap_or(b.bytes);
         ctx.emit(EventKind::BatchSent {
             producer: name.to_string(),
             batch: batch_id,
             tp: b.tp.clone(),
             to,
             records: records.len() as u32,
-            bytes: b.bytes,
+            bytes: wire_bytes,
             attempt: b.attempts,
             base_sequence: producer.map(|x| x.2),
             acks,
         });
         self.stats.requests += 1;
         self.stats.records_sent += records.len() as u64;
-        self.stats.bytes_sent += b.bytes;
+        self.stats.bytes_sent += wire_bytes;
+        self.stats.uncompressed_bytes_sent += b.bytes;
         let rpc = Rpc::Produce {
             request,
             tp: b.tp.clone(),
@@ -752,7 +790,7 @@ impl Clients {
             batch: WireBatch {
                 producer,
                 records,
-                bytes: b.bytes,
+                bytes: wire_bytes,
             },
         };
         ctx.send(
@@ -1118,6 +1156,7 @@ impl Clients {
                     base_sequence: b.base_sequence,
                     age_ms: (now.0 - b.created_at.0.min(now.0)) * crate::config::MS_PER_TICK,
                     to: b.in_flight.map(|(_, to)| to),
+                    compressed_bytes: b.compressed_bytes,
                 }
             })
             .collect()

@@ -195,6 +195,9 @@ pub struct BatchView {
     pub age_ms: u64,
     /// The broker it was sent to, while in flight.
     pub to: Option<BrokerId>,
+    /// Its size after `compression.type`, once sent with a codec.
+    #[serde(default)]
+    pub compressed_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,4 +273,7 @@ pub struct Metrics {
     /// `record-retry-total`: batch retries.
     #[serde(default)]
     pub record_retry_total: u64,
+    /// `compression-rate-avg` ×100: compressed / uncompressed batch bytes (100 = no saving).
+    #[serde(default)]
+    pub compression_rate_avg_x100: u64,
 }
