@@ -542,8 +542,21 @@ impl Clients {
                 state: CallState::Batched { batch: batch_id },
             },
         );
-        // A full batch (or linger.ms = 0) goes out on this same tick.
-        self.run_sender(ctx, image, alive, producer);
+        // A batch that is ready now (full, queued behind another, or linger.ms = 0) goes out on
+        // this same tick; otherwise the next tick's sender pass sends it.
+        let ready_now = self.producers.get(producer).is_some_and(|p| {
+            p.settings.linger == 0
+                || p.accumulator
+                    .get(&self.calls[&id].tp)
+                    .is_some_and(|d| d.len() > 1)
+                || self
+                    .batches
+                    .get(&batch_id)
+                    .is_some_and(|b| b.bytes >= p.settings.batch_size)
+        });
+        if ready_now {
+            self.run_sender(ctx, image, alive, producer);
+        }
         Ok(id)
     }
 
@@ -638,6 +651,23 @@ impl Clients {
         let mut need_metadata = false;
         let mut in_flight_count: BTreeMap<BrokerId, usize> =
             p.in_flight.iter().map(|(b, s)| (*b, s.len())).collect();
+        // Per partition: how many of its batches are in flight, and their lowest sequence.
+        let mut partition_in_flight: BTreeMap<&TopicPartition, (usize, Option<i32>)> =
+            BTreeMap::new();
+        for b in p
+            .in_flight
+            .values()
+            .flatten()
+            .filter_map(|r| self.requests.get(r))
+            .filter_map(|r| self.batches.get(&r.batch))
+            .filter(|x| !x.done)
+        {
+            let e = partition_in_flight.entry(&b.tp).or_insert((0, None));
+            e.0 += 1;
+            if let Some(s) = b.base_sequence {
+                e.1 = Some(e.1.map_or(s, |m: i32| m.min(s)));
+            }
+        }
         for (tp, deque) in &p.accumulator {
             let Some(&head) = deque.front() else {
                 continue;
@@ -660,25 +690,16 @@ impl Clients {
                 need_metadata = true;
                 continue;
             };
-            let partition_in_flight: Vec<&ProducerBatch> = p
-                .in_flight
-                .values()
-                .flatten()
-                .filter_map(|r| self.requests.get(r))
-                .filter_map(|r| self.batches.get(&r.batch))
-                .filter(|x| x.tp == *tp && !x.done)
-                .collect();
+            let (tp_in_flight, lowest_seq) =
+                partition_in_flight.get(tp).copied().unwrap_or((0, None));
             // max.in.flight = 1 without idempotence: one batch per partition at a time.
-            if max_in_flight == 1 && !partition_in_flight.is_empty() {
+            if max_in_flight == 1 && tp_in_flight > 0 {
                 continue;
             }
             // Idempotent retries go out in sequence order only.
             if idempotent {
-                if let Some(seq) = b.base_sequence {
-                    if partition_in_flight
-                        .iter()
-                        .any(|x| x.base_sequence.is_some_and(|s| s < seq))
-                    {
+                if let (Some(seq), Some(low)) = (b.base_sequence, lowest_seq) {
+                    if low < seq {
                         continue;
                     }
                 }
