@@ -553,6 +553,108 @@ async function main() {
       await page.goto(url);
     });
 
+    await test('producer pipeline: linger.ms 100 + a stream → batches accumulate, then complete; kafka-python + idempotence → ConfigException', async () => {
+      await page.goto(`${url}?preset=orders`);
+      const pipe = byId('producer-pipeline');
+      await page.waitForSelector(pipe, { timeout: T });
+      const strip = (await page.locator(`${pipe} .pipe-strip`).innerText()).replace(/\s+/g, ' ');
+      const order = ['send()', 'serializer', 'partitioner', 'accumulator', 'sender', 'leader', 'ack'].map((n) => strip.indexOf(n));
+      assert(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `the 7 steps in order: ${strip}`);
+      assert((await page.locator(byId('badge-acks')).innerText()).trim() === 'acks=all', 'acks badge');
+      assert((await page.locator(byId('badge-retries')).innerText()).trim() === 'retries=0', 'the demo producer has retries=0');
+      for (const b of [1, 2, 3]) {
+        assert((await page.locator(byId(`inflight-${b}`)).getAttribute('data-max')) === '5', `inflight-${b} shows max.in.flight 5`);
+      }
+      // Kafka's names, with the engine's explanation as tooltip and help text.
+      const lingerTitle = await page.locator(byId('linger-select')).getAttribute('title');
+      assert(/fill a batch/.test(lingerTitle), `linger.ms tooltip: ${lingerTitle}`);
+      // Keyboard: the select is a real <select>.
+      await page.focus(byId('linger-select'));
+      await page.selectOption(byId('linger-select'), '100');
+      await page.waitForFunction((sel) => /linger\.ms 100/.test(document.querySelector(sel)?.textContent ?? ''), `${pipe} .stage-acc .pipe-h`, { timeout: T });
+
+      // Paused: the stream's first record opens a batch that lingers; Step lets the next ones in.
+      await page.click(byId('play-toggle'));
+      const batchSel = 'li[data-testid^="batch-"][data-state]';
+      await page.focus(byId('produce-stream'));
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`${batchSel}[data-state="accumulating"]`, { timeout: T });
+      assert((await page.locator(byId('produce-stream')).getAttribute('aria-disabled')) === 'true', 'the stream button waits while streaming');
+      for (let i = 0; i < 8; i++) {
+        await page.click(byId('step-btn'));
+        await page.waitForTimeout(80);
+      }
+      await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((b) => b.dataset.state === 'accumulating' && Number(b.dataset.records) > 1), batchSel, { timeout: T });
+      const stepBusy = await page.locator(byId('pipe-step-4')).getAttribute('class');
+      assert(stepBusy.includes('busy'), `the accumulator step lights up: ${stepBusy}`);
+      await shot(page, pipe, 'desktop-pipeline-accumulating.png');
+
+      // Let the stream finish: every batch is acknowledged as a whole.
+      await page.click(byId('advance-1s'));
+      await page.waitForFunction((sel) => document.querySelectorAll(`${sel}[data-status="ok"]`).length >= 20, byId('produce-result'), { timeout: T });
+      await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0, batchSel, { timeout: T });
+      const done = await page.locator('li[data-testid^="done-batch-"]').evaluateAll((els) => els.map((e) => Number(e.dataset.records)));
+      assert(done.length > 0 && done.every((n) => n > 1), `completed batches carry several records: ${done}`);
+      const rpr = await page.locator(`${pipe} .pipe-metrics`).innerText();
+      assert(/records-per-request-avg/.test(rpr) && !/0\.00\s*records-per-request-avg/.test(rpr.replace(/\n/g, ' ')), `records-per-request-avg: ${rpr}`);
+      await shot(page, pipe, 'desktop-pipeline-done.png');
+      await page.click(byId('share-link'));
+      const shared = page.url();
+      assert(shared.includes(':kl100') && shared.includes(':ps'), `linger.ms and the stream travel in the link: ${shared}`);
+
+      // Client defaults, then enable.idempotence=true explicitly: Kafka's ConfigException next to it.
+      await page.click(byId('client-kafka-python'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'true', byId('client-kafka-python'), { timeout: T });
+      assert((await page.locator(byId('badge-acks')).innerText()).trim() === 'acks=1', 'kafka-python: acks=1');
+      assert((await page.locator(byId('client-java')).getAttribute('aria-pressed')) === 'false', 'one client at a time');
+      await page.focus(byId('idempotence-toggle'));
+      await page.keyboard.press('Enter');
+      const err = await page.locator(byId('idempotence-toggle-error')).innerText({ timeout: T });
+      assert(err.includes('ConfigException') && /Must set (retries|acks)/.test(err), `ConfigException shown: ${err}`);
+      assert((await page.locator(byId('idempotence-toggle')).getAttribute('aria-checked')) === 'false', 'the refused change did not apply');
+      await shot(page, `${pipe} .pipe-configs`, 'desktop-pipeline-config-error.png');
+      // Java defaults apply without a refusal (idempotence is turned on last).
+      await page.click(byId('client-java'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-checked') === 'true', byId('idempotence-toggle'), { timeout: T });
+      assert((await page.locator(byId('client-config-error')).count()) === 0, 'no refusal for the Java defaults');
+      await page.click(byId('play-toggle'));
+      await page.click(byId('produce-stream'));
+      await page.waitForSelector(`${byId('badge-idempotence')}[data-on="true"]`, { timeout: T });
+      await page.waitForFunction((sel) => /producerId \d+ · epoch \d+/.test(document.querySelector(sel)?.textContent ?? ''), byId('badge-idempotence'), { timeout: T });
+      await page.click(byId('play-toggle'));
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, pipe, 'desktop-pipeline-dark.png');
+      await shot(page, '.o-producer', 'desktop-producer-dark.png');
+      await page.emulateMedia({ colorScheme: 'light' });
+
+      // 中文: steps keep Kafka's names, explanations are translated.
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('决定分区'), pipe, { timeout: T });
+      await shot(page, pipe, 'desktop-zh-pipeline.png');
+      await page.click(byId('lang-toggle'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Produce'), byId('produce-btn'), { timeout: T });
+
+      // Phone: no horizontal scroll, the controls are big enough, batches visible.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.click(byId('produce-stream'));
+      await page.click(byId('step-btn'));
+      await page.waitForSelector(batchSel, { timeout: T });
+      await page.waitForTimeout(200);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page scrolls horizontally by ${overflow}px on a phone (pipeline)`);
+      for (const id of ['produce-stream', 'linger-select', 'batch-size-select', 'idempotence-toggle', 'retries-select', 'max-in-flight-select', 'client-java', 'client-kafka-python']) {
+        const box = await page.locator(byId(id)).boundingBox();
+        assert(box && box.width >= 24 && box.height >= 24, `${id} too small or hidden on a phone`);
+      }
+      await shot(page, pipe, 'phone-pipeline.png');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, pipe, 'phone-pipeline-dark.png');
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.click(byId('play-toggle'));
+      await page.goto(url);
+    });
+
     await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();

@@ -170,6 +170,58 @@ pub fn set_acks(acks: &str) -> Command {
     }
 }
 
+/// Sets one `ProducerConfig` key of the scenario's producer (`linger.ms`, `batch.size`, …).
+pub fn set_producer_config(key: &str, value: &str) -> Command {
+    Command::AlterProducerConfig {
+        producer: PRODUCER.to_string(),
+        key: key.to_string(),
+        value: value.to_string(),
+    }
+}
+
+/// A client library whose producer defaults the page can apply in one click.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// Kafka's Java client (3.0+): `acks=all`, idempotence on, `retries=2147483647`.
+    Java,
+    /// kafka-python 2.x: `acks=1`, `retries=0`, no idempotence.
+    KafkaPython,
+}
+
+impl Client {
+    /// Both clients, in switch order.
+    pub const ALL: [Client; 2] = [Client::Java, Client::KafkaPython];
+
+    /// The engine's preset name (`kplay_engine::producer::preset`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Client::Java => "java",
+            Client::KafkaPython => "kafka-python",
+        }
+    }
+}
+
+/// The `AlterProducerConfig` commands that give the producer a client's defaults, ordered so that
+/// each one passes Kafka's `ProducerConfig` idempotence checks on its own: turning idempotence
+/// off goes first (then `acks=1` and `retries=0` are allowed), turning it on goes last (after
+/// `acks=all`, `retries` > 0 and at most 5 in flight are in place). The others keep the preset's
+/// key order.
+pub fn client_defaults(client: Client) -> Vec<Command> {
+    let mut pairs: Vec<(String, String)> = kplay_engine::producer::preset(client.id())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    pairs.sort_by_key(|(k, v)| match (k.as_str(), v.as_str()) {
+        ("enable.idempotence", "false") => 0,
+        ("enable.idempotence", _) => 2,
+        _ => 1,
+    });
+    pairs
+        .iter()
+        .map(|(k, v)| set_producer_config(k, v))
+        .collect()
+}
+
 /// The notes' example as a script: produce with acks=all, crash two brokers, wait for fencing,
 /// produce again (NOT_ENOUGH_REPLICAS), switch to acks=1, produce, restart both brokers and let
 /// them catch up. This is the sequence whose trace hash is pinned.

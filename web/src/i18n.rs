@@ -115,6 +115,35 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// What to do about a producer `ConfigException` (Kafka's message stays as it is, in English).
+    pub fn config_exception_hint(self, message: &str) -> Option<&'static str> {
+        Some(if message.starts_with("Must set acks to all") {
+            self.t(
+                "The idempotent producer needs acks=all: set acks to all first.",
+                "幂等 producer 要求 acks=all：请先把 acks 设为 all。",
+            )
+        } else if message.starts_with("Must set retries to non-zero") {
+            self.t(
+                "The idempotent producer needs retries > 0: raise retries first.",
+                "幂等 producer 要求 retries > 0：请先调大 retries。",
+            )
+        } else if message.starts_with("Must set max.in.flight.requests.per.connection") {
+            self.t(
+                "The idempotent producer allows at most 5 requests in flight per broker.",
+                "幂等 producer 每个 broker 最多允许 5 个在途请求。",
+            )
+        } else if message.starts_with("delivery.timeout.ms should be") {
+            self.t(
+                "delivery.timeout.ms must cover linger.ms + request.timeout.ms.",
+                "delivery.timeout.ms 必须不小于 linger.ms + request.timeout.ms。",
+            )
+        } else {
+            return None;
+        })
+    }
+}
+
 /// Which language to start in: the remembered choice, else the browser's, else English.
 pub fn initial_lang() -> Lang {
     let Some(window) = web_sys::window() else {

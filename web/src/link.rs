@@ -14,6 +14,17 @@
 //! (ids are deterministic, so they replay exactly); `n5` grows the topic to 5 partitions;
 //! `u1` / `u0` set `unclean.leader.election.enable` true / false; `lp0` / `lu0` run a preferred /
 //! unclean leader election for partition 0.
+//!
+//! Producer configs (`k`, the producer's node code): `kl100` `linger.ms`, `kb16384` `batch.size`,
+//! `ki1` / `ki0` `enable.idempotence` true / false, `kr3` `retries`, `kf1`
+//! `max.in.flight.requests.per.connection` (canonical decimal numbers within bounds).
+//!
+//! Macros stand for a run of inputs the page produces in one click, so such a run costs one
+//! entry: `ps` is the stream of [`STREAM_RECORDS`] keyed records, one every [`STREAM_GAP_MS`] ms
+//! (`p.customer-1`, `p.customer-2`, … at +0, +10, … ms); `kjava` / `kpy` the configs that apply the Java
+//! client's / kafka-python's defaults ([`demo::client_defaults`]), all at the same ms.
+//! [`encode`] folds every complete run into its macro and [`decode`] unfolds it, so a link means
+//! exactly the same inputs either way.
 
 use crate::demo::{self, Preset};
 use kplay_engine::command::ElectionType;
@@ -37,6 +48,29 @@ pub const MAX_PARTITIONS: u32 = 64;
 
 /// The largest extra latency a link may set on a node.
 pub const MAX_SLOW_MS: u64 = 10_000;
+
+/// The largest `linger.ms` a link may set (a minute).
+pub const MAX_LINGER_MS: u64 = 60_000;
+
+/// The largest `batch.size` a link may set: Kafka's default `max.request.size`, 1 MiB.
+pub const MAX_BATCH_SIZE: u64 = 1_048_576;
+
+/// The largest `retries` (Kafka's default, `Integer.MAX_VALUE`).
+pub const MAX_RETRIES: u64 = 2_147_483_647;
+
+/// The largest `max.in.flight.requests.per.connection` a link may set.
+pub const MAX_IN_FLIGHT: u64 = 10;
+
+/// How many records "Produce a stream" sends.
+pub const STREAM_RECORDS: u64 = 20;
+
+/// The gap between two records of a stream: 20 records over 200 ms.
+pub const STREAM_GAP_MS: u64 = 10;
+
+/// How many different keys a stream cycles through (`customer-1` … `customer-5`): records with
+/// the same key go to the same partition (murmur2 spreads these five over all 3 partitions of
+/// `orders`), so batches of several records form per partition.
+pub const STREAM_KEYS: u64 = 5;
 
 /// A controller's link code: `c<id>` with a three-digit id (`c101`). The fixed width keeps a
 /// cut such as `xc1011` (controller-101 ✂ broker-1) unambiguous.
@@ -214,8 +248,140 @@ pub fn code(c: &Command) -> Option<String> {
             ElectionType::Preferred => format!("lp{partition}"),
             ElectionType::Unclean => format!("lu{partition}"),
         },
+        Command::AlterProducerConfig { key, value, .. } => producer_config_code(key, value)?,
         _ => return None,
     })
+}
+
+/// The producer configs a link can carry: (code letter after `k`, Kafka key, lowest, highest).
+const PRODUCER_CONFIGS: [(char, &str, u64, u64); 4] = [
+    ('l', "linger.ms", 0, MAX_LINGER_MS),
+    ('b', "batch.size", 0, MAX_BATCH_SIZE),
+    ('r', "retries", 0, MAX_RETRIES),
+    (
+        'f',
+        "max.in.flight.requests.per.connection",
+        1,
+        MAX_IN_FLIGHT,
+    ),
+];
+
+/// `kl100`, `ki1`, …: only values [`parse_producer_config`] accepts back, so a code always
+/// decodes to the same command.
+fn producer_config_code(key: &str, value: &str) -> Option<String> {
+    if key == "enable.idempotence" {
+        return match value {
+            "true" => Some("ki1".to_string()),
+            "false" => Some("ki0".to_string()),
+            _ => None,
+        };
+    }
+    let (letter, _, min, max) = PRODUCER_CONFIGS.iter().find(|c| c.1 == key)?;
+    canonical_number(value, *min, *max).map(|_| format!("k{letter}{value}"))
+}
+
+/// A decimal number without sign or leading zeros, within `min..=max`.
+fn canonical_number(s: &str, min: u64, max: u64) -> Option<u64> {
+    let canonical =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    s.parse::<u64>()
+        .ok()
+        .filter(|n| canonical && (min..=max).contains(n))
+}
+
+/// Decodes `k…` (a producer config).
+fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
+    let mut chars = arg.chars();
+    let letter = chars.next();
+    let value = chars.as_str();
+    if letter == Some('i') {
+        return match value {
+            "1" => Ok(demo::set_producer_config("enable.idempotence", "true")),
+            "0" => Ok(demo::set_producer_config("enable.idempotence", "false")),
+            _ => Err(format!("enable.idempotence is ki1 or ki0, not “{action}”")),
+        };
+    }
+    let Some((_, key, min, max)) = PRODUCER_CONFIGS.iter().find(|c| Some(c.0) == letter) else {
+        return Err(format!(
+            "unknown producer config “{action}” (kl linger.ms, kb batch.size, ki enable.idempotence, kr retries, kf max.in.flight.requests.per.connection, kjava, kpy)"
+        ));
+    };
+    canonical_number(value, *min, *max)
+        .map(|_| demo::set_producer_config(key, value))
+        .ok_or_else(|| format!("{key} must be a number in {min}..={max}, not “{value}”"))
+}
+
+/// The key of a stream's `i`-th record (0-based): `customer-1` … `customer-5`, round and round.
+pub fn stream_key(i: u64) -> String {
+    format!("customer-{}", i % STREAM_KEYS + 1)
+}
+
+/// "Produce a stream": [`STREAM_RECORDS`] keyed records, each with the ms after the click it is
+/// sent at. `produced` is how many records the timeline produced before, so values keep counting
+/// (`order #7`, `order #8`, …) exactly as a link numbers them.
+pub fn stream(preset: Preset, produced: usize) -> Vec<(u64, Command)> {
+    (0..STREAM_RECORDS)
+        .map(|i| {
+            let value = record_value(preset, produced + i as usize + 1);
+            let command = demo::produce(preset, Some(&stream_key(i)), &value);
+            (i * STREAM_GAP_MS, command)
+        })
+        .collect()
+}
+
+/// A macro's inputs as (ms after the macro's time, code).
+fn macro_codes(name: &str) -> Option<Vec<(u64, String)>> {
+    let client = |c: demo::Client| -> Option<Vec<(u64, String)>> {
+        demo::client_defaults(c)
+            .iter()
+            .map(|cmd| code(cmd).map(|code| (0, code)))
+            .collect()
+    };
+    match name {
+        "ps" => Some(
+            (0..STREAM_RECORDS)
+                .map(|i| (i * STREAM_GAP_MS, format!("p.{}", stream_key(i))))
+                .collect(),
+        ),
+        "kjava" => client(demo::Client::Java),
+        "kpy" => client(demo::Client::KafkaPython),
+        _ => None,
+    }
+}
+
+/// Every macro name.
+const MACROS: [&str; 3] = ["ps", "kjava", "kpy"];
+
+/// Folds each complete run of a macro's inputs into the macro (see the module docs).
+pub fn compress(inputs: &[(u64, String)]) -> Vec<(u64, String)> {
+    let macros: Vec<(&str, Vec<(u64, String)>)> = MACROS
+        .iter()
+        .filter_map(|m| macro_codes(m).map(|codes| (*m, codes)))
+        .filter(|(_, codes)| !codes.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < inputs.len() {
+        let at = inputs[i].0;
+        let found = macros.iter().find(|(_, codes)| {
+            inputs.len() - i >= codes.len()
+                && codes
+                    .iter()
+                    .zip(&inputs[i..])
+                    .all(|((off, want), (t, got))| *t == at + off && got == want)
+        });
+        match found {
+            Some((name, codes)) => {
+                out.push((at, name.to_string()));
+                i += codes.len();
+            }
+            None => {
+                out.push(inputs[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// A controller's code after the `c` / `r` action letter: empty for the default controller
@@ -240,9 +406,13 @@ pub fn record_value(preset: Preset, n: usize) -> String {
     format!("{} #{n}", preset.record_noun())
 }
 
-/// Encodes a run as a URL fragment (with [`PREFIX`]). Inputs without a code are skipped.
+/// Encodes a run as a URL fragment (with [`PREFIX`]). Inputs without a code are skipped; runs
+/// of a macro's inputs are folded into the macro ([`compress`]).
 pub fn encode(preset: Preset, at_ms: u64, inputs: &[(u64, String)]) -> String {
-    let list: Vec<String> = inputs.iter().map(|(at, c)| format!("{at}:{c}")).collect();
+    let list: Vec<String> = compress(inputs)
+        .iter()
+        .map(|(at, c)| format!("{at}:{c}"))
+        .collect();
     format!(
         "{PREFIX}{VERSION}/{}/{at_ms}/{}",
         preset.id(),
@@ -396,6 +566,7 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 )),
             }
         }
+        Some('k') => parse_producer_config(action, arg),
         _ => Err(format!("unknown action “{action}”")),
     }
 }
@@ -440,10 +611,18 @@ pub fn decode(fragment: &str) -> Result<RunLink, String> {
                 "input {n} at {ms} ms is earlier than the one before it ({last} ms)"
             ));
         }
-        last = ms;
-        let command =
-            parse_action(preset, action, &mut produced).map_err(|e| format!("input {n}: {e}"))?;
-        inputs.push((ms, command));
+        // A macro unfolds into its run of inputs; any other action is one input.
+        let run = macro_codes(action).unwrap_or_else(|| vec![(0, action.to_string())]);
+        for (offset, code) in run {
+            if inputs.len() >= MAX_INPUTS {
+                return Err(format!("more than {MAX_INPUTS} inputs"));
+            }
+            let at = parse_ms(&(ms + offset).to_string(), &format!("input {n}'s time"))?;
+            let command = parse_action(preset, &code, &mut produced)
+                .map_err(|e| format!("input {n}: {e}"))?;
+            inputs.push((at, command));
+            last = at;
+        }
     }
     Ok(RunLink {
         preset,

@@ -20,6 +20,10 @@ pub enum Op {
     Reset { preset: String },
     /// Carry out one engine command at the current tick.
     Command(Command),
+    /// Carry out engine commands later, each that many simulated ms from now (0: at once). They
+    /// join the input log as scheduled inputs, so "Produce a stream" replays and shares like any
+    /// other action.
+    Schedule { commands: Vec<(u64, Command)> },
     /// Let simulated time pass (capped at [`MAX_ADVANCE_MS`]).
     Advance { ms: u64 },
     /// Advance tick by tick until something happens (at most [`STEP_MAX_MS`]).

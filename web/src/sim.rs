@@ -90,6 +90,7 @@ impl Sim {
                 self.all_events()
             }
             Op::Command(command) => self.command(command),
+            Op::Schedule { commands } => self.schedule(commands),
             Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),
             Op::StepToNextEvent => self.step_to_next_event(),
             Op::Seek { ms } => {
@@ -136,18 +137,51 @@ impl Sim {
             .unwrap_or_default()
     }
 
-    /// A learner action. When rewound, it forks: the recorded future is dropped.
+    /// When rewound, a new action forks: the recorded future (and anything scheduled) is dropped.
+    fn fork_if_rewound(&mut self) {
+        let Some(now) = self.cluster.as_ref().map(|c| c.now_ms()) else {
+            return;
+        };
+        if now < self.head_ms {
+            self.inputs.truncate(self.applied);
+            self.head_ms = now;
+        }
+    }
+
+    /// A learner action. When rewound, it forks. When live, inputs not applied yet are scheduled
+    /// for later (the rest of a stream): the action goes before them and they stay.
     fn command(&mut self, command: Command) -> Vec<Event> {
+        self.fork_if_rewound();
         let Some(c) = self.cluster.as_mut() else {
             return Vec::new();
         };
-        if self.applied < self.inputs.len() || c.now_ms() < self.head_ms {
-            self.inputs.truncate(self.applied);
-            self.head_ms = c.now_ms();
-        }
-        self.inputs.push((c.now_ms(), command.clone()));
+        self.inputs
+            .insert(self.applied, (c.now_ms(), command.clone()));
         self.applied += 1;
         c.step(Input::Command(command))
+    }
+
+    /// Commands for later (`(ms from now, command)`): the ones due now run at once, the others
+    /// join the input log in time order and run when [`Sim::advance`] reaches them.
+    fn schedule(&mut self, commands: Vec<(u64, Command)>) -> Vec<Event> {
+        let Some(now) = self.cluster.as_ref().map(|c| c.now_ms()) else {
+            return Vec::new();
+        };
+        let mut events = Vec::new();
+        for (after_ms, command) in commands {
+            if after_ms == 0 {
+                events.extend(self.command(command));
+                continue;
+            }
+            self.fork_if_rewound();
+            let at = now + after_ms;
+            let pos = self.inputs[self.applied..]
+                .iter()
+                .position(|(t, _)| *t > at)
+                .map_or(self.inputs.len(), |i| self.applied + i);
+            self.inputs.insert(pos, (at, command));
+        }
+        events
     }
 
     /// Lets `ms` pass, re-applying recorded inputs that fall due (after a rewind).
@@ -265,8 +299,19 @@ pub fn input_label(c: &Command) -> String {
             Some(k) => format!("produce key={k}"),
             None => "produce".to_string(),
         },
-        Command::AlterProducerConfig { key, value, .. }
-        | Command::AlterTopicConfig { key, value, .. } => format!("{key}={value}"),
+        Command::AlterProducerConfig {
+            producer,
+            key,
+            value,
+        } if key == "retries" && value == "2147483647" => {
+            format!("{producer}: {key}={value} (Integer.MAX_VALUE)")
+        }
+        Command::AlterProducerConfig {
+            producer,
+            key,
+            value,
+        } => format!("{producer}: {key}={value}"),
+        Command::AlterTopicConfig { key, value, .. } => format!("{key}={value}"),
         Command::PartitionNetwork { a, b } => format!("cut {a} ✂ {b}"),
         Command::IsolateNode { node } => format!("isolate {node}"),
         Command::HealNetwork => "heal network".to_string(),

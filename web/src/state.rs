@@ -3,9 +3,10 @@
 
 use crate::protocol::{Reply, Timeline};
 use kplay_engine::events::{ChangeReason, EventKind, ProduceOutcome};
+use kplay_engine::ids::TopicPartition;
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Event, KafkaError, Snapshot};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -464,6 +465,163 @@ impl QuorumGuide {
     }
 }
 
+/// A `send()` as the `RecordAccumulated` event told it: which partition, why, which batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accumulated {
+    pub id: u64,
+    pub tp: TopicPartition,
+    pub key: Option<String>,
+    /// `murmur2`, `sticky`, `round-robin` or `explicit`.
+    pub partitioner: String,
+    pub batch: u64,
+}
+
+/// The newest `Appended`: a leader wrote a batch to its log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendedBatch {
+    pub broker: u32,
+    pub tp: TopicPartition,
+    pub offset: u64,
+    pub records: u64,
+}
+
+/// A batch whose records all completed (acknowledged, or failed), from `ProduceCompleted`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoneBatch {
+    pub batch: u64,
+    pub tp: TopicPartition,
+    /// The broker its last attempt went to.
+    pub to: Option<u32>,
+    /// How many times it was sent.
+    pub attempts: u32,
+    pub records: u32,
+    /// The offsets of its first and last record (-1 with acks=0).
+    pub first_offset: i64,
+    pub last_offset: i64,
+    /// Kafka's error name, if it failed.
+    pub error: Option<String>,
+    pub at_ms: u64,
+    /// `send()` → completion of its first record.
+    pub latency_ms: u64,
+}
+
+/// How many completed batches the pipeline lists.
+pub const DONE_BATCHES: usize = 4;
+
+/// The producer pipeline as the events tell it (the snapshot holds the live batches; these are
+/// what happened to records and batches on the way).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PipelineTrace {
+    pub last_accumulated: Option<Accumulated>,
+    pub last_appended: Option<AppendedBatch>,
+    /// Newest first, at most [`DONE_BATCHES`].
+    pub done: VecDeque<DoneBatch>,
+    /// Records not completed yet → their batch.
+    record_batch: BTreeMap<u64, u64>,
+    /// Batches sent → (broker, attempt) of their newest attempt.
+    batch_sent: BTreeMap<u64, (u32, u32)>,
+}
+
+impl PipelineTrace {
+    fn observe(&mut self, e: &Event) {
+        match &e.kind {
+            EventKind::RecordAccumulated {
+                id,
+                tp,
+                key,
+                batch,
+                partitioner,
+                ..
+            } => {
+                self.record_batch.insert(id.0, batch.0);
+                self.last_accumulated = Some(Accumulated {
+                    id: id.0,
+                    tp: tp.clone(),
+                    key: key.clone(),
+                    partitioner: partitioner.clone(),
+                    batch: batch.0,
+                });
+            }
+            EventKind::BatchSent {
+                batch, to, attempt, ..
+            } => {
+                self.batch_sent.insert(batch.0, (to.0, *attempt));
+            }
+            EventKind::Appended {
+                broker,
+                tp,
+                offset,
+                records,
+                ..
+            } => {
+                self.last_appended = Some(AppendedBatch {
+                    broker: broker.0,
+                    tp: tp.clone(),
+                    offset: offset.0,
+                    records: *records,
+                });
+            }
+            EventKind::ProduceCompleted {
+                id,
+                tp,
+                outcome,
+                latency_ms,
+                ..
+            } => self.completed(e.at_ms, id.0, tp, outcome, *latency_ms),
+            _ => {}
+        }
+    }
+
+    fn completed(
+        &mut self,
+        at_ms: u64,
+        id: u64,
+        tp: &TopicPartition,
+        outcome: &ProduceOutcome,
+        latency_ms: u64,
+    ) {
+        let Some(batch) = self.record_batch.remove(&id) else {
+            return;
+        };
+        let (offset, error) = match outcome {
+            ProduceOutcome::Ok { offset } => (*offset, None),
+            ProduceOutcome::Err { error, .. } => (-1, Some(error.name().to_string())),
+        };
+        // The records of a batch complete together, one after the other.
+        if let Some(d) = self.done.front_mut().filter(|d| d.batch == batch) {
+            d.records += 1;
+            d.first_offset = d.first_offset.min(offset);
+            d.last_offset = d.last_offset.max(offset);
+            return;
+        }
+        let (to, attempts) = match self.batch_sent.remove(&batch) {
+            Some((to, attempt)) => (Some(to), attempt),
+            None => (None, 0),
+        };
+        self.done.push_front(DoneBatch {
+            batch,
+            tp: tp.clone(),
+            to,
+            attempts,
+            records: 1,
+            first_offset: offset,
+            last_offset: offset,
+            error,
+            at_ms,
+            latency_ms,
+        });
+        self.done.truncate(DONE_BATCHES);
+    }
+}
+
+/// An `AlterProducerConfig` the engine refused (Kafka's `ConfigException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigFailure {
+    /// The log id of the `CommandFailed` line: shown next to the control changed before it.
+    pub log_id: u64,
+    pub message: String,
+}
+
 /// Everything the page renders.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct View {
@@ -495,6 +653,10 @@ pub struct View {
     pub election_failed: Option<ElectionFailure>,
     /// Partitions (`topic-p`) led after an unclean election.
     pub unclean: std::collections::BTreeMap<String, UncleanMark>,
+    /// The producer pipeline's recent history.
+    pub pipeline: PipelineTrace,
+    /// The newest refused producer config change.
+    pub producer_config_failed: Option<ConfigFailure>,
 }
 
 /// What can happen to the view.
@@ -573,6 +735,14 @@ impl View {
                 }
             }
             EventKind::CommandFailed {
+                command, message, ..
+            } if command == "alter_producer_config" => {
+                self.producer_config_failed = Some(ConfigFailure {
+                    log_id: self.next_log_id + 1,
+                    message: message.clone(),
+                });
+            }
+            EventKind::CommandFailed {
                 command,
                 error,
                 message,
@@ -639,6 +809,8 @@ impl Reducible for View {
             next.partitions_result = None;
             next.election_failed = None;
             next.unclean.clear();
+            next.pipeline = PipelineTrace::default();
+            next.producer_config_failed = None;
             next.net_guide = NetGuide::default();
             next.quorum_guide = QuorumGuide::default();
         }
@@ -665,6 +837,7 @@ impl Reducible for View {
         );
         for e in &reply.events {
             next.observe_fault(e);
+            next.pipeline.observe(e);
             next.next_log_id += 1;
             next.log
                 .push_back(Rc::new(LogLine::new(next.next_log_id, e)));

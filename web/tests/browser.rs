@@ -1365,3 +1365,379 @@ fn a_cut_off_active_controller_abandons_its_uncommitted_metadata() {
         .en
         .starts_with(&format!("{me} truncated its metadata log"))));
 }
+
+/// The producer's view in the page's latest snapshot.
+fn checkout(page: &Page) -> kplay_engine::snapshot::ProducerView {
+    page.view
+        .snapshot
+        .as_deref()
+        .unwrap()
+        .producers
+        .iter()
+        .find(|p| p.name == demo::PRODUCER)
+        .expect("the checkout producer")
+        .clone()
+}
+
+/// `BatchSent` record counts among the events the page logged.
+fn sent_batch_sizes(page: &Page) -> Vec<u32> {
+    page.view
+        .log
+        .iter()
+        .filter(|l| l.en.contains(" sends batch #"))
+        .map(|l| {
+            let after = l.en.split(" (").nth(1).expect("a record count");
+            after.split(' ').next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn linger_ms_100_then_a_stream_gathers_records_into_batches() {
+    use kplay_web::link;
+    let mut page = Page::open("orders");
+    page.command(demo::set_producer_config("linger.ms", "100"));
+    assert_eq!(
+        kplay_web::ui::pipeline::effective(&checkout(&page), "linger.ms"),
+        "100"
+    );
+    page.op(Op::Schedule {
+        commands: link::stream(Preset::Orders, 0),
+    });
+    let first = checkout(&page);
+    assert_eq!(first.batches.len(), 1, "the first record opens a batch");
+    assert_eq!(first.batches[0].state, "accumulating");
+    assert_eq!(first.batches[0].records, 1);
+    // The other 19 records are scheduled on the timeline (past the head: not rewound).
+    let tl = page.view.timeline.clone();
+    assert_eq!(tl.inputs.len(), link::STREAM_RECORDS as usize + 1);
+    assert_eq!(
+        tl.inputs.iter().filter(|m| m.at_ms > tl.head_ms).count(),
+        19
+    );
+
+    // 10 ms at a time: batches fill while they linger, then go out whole.
+    let mut most_records = 0;
+    let mut seen_accumulating_with_several = false;
+    for _ in 0..40 {
+        page.op(Op::Advance { ms: 10 });
+        for b in checkout(&page).batches {
+            most_records = most_records.max(b.records);
+            if b.state == "accumulating" && b.records > 1 {
+                seen_accumulating_with_several = true;
+            }
+        }
+    }
+    assert!(
+        seen_accumulating_with_several,
+        "batches accumulate records while lingering"
+    );
+    assert!(most_records > 1);
+    let sizes = sent_batch_sizes(&page);
+    assert!(
+        sizes.iter().all(|n| *n > 1),
+        "every batch carries several records: {sizes:?}"
+    );
+    assert_eq!(sizes.iter().sum::<u32>(), 20);
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(s.metrics.record_send_total, 20);
+    assert!(s.metrics.records_per_request_avg_x100 > 100);
+    assert!(
+        checkout(&page).batches.is_empty(),
+        "everything was acknowledged"
+    );
+    // The pipeline trace grouped the acknowledgements per batch.
+    let done = &page.view.pipeline.done;
+    assert!(
+        !done.is_empty() && done.iter().all(|d| d.records > 1 && d.error.is_none()),
+        "{done:?}"
+    );
+    let d = &done[0];
+    assert_eq!(d.last_offset - d.first_offset + 1, i64::from(d.records));
+    assert_eq!(
+        page.view
+            .pipeline
+            .last_accumulated
+            .as_ref()
+            .map(|a| a.partitioner.as_str()),
+        Some("murmur2")
+    );
+
+    // Without linger.ms every record leaves at once in its own batch.
+    let mut page = Page::open("orders");
+    page.op(Op::Schedule {
+        commands: link::stream(Preset::Orders, 0),
+    });
+    page.op(Op::Advance { ms: 1_000 });
+    let sizes = sent_batch_sizes(&page);
+    assert_eq!(
+        sizes.len(),
+        20,
+        "linger.ms=0: one batch per record: {sizes:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_action_during_a_stream_keeps_it_going_but_a_rewound_one_forks() {
+    use kplay_web::link;
+    let mut page = Page::open("payments");
+    page.command(demo::set_producer_config("linger.ms", "20"));
+    page.op(Op::Schedule {
+        commands: link::stream(Preset::Payments, 0),
+    });
+    page.op(Op::Advance { ms: 55 });
+    // Live: the change goes before the scheduled records, which still follow.
+    page.command(demo::set_acks("1"));
+    page.op(Op::Advance { ms: 500 });
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(
+        s.metrics.record_send_total + s.metrics.record_error_total,
+        20
+    );
+    let labels: Vec<String> = page
+        .view
+        .timeline
+        .inputs
+        .iter()
+        .map(|m| m.label.clone())
+        .collect();
+    assert_eq!(labels[0], "checkout: linger.ms=20");
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.starts_with("produce key=customer-"))
+            .count(),
+        20
+    );
+    let at: Vec<u64> = page.view.timeline.inputs.iter().map(|m| m.at_ms).collect();
+    assert!(
+        at.windows(2).all(|w| w[0] <= w[1]),
+        "the input log stays in time order: {at:?}"
+    );
+
+    // Rewound into the stream, a new action forks: the rest of the stream is gone.
+    let start = page.view.timeline.inputs[1].at_ms;
+    page.op(Op::Seek { ms: start + 25 });
+    page.command(demo::set_producer_config("linger.ms", "0"));
+    page.op(Op::Advance { ms: 500 });
+    let s = page.view.snapshot.clone().unwrap();
+    assert_eq!(
+        s.metrics.record_send_total, 3,
+        "records at +0, +10, +20 ms only"
+    );
+}
+
+#[wasm_bindgen_test]
+fn client_defaults_apply_in_a_valid_order_and_explicit_idempotence_then_fails() {
+    use kplay_web::demo::Client;
+    use kplay_web::ui::pipeline::matches_client;
+    let mut page = Page::open("payments");
+    // From the demo's settings (acks=all, retries=0) to each client and back: never refused.
+    for client in [
+        Client::KafkaPython,
+        Client::Java,
+        Client::KafkaPython,
+        Client::Java,
+    ] {
+        for c in demo::client_defaults(client) {
+            page.command(c);
+        }
+        assert_eq!(page.view.producer_config_failed, None, "{client:?}");
+        let p = checkout(&page);
+        assert!(matches_client(&p, client), "{client:?}: {:?}", p.configs);
+        assert_eq!(p.idempotent, client == Client::Java);
+    }
+    // Idempotence off goes first, on goes last.
+    let py = demo::client_defaults(Client::KafkaPython);
+    assert_eq!(
+        py[0],
+        demo::set_producer_config("enable.idempotence", "false")
+    );
+    let java = demo::client_defaults(Client::Java);
+    assert_eq!(
+        java.last(),
+        Some(&demo::set_producer_config("enable.idempotence", "true"))
+    );
+
+    // kafka-python, then enable.idempotence=true explicitly: Kafka's ConfigException.
+    for c in py {
+        page.command(c);
+    }
+    let before = page.view.last_log_id();
+    page.command(demo::set_producer_config("enable.idempotence", "true"));
+    let failed = page.view.producer_config_failed.clone().expect("refused");
+    assert!(failed.log_id > before);
+    assert!(
+        failed.message.starts_with("Must set "),
+        "{}",
+        failed.message
+    );
+    assert!(kplay_web::i18n::Lang::Zh
+        .config_exception_hint(&failed.message)
+        .is_some());
+    let p = checkout(&page);
+    assert!(!p.idempotent, "the refused change did not apply");
+    assert_eq!(
+        p.configs.get("enable.idempotence").map(String::as_str),
+        Some("false")
+    );
+    // acks=1 too: with retries fixed, the acks rule is the one left.
+    page.command(demo::set_producer_config("retries", "3"));
+    page.command(demo::set_producer_config("enable.idempotence", "true"));
+    let failed = page.view.producer_config_failed.clone().expect("refused");
+    assert!(
+        failed.message.starts_with("Must set acks to all"),
+        "{}",
+        failed.message
+    );
+}
+
+#[wasm_bindgen_test]
+fn producer_configs_and_streams_survive_a_share_link() {
+    use kplay_web::demo::Client;
+    use kplay_web::link;
+    let mut page = Page::open("orders");
+    for c in demo::client_defaults(Client::KafkaPython) {
+        page.command(c);
+    }
+    page.op(Op::Advance { ms: 100 });
+    for (k, v) in [
+        ("linger.ms", "100"),
+        ("batch.size", "1024"),
+        ("retries", "3"),
+        ("max.in.flight.requests.per.connection", "1"),
+    ] {
+        page.command(demo::set_producer_config(k, v));
+    }
+    page.op(Op::Schedule {
+        commands: link::stream(Preset::Orders, 0),
+    });
+    page.op(Op::Advance { ms: 400 });
+    for c in demo::client_defaults(Client::Java) {
+        page.command(c);
+    }
+    page.command(demo::set_producer_config("enable.idempotence", "false"));
+    page.op(Op::Advance { ms: 50 });
+    page.command(demo::produce(
+        Preset::Orders,
+        Some("late"),
+        &link::record_value(Preset::Orders, 21),
+    ));
+    page.op(Op::Advance { ms: 500 });
+    let original = page.view.snapshot.clone().unwrap();
+    let codes = link_codes(&page);
+    let fragment = link::encode(Preset::Orders, original.now_ms, &codes);
+    let list = fragment.rsplit('/').next().unwrap();
+    let just: Vec<&str> = list
+        .split(',')
+        .map(|i| i.split_once(':').unwrap().1)
+        .collect();
+    assert_eq!(
+        just,
+        vec!["kpy", "kl100", "kb1024", "kr3", "kf1", "ps", "kjava", "ki0", "p.late"],
+        "{fragment}"
+    );
+    let run = link::decode(&fragment).expect("our own link decodes");
+    assert_eq!(
+        run.inputs.len(),
+        codes.len(),
+        "macros unfold into every input"
+    );
+    let mut other = Sim::default();
+    let reopened = other.handle(Request {
+        seq: 1,
+        op: Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs,
+            at_ms: run.at_ms,
+        },
+    });
+    assert_eq!(
+        reopened.snapshot, *original,
+        "the link reopens the same run"
+    );
+
+    // Shared in the middle of a stream: the records sent so far, one by one.
+    let mut page = Page::open("payments");
+    page.op(Op::Schedule {
+        commands: link::stream(Preset::Payments, 0),
+    });
+    page.op(Op::Advance { ms: 35 });
+    let now = page.view.snapshot.as_deref().unwrap().now_ms;
+    let shared: Vec<(u64, String)> = link_codes(&page)
+        .into_iter()
+        .filter(|(at, _)| *at <= now)
+        .collect();
+    let fragment = link::encode(Preset::Payments, now, &shared);
+    assert!(
+        !fragment.contains(":ps") && fragment.contains(":p.customer-4"),
+        "{fragment}"
+    );
+    let run = link::decode(&fragment).expect("decodes");
+    let mut other = Sim::default();
+    let reopened = other.handle(Request {
+        seq: 1,
+        op: Op::Load {
+            preset: "payments".into(),
+            inputs: run.inputs,
+            at_ms: run.at_ms,
+        },
+    });
+    assert_eq!(&reopened.snapshot, page.view.snapshot.as_deref().unwrap());
+
+    // Each code alone, and old links unchanged.
+    for (k, v, code) in [
+        ("linger.ms", "0", "kl0"),
+        ("linger.ms", "1000", "kl1000"),
+        ("batch.size", "65536", "kb65536"),
+        ("enable.idempotence", "true", "ki1"),
+        ("retries", "2147483647", "kr2147483647"),
+        ("max.in.flight.requests.per.connection", "5", "kf5"),
+    ] {
+        let c = demo::set_producer_config(k, v);
+        assert_eq!(link::code(&c).as_deref(), Some(code));
+        let run = link::decode(&format!("#run=v1/payments/3000/2000:{code}")).expect(code);
+        assert_eq!(run.inputs, vec![(2000, c)]);
+    }
+    assert_eq!(
+        link::code(&demo::set_producer_config("linger.ms", "007")),
+        None
+    );
+    assert_eq!(
+        link::code(&demo::set_producer_config("delivery.timeout.ms", "1000")),
+        None
+    );
+    let old = link::decode("#run=v1/payments/9000/2000:a1,2500:p.user-42,3000:p")
+        .expect("old links decode");
+    assert_eq!(old.inputs.len(), 3);
+    let stream = link::decode("#run=v1/payments/9000/2000:ps,2190:c1").expect("a stream decodes");
+    assert_eq!(stream.inputs.len(), 21);
+    assert_eq!(stream.inputs[19].0, 2190);
+    for (bad, why) in [
+        ("#run=v1/payments/5000/2000:kl-1", "linger.ms must be"),
+        ("#run=v1/payments/5000/2000:kl0100", "linger.ms must be"),
+        ("#run=v1/payments/5000/2000:kl60001", "linger.ms must be"),
+        ("#run=v1/payments/5000/2000:kl", "linger.ms must be"),
+        ("#run=v1/payments/5000/2000:kb1048577", "batch.size must be"),
+        ("#run=v1/payments/5000/2000:kr2147483648", "retries must be"),
+        (
+            "#run=v1/payments/5000/2000:kf0",
+            "max.in.flight.requests.per.connection must be",
+        ),
+        (
+            "#run=v1/payments/5000/2000:kf11",
+            "max.in.flight.requests.per.connection must be",
+        ),
+        ("#run=v1/payments/5000/2000:ki2", "ki1 or ki0"),
+        ("#run=v1/payments/5000/2000:ki", "ki1 or ki0"),
+        ("#run=v1/payments/5000/2000:kx1", "unknown producer config"),
+        ("#run=v1/payments/5000/2000:k", "unknown producer config"),
+        ("#run=v1/payments/5000/2000:kjav", "unknown producer config"),
+        ("#run=v1/payments/5000/2000:ps20", "valid record key"),
+        ("#run=v1/payments/5000/2000:ps,2100:c1", "earlier than"),
+        ("#run=v1/payments/5000/3599900:ps", "beyond 1 hour"),
+    ] {
+        let err = link::decode(bad).expect_err(bad);
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}

@@ -34,6 +34,12 @@ fn share_link_decoding_never_panics_on_garbage() {
         "#run=v1/quorum/5/1500:xcé",
         "#run=v1/quorum/5/1500:sc103.",
         "#run=v1/quorum/5/1500:ic1é1",
+        "#run=v1/payments/5/1500:k",
+        "#run=v1/payments/5/1500:kl",
+        "#run=v1/payments/5/1500:klé",
+        "#run=v1/payments/5/1500:kié",
+        "#run=v1/payments/5/3599999:ps",
+        "#run=v1/payments/5/1500:kjava,1500:kpy,1500:ps",
     ] {
         let _ = kplay_web::link::decode(s);
     }

@@ -268,7 +268,8 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
             shared.set(true);
         })
     };
-    let pct = |ms: u64| ms.saturating_sub(tl.start_ms) as f64 * 100.0 / span as f64;
+    // Scheduled inputs (the rest of a stream) lie past the head: they sit at the end.
+    let pct = |ms: u64| (ms.saturating_sub(tl.start_ms) as f64 * 100.0 / span as f64).min(100.0);
     html! {
         <div class={classes!("timeline", rewound.then_some("rewound"))}>
             <span class="timeline-label">{ l.t("Timeline", "时间线") }</span>

@@ -108,8 +108,8 @@ pub fn guide_panel(p: &GuideProps) -> Html {
                 <h3 id="simpl-h">{ l.t("Simplifications in this version", "本版本的简化") }</h3>
                 <ul>
                     <li>{ l.t("The active controller pushes committed metadata to brokers (real brokers fetch __cluster_metadata themselves); the voter set is static.", "活跃 controller 把已提交的元数据推送给 broker（真实的 broker 自己拉取 __cluster_metadata）；投票者集合是固定的。") }</li>
-                    <li>{ l.t("The producer sends one record per request: no batching, no retries yet.", "producer 每个请求只发一条消息：暂时没有批处理和重试。") }</li>
-                    <li>{ l.t("Clients read metadata from the controller instantly.", "客户端从 controller 即时读取元数据。") }</li>
+                    <li>{ l.t("A Produce request carries one partition's batch (Kafka packs every ready partition of a broker into one request); no compression, no buffer.memory back-pressure.", "一个 Produce 请求只携带一个分区的批次（Kafka 会把同一 broker 上所有就绪分区打包进一个请求）；没有压缩，也没有 buffer.memory 背压。") }</li>
+                    <li>{ l.t("The producer refreshes its metadata from the committed cluster image (after retry.backoff.ms) instead of sending a Metadata request.", "producer 从已提交的集群元数据直接刷新（等待 retry.backoff.ms 后），而不是发送 Metadata 请求。") }</li>
                 </ul>
             </aside>
         </section>

@@ -7,6 +7,7 @@ mod guide;
 mod log;
 pub mod network;
 mod partition;
+pub mod pipeline;
 mod producer;
 pub mod quorum;
 mod summary;
@@ -286,6 +287,16 @@ pub fn playground() -> Html {
         .iter()
         .find(|t| t.name == preset.topic())
         .cloned();
+    // Live (not rewound), inputs after now are scheduled: the rest of a stream.
+    let stream_left = if snapshot.now_ms >= view.timeline.head_ms {
+        view.timeline
+            .inputs
+            .iter()
+            .filter(|m| m.at_ms > snapshot.now_ms)
+            .count()
+    } else {
+        0
+    };
 
     html! {
         <div class="shell">
@@ -325,6 +336,8 @@ pub fn playground() -> Html {
                 <div class="col-main">
                     <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
                     <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
+                    <pipeline::Pipeline lang={l} {preset} snapshot={snapshot.clone()} trace={view.pipeline.clone()}
+                        config_failed={view.producer_config_failed.clone()} last_log_id={view.last_log_id()} send={send.clone()} />
                     <section class="panel o-partitions" aria-labelledby="partitions-h">
                         <div class="panel-head">
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
@@ -387,7 +400,7 @@ pub fn playground() -> Html {
                     />
                 </div>
                 <div class="col-side">
-                    <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} send={send.clone()} />
+                    <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} {stream_left} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
                     <quorum::MetadataLog lang={l} quorum={snapshot.quorum.clone()} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />

@@ -4,6 +4,7 @@ use super::Send;
 use crate::demo::{self, Preset};
 use crate::i18n::Lang;
 use crate::link;
+use crate::protocol::Op;
 use kplay_engine::config::ConfigScope;
 use kplay_engine::events::ProduceOutcome;
 use kplay_engine::snapshot::{ProduceView, ProducerView, TopicView};
@@ -19,6 +20,8 @@ pub struct ProducerPanelProps {
     pub producers: Vec<ProducerView>,
     /// How many records this timeline has produced so far (numbers the next record's value).
     pub produced: usize,
+    /// Records of a stream still to be sent (scheduled for later), while one is under way.
+    pub stream_left: usize,
     pub send: Send,
 }
 
@@ -77,6 +80,9 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
             }
         })
     };
+    // While a stream is under way its records are numbered already: a record sent in between
+    // would take a number a link gives to the stream, so both buttons wait for it to finish.
+    let streaming = p.stream_left > 0;
     let on_produce = {
         let send = p.send.clone();
         let key = key.clone();
@@ -84,11 +90,27 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
         let n = p.produced + 1;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if streaming {
+                return;
+            }
             let k = key.trim();
             let k = (!k.is_empty()).then_some(k);
             send.command(demo::produce(preset, k, &link::record_value(preset, n)));
         })
     };
+    let on_stream = {
+        let send = p.send.clone();
+        let preset = p.preset;
+        let produced = p.produced;
+        Callback::from(move |_| {
+            if !streaming {
+                send.op.emit(Op::Schedule {
+                    commands: link::stream(preset, produced),
+                });
+            }
+        })
+    };
+    let sent = (link::STREAM_RECORDS as usize).saturating_sub(p.stream_left);
     let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
     let min_isr_doc = l.config_doc(ConfigScope::Topic, "min.insync.replicas");
     html! {
@@ -124,9 +146,24 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                         data-testid="key-input" autocomplete="off" maxlength="40" aria-describedby="key-doc" />
                     <p id="key-doc" class="help">{ l.t("Same key → same partition (murmur2). Letters, digits, - and _.", "相同 key → 相同分区（murmur2）。可用字母、数字、- 和 _。") }</p>
                 </div>
-                <button type="submit" class="btn primary wide" data-testid="produce-btn">
-                    { l.t("Produce a record", "发送一条消息") }
-                </button>
+                <div class="produce-actions">
+                    <button type="submit" class="btn primary wide" data-testid="produce-btn" aria-disabled={streaming.to_string()}>
+                        { l.t("Produce a record", "发送一条消息") }
+                    </button>
+                    <button type="button" class="btn wide stream-btn" data-testid="produce-stream" onclick={on_stream}
+                        aria-disabled={streaming.to_string()} aria-describedby="stream-doc">
+                        if streaming {
+                            <span class="spinner" aria-hidden="true"></span>
+                            { format!("{} {sent}/{}", l.t("Streaming…", "发送中…"), link::STREAM_RECORDS) }
+                        } else {
+                            { l.t("Produce a stream", "发送一串消息") }
+                        }
+                    </button>
+                </div>
+                <p id="stream-doc" class="help stream-doc">{ l.t(
+                    "A stream is 20 keyed records (customer-1 … customer-5) over 200 ms: watch them gather into batches in the producer pipeline (slow the speed down to see linger.ms at work).",
+                    "一串消息 = 200 ms 内 20 条带 key（customer-1 … customer-5）的消息：在 Producer 流水线里看它们如何聚成批次（调慢速度可以看清 linger.ms 的作用）。",
+                ) }</p>
             </form>
         </section>
     }
