@@ -474,7 +474,12 @@ fn batch_chip(p: &BatchProps) -> Html {
             </div>
             <div class="batch-row">
                 <span><b class="mono">{ b.records }</b>{ format!(" {records}") }</span>
-                <span class="mono muted">{ format!("{} B", b.bytes) }</span>
+                <span class="mono muted" title={b.compressed_bytes.map(|c| format!("compression.type: {} → {c} B", b.bytes)).unwrap_or_default()}>{
+                    match b.compressed_bytes {
+                        Some(c) => format!("{} → {c} B", b.bytes),
+                        None => format!("{} B", b.bytes),
+                    }
+                }</span>
             </div>
             <div class="meter bytes" title={format!("{} / {} B (batch.size)", b.bytes, p.batch_size)} aria-hidden="true">
                 <span style={format!("width:{fill:.1}%")}></span>
