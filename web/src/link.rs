@@ -17,7 +17,8 @@
 //!
 //! Producer configs (`k`, the producer's node code): `kl100` `linger.ms`, `kb16384` `batch.size`,
 //! `ki1` / `ki0` `enable.idempotence` true / false, `kr3` `retries`, `kf1`
-//! `max.in.flight.requests.per.connection` (canonical decimal numbers within bounds).
+//! `max.in.flight.requests.per.connection` (canonical decimal numbers within bounds), `kcgzip`
+//! `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
 //!
 //! Macros stand for a run of inputs the page produces in one click, so such a run costs one
 //! entry: `ps` is the stream of [`STREAM_RECORDS`] keyed records, one every [`STREAM_GAP_MS`] ms
@@ -253,6 +254,9 @@ pub fn code(c: &Command) -> Option<String> {
     })
 }
 
+/// `compression.type` values a link can carry (`kcgzip`).
+const COMPRESSION_TYPES: [&str; 5] = ["none", "gzip", "snappy", "lz4", "zstd"];
+
 /// The producer configs a link can carry: (code letter after `k`, Kafka key, lowest, highest).
 const PRODUCER_CONFIGS: [(char, &str, u64, u64); 4] = [
     ('l', "linger.ms", 0, MAX_LINGER_MS),
@@ -269,6 +273,11 @@ const PRODUCER_CONFIGS: [(char, &str, u64, u64); 4] = [
 /// `kl100`, `ki1`, …: only values [`parse_producer_config`] accepts back, so a code always
 /// decodes to the same command.
 fn producer_config_code(key: &str, value: &str) -> Option<String> {
+    if key == "compression.type" {
+        return COMPRESSION_TYPES
+            .contains(&value)
+            .then(|| format!("kc{value}"));
+    }
     if key == "enable.idempotence" {
         return match value {
             "true" => Some("ki1".to_string()),
@@ -294,6 +303,15 @@ fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
     let mut chars = arg.chars();
     let letter = chars.next();
     let value = chars.as_str();
+    if letter == Some('c') {
+        return if COMPRESSION_TYPES.contains(&value) {
+            Ok(demo::set_producer_config("compression.type", value))
+        } else {
+            Err(format!(
+                "compression.type is kcnone, kcgzip, kcsnappy, kclz4 or kczstd, not “{action}”"
+            ))
+        };
+    }
     if letter == Some('i') {
         return match value {
             "1" => Ok(demo::set_producer_config("enable.idempotence", "true")),
@@ -303,7 +321,7 @@ fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
     }
     let Some((_, key, min, max)) = PRODUCER_CONFIGS.iter().find(|c| Some(c.0) == letter) else {
         return Err(format!(
-            "unknown producer config “{action}” (kl linger.ms, kb batch.size, ki enable.idempotence, kr retries, kf max.in.flight.requests.per.connection, kjava, kpy)"
+            "unknown producer config “{action}” (kl linger.ms, kb batch.size, ki enable.idempotence, kr retries, kf max.in.flight.requests.per.connection, kc compression.type, kjava, kpy)"
         ));
     };
     canonical_number(value, *min, *max)

@@ -1693,6 +1693,8 @@ fn producer_configs_and_streams_survive_a_share_link() {
         ("enable.idempotence", "true", "ki1"),
         ("retries", "2147483647", "kr2147483647"),
         ("max.in.flight.requests.per.connection", "5", "kf5"),
+        ("compression.type", "gzip", "kcgzip"),
+        ("compression.type", "zstd", "kczstd"),
     ] {
         let c = demo::set_producer_config(k, v);
         assert_eq!(link::code(&c).as_deref(), Some(code));

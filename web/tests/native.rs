@@ -37,6 +37,8 @@ fn share_link_decoding_never_panics_on_garbage() {
         "#run=v1/payments/5/1500:k",
         "#run=v1/payments/5/1500:kl",
         "#run=v1/payments/5/1500:klé",
+        "#run=v1/payments/5/1500:kcbrotli",
+        "#run=v1/payments/5/1500:kc",
         "#run=v1/payments/5/1500:kié",
         "#run=v1/payments/5/3599999:ps",
         "#run=v1/payments/5/1500:kjava,1500:kpy,1500:ps",

@@ -180,6 +180,11 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                         current={effective(&producer, "max.in.flight.requests.per.connection")}
                         error={error_for("max.in.flight.requests.per.connection")}
                         on_change={set("max.in.flight.requests.per.connection")} />
+                    <ConfigSelect lang={l} key_name="compression.type" testid="compression-select" unit=""
+                        choices={vec!["none", "gzip", "snappy", "lz4", "zstd"]}
+                        current={effective(&producer, "compression.type")}
+                        error={error_for("compression.type")}
+                        on_change={set("compression.type")} />
                 </div>
             </div>
         </section>
