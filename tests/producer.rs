@@ -63,6 +63,16 @@ fn leader_log(c: &Cluster) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The record count of every batch sent, in order.
+fn batch_sizes(evs: &[kplay_engine::Event]) -> Vec<u32> {
+    evs.iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::BatchSent { records, .. } => Some(*records),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Drops the Produce request on the wire now (the first one), like a lost packet.
 fn drop_produce_request(c: &mut Cluster) -> u64 {
     let id = c
@@ -222,13 +232,7 @@ fn linger_and_batch_size_shape_batches() {
         send(&mut c, &format!("v{i}"));
     }
     let evs = c.run_ms(500);
-    let batches: Vec<u32> = evs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::BatchSent { records, .. } => Some(*records),
-            _ => None,
-        })
-        .collect();
+    let batches = batch_sizes(&evs);
     assert_eq!(batches, vec![10], "one batch of 10 after linger.ms");
     let sent_at = evs
         .iter()
@@ -243,13 +247,7 @@ fn linger_and_batch_size_shape_batches() {
         send(&mut c, &format!("v{i}"));
     }
     let evs = c.run_ms(500);
-    let batches: Vec<u32> = evs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::BatchSent { records, .. } => Some(*records),
-            _ => None,
-        })
-        .collect();
+    let batches = batch_sizes(&evs);
     assert_eq!(batches.iter().sum::<u32>(), 10);
     assert!(batches.iter().all(|&n| n <= 3), "{batches:?}");
     assert_eq!(leader_log(&c).len(), 10);

@@ -487,13 +487,18 @@ impl RaftNode {
             None => return,
         };
         for v in parked {
-            let fetch_offset = self
-                .leader_state
-                .as_ref()
-                .and_then(|ls| ls.end_offsets.get(&v).copied().flatten())
-                .unwrap_or(0);
-            self.answer_fetch(ctx, v, fetch_offset);
+            self.answer_parked(ctx, v);
         }
+    }
+
+    /// Answers a parked fetch from voter `v` from the offset it fetched at.
+    fn answer_parked(&mut self, ctx: &mut Ctx, v: u32) {
+        let fetch_offset = self
+            .leader_state
+            .as_ref()
+            .and_then(|ls| ls.end_offsets.get(&v).copied().flatten())
+            .unwrap_or(0);
+        self.answer_fetch(ctx, v, fetch_offset);
     }
 
     fn answer_fetch(&mut self, ctx: &mut Ctx, to: u32, fetch_offset: u64) {
@@ -539,12 +544,7 @@ impl RaftNode {
                 let begin_due = now >= ls.begin_quorum_deadline;
                 let check_expired = ls.check_quorum.remaining(now, self.voters.len()) == 0;
                 for v in expired {
-                    let off = self
-                        .leader_state
-                        .as_ref()
-                        .and_then(|ls| ls.end_offsets.get(&v).copied().flatten())
-                        .unwrap_or(0);
-                    self.answer_fetch(ctx, v, off);
+                    self.answer_parked(ctx, v);
                 }
                 if check_expired {
                     // Kafka: "Did not receive fetch request from the majority of the voters
