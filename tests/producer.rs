@@ -498,3 +498,83 @@ fn compression_applies_real_codecs_to_batches() {
     assert!(rates["snappy/JsonEvents"] < 60, "{rates:?}");
     assert!(rates["gzip/RandomBytes"] > 70, "{rates:?}");
 }
+
+/// `buffer.memory` back-pressure: each new batch takes `batch.size` of it; when none is left,
+/// `send()` blocks — and fails with BufferExhaustedException after `max.block.ms` unless batches
+/// complete and free memory first.
+#[test]
+fn buffer_memory_blocks_send_until_batches_complete() {
+    let cfg = [
+        ("buffer.memory", "2048"),
+        ("batch.size", "1024"),
+        ("linger.ms", "0"),
+        ("max.block.ms", "1000"),
+    ];
+    for brokers_return in [false, true] {
+        let mut c = cluster(6, &cfg);
+        for b in 1..=3 {
+            c.step(Input::Command(Command::CrashBroker { broker: b }));
+        }
+        let mut blocked = 0;
+        for i in 0..30 {
+            for e in c.step(Input::Command(Command::Produce {
+                producer: "p".into(),
+                topic: "t".into(),
+                partition: None,
+                key: Some("k".into()),
+                value: format!("{i:0>100}"),
+            })) {
+                if matches!(e.kind, EventKind::SendBlocked { .. }) {
+                    blocked += 1;
+                }
+            }
+        }
+        assert!(
+            blocked >= 10,
+            "two 1024-byte batches fill 2048 bytes: {blocked}"
+        );
+        if brokers_return {
+            c.run_ms(200);
+            for b in 1..=3 {
+                c.step(Input::Command(Command::RestartBroker { broker: b }));
+            }
+        }
+        c.run_ms(30_000);
+        let o = outcomes(&c);
+        let exhausted = o
+            .iter()
+            .filter(|(_, x)| {
+                matches!(
+                    x,
+                    Some(ProduceOutcome::Err {
+                        error: KafkaError::BufferExhausted,
+                        ..
+                    })
+                )
+            })
+            .count();
+        if brokers_return {
+            assert!(
+                o.iter()
+                    .all(|(_, x)| matches!(x, Some(ProduceOutcome::Ok { .. }))),
+                "memory freed in time: every blocked send goes through ({o:?})"
+            );
+        } else {
+            assert_eq!(
+                exhausted, blocked,
+                "every blocked send fails after max.block.ms"
+            );
+            let msg = o
+                .iter()
+                .find_map(|(_, x)| match x {
+                    Some(ProduceOutcome::Err {
+                        error: KafkaError::BufferExhausted,
+                        message,
+                    }) => Some(message.clone()),
+                    _ => None,
+                })
+                .unwrap();
+            assert!(msg.starts_with("Failed to allocate 1024 bytes within the configured max blocking time 1000 ms. Total memory: 2048 bytes."), "{msg}");
+        }
+    }
+}

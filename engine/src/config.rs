@@ -288,6 +288,22 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "producer 至少每隔这么久刷新一次元数据（即使没有出错）：新增的分区要等刷新后才会被用到。",
     },
     ConfigDef {
+        key: "buffer.memory",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "33554432",
+        doc_en: "Memory for batches not yet acknowledged; each new batch takes batch.size of it. When it is used up, send() blocks (up to max.block.ms): back-pressure on the application.",
+        doc_zh: "尚未被确认的批次可用的内存；每个新批次占用 batch.size。用完后 send() 会阻塞（最多 max.block.ms）：对应用的反压。",
+    },
+    ConfigDef {
+        key: "max.block.ms",
+        scope: ConfigScope::Producer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "60000",
+        doc_en: "How long send() may block waiting for buffer.memory before failing with BufferExhaustedException.",
+        doc_zh: "send() 等待 buffer.memory 的最长阻塞时间，超时则以 BufferExhaustedException 失败。",
+    },
+    ConfigDef {
         key: "compression.type",
         scope: ConfigScope::Producer,
         kind: ConfigKind::OneOf(&["none", "gzip", "snappy", "lz4", "zstd"]),

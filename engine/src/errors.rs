@@ -50,6 +50,9 @@ pub enum KafkaError {
     InvalidProducerEpoch,
     /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
     ConfigException,
+    /// `send()` waited `max.block.ms` for `buffer.memory` in vain (the client's
+    /// `BufferExhaustedException`, not a wire error code).
+    BufferExhausted,
 }
 
 impl KafkaError {
@@ -83,6 +86,7 @@ impl KafkaError {
             EligibleLeadersNotAvailable => "ELIGIBLE_LEADERS_NOT_AVAILABLE",
             InvalidRequest => "INVALID_REQUEST",
             ConfigException => "CONFIG_EXCEPTION",
+            BufferExhausted => "BufferExhaustedException",
         }
     }
 

@@ -156,6 +156,15 @@ pub enum EventKind {
         /// Why this partition: `murmur2`, `sticky`, `round-robin` or `explicit`.
         partitioner: String,
     },
+    /// `send()` blocks: a new batch needs `needed` bytes of `buffer.memory` and only `available`
+    /// are free (Kafka: `BufferPool.allocate` waits up to `max.block.ms`).
+    SendBlocked {
+        id: ProduceId,
+        producer: String,
+        tp: TopicPartition,
+        needed: u64,
+        available: u64,
+    },
     /// The sender sent a batch (one attempt) to the partition's leader.
     BatchSent {
         producer: String,
@@ -431,6 +440,11 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f,
             "{producer} batch #{} for {tp} failed with {error} (attempt {attempt}): retrying in {backoff_ms}ms",
             batch.0
+        ),
+        SendBlocked { id, producer, tp, needed, available } => write!(
+            f,
+            "{producer} send() produce#{} for {tp} blocks: a new batch needs {needed} B of buffer.memory, {available} B free",
+            id.0
         ),
         ProducerIdAssigned { producer, producer_id, producer_epoch } => {
             write!(f, "{producer} got producerId={producer_id} epoch={producer_epoch} (idempotent)")

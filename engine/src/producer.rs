@@ -146,6 +146,8 @@ struct Settings {
     /// `kplay.partitioner.rules`.
     rules: Vec<(String, u32)>,
     codec: crate::compression::Codec,
+    buffer_memory: u64,
+    max_block: u64,
 }
 
 impl Settings {
@@ -182,6 +184,8 @@ impl Settings {
                 &c.get(ConfigScope::Producer, "kplay.partitioner.rules"),
             )
             .unwrap_or_default(),
+            buffer_memory: num("buffer.memory"),
+            max_block: ticks("max.block.ms"),
             codec: crate::compression::Codec::parse(
                 &c.get(ConfigScope::Producer, "compression.type"),
             )
@@ -218,6 +222,21 @@ pub struct Producer {
     metadata_refresh_at: Option<Tick>,
     /// `metadata.max.age.ms`: the next periodic refresh.
     metadata_expires_at: Tick,
+    /// `buffer.memory` taken by batches not yet completed (Kafka: `BufferPool`).
+    #[serde(default)]
+    pub allocated: u64,
+    /// `send()` calls blocked on `buffer.memory`, oldest first.
+    #[serde(default)]
+    blocked: VecDeque<BlockedSend>,
+}
+
+/// A `send()` waiting for `buffer.memory` (its partition already chosen).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct BlockedSend {
+    id: ProduceId,
+    partition: u32,
+    how: String,
+    deadline: Tick,
 }
 
 impl Producer {
@@ -240,6 +259,8 @@ impl Producer {
             partition_counts: BTreeMap::new(),
             metadata_refresh_at: None,
             metadata_expires_at: Tick(0),
+            allocated: 0,
+            blocked: VecDeque::new(),
         }
     }
 
@@ -293,6 +314,8 @@ impl Producer {
 /// Where a produce call stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CallState {
+    /// `send()` is blocked waiting for `buffer.memory`.
+    Blocked,
     /// In a batch (in the accumulator, in flight, or backing off before a retry).
     Batched {
         batch: BatchId,
@@ -336,6 +359,9 @@ pub struct ProducerBatch {
     /// Its encoded size with `compression.type` (set when it is first sent with a codec).
     #[serde(default)]
     pub compressed_bytes: Option<u64>,
+    /// The `buffer.memory` it holds until it completes.
+    #[serde(default)]
+    pub allocated: u64,
 }
 
 /// A produce request waiting for its answer.
@@ -439,6 +465,7 @@ impl Clients {
                     "custom rule",
                     key,
                     value,
+                    None,
                 )
             }
             (p, _) => p,
@@ -453,7 +480,7 @@ impl Clients {
             _ => (sticky_partition(p, rng, topic, n, size), "sticky"),
         };
         self.accumulate(
-            ctx, image, alive, producer, topic, partition, how, key, value,
+            ctx, image, alive, producer, topic, partition, how, key, value, None,
         )
     }
 
@@ -470,6 +497,8 @@ impl Clients {
         how: &str,
         key: Option<String>,
         value: String,
+        // A blocked send being admitted: its id and original send time.
+        existing: Option<(ProduceId, Tick)>,
     ) -> Result<ProduceId, (KafkaError, String)> {
         let Some(p) = self.producers.get_mut(producer) else {
             return Err((
@@ -478,8 +507,13 @@ impl Clients {
             ));
         };
         let tp = TopicPartition::new(topic, partition);
-        self.next_id += 1;
-        let id = ProduceId(self.next_id);
+        let (id, created_at) = match existing {
+            Some(x) => x,
+            None => {
+                self.next_id += 1;
+                (ProduceId(self.next_id), ctx.now)
+            }
+        };
         // Append to the last batch of the partition if it is open and has room.
         let batch_size = p.settings.batch_size;
         let deque = p.accumulator.entry(tp.clone()).or_default();
@@ -491,9 +525,48 @@ impl Clients {
                         <= batch_size.max(b.bytes)
             })
         });
+        // Kafka: a new batch takes max(batch.size, record) bytes from `BufferPool`; when there is
+        // not enough (or older sends are already waiting), send() blocks up to max.block.ms.
+        let alloc = batch_size.max(RECORD_BATCH_OVERHEAD + record_size(0, key.as_deref(), &value));
+        let must_wait = (open.is_none() && p.allocated + alloc > p.settings.buffer_memory)
+            || (existing.is_none() && !p.blocked.is_empty());
+        if must_wait {
+            if existing.is_some() {
+                return Err((KafkaError::BufferExhausted, "still waiting".into()));
+            }
+            let available = p.settings.buffer_memory.saturating_sub(p.allocated);
+            p.blocked.push_back(BlockedSend {
+                id,
+                partition,
+                how: how.to_string(),
+                deadline: Tick(ctx.now.0 + p.settings.max_block),
+            });
+            ctx.emit(EventKind::SendBlocked {
+                id,
+                producer: producer.to_string(),
+                tp: tp.clone(),
+                needed: alloc,
+                available,
+            });
+            self.calls.insert(
+                id,
+                ProduceCall {
+                    id,
+                    producer: producer.to_string(),
+                    tp,
+                    acks: p.acks(),
+                    key,
+                    value,
+                    created_at,
+                    state: CallState::Blocked,
+                },
+            );
+            return Ok(id);
+        }
         let batch_id = match open {
             Some(b) => b,
             None => {
+                p.allocated += alloc;
                 self.next_batch += 1;
                 let b = BatchId(self.next_batch);
                 self.batches.insert(
@@ -511,6 +584,7 @@ impl Clients {
                         in_flight: None,
                         done: false,
                         compressed_bytes: None,
+                        allocated: alloc,
                     },
                 );
                 deque.push_back(b);
@@ -538,7 +612,7 @@ impl Clients {
                 acks: p.acks(),
                 key,
                 value,
-                created_at: ctx.now,
+                created_at,
                 state: CallState::Batched { batch: batch_id },
             },
         );
@@ -574,12 +648,70 @@ impl Clients {
                     || p.in_flight.values().any(|s| !s.is_empty())
                     || p.metadata_refresh_at.is_some_and(|t| now >= t)
                     || (now >= p.metadata_expires_at && !p.partition_counts.is_empty())
+                    || !p.blocked.is_empty()
             })
             .map(|p| p.name.clone())
             .collect();
         for name in names {
             self.expire(ctx, &name);
+            self.admit_blocked(ctx, image, alive, &name);
             self.run_sender(ctx, image, alive, &name);
+        }
+    }
+
+    /// Blocked sends: fail those past `max.block.ms`, admit the oldest while memory allows.
+    fn admit_blocked(&mut self, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId], name: &str) {
+        let now = ctx.now;
+        loop {
+            let Some(p) = self.producers.get_mut(name) else {
+                return;
+            };
+            let Some(front) = p.blocked.front().cloned() else {
+                return;
+            };
+            let Some(call) = self.calls.get(&front.id).cloned() else {
+                p.blocked.pop_front();
+                continue;
+            };
+            if now >= front.deadline {
+                p.blocked.pop_front();
+                // Kafka: `BufferPool.allocate` → BufferExhaustedException.
+                let total = p.settings.buffer_memory;
+                let available = total.saturating_sub(p.allocated);
+                let size = p
+                    .settings
+                    .batch_size
+                    .max(RECORD_BATCH_OVERHEAD + record_size(0, call.key.as_deref(), &call.value));
+                let ms = p.settings.max_block * crate::config::MS_PER_TICK;
+                let message = format!("Failed to allocate {size} bytes within the configured max blocking time {ms} ms. Total memory: {total} bytes. Available memory: {available} bytes. Poolable size: {} bytes", p.settings.batch_size);
+                self.complete(
+                    ctx,
+                    front.id,
+                    ProduceOutcome::Err {
+                        error: KafkaError::BufferExhausted,
+                        message,
+                    },
+                );
+                continue;
+            }
+            let admitted = self.accumulate(
+                ctx,
+                image,
+                alive,
+                name,
+                &call.tp.topic,
+                front.partition,
+                &front.how,
+                call.key.clone(),
+                call.value.clone(),
+                Some((front.id, call.created_at)),
+            );
+            if admitted.is_err() {
+                return;
+            }
+            if let Some(p) = self.producers.get_mut(name) {
+                p.blocked.pop_front();
+            }
         }
     }
 
@@ -822,6 +954,7 @@ impl Clients {
         if acks == Acks::Zero {
             // acks=0: nobody answers; every record completes at once with offset -1.
             b.done = true;
+            p.allocated = p.allocated.saturating_sub(b.allocated);
             let ids = b.records.clone();
             for id in ids {
                 self.complete(ctx, id, ProduceOutcome::Ok { offset: -1 });
@@ -1026,7 +1159,9 @@ impl Clients {
         b.done = true;
         let ids = b.records.clone();
         let (tp, producer) = (b.tp.clone(), b.producer.clone());
+        let alloc = b.allocated;
         if let Some(p) = self.producers.get_mut(&producer) {
+            p.allocated = p.allocated.saturating_sub(alloc);
             if let Some(d) = p.accumulator.get_mut(&tp) {
                 d.retain(|x| *x != batch_id);
             }
@@ -1095,6 +1230,9 @@ impl Clients {
                     b.done = true;
                     let ids = b.records.clone();
                     let (tp, seq, n) = (b.tp.clone(), b.base_sequence, b.records.len() as i32);
+                    if let Some(p) = self.producers.get_mut(&req.producer) {
+                        p.allocated = p.allocated.saturating_sub(b.allocated);
+                    }
                     if let (Some(p), Some(seq)) = (self.producers.get_mut(&req.producer), seq) {
                         let last = crate::log::increment_sequence(seq, n - 1);
                         let e = p.last_acked_sequence.entry(tp).or_insert(-1);

@@ -455,6 +455,25 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 )
             }
         }
+        SendBlocked {
+            id,
+            producer,
+            tp,
+            needed,
+            available,
+        } => {
+            if zh {
+                format!(
+                    "{producer} 的 send() produce#{}（{tp}）阻塞：新批次需要 {needed} B 的 buffer.memory，只剩 {available} B",
+                    id.0
+                )
+            } else {
+                format!(
+                    "{producer} send() produce#{} for {tp} blocks: a new batch needs {needed} B of buffer.memory, {available} B free",
+                    id.0
+                )
+            }
+        }
         ProducerIdAssigned {
             producer,
             producer_id,

@@ -41,6 +41,7 @@ impl Category {
         use EventKind::*;
         match kind {
             RecordAccumulated { .. }
+            | SendBlocked { .. }
             | BatchSent { .. }
             | BatchRetrying { .. }
             | ProducerIdAssigned { .. }
@@ -123,6 +124,7 @@ impl Tone {
             BrokerCrashed { .. }
             | BrokerFenced { .. }
             | BatchRetrying { .. }
+            | SendBlocked { .. }
             | ControllerCrashed { .. }
             | QuorumLeaderResigned { .. }
             | ControllerRenounced { .. }

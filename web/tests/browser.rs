@@ -654,6 +654,13 @@ fn every_event_kind() -> Vec<EventKind> {
             attempt: 1,
             backoff_ms: 100,
         },
+        EventKind::SendBlocked {
+            id: ProduceId(2),
+            producer: "checkout".into(),
+            tp: tp.clone(),
+            needed: 16384,
+            available: 1024,
+        },
         EventKind::ProducerIdAssigned {
             producer: "checkout".into(),
             producer_id: 1001,
