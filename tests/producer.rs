@@ -578,3 +578,68 @@ fn buffer_memory_blocks_send_until_batches_complete() {
         }
     }
 }
+
+/// The topic's `compression.type`: `producer` keeps each batch as sent; a codec that differs from
+/// the producer's makes the leader recompress the batch (Kafka: LogValidator).
+#[test]
+fn topic_compression_type_recompresses_on_the_leader() {
+    use kplay_engine::compression::{sample_payload, SampleKind};
+    for (topic_codec, producer_codec, expect) in [
+        ("producer", "none", false),
+        ("gzip", "none", true),
+        ("lz4", "lz4", false),
+        ("uncompressed", "snappy", true),
+    ] {
+        let mut c = Cluster::new(&ClusterSpec::default()).unwrap();
+        c.step(Input::Command(Command::CreateTopic {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 3,
+            configs: BTreeMap::from([("compression.type".to_string(), topic_codec.to_string())]),
+        }));
+        c.step(Input::Command(Command::AddProducer {
+            name: "p".into(),
+            configs: BTreeMap::from([
+                ("compression.type".to_string(), producer_codec.to_string()),
+                ("linger.ms".to_string(), "20".to_string()),
+            ]),
+        }));
+        c.run_ms(50);
+        for (key, value) in sample_payload(SampleKind::JsonEvents, 20, 1) {
+            c.step(Input::Command(Command::Produce {
+                producer: "p".into(),
+                topic: "t".into(),
+                partition: None,
+                key,
+                value,
+            }));
+        }
+        let evs = c.run_ms(1_000);
+        let re: Vec<(u64, u64)> = evs
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::BatchRecompressed {
+                    bytes_before,
+                    bytes_after,
+                    ..
+                } => Some((*bytes_before, *bytes_after)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            !re.is_empty(),
+            expect,
+            "{topic_codec}/{producer_codec}: {re:?}"
+        );
+        if topic_codec == "gzip" {
+            assert!(re.iter().all(|(b, a)| a < b), "gzip shrinks JSON: {re:?}");
+        }
+        if topic_codec == "uncompressed" {
+            assert!(
+                re.iter().all(|(b, a)| a > b),
+                "decompressed on the broker: {re:?}"
+            );
+        }
+        assert_eq!(c.snapshot().metrics.record_send_total, 20);
+    }
+}

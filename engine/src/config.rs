@@ -184,6 +184,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "没有可用的 ISR 副本时，允许 ISR 之外的副本成为 leader：可用性优先于持久性，已确认的消息可能丢失。",
     },
     ConfigDef {
+        key: "compression.type",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::OneOf(&["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"]),
+        default: "producer",
+        doc_en: "producer: keep each batch as the producer compressed it. Any other value: the leader recompresses batches that arrive with a different codec before writing them (CPU on the broker).",
+        doc_zh: "producer：按 producer 压缩的样子保存每个批次。其他取值：leader 在写入前把编码不同的批次重新压缩（消耗 broker 的 CPU）。",
+    },
+    ConfigDef {
         key: "min.insync.replicas",
         scope: ConfigScope::Topic,
         kind: ConfigKind::IntAtLeast(1),

@@ -200,6 +200,16 @@ pub enum EventKind {
         leader_epoch: LeaderEpoch,
         records: u64,
     },
+    /// The topic's `compression.type` differs from the producer's: the leader recompressed the
+    /// batch before writing it.
+    BatchRecompressed {
+        broker: BrokerId,
+        tp: TopicPartition,
+        from: String,
+        to: String,
+        bytes_before: u64,
+        bytes_after: u64,
+    },
     /// The leader recognised a retried idempotent batch it already has: no second copy.
     DuplicateBatch {
         broker: BrokerId,
@@ -456,6 +466,10 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{broker} appended {tp}@{}..{} epoch={}", offset.0, offset.0 + records - 1, leader_epoch.0)
             }
         }
+        BatchRecompressed { broker, tp, from, to, bytes_before, bytes_after } => write!(
+            f,
+            "{broker} recompressed a batch for {tp} from {from} to {to} (topic compression.type): {bytes_before} B → {bytes_after} B"
+        ),
         DuplicateBatch { broker, tp, producer_id, base_sequence, base_offset } => write!(
             f,
             "{broker} {tp}: batch seq={base_sequence} of producer {producer_id} is a duplicate of offset {}: not appended again",

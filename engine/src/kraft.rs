@@ -102,6 +102,10 @@ pub struct TopicMeta {
 }
 
 impl TopicMeta {
+    pub fn compression_type(&self) -> String {
+        self.configs.get(ConfigScope::Topic, "compression.type")
+    }
+
     pub fn min_insync_replicas(&self) -> u32 {
         self.configs
             .get_u64(ConfigScope::Topic, "min.insync.replicas") as u32
@@ -739,6 +743,10 @@ impl Controller {
             .topics
             .get(topic)
             .map_or(1, |t| t.min_insync_replicas());
+        let compression = self
+            .topics
+            .get(topic)
+            .map_or_else(|| "producer".to_string(), |t| t.compression_type());
         for (i, replicas) in assignment.into_iter().enumerate() {
             let tp = TopicPartition::new(topic, first + i as u32);
             let state = PartitionState {
@@ -749,6 +757,7 @@ impl Controller {
                 leader_epoch: LeaderEpoch(0),
                 partition_epoch: 0,
                 min_insync_replicas: min_isr,
+                compression_type: compression.clone(),
             };
             ctx.emit(EventKind::PartitionChanged {
                 tp: tp.clone(),
@@ -854,6 +863,7 @@ impl Controller {
             .map_err(|e| (KafkaError::InvalidConfig, e.message))?;
         meta.configs.overrides.insert(key.to_string(), v.clone());
         let min_isr = meta.min_insync_replicas();
+        let compression = meta.compression_type();
         ctx.emit(EventKind::ConfigChanged {
             entity: format!("topic {topic}"),
             key: key.to_string(),
@@ -863,6 +873,7 @@ impl Controller {
         self.outbox.push(MetadataRecord::Topic(meta));
         for p in self.partitions.values_mut().filter(|p| p.tp.topic == topic) {
             p.min_insync_replicas = min_isr;
+            p.compression_type = compression.clone();
             self.outbox.push(MetadataRecord::Partition {
                 state: p.clone(),
                 unclean: false,

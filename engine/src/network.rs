@@ -35,6 +35,13 @@ pub struct PartitionState {
     pub leader_epoch: LeaderEpoch,
     pub partition_epoch: u32,
     pub min_insync_replicas: u32,
+    /// The topic's `compression.type` (`producer` keeps what producers send).
+    #[serde(default = "producer_compression")]
+    pub compression_type: String,
+}
+
+fn producer_compression() -> String {
+    "producer".to_string()
 }
 
 /// A record batch on the wire (`MemoryRecords` with its `RecordBatch` header fields).
@@ -45,6 +52,13 @@ pub struct WireBatch {
     pub records: Vec<crate::log::NewRecord>,
     /// The batch's size in bytes (record batch framing).
     pub bytes: u64,
+    /// The producer's `compression.type`.
+    #[serde(default = "no_codec")]
+    pub codec: crate::compression::Codec,
+}
+
+fn no_codec() -> crate::compression::Codec {
+    crate::compression::Codec::None
 }
 
 /// Kafka's API messages, by their Kafka names.

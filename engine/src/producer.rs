@@ -944,6 +944,7 @@ impl Clients {
                 producer,
                 records,
                 bytes: wire_bytes,
+                codec,
             },
         };
         ctx.send(

@@ -769,6 +769,45 @@ impl Broker {
                 (d.first_offset, d.last_offset)
             }
             None => {
+                // Kafka: LogValidator — a topic codec other than `producer` that differs from the
+                // batch's means the leader recompresses it.
+                let target = p.meta.compression_type.as_str();
+                if target != "producer" {
+                    let to = if target == "uncompressed" {
+                        crate::compression::Codec::None
+                    } else {
+                        crate::compression::Codec::parse(target)
+                            .unwrap_or(crate::compression::Codec::None)
+                    };
+                    if to != batch.codec {
+                        let records: Vec<(Option<&[u8]>, &[u8])> = batch
+                            .records
+                            .iter()
+                            .map(|r| (r.key.as_deref().map(str::as_bytes), r.value.as_bytes()))
+                            .collect();
+                        let (pid, pepoch, seq) = batch
+                            .producer
+                            .map_or((-1, -1, -1), |(i, e, s)| (i as i64, e as i16, s));
+                        let after = crate::compression::encode_batch(
+                            &records,
+                            to,
+                            0,
+                            pid,
+                            pepoch,
+                            seq,
+                            (ctx.now.0 * crate::config::MS_PER_TICK) as i64,
+                        )
+                        .len() as u64;
+                        ctx.emit(EventKind::BatchRecompressed {
+                            broker: me,
+                            tp: tp.clone(),
+                            from: batch.codec.name().to_string(),
+                            to: target.to_string(),
+                            bytes_before: batch.bytes,
+                            bytes_after: after,
+                        });
+                    }
+                }
                 let base = p
                     .log
                     .append_batch_as_leader(epoch, batch.records, batch.producer);

@@ -505,6 +505,20 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("{broker} appended {tp}@{at} epoch={}", leader_epoch.0)
             }
         }
+        BatchRecompressed {
+            broker,
+            tp,
+            from,
+            to,
+            bytes_before,
+            bytes_after,
+        } => {
+            if zh {
+                format!("{broker} 按 topic 的 compression.type 把 {tp} 的批次从 {from} 重新压缩为 {to}：{bytes_before} B → {bytes_after} B")
+            } else {
+                format!("{broker} recompressed a batch for {tp} from {from} to {to} (topic compression.type): {bytes_before} B → {bytes_after} B")
+            }
+        }
         DuplicateBatch {
             broker,
             tp,

@@ -46,6 +46,7 @@ impl Category {
             | BatchRetrying { .. }
             | ProducerIdAssigned { .. }
             | DuplicateBatch { .. }
+            | BatchRecompressed { .. }
             | ProduceSequenceRejected { .. }
             | Appended { .. }
             | ProduceRejected { .. }

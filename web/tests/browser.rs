@@ -673,6 +673,14 @@ fn every_event_kind() -> Vec<EventKind> {
             leader_epoch: LeaderEpoch(1),
             records: 3,
         },
+        EventKind::BatchRecompressed {
+            broker: b,
+            tp: tp.clone(),
+            from: "none".into(),
+            to: "zstd".into(),
+            bytes_before: 4000,
+            bytes_after: 900,
+        },
         EventKind::DuplicateBatch {
             broker: b,
             tp: tp.clone(),
