@@ -339,6 +339,31 @@ pub struct ProduceCall {
     pub state: CallState,
 }
 
+impl ProduceCall {
+    /// A `send()` just made; callers set its state.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: ProduceId,
+        producer: &str,
+        tp: TopicPartition,
+        acks: Acks,
+        key: Option<String>,
+        value: String,
+        created_at: Tick,
+    ) -> Self {
+        ProduceCall {
+            id,
+            producer: producer.to_string(),
+            tp,
+            acks,
+            key,
+            value,
+            created_at,
+            state: CallState::Blocked,
+        }
+    }
+}
+
 /// One `ProducerBatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerBatch {
@@ -548,17 +573,12 @@ impl Clients {
                 needed: alloc,
                 available,
             });
+            let call = ProduceCall::new(id, producer, tp, p.acks(), key, value, created_at);
             self.calls.insert(
                 id,
                 ProduceCall {
-                    id,
-                    producer: producer.to_string(),
-                    tp,
-                    acks: p.acks(),
-                    key,
-                    value,
-                    created_at,
                     state: CallState::Blocked,
+                    ..call
                 },
             );
             return Ok(id);
@@ -603,19 +623,9 @@ impl Clients {
             batch: batch_id,
             partitioner: how.to_string(),
         });
-        self.calls.insert(
-            id,
-            ProduceCall {
-                id,
-                producer: producer.to_string(),
-                tp,
-                acks: p.acks(),
-                key,
-                value,
-                created_at,
-                state: CallState::Batched { batch: batch_id },
-            },
-        );
+        let call = ProduceCall::new(id, producer, tp, p.acks(), key, value, created_at);
+        let state = CallState::Batched { batch: batch_id };
+        self.calls.insert(id, ProduceCall { state, ..call });
         // A batch that is ready now (full, queued behind another, or linger.ms = 0) goes out on
         // this same tick; otherwise the next tick's sender pass sends it.
         let ready_now = self.producers.get(producer).is_some_and(|p| {
