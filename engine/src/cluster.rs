@@ -1122,8 +1122,8 @@ impl Cluster {
                                 .map(|r| RecordView {
                                     offset: r.offset,
                                     leader_epoch: r.leader_epoch,
-                                    key: r.key.clone(),
-                                    value: r.value.clone(),
+                                    key: r.key.as_deref().map(str::to_string),
+                                    value: r.value.to_string(),
                                 })
                                 .collect()
                         })
@@ -1244,8 +1244,8 @@ fn produce_view(c: &crate::producer::ProduceCall) -> ProduceView {
         producer: c.producer.clone(),
         tp: c.tp.clone(),
         acks: c.acks,
-        key: c.key.clone(),
-        value: c.value.clone(),
+        key: c.key.as_deref().map(str::to_string),
+        value: c.value.to_string(),
         sent_at_ms: c.created_at.0 * MS_PER_TICK,
         outcome,
         completed_at_ms,

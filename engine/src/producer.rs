@@ -41,6 +41,7 @@ use crate::partitioner::partition_for_key;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 /// Kafka: `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`.
 pub const RECORD_BATCH_OVERHEAD: u64 = 61;
@@ -333,8 +334,8 @@ pub struct ProduceCall {
     pub producer: String,
     pub tp: TopicPartition,
     pub acks: Acks,
-    pub key: Option<String>,
-    pub value: String,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
     pub created_at: Tick,
     pub state: CallState,
 }
@@ -347,8 +348,8 @@ impl ProduceCall {
         producer: &str,
         tp: TopicPartition,
         acks: Acks,
-        key: Option<String>,
-        value: String,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
         created_at: Tick,
     ) -> Self {
         ProduceCall {
@@ -444,6 +445,8 @@ impl Clients {
         key: Option<String>,
         value: String,
     ) -> Result<ProduceId, (KafkaError, String)> {
+        let key: Option<Arc<str>> = key.map(Arc::from);
+        let value: Arc<str> = Arc::from(value);
         let Some(p) = self.producers.get_mut(producer) else {
             return Err((
                 KafkaError::ConfigException,
@@ -520,8 +523,8 @@ impl Clients {
         topic: &str,
         partition: u32,
         how: &str,
-        key: Option<String>,
-        value: String,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
         // A blocked send being admitted: its id and original send time.
         existing: Option<(ProduceId, Tick)>,
     ) -> Result<ProduceId, (KafkaError, String)> {
@@ -619,7 +622,7 @@ impl Clients {
             id,
             producer: producer.to_string(),
             tp: tp.clone(),
-            key: key.clone(),
+            key: key.as_deref().map(str::to_string),
             batch: batch_id,
             partitioner: how.to_string(),
         });
