@@ -598,7 +598,7 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 /// `num / den` rounded to `decimals` places, in integer arithmetic (the same digits natively and
 /// in wasm).
-fn fixed(num: u128, den: u128, decimals: u32) -> String {
+pub fn fixed(num: u128, den: u128, decimals: u32) -> String {
     let scale = 10u128.pow(decimals);
     let v = (num * scale * 2 + den) / (den * 2);
     if decimals == 0 {
