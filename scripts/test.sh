@@ -18,8 +18,8 @@ run() { "$@" 2>&1 | tee -a "$log"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "native tests (engine, CLI, golden traces, swarm, determinism)"
-run cargo test --locked -p kplay-engine -p kplay-tests
+step "native tests (engine, CLI, golden traces, swarm, determinism, web crate logic)"
+run cargo test --locked -p kplay-engine -p kplay-tests -p kplay-web
 
 step "wasm tests in headless Chromium (wasm-bindgen-test)"
 run cargo test --locked --target wasm32-unknown-unknown -p kplay-web

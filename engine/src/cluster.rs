@@ -30,6 +30,8 @@ pub struct Cluster {
     events: Vec<Event>,
     /// Highest HW each leader has shown, per (partition, broker, leader epoch): HW is monotonic.
     hw_seen: BTreeMap<(TopicPartition, BrokerId, u32), Offset>,
+    /// Metrics sampled every `HISTORY_SAMPLE_MS`, for charts.
+    history: std::collections::VecDeque<MetricsSample>,
 }
 
 impl Cluster {
@@ -64,6 +66,7 @@ impl Cluster {
             clients: Clients::default(),
             events: vec![],
             hw_seen: BTreeMap::new(),
+            history: std::collections::VecDeque::new(),
         };
         for v in &voters {
             if ids.contains(v) {
@@ -148,6 +151,9 @@ impl Cluster {
                 self.now = Tick(self.now.0 + 1);
                 self.deliver_due(&mut out);
                 self.run_timers(&mut out);
+                if self.now_ms() % HISTORY_SAMPLE_MS == 0 {
+                    self.sample_metrics();
+                }
             }
             Input::Command(cmd) => self.apply(cmd, &mut out),
         }
@@ -905,6 +911,35 @@ impl Cluster {
         Ok(())
     }
 
+    /// Appends one [`MetricsSample`] to the history (dropping the oldest beyond
+    /// [`HISTORY_SAMPLES`]).
+    fn sample_metrics(&mut self) {
+        let m = self.metrics();
+        let (mut isr_members, mut replicas) = (0, 0);
+        for p in self.image().partitions.values() {
+            isr_members += p.isr.len() as u32;
+            replicas += p.replicas.len() as u32;
+        }
+        let st = &self.clients.stats;
+        let sample = MetricsSample {
+            t_ms: self.now_ms(),
+            record_send_total: m.record_send_total,
+            record_error_total: m.record_error_total,
+            completed_total: st.ok + st.failed,
+            latency_ms_sum: st.latency_ms_sum,
+            isr_members,
+            replicas,
+            under_replicated_partitions: m.under_replicated_partitions,
+            under_min_isr_partition_count: m.under_min_isr_partition_count,
+            offline_partitions_count: m.offline_partitions_count,
+            max_lag: m.max_lag,
+        };
+        if self.history.len() == HISTORY_SAMPLES {
+            self.history.pop_front();
+        }
+        self.history.push_back(sample);
+    }
+
     /// Remembers each leader's HW so the next check can see it never moves back.
     fn record_high_watermarks(&mut self) {
         for b in self.brokers.values().filter(|b| b.alive) {
@@ -1035,6 +1070,7 @@ impl Cluster {
                     .collect(),
             },
             metrics: self.metrics(),
+            history: self.history.iter().cloned().collect(),
         }
     }
 

@@ -22,6 +22,36 @@ pub struct Snapshot {
     /// Injected network faults.
     pub network: NetworkView,
     pub metrics: Metrics,
+    /// Metrics sampled every [`HISTORY_SAMPLE_MS`] of simulated time, oldest first, for charts
+    /// (the last [`HISTORY_SAMPLES`]).
+    #[serde(default)]
+    pub history: Vec<MetricsSample>,
+}
+
+/// How often the cluster samples its metrics for [`Snapshot::history`] (simulated ms).
+pub const HISTORY_SAMPLE_MS: u64 = 250;
+
+/// How many samples the history keeps: one simulated minute.
+pub const HISTORY_SAMPLES: usize = 240;
+
+/// The metrics at one moment; counters are totals since the start, so rates are differences.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricsSample {
+    pub t_ms: u64,
+    /// `record-send-total` and `record-error-total` (every producer).
+    pub record_send_total: u64,
+    pub record_error_total: u64,
+    /// Completed records and the sum of their latencies, for the mean latency between samples.
+    pub completed_total: u64,
+    pub latency_ms_sum: u64,
+    /// ISR members and replicas over every partition (equal when nothing is under-replicated).
+    pub isr_members: u32,
+    pub replicas: u32,
+    pub under_replicated_partitions: u32,
+    pub under_min_isr_partition_count: u32,
+    pub offline_partitions_count: u32,
+    /// `MaxLag` in records.
+    pub max_lag: u64,
 }
 
 /// Network faults in force.

@@ -150,6 +150,13 @@ async function main() {
       assert(text.includes('NOT_ENOUGH_REPLICAS'), `expected NOT_ENOUGH_REPLICAS, got: ${text}`);
       const metrics = await page.locator(byId('metrics')).innerText();
       assert(/1\s*UnderMinIsrPartitionCount/.test(metrics), `UnderMinIsrPartitionCount should be 1: ${metrics}`);
+      // The charts follow the engine's sampled history: the ISR chart ends at the shrunk ISR.
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').includes('UnderMinIsrPartitionCount 1'), byId('chart-isr'), { timeout: T });
+      const isrChart = await page.locator(`${byId('chart-isr')} svg`).getAttribute('aria-label');
+      assert(/UnderMinIsrPartitionCount 1/.test(isrChart ?? ''), `ISR chart's summary: ${isrChart}`);
+      const tput = await page.locator(`${byId('chart-throughput')} path.s-good`).getAttribute('d');
+      assert((tput ?? '').includes('L'), `throughput line should be drawn: ${tput}`);
+      await shot(page, byId('charts'), 'desktop-charts.png');
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-not-enough-replicas.png'), fullPage: true });
     });
 

@@ -371,5 +371,6 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
         envelopes: Vec::new(),
         network: Default::default(),
         metrics: Metrics::default(),
+        history: Vec::new(),
     }
 }

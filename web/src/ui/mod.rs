@@ -1,6 +1,7 @@
 //! The Yew front-end. Components are small and stateless where possible; [`Playground`] owns the
 //! worker bridge, the play loop and the [`View`] reducer, and hands callbacks down.
 
+mod charts;
 mod cluster;
 mod controls;
 mod guide;
@@ -336,6 +337,7 @@ pub fn playground() -> Html {
                 <div class="col-main">
                     <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
                     <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
+                    <charts::Charts lang={l} history={snapshot.history.clone()} />
                     <pipeline::Pipeline lang={l} {preset} snapshot={snapshot.clone()} trace={view.pipeline.clone()}
                         config_failed={view.producer_config_failed.clone()} last_log_id={view.last_log_id()} send={send.clone()} />
                     <section class="panel o-partitions" aria-labelledby="partitions-h">
