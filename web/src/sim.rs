@@ -371,5 +371,7 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
         envelopes: Vec::new(),
         network: Default::default(),
         metrics: Metrics::default(),
+        groups: Vec::new(),
+        consumers: Vec::new(),
     }
 }
