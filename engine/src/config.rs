@@ -478,6 +478,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "失败的请求（如 FindCoordinator）重试前等待的时间。",
     },
     ConfigDef {
+        key: "retry.backoff.max.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "1000",
+        doc_en: "Retries back off retry.backoff.ms, doubling after each consecutive failure up to this (KIP-580).",
+        doc_zh: "重试的退避时间从 retry.backoff.ms 开始，每次连续失败翻倍，最多到该值（KIP-580）。",
+    },
+    ConfigDef {
         key: "request.timeout.ms",
         scope: ConfigScope::Consumer,
         kind: ConfigKind::IntAtLeast(0),

@@ -49,6 +49,7 @@ pub struct ConsumerSettings {
     pub auto_commit_interval_ticks: u64,
     pub assignors: Vec<Assignor>,
     pub retry_backoff_ticks: u64,
+    pub retry_backoff_max_ticks: u64,
     pub request_timeout_ticks: u64,
     pub metadata_max_age_ticks: u64,
     pub poll_interval_ticks: u64,
@@ -82,6 +83,7 @@ impl ConsumerSettings {
             auto_commit_interval_ticks: t("auto.commit.interval.ms").max(1),
             assignors: parse_strategy(&get("partition.assignment.strategy"))?,
             retry_backoff_ticks: t("retry.backoff.ms").max(1),
+            retry_backoff_max_ticks: t("retry.backoff.max.ms").max(1),
             request_timeout_ticks: t("request.timeout.ms").max(1),
             metadata_max_age_ticks: t("metadata.max.age.ms").max(1),
             poll_interval_ticks: t("kplay.poll.interval.ms").max(1),
@@ -161,6 +163,15 @@ pub struct Consumer {
     pub next_request: u64,
     /// Records processed (ledger entries written by this consumer).
     pub processed: u64,
+    /// The last failure reported, so a retry loop reports each distinct failure once.
+    #[serde(default)]
+    pub last_notice: String,
+    /// The last coordinator reported as found.
+    #[serde(default)]
+    pub last_coordinator: Option<BrokerId>,
+    /// Consecutive coordinator failures, for the exponential backoff.
+    #[serde(default)]
+    pub failures: u32,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -213,6 +224,9 @@ impl Consumer {
             app: App::Idle { next_poll_at: now },
             next_request: 0,
             processed: 0,
+            last_notice: String::new(),
+            last_coordinator: None,
+            failures: 0,
         }
     }
 
@@ -230,7 +244,12 @@ impl Consumer {
         ctx.send(self.addr(), NodeAddr::Broker(to), rpc);
     }
 
-    fn fail(&self, ctx: &mut Ctx, api: &str, error: KafkaError, action: &str) {
+    fn fail(&mut self, ctx: &mut Ctx, api: &str, error: KafkaError, action: &str) {
+        let notice = format!("{api} {error} {action}");
+        if notice == self.last_notice {
+            return;
+        }
+        self.last_notice = notice;
         ctx.emit(EventKind::ConsumerRequestFailed {
             consumer: self.name.clone(),
             api: api.to_string(),
@@ -242,7 +261,7 @@ impl Consumer {
     /// Kafka: `AbstractCoordinator.markCoordinatorUnknown`.
     fn coordinator_unknown(&mut self, ctx: &mut Ctx) {
         self.coordinator = None;
-        self.next_find_at = Tick(ctx.now.0 + self.settings.retry_backoff_ticks);
+        self.next_find_at = Tick(ctx.now.0 + self.backoff());
         for k in ["JoinGroup", "SyncGroup", "Heartbeat", "OffsetFetch"] {
             self.in_flight.remove(k);
         }
@@ -252,6 +271,16 @@ impl Consumer {
         ) {
             self.rejoin_needed = true;
         }
+    }
+
+    /// Kafka (KIP-580, 3.7+ for the consumer): `retry.backoff.ms` doubling per consecutive
+    /// failure up to `retry.backoff.max.ms`.
+    fn backoff(&mut self) -> u64 {
+        self.failures = self.failures.saturating_add(1);
+        let base = self.settings.retry_backoff_ticks;
+        let max = self.settings.retry_backoff_max_ticks.max(base);
+        base.saturating_mul(1u64 << (self.failures - 1).min(20))
+            .min(max)
     }
 
     /// Kafka: `AbstractCoordinator.resetGenerationOnResponseError` / `resetStateAndGeneration`:
@@ -408,16 +437,20 @@ impl Consumers {
                 match result {
                     Ok(b) => {
                         c.coordinator = Some(b);
-                        ctx.emit(EventKind::CoordinatorDiscovered {
-                            consumer: c.name.clone(),
-                            group: c.group(),
-                            coordinator: b,
-                        });
+                        if c.last_coordinator != Some(b) {
+                            c.last_coordinator = Some(b);
+                            c.last_notice.clear();
+                            ctx.emit(EventKind::CoordinatorDiscovered {
+                                consumer: c.name.clone(),
+                                group: c.group(),
+                                coordinator: b,
+                            });
+                        }
                         // The heartbeat thread resumes with the new coordinator at once.
                         c.next_heartbeat_at = ctx.now;
                     }
                     Err(e) => {
-                        c.next_find_at = Tick(ctx.now.0 + c.settings.retry_backoff_ticks);
+                        c.next_find_at = Tick(ctx.now.0 + c.backoff());
                         c.fail(ctx, "FindCoordinator", e, "retrying after retry.backoff.ms");
                     }
                 }
@@ -444,6 +477,10 @@ impl Consumers {
             }
             Rpc::HeartbeatResponse { error, .. } => {
                 c.in_flight.remove("Heartbeat");
+                if error.is_none() {
+                    c.failures = 0;
+                    c.last_notice.clear();
+                }
                 on_heartbeat_response(c, ctx, error);
             }
             Rpc::LeaveGroupResponse { .. } => {}
@@ -833,6 +870,8 @@ fn on_join_response(
         }
         return;
     }
+    c.failures = 0;
+    c.last_notice.clear();
     c.member_id = member_id.clone();
     c.generation = generation;
     c.protocol = protocol.clone();

@@ -1571,6 +1571,10 @@ impl Run {
         let snap = self.cluster.snapshot();
         out.push('\n');
         out.push_str(&render_state(&snap));
+        if !snap.groups.is_empty() {
+            out.push('\n');
+            out.push_str(&render_groups(&snap));
+        }
         out.push('\n');
         out.push_str(&render_produces(&self.produces()));
         out.push_str(&format!("\ntrace_hash: {}\n", self.trace_hash_hex()));
@@ -1613,6 +1617,8 @@ impl Run {
             "produces": self.produces(),
             "partitions": partitions_json(&snap),
             "metrics": snap.metrics,
+            "groups": snap.groups,
+            "consumers": snap.consumers,
             "steps": steps,
             "events": events,
         })
@@ -1785,6 +1791,45 @@ fn render_state(snap: &Snapshot) -> String {
         }
     }
     out.push_str(&table(&rows));
+    out
+}
+
+/// Consumer groups at the end (only for scenarios with consumers, so older traces keep their form).
+fn render_groups(snap: &Snapshot) -> String {
+    let mut out = String::from("== consumer groups\n");
+    for g in &snap.groups {
+        out.push_str(&format!(
+            "group {} state={} generation={} protocol={} coordinator={} (__consumer_offsets-{})\n",
+            g.group,
+            g.state,
+            g.generation,
+            g.protocol.as_deref().unwrap_or("-"),
+            g.coordinator.map_or("none".to_string(), |b| b.to_string()),
+            g.offsets_partition
+        ));
+        let mut rows = vec![vec![
+            "partition".to_string(),
+            "owner".to_string(),
+            "committed".to_string(),
+            "HW".to_string(),
+            "lag".to_string(),
+        ]];
+        let opt = |o: Option<u64>| o.map_or("-".to_string(), |o| o.to_string());
+        for p in &g.partitions {
+            rows.push(vec![
+                p.tp.to_string(),
+                p.owner.clone().unwrap_or_else(|| "-".into()),
+                opt(p.committed),
+                opt(p.high_watermark),
+                opt(p.lag),
+            ]);
+        }
+        out.push_str(&table(&rows));
+        out.push_str(&format!(
+            "ledger: {} processed once, {} duplicated, {} never processed\n",
+            g.ledger.processed_once, g.ledger.duplicated, g.ledger.never_processed
+        ));
+    }
     out
 }
 
