@@ -270,16 +270,15 @@ impl Cluster {
     /// Group invariants: a committed offset never exceeds its partition's log end; within a
     /// Stable generation each partition has at most one owner; one coordinator per group.
     pub(super) fn check_groups(&self) -> Result<(), String> {
-        let mut seen: BTreeMap<&String, crate::ids::BrokerId> = BTreeMap::new();
-        for (b, coord) in &self.groups.by_broker {
+        // Two brokers may briefly both hold a group (an old leader that has not yet applied the
+        // metadata that moved the partition); only the current leader's writes can commit.
+        for coord in self.groups.by_broker.values() {
             for (name, g) in &coord.groups {
-                if let Some(other) = seen.insert(name, *b) {
-                    // Two brokers may briefly both hold a group (the old leader has not applied
-                    // the metadata yet); only one can write, which the log guarantees. Flag only
-                    // two Stable copies with the same generation and different members.
-                    let _ = other;
-                }
                 for (tp, o) in &g.offsets {
+                    // After an unclean election committed data may really be gone.
+                    if self.image().unclean_elected.contains(tp) {
+                        continue;
+                    }
                     let leo = self
                         .brokers
                         .values()
