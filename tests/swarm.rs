@@ -415,6 +415,27 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
             Command::HoldEnvelope { id } => format!("hold_envelope = {id}"),
             Command::ReleaseEnvelope { id } => format!("release_envelope = {id}"),
             Command::DropEnvelope { id } => format!("drop_envelope = {id}"),
+            Command::AddConsumer {
+                name,
+                topics,
+                configs,
+            } => {
+                let t: Vec<String> = topics.iter().map(|x| q(x)).collect();
+                let c: Vec<String> = configs
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                    .collect();
+                format!(
+                    "add_consumer = {{ name = {}, topics = [{}], configs = {{ {} }} }}",
+                    q(name),
+                    t.join(", "),
+                    c.join(", ")
+                )
+            }
+            Command::CrashConsumer { consumer } => format!("crash_consumer = {}", q(consumer)),
+            Command::CloseConsumer { consumer } => format!("close_consumer = {}", q(consumer)),
+            Command::StopPolling { consumer } => format!("stop_polling = {}", q(consumer)),
+            Command::ResumePolling { consumer } => format!("resume_polling = {}", q(consumer)),
         }
     };
     for c in &plan.setup {

@@ -1502,14 +1502,14 @@ impl Handler<'_, '_> {
                 }
             },
             GroupState::CompletingRebalance if due => {
-                // Kafka (2.8+, KIP-???: pending sync): members that never sent SyncGroup are removed.
+                // Kafka: GroupMetadataManager.schedulePendingSync — members that never sent
+                // SyncGroup within the rebalance timeout are removed.
                 let lazy: Vec<String> = g
                     .members
                     .values()
                     .filter(|m| !m.awaiting_sync)
                     .map(|m| m.member_id.clone())
                     .collect();
-                let _ = me;
                 for m in lazy {
                     self.remove_member(
                         group_id,
