@@ -1482,7 +1482,6 @@ impl Handler<'_, '_> {
                 "session timeout expired (no heartbeat within session.timeout.ms)",
             );
         }
-        let me = self.me;
         let Some(g) = self.group(group_id) else {
             return;
         };
