@@ -614,3 +614,75 @@ fn deterministic_with_consumers() {
     };
     assert_eq!(run(), run());
 }
+
+/// A consumer cut off from the coordinator for longer than session.timeout.ms is removed; when
+/// the network heals its next heartbeat gets UNKNOWN_MEMBER_ID, it drops its partitions
+/// (onPartitionsLost), rejoins with a fresh member id and gets partitions in a new generation.
+#[test]
+fn session_expiry_then_unknown_member_id() {
+    let mut c = cluster(15, "orders", 2, &[]);
+    let cfgs = [
+        ("session.timeout.ms", "10000"),
+        ("request.timeout.ms", "5000"),
+    ];
+    add_consumer(&mut c, "A", "g", "orders", &cfgs);
+    add_consumer(&mut c, "B", "g", "orders", &cfgs);
+    c.run_ms(8_000);
+    let coord = group(&c, "g").coordinator.unwrap();
+    let old_member = consumer(&c, "A").member_id.clone();
+    cmd(
+        &mut c,
+        Command::PartitionNetwork {
+            a: "A".into(),
+            b: coord.to_string(),
+        },
+    );
+    c.run_ms(15_000);
+    assert_eq!(parts(&c, "B"), vec![0, 1], "B took over A's partition");
+    cmd(&mut c, Command::HealNetwork);
+    c.run_ms(15_000);
+    let ev = events_of(&c);
+    assert!(
+        ev.iter()
+            .any(|e| e.contains(&format!("removed {old_member}: session timeout expired"))),
+        "{ev:#?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|e| e.contains("A Heartbeat failed: UNKNOWN_MEMBER_ID")
+                || e.contains("A JoinGroup failed: UNKNOWN_MEMBER_ID")),
+        "{ev:#?}"
+    );
+    let a = consumer(&c, "A");
+    assert_ne!(a.member_id, old_member);
+    assert_eq!(parts(&c, "A").len() + parts(&c, "B").len(), 2);
+    assert_eq!(group(&c, "g").members.len(), 2);
+}
+
+/// close(): a final commit and LeaveGroup — the group rebalances at once instead of waiting for
+/// the session to expire, and nothing is processed twice.
+#[test]
+fn close_leaves_the_group_cleanly() {
+    let mut c = cluster(16, "orders", 2, &[]);
+    for p in 0..2 {
+        produce(&mut c, "orders", p, 3);
+    }
+    add_consumer(&mut c, "A", "g", "orders", &[]);
+    add_consumer(&mut c, "B", "g", "orders", &[]);
+    c.run_ms(8_000);
+    cmd(
+        &mut c,
+        Command::CloseConsumer {
+            consumer: "A".into(),
+        },
+    );
+    c.run_ms(5_000);
+    let ev = events_of(&c);
+    assert!(
+        ev.iter().any(|e| e.contains("left the group (LeaveGroup)")),
+        "{ev:#?}"
+    );
+    assert_eq!(parts(&c, "B"), vec![0, 1]);
+    let l = group(&c, "g").ledger;
+    assert_eq!((l.processed_once, l.duplicated), (6, 0), "{l:?}");
+}
