@@ -397,9 +397,7 @@ impl Consumers {
         if self.consumers.is_empty() {
             return;
         }
-        let names: Vec<String> = self.consumers.keys().cloned().collect();
-        for name in names {
-            let c = self.consumers.get_mut(&name).expect("consumer");
+        for c in self.consumers.values_mut() {
             if !c.alive || c.failed.is_some() {
                 continue;
             }

@@ -139,6 +139,16 @@ impl Group {
         }
     }
 
+    /// Whether a session, a pending member or the phase deadline expires by `now`.
+    fn timer_due(&self, now: Tick) -> bool {
+        self.phase_deadline.is_some_and(|d| now >= d)
+            || self.pending_members.values().any(|d| now >= *d)
+            || self
+                .members
+                .values()
+                .any(|m| !m.awaiting_join && !m.awaiting_sync && now >= m.heartbeat_deadline)
+    }
+
     /// Kafka: `ClassicGroup.hasAllMembersJoined`.
     fn all_members_joined(&self) -> bool {
         self.pending_members.is_empty() && self.members.values().all(|m| m.awaiting_join)
@@ -440,13 +450,19 @@ impl GroupCoordinators {
                 continue;
             };
             coord.unload_lost_partitions(ctx, broker, &settings);
-            let loaded: Vec<(u32, LeaderEpoch)> =
-                coord.loaded.iter().map(|(p, e)| (*p, *e)).collect();
             coord.complete_writes(ctx, broker, &settings);
-            let groups: Vec<String> = coord.groups.keys().cloned().collect();
-            for g in groups {
+            // One cheap pass finds the groups with a timer due; an idle group costs a few
+            // comparisons and no allocation.
+            let now = ctx.now;
+            let due: Vec<String> = coord
+                .groups
+                .values()
+                .filter(|g| g.timer_due(now))
+                .map(|g| g.id.clone())
+                .collect();
+            for g in due {
                 let partition = offsets::partition_for(&g, settings.offsets_topic_num_partitions);
-                let Some(&(_, epoch)) = loaded.iter().find(|(p, _)| *p == partition) else {
+                let Some(&epoch) = coord.loaded.get(&partition) else {
                     continue;
                 };
                 let mut h = Handler {
