@@ -36,7 +36,7 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
     };
     // Even seeds also run consumer groups (decided without a PRNG draw, so odd seeds replay the
     // same plans as before); a small offsets topic keeps the swarm fast.
-    let with_consumers = seed % 2 == 0;
+    let with_consumers = seed.is_multiple_of(2);
     let configs = if with_consumers {
         BTreeMap::from([
             ("offsets.topic.num.partitions".to_string(), "3".to_string()),

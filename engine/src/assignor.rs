@@ -151,7 +151,7 @@ pub fn range(
         for (i, member) in consumers.into_iter().enumerate() {
             let i = i as u32;
             let start = per_consumer * i + i.min(with_extra);
-            let len = per_consumer + u32::from(i + 1 <= with_extra);
+            let len = per_consumer + u32::from(i < with_extra);
             let list = assignment.get_mut(member).expect("member listed");
             list.extend((start..start + len).map(|p| TopicPartition::new(topic, p)));
         }

@@ -1200,7 +1200,7 @@ pub fn rpc_summary(rpc: &Rpc) -> Option<String> {
             format!("{group} {}", v.join(" "))
         }
         Rpc::OffsetCommitResponse { error, .. } => err(error),
-        Rpc::OffsetFetch { group, .. } => format!("{group}"),
+        Rpc::OffsetFetch { group, .. } => group.to_string(),
         Rpc::OffsetFetchResponse { offsets, error, .. } => match error {
             Some(e) => e.to_string(),
             None => {
