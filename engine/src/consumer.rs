@@ -841,6 +841,8 @@ fn on_join_response(
         match e {
             KafkaError::MemberIdRequired => {
                 // KIP-394: join again at once with the id the coordinator gave.
+                let action = format!("KIP-394: joining again as {member_id}");
+                c.fail(ctx, "JoinGroup", e, &action);
                 c.member_id = member_id;
                 if let Some(coord) = c.coordinator {
                     send_join(c, ctx, coord);
