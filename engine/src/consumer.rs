@@ -429,6 +429,20 @@ impl Consumers {
             NodeAddr::Broker(b) => Some(*b),
             _ => None,
         };
+        // Kafka's poll(Duration) keeps working while answers come in (coordinator found, joined,
+        // positions known, records fetched): a waiting application loop goes on at the next tick.
+        if matches!(
+            rpc,
+            Rpc::FindCoordinatorResponse { .. }
+                | Rpc::SyncGroupResponse { .. }
+                | Rpc::OffsetFetchResponse { .. }
+                | Rpc::ListOffsetsResponse { .. }
+        ) || matches!(&rpc, Rpc::ConsumerFetchResponse { records, .. } if !records.is_empty())
+        {
+            if let App::Idle { next_poll_at } = &mut c.app {
+                *next_poll_at = (*next_poll_at).min(Tick(ctx.now.0 + 1));
+            }
+        }
         match rpc {
             Rpc::FindCoordinatorResponse { result, .. } => {
                 c.in_flight.remove("FindCoordinator");
