@@ -1588,3 +1588,364 @@ fn join_response(g: &Group, member_id: &str, leader: bool) -> Rpc {
 pub fn assignor_of(protocol: Option<&str>) -> Option<Assignor> {
     protocol.and_then(Assignor::from_name)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The coordinator's answers, request by request, on a broker that leads the group's
+    //! `__consumer_offsets` partition (RF 1: commits complete at once).
+    use super::*;
+    use crate::config::BrokerSettings;
+    use crate::events::Event;
+    use crate::network::{Network, PartitionState};
+    use crate::replication::{LeaderState, ReplicaPartition, Role};
+    use crate::rng::Rng;
+
+    struct Fixture {
+        coords: GroupCoordinators,
+        broker: Broker,
+        image: Controller,
+        net: Network,
+        rng: Rng,
+        events: Vec<Event>,
+        now: Tick,
+    }
+
+    fn fixture() -> Fixture {
+        let settings = GroupSettings::from_configs(&Configs::default());
+        let mut broker = Broker::new(BrokerId(1));
+        let p = offsets::partition_for("g", settings.offsets_topic_num_partitions);
+        let tp = offsets_tp(p);
+        broker.partitions.insert(
+            tp.clone(),
+            ReplicaPartition {
+                meta: PartitionState {
+                    tp,
+                    replicas: vec![BrokerId(1)],
+                    isr: vec![BrokerId(1)],
+                    leader: Some(BrokerId(1)),
+                    leader_epoch: LeaderEpoch(0),
+                    partition_epoch: 0,
+                    min_insync_replicas: 1,
+                    compression_type: "producer".into(),
+                },
+                log: Default::default(),
+                role: Role::Leader(LeaderState {
+                    remotes: BTreeMap::new(),
+                    pending: None,
+                    epoch_start_offset: Offset(0),
+                    delayed_produces: vec![],
+                    parked_fetches: vec![],
+                }),
+            },
+        );
+        Fixture {
+            coords: GroupCoordinators::new(settings),
+            broker,
+            image: Controller::new(),
+            net: Network::default(),
+            rng: Rng::new(1),
+            events: vec![],
+            now: Tick(0),
+        }
+    }
+
+    impl Fixture {
+        /// Delivers `rpc` from `client` to the broker and returns the broker's answer.
+        fn ask(&mut self, client: &str, rpc: Rpc) -> Rpc {
+            let settings = BrokerSettings::default();
+            let mut ctx = Ctx {
+                now: self.now,
+                rng: &mut self.rng,
+                net: &mut self.net,
+                events: &mut self.events,
+                latency_ticks_min: 1,
+                latency_ticks_max: 1,
+            };
+            let from = NodeAddr::Client(client.into());
+            self.coords.handle(
+                &mut ctx,
+                &mut self.broker,
+                &self.image,
+                from,
+                rpc,
+                &settings,
+            );
+            self.answer(client)
+        }
+
+        /// The next answer on the wire to `client` (removing it).
+        fn answer(&mut self, client: &str) -> Rpc {
+            let to = NodeAddr::Client(client.into());
+            let mut found = self.net.remove_where(|e| e.to == to);
+            assert!(!found.is_empty(), "no answer for {client}");
+            found.remove(0).rpc
+        }
+
+        fn pending(&mut self, client: &str) -> bool {
+            let to = NodeAddr::Client(client.into());
+            self.net.in_flight().any(|e| e.to == to)
+        }
+
+        fn tick(&mut self, ticks: u64) {
+            let settings = BrokerSettings::default();
+            for _ in 0..ticks {
+                self.now = Tick(self.now.0 + 1);
+                let mut ctx = Ctx {
+                    now: self.now,
+                    rng: &mut self.rng,
+                    net: &mut self.net,
+                    events: &mut self.events,
+                    latency_ticks_min: 1,
+                    latency_ticks_max: 1,
+                };
+                let mut brokers = BTreeMap::from([(BrokerId(1), self.broker.clone())]);
+                self.coords.on_tick(&mut ctx, &mut brokers, &settings);
+                self.broker = brokers.remove(&BrokerId(1)).unwrap();
+            }
+        }
+
+        fn state(&self) -> GroupState {
+            self.coords.coordinator_of("g").unwrap().1.state
+        }
+    }
+
+    fn join(member: &str, client: &str, session_ms: u64) -> Rpc {
+        Rpc::JoinGroup {
+            group: "g".into(),
+            member_id: member.into(),
+            client_id: client.into(),
+            session_timeout_ms: session_ms,
+            rebalance_timeout_ms: 10_000,
+            protocols: vec![JoinProtocol {
+                name: "range".into(),
+                topics: vec!["t".into()],
+                owned: vec![],
+                generation: -1,
+            }],
+        }
+    }
+
+    fn heartbeat(member: &str, generation: i32) -> Rpc {
+        Rpc::Heartbeat {
+            group: "g".into(),
+            generation,
+            member_id: member.into(),
+        }
+    }
+
+    fn error_of(rpc: &Rpc) -> Option<KafkaError> {
+        match rpc {
+            Rpc::JoinGroupResponse { error, .. }
+            | Rpc::SyncGroupResponse { error, .. }
+            | Rpc::HeartbeatResponse { error, .. }
+            | Rpc::LeaveGroupResponse { error, .. }
+            | Rpc::OffsetCommitResponse { error, .. } => *error,
+            other => panic!("not a group answer: {other:?}"),
+        }
+    }
+
+    /// Joins `client` through KIP-394 and returns its member id (the answer is parked).
+    fn join_new(f: &mut Fixture, client: &str) -> String {
+        let Rpc::JoinGroupResponse {
+            error, member_id, ..
+        } = f.ask(client, join("", client, 10_000))
+        else {
+            panic!()
+        };
+        assert_eq!(error, Some(KafkaError::MemberIdRequired));
+        assert!(member_id.starts_with(&format!("{client}-")));
+        let settings = BrokerSettings::default();
+        let mut ctx = Ctx {
+            now: f.now,
+            rng: &mut f.rng,
+            net: &mut f.net,
+            events: &mut f.events,
+            latency_ticks_min: 1,
+            latency_ticks_max: 1,
+        };
+        let from = NodeAddr::Client(client.into());
+        f.coords.handle(
+            &mut ctx,
+            &mut f.broker,
+            &f.image,
+            from,
+            join(&member_id, client, 10_000),
+            &settings,
+        );
+        member_id
+    }
+
+    #[test]
+    fn classic_protocol_rules() {
+        let mut f = fixture();
+        // Kafka: INVALID_SESSION_TIMEOUT below group.min.session.timeout.ms (6000).
+        assert_eq!(
+            error_of(&f.ask("A", join("", "A", 1000))),
+            Some(KafkaError::InvalidSessionTimeout)
+        );
+        // A member id the group never gave: UNKNOWN_MEMBER_ID.
+        assert_eq!(
+            error_of(&f.ask("A", join("A-bogus", "A", 10_000))),
+            Some(KafkaError::UnknownMemberId)
+        );
+        let a = join_new(&mut f, "A");
+        assert_eq!(f.state(), GroupState::PreparingRebalance);
+        // group.initial.rebalance.delay.ms: no answer before 3 s.
+        f.tick(2_999);
+        assert!(!f.pending("A"));
+        f.tick(1);
+        let Rpc::JoinGroupResponse {
+            error: None,
+            generation: 1,
+            leader,
+            members,
+            ..
+        } = f.answer("A")
+        else {
+            panic!()
+        };
+        assert_eq!(leader, a);
+        assert_eq!(members.len(), 1);
+        assert_eq!(f.state(), GroupState::CompletingRebalance);
+        // Heartbeats in CompletingRebalance are fine; a wrong generation is ILLEGAL_GENERATION;
+        // an unknown member UNKNOWN_MEMBER_ID.
+        assert_eq!(error_of(&f.ask("A", heartbeat(&a, 1))), None);
+        assert_eq!(
+            error_of(&f.ask("A", heartbeat(&a, 0))),
+            Some(KafkaError::IllegalGeneration)
+        );
+        assert_eq!(
+            error_of(&f.ask("A", heartbeat("nobody", 1))),
+            Some(KafkaError::UnknownMemberId)
+        );
+        // Kafka: an OffsetCommit in CompletingRebalance → REBALANCE_IN_PROGRESS.
+        let commit = |gen: i32, member: &str| Rpc::OffsetCommit {
+            group: "g".into(),
+            generation: gen,
+            member_id: member.into(),
+            request: 1,
+            offsets: vec![(TopicPartition::new("t", 0), 5)],
+        };
+        assert_eq!(
+            error_of(&f.ask("A", commit(1, &a))),
+            Some(KafkaError::RebalanceInProgress)
+        );
+        // The leader's SyncGroup stores the assignment; the group is Stable once it is written.
+        let sync = Rpc::SyncGroup {
+            group: "g".into(),
+            generation: 1,
+            member_id: a.clone(),
+            assignments: vec![(a.clone(), vec![TopicPartition::new("t", 0)])],
+        };
+        let Rpc::SyncGroupResponse {
+            error: None,
+            assignment,
+            ..
+        } = f.ask("A", sync)
+        else {
+            panic!()
+        };
+        assert_eq!(assignment, vec![TopicPartition::new("t", 0)]);
+        assert_eq!(f.state(), GroupState::Stable);
+        // A commit with the right generation is written and answered (RF 1: at once).
+        assert_eq!(error_of(&f.ask("A", commit(1, &a))), None);
+        assert_eq!(
+            f.coords.coordinator_of("g").unwrap().1.offsets[&TopicPartition::new("t", 0)],
+            5
+        );
+        assert_eq!(
+            error_of(&f.ask("A", commit(0, &a))),
+            Some(KafkaError::IllegalGeneration)
+        );
+        // A second member joins: PreparingRebalance; A's heartbeat says REBALANCE_IN_PROGRESS.
+        let b = join_new(&mut f, "B");
+        assert_eq!(f.state(), GroupState::PreparingRebalance);
+        assert_eq!(
+            error_of(&f.ask("A", heartbeat(&a, 1))),
+            Some(KafkaError::RebalanceInProgress)
+        );
+        // A SyncGroup now: REBALANCE_IN_PROGRESS.
+        let sync_again = Rpc::SyncGroup {
+            group: "g".into(),
+            generation: 1,
+            member_id: a.clone(),
+            assignments: vec![],
+        };
+        assert_eq!(
+            error_of(&f.ask("A", sync_again)),
+            Some(KafkaError::RebalanceInProgress)
+        );
+        // A rejoins: every member joined → generation 2 at once (no initial delay any more).
+        let settings = BrokerSettings::default();
+        let mut ctx = Ctx {
+            now: f.now,
+            rng: &mut f.rng,
+            net: &mut f.net,
+            events: &mut f.events,
+            latency_ticks_min: 1,
+            latency_ticks_max: 1,
+        };
+        f.coords.handle(
+            &mut ctx,
+            &mut f.broker,
+            &f.image,
+            NodeAddr::Client("A".into()),
+            join(&a, "A", 10_000),
+            &settings,
+        );
+        let Rpc::JoinGroupResponse { generation: 2, .. } = f.answer("A") else {
+            panic!()
+        };
+        let Rpc::JoinGroupResponse {
+            generation: 2,
+            members,
+            ..
+        } = f.answer("B")
+        else {
+            panic!()
+        };
+        assert!(members.is_empty(), "followers get no member list");
+        assert_eq!(f.state(), GroupState::CompletingRebalance);
+        // B never sends SyncGroup and nobody heartbeats: after the rebalance timeout (10 s) the
+        // members that did not sync are dropped, then sessions expire and the group is Empty.
+        f.tick(30_000);
+        assert_eq!(f.state(), GroupState::Empty);
+        assert!(f
+            .events
+            .iter()
+            .any(|e| e.to_string().contains(&format!("removed {b}"))));
+        // An Empty group keeps its committed offsets; a member of it is unknown now.
+        assert_eq!(
+            error_of(&f.ask("A", heartbeat(&a, 2))),
+            Some(KafkaError::UnknownMemberId)
+        );
+        assert_eq!(
+            f.coords.coordinator_of("g").unwrap().1.offsets[&TopicPartition::new("t", 0)],
+            5
+        );
+    }
+
+    #[test]
+    fn not_coordinator_and_inconsistent_protocol() {
+        let mut f = fixture();
+        // Another group whose partition this broker does not lead.
+        let other = (0..100)
+            .map(|i| format!("grp{i}"))
+            .find(|g| offsets::partition_for(g, 50) != offsets::partition_for("g", 50))
+            .unwrap();
+        let mut rpc = join("", "A", 10_000);
+        if let Rpc::JoinGroup { group, .. } = &mut rpc {
+            *group = other;
+        }
+        assert_eq!(error_of(&f.ask("A", rpc)), Some(KafkaError::NotCoordinator));
+        let _a = join_new(&mut f, "A");
+        let mut rr = join("", "B", 10_000);
+        if let Rpc::JoinGroup { protocols, .. } = &mut rr {
+            protocols[0].name = "roundrobin".into();
+        }
+        assert_eq!(
+            error_of(&f.ask("B", rr)),
+            Some(KafkaError::InconsistentGroupProtocol)
+        );
+    }
+}
