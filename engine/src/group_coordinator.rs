@@ -262,6 +262,13 @@ pub struct GroupCoordinators {
     pub by_broker: BTreeMap<BrokerId, Coordinator>,
     /// The last failure to create `__consumer_offsets` (reported once, not per FindCoordinator).
     pub creation_error: Option<String>,
+    /// `__consumer_offsets` exists: brokers load the partitions they come to lead.
+    #[serde(default)]
+    pub offsets_topic_exists: bool,
+    /// Per broker, the metadata offset at which its offsets-partition leaderships were last
+    /// checked: leadership only changes with metadata, so the check runs when that moves.
+    #[serde(default)]
+    pub scanned_metadata: BTreeMap<BrokerId, u64>,
 }
 
 /// What a handler asks of the cluster after it returns.
@@ -303,12 +310,15 @@ impl GroupCoordinators {
             settings,
             by_broker: BTreeMap::new(),
             creation_error: None,
+            offsets_topic_exists: false,
+            scanned_metadata: BTreeMap::new(),
         }
     }
 
     /// The broker died: its coordinator state was in memory.
     pub fn crash(&mut self, broker: BrokerId) {
         self.by_broker.remove(&broker);
+        self.scanned_metadata.remove(&broker);
     }
 
     /// The group's offsets partition.
@@ -371,6 +381,7 @@ impl GroupCoordinators {
             f.create_offsets_topic = true;
             return Err(KafkaError::CoordinatorNotAvailable);
         }
+        self.offsets_topic_exists = true;
         let tp = offsets_tp(self.partition_for(key));
         image
             .partitions
@@ -441,10 +452,41 @@ impl GroupCoordinators {
         brokers: &mut BTreeMap<BrokerId, Broker>,
         replication: &crate::config::BrokerSettings,
     ) {
-        if self.by_broker.is_empty() {
+        if !self.offsets_topic_exists && self.by_broker.is_empty() {
             return;
         }
         let settings = self.settings.clone();
+        // Kafka: GroupCoordinatorService.onElection — a broker that becomes leader of an offsets
+        // partition loads it at once (so the groups' sessions run even if no member calls).
+        // Leadership moves with metadata; a periodic pass also catches a delta applied after a gap.
+        let periodic = ctx.now.0 % 1000 == 0;
+        for (id, broker) in brokers
+            .iter()
+            .filter(|(_, b)| b.alive && self.offsets_topic_exists)
+        {
+            let seen = self.scanned_metadata.insert(*id, broker.metadata_offset);
+            if seen == Some(broker.metadata_offset) && !periodic {
+                continue;
+            }
+            let first = TopicPartition::new(OFFSETS_TOPIC, 0);
+            let last = TopicPartition::new(OFFSETS_TOPIC, u32::MAX);
+            for (tp, p) in broker.partitions.range(first..=last) {
+                if !p.is_leader() {
+                    continue;
+                }
+                let epoch = p.meta.leader_epoch;
+                let coord = self.by_broker.entry(*id).or_default();
+                if coord.loaded.get(&tp.partition) != Some(&epoch) {
+                    coord.load(
+                        ctx,
+                        broker,
+                        tp.partition,
+                        epoch,
+                        settings.offsets_topic_num_partitions,
+                    );
+                }
+            }
+        }
         for (id, coord) in self.by_broker.iter_mut() {
             let Some(broker) = brokers.get_mut(id).filter(|b| b.alive) else {
                 continue;
@@ -653,6 +695,9 @@ impl Coordinator {
             self.groups.insert(name.clone(), g);
         }
         self.loaded.insert(partition, epoch);
+        if p.log.records().is_empty() {
+            return; // nothing to load: no event for each of the 50 empty partitions
+        }
         let groups = state
             .groups
             .keys()
