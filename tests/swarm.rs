@@ -1,5 +1,7 @@
 //! Swarm test: random produces, crashes, restarts, network cuts, slow nodes, dropped envelopes,
-//! partition growth, unclean/preferred elections and config changes over many seeds.
+//! partition growth, unclean/preferred elections and config changes over many seeds; every fourth
+//! seed also runs two consumer groups (group invariants: committed offsets within the log,
+//! one owner per partition in a Stable generation).
 //! `check_invariants()` runs after every step (debug builds panic with the seed); at the end every
 //! broker is restarted and the cluster must converge: full ISRs and identical logs.
 //!
@@ -34,12 +36,26 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
         1 => vec![101, 102, 103],
         _ => vec![1, 2, 3],
     };
+    // Every fourth seed also runs consumer groups (decided without a PRNG draw, so the other seeds
+    // replay the same plans as before); a small offsets topic keeps the swarm fast.
+    let with_consumers = seed.is_multiple_of(4);
+    let configs = if with_consumers {
+        BTreeMap::from([
+            ("offsets.topic.num.partitions".to_string(), "3".to_string()),
+            (
+                "offsets.topic.replication.factor".to_string(),
+                "3".to_string(),
+            ),
+        ])
+    } else {
+        BTreeMap::new()
+    };
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
         controllers: controllers.clone(),
         node_configs: BTreeMap::new(),
         seed,
-        configs: BTreeMap::new(),
+        configs,
     };
     let mut plan = Plan {
         spec: spec.clone(),
@@ -64,6 +80,19 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
             name: name.into(),
             configs: BTreeMap::from([("acks".to_string(), acks.to_string())]),
         });
+    }
+    if with_consumers {
+        for (name, group, topic) in [("c1", "sg", "a"), ("c2", "sg", "a"), ("c3", "sg2", "b")] {
+            plan.setup.push(Command::AddConsumer {
+                name: name.into(),
+                topics: vec![topic.into()],
+                configs: BTreeMap::from([
+                    ("group.id".to_string(), group.to_string()),
+                    ("auto.offset.reset".to_string(), "earliest".to_string()),
+                    ("session.timeout.ms".to_string(), "10000".to_string()),
+                ]),
+            });
+        }
     }
     for cmd in &plan.setup {
         c.step(Input::Command(cmd.clone()));
@@ -321,6 +350,15 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
     if !controllers.is_empty() {
         out.push_str(&format!("controllers = [{}]\n", controllers.join(", ")));
     }
+    if !plan.spec.configs.is_empty() {
+        let cfg: Vec<String> = plan
+            .spec
+            .configs
+            .iter()
+            .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+            .collect();
+        out.push_str(&format!("configs = {{ {} }}\n", cfg.join(", ")));
+    }
     let step = |c: &Command| -> String {
         match c {
             Command::CreateTopic {
@@ -431,6 +469,27 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
             Command::HoldEnvelope { id } => format!("hold_envelope = {id}"),
             Command::ReleaseEnvelope { id } => format!("release_envelope = {id}"),
             Command::DropEnvelope { id } => format!("drop_envelope = {id}"),
+            Command::AddConsumer {
+                name,
+                topics,
+                configs,
+            } => {
+                let t: Vec<String> = topics.iter().map(|x| q(x)).collect();
+                let c: Vec<String> = configs
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                    .collect();
+                format!(
+                    "add_consumer = {{ name = {}, topics = [{}], configs = {{ {} }} }}",
+                    q(name),
+                    t.join(", "),
+                    c.join(", ")
+                )
+            }
+            Command::CrashConsumer { consumer } => format!("crash_consumer = {}", q(consumer)),
+            Command::CloseConsumer { consumer } => format!("close_consumer = {}", q(consumer)),
+            Command::StopPolling { consumer } => format!("stop_polling = {}", q(consumer)),
+            Command::ResumePolling { consumer } => format!("resume_polling = {}", q(consumer)),
         }
     };
     for c in &plan.setup {
@@ -615,22 +674,26 @@ fn shrink_finds_a_minimal_failing_subset() {
 /// replay really reproduces the failure with `kplay run`.
 #[test]
 fn a_swarm_plan_round_trips_through_a_scenario_file() {
-    let plan = run_seed(3).expect("seed 3 passes");
-    let direct = replay(&plan, None).expect("replays");
-    let mut c = Cluster::new(&plan.spec).unwrap();
-    for cmd in &plan.setup {
-        c.step(Input::Command(cmd.clone()));
+    // Seed 3 without consumers, seed 4 with consumer groups.
+    for seed in [3, 4] {
+        let plan = run_seed(seed).unwrap_or_else(|_| panic!("seed {seed} passes"));
+        let direct = replay(&plan, None).expect("replays");
+        let mut c = Cluster::new(&plan.spec).unwrap();
+        for cmd in &plan.setup {
+            c.step(Input::Command(cmd.clone()));
+        }
+        for (cmd, ms) in &plan.ops {
+            c.step(Input::Command(cmd.clone()));
+            c.run_ms(*ms);
+        }
+        let toml = to_scenario("round-trip", &plan, &ending(&c));
+        let scenario = kplay_engine::scenario::parse(&toml, "round-trip.toml")
+            .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        let run = scenario.run().expect("no invariant breaks");
+        assert_eq!(
+            run.trace_hash_hex(),
+            format!("{:016x}", direct.trace_hash()),
+            "seed {seed}"
+        );
     }
-    for (cmd, ms) in &plan.ops {
-        c.step(Input::Command(cmd.clone()));
-        c.run_ms(*ms);
-    }
-    let toml = to_scenario("round-trip", &plan, &ending(&c));
-    let scenario = kplay_engine::scenario::parse(&toml, "round-trip.toml")
-        .unwrap_or_else(|e| panic!("{e}\n{toml}"));
-    let run = scenario.run().expect("no invariant breaks");
-    assert_eq!(
-        run.trace_hash_hex(),
-        format!("{:016x}", direct.trace_hash())
-    );
 }

@@ -15,6 +15,9 @@ use crate::rng::Rng;
 use crate::snapshot::*;
 use std::collections::BTreeMap;
 
+#[path = "cluster_groups.rs"]
+mod cluster_groups;
+
 /// The whole simulated cluster: brokers, the controller, clients and the network between them.
 /// A run is fully determined by the [`ClusterSpec`] (including its seed) and the inputs.
 #[derive(Clone, Debug)]
@@ -32,6 +35,10 @@ pub struct Cluster {
     hw_seen: BTreeMap<(TopicPartition, BrokerId, u32), Offset>,
     /// Metrics sampled every `HISTORY_SAMPLE_MS`, for charts.
     history: std::collections::VecDeque<MetricsSample>,
+    /// The group coordinator role of every broker (classic groups, `__consumer_offsets`).
+    groups: crate::group_coordinator::GroupCoordinators,
+    /// Consumer clients and the processing ledger.
+    consumers: crate::consumer::Consumers,
 }
 
 impl Cluster {
@@ -51,6 +58,7 @@ impl Cluster {
         }
         let voters = quorum_voters(spec, &ids)?;
         let mut settings = BrokerSettings::from_configs(&broker_cfg, &sim_cfg);
+        let group_settings = crate::group_coordinator::GroupSettings::from_configs(&broker_cfg);
         settings.voters = voters.clone();
         let mut c = Cluster {
             seed: spec.seed,
@@ -67,6 +75,8 @@ impl Cluster {
             events: vec![],
             hw_seen: BTreeMap::new(),
             history: std::collections::VecDeque::new(),
+            groups: crate::group_coordinator::GroupCoordinators::new(group_settings),
+            consumers: crate::consumer::Consumers::default(),
         };
         for v in &voters {
             if ids.contains(v) {
@@ -225,6 +235,7 @@ impl Cluster {
 
     fn deliver_due(&mut self, out: &mut Vec<Event>) {
         let alive = self.alive();
+        let mut create_offsets_topic = false;
         while let Some(env) = self.net.pop_due(self.now) {
             let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
             if ctx.net.is_cut(&env.from, &env.to) {
@@ -239,6 +250,20 @@ impl Cluster {
             }
             match env.to.clone() {
                 NodeAddr::Broker(b) => match self.brokers.get_mut(&b) {
+                    Some(broker)
+                        if broker.alive && crate::group_coordinator::is_group_request(&env.rpc) =>
+                    {
+                        let image = best_image(&self.controllers);
+                        let f = self.groups.handle(
+                            &mut ctx,
+                            broker,
+                            image,
+                            env.from,
+                            env.rpc,
+                            &self.settings,
+                        );
+                        create_offsets_topic |= f.create_offsets_topic;
+                    }
                     Some(broker) if broker.alive => {
                         broker.handle(&mut ctx, env.from, env.rpc, &self.settings)
                     }
@@ -250,7 +275,51 @@ impl Cluster {
                     }
                     _ => bounce(&mut ctx, env),
                 },
+                NodeAddr::Client(name) if self.consumers.contains(&name) => {
+                    let image = best_image(&self.controllers);
+                    self.consumers
+                        .handle(&mut ctx, &name, &env.from, env.rpc, image)
+                }
                 NodeAddr::Client(_) => self.clients.handle(&mut ctx, &env.from, &env.to, env.rpc),
+            }
+        }
+        if create_offsets_topic {
+            self.create_offsets_topic(out);
+        }
+    }
+
+    /// Kafka: `AutoTopicCreationManager.createTopics` for `__consumer_offsets` (at the first
+    /// FindCoordinator), with `offsets.topic.num.partitions`, `offsets.topic.replication.factor`
+    /// and `cleanup.policy=compact`. The broker's request reaches the active controller directly.
+    fn create_offsets_topic(&mut self, out: &mut Vec<Event>) {
+        use crate::offsets::OFFSETS_TOPIC;
+        let s = self.groups.settings.clone();
+        let result = self.on_active_controller(out, |c, ctx| {
+            if c.topics.contains_key(OFFSETS_TOPIC) {
+                return Ok(());
+            }
+            let mut placement_rng = Rng::new(ctx.rng.next_u64());
+            let configs = BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]);
+            c.create_topic(
+                ctx,
+                &mut placement_rng,
+                OFFSETS_TOPIC,
+                s.offsets_topic_num_partitions,
+                s.offsets_topic_replication_factor,
+                &configs,
+            )
+        });
+        match result {
+            Ok(()) => self.groups.creation_error = None,
+            Err((error, message)) => {
+                // Reported once per distinct failure, not at every FindCoordinator retry.
+                if self.groups.creation_error.as_deref() != Some(message.as_str()) {
+                    self.groups.creation_error = Some(message.clone());
+                    out.push(Event {
+                        at_ms: self.now_ms(),
+                        kind: EventKind::OffsetsTopicCreationFailed { error, message },
+                    });
+                }
             }
         }
     }
@@ -265,6 +334,10 @@ impl Cluster {
             b.on_tick(&mut ctx, &self.settings);
         }
         self.clients
+            .on_tick(&mut ctx, best_image(&self.controllers), &alive);
+        self.groups
+            .on_tick(&mut ctx, &mut self.brokers, &self.settings);
+        self.consumers
             .on_tick(&mut ctx, best_image(&self.controllers), &alive);
     }
 
@@ -380,6 +453,19 @@ impl Cluster {
                     record_size,
                     throughput,
                 )
+            }
+            Command::AddConsumer {
+                name,
+                topics,
+                configs,
+            } => self.add_consumer(name, topics, configs, out),
+            Command::CrashConsumer { consumer } => self.consumer_command(&consumer, "crashed", out),
+            Command::CloseConsumer { consumer } => self.consumer_command(&consumer, "closed", out),
+            Command::StopPolling { consumer } => {
+                self.consumer_command(&consumer, "stopped calling poll()", out)
+            }
+            Command::ResumePolling { consumer } => {
+                self.consumer_command(&consumer, "calls poll() again", out)
             }
             Command::CrashBroker { broker } => {
                 self.crash_node(NodeAddr::Broker(BrokerId(broker)), out)
@@ -572,6 +658,8 @@ impl Cluster {
         let Some(broker) = self.brokers.get_mut(&id).filter(|b| b.alive) else {
             return;
         };
+        // The group coordinator's state is in memory: gone with the process.
+        self.groups.crash(id);
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
         ctx.emit(EventKind::BrokerCrashed { broker: id });
         let me = NodeAddr::Broker(id);
@@ -610,6 +698,18 @@ impl Cluster {
                 }
                 Rpc::FetchResponse { tp, .. } => Some(("Fetch", Some(tp.clone()), None)),
                 Rpc::InitProducerIdResponse { .. } => Some(("InitProducerId", None, None)),
+                Rpc::ConsumerFetchResponse { tp, .. } => Some(("Fetch", Some(tp.clone()), None)),
+                Rpc::ListOffsetsResponse { tp, .. } => {
+                    Some(("ListOffsets", Some(tp.clone()), None))
+                }
+                r @ (Rpc::FindCoordinatorResponse { .. }
+                | Rpc::JoinGroupResponse { .. }
+                | Rpc::SyncGroupResponse { .. }
+                | Rpc::HeartbeatResponse { .. }
+                | Rpc::OffsetCommitResponse { .. }
+                | Rpc::OffsetFetchResponse { .. }) => {
+                    Some((r.api().trim_end_matches("Response"), None, None))
+                }
                 _ => None,
             };
             if let Some((api, tp, request)) = notice {
@@ -650,12 +750,13 @@ impl Cluster {
                 return Ok(NodeAddr::Controller(id));
             }
         }
-        if self.clients.producers.contains_key(name) {
+        if self.clients.producers.contains_key(name) || self.consumers.contains(name) {
             return Ok(NodeAddr::Client(name.to_string()));
         }
         let mut known: Vec<String> = self.brokers.keys().map(|b| b.to_string()).collect();
         known.extend(self.controllers.keys().map(|c| format!("controller-{c}")));
         known.extend(self.clients.producers.keys().cloned());
+        known.extend(self.consumers.consumers.keys().cloned());
         Err((
             KafkaError::InvalidRequest,
             format!("Unknown node '{name}'. Known nodes: {}", known.join(", ")),
@@ -668,6 +769,12 @@ impl Cluster {
         v.extend(
             self.clients
                 .producers
+                .keys()
+                .map(|p| NodeAddr::Client(p.clone())),
+        );
+        v.extend(
+            self.consumers
+                .consumers
                 .keys()
                 .map(|p| NodeAddr::Client(p.clone())),
         );
@@ -786,7 +893,8 @@ impl Cluster {
             self.check_partition_replicas(tp)?;
         }
         self.check_quorum()?;
-        self.check_acked_writes_survive()
+        self.check_acked_writes_survive()?;
+        self.check_groups()
     }
 
     /// Raft safety for the metadata quorum: one leader per epoch, and committed records are the
@@ -1071,6 +1179,8 @@ impl Cluster {
             },
             metrics: self.metrics(),
             history: self.history.iter().cloned().collect(),
+            groups: self.group_views(),
+            consumers: self.consumer_views(),
         }
     }
 
@@ -1298,6 +1408,9 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
         Rpc::AlterPartition { tp, .. } => ("AlterPartition", Some(tp.clone()), None),
         Rpc::BrokerHeartbeat { .. } => ("BrokerHeartbeat", None, None),
         Rpc::BrokerRegistration { .. } => ("BrokerRegistration", None, None),
+        Rpc::ConsumerFetch { tp, .. } => ("Fetch", Some(tp.clone()), None),
+        Rpc::ListOffsets { tp, .. } => ("ListOffsets", Some(tp.clone()), None),
+        r if crate::group_coordinator::is_group_request(r) => (r.api(), None, None),
         _ => return,
     };
     ctx.send(

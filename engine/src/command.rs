@@ -74,6 +74,24 @@ pub enum Command {
         record_size: u32,
         throughput: i64,
     },
+    /// `new KafkaConsumer(configs).subscribe(topics)` with `ConsumerConfig` keys (`group.id`, …);
+    /// its application loop starts calling poll() at once.
+    AddConsumer {
+        name: String,
+        topics: Vec<String>,
+        #[serde(default)]
+        configs: BTreeMap<String, String>,
+    },
+    /// Kill a consumer process: no LeaveGroup, no final commit; records it processed since its
+    /// last commit will be processed again by whoever gets its partitions.
+    CrashConsumer { consumer: String },
+    /// `consumer.close()`: commit (with auto-commit) and LeaveGroup.
+    CloseConsumer { consumer: String },
+    /// The application stops calling poll() (stuck processing) while the heartbeat thread goes
+    /// on: after `max.poll.interval.ms` the consumer leaves the group.
+    StopPolling { consumer: String },
+    /// The application calls poll() again (and rejoins if it had left).
+    ResumePolling { consumer: String },
     /// Kill a broker process (no clean shutdown): its in-memory state and connections are gone,
     /// its log on disk survives.
     CrashBroker { broker: u32 },
@@ -113,6 +131,11 @@ impl Command {
             Command::AlterProducerConfig { .. } => "alter_producer_config",
             Command::Produce { .. } => "produce",
             Command::PerfTest { .. } => "perf_test",
+            Command::AddConsumer { .. } => "add_consumer",
+            Command::CrashConsumer { .. } => "crash_consumer",
+            Command::CloseConsumer { .. } => "close_consumer",
+            Command::StopPolling { .. } => "stop_polling",
+            Command::ResumePolling { .. } => "resume_polling",
             Command::CrashBroker { .. } => "crash_broker",
             Command::RestartBroker { .. } => "restart_broker",
             Command::CrashController { .. } => "crash_controller",

@@ -31,6 +31,8 @@ pub enum ConfigScope {
     Producer,
     /// Settings of the simulation itself (not Kafka): network latency. Prefixed `sim.`.
     Simulation,
+    /// Consumer client settings (`ConsumerConfig`).
+    Consumer,
 }
 
 /// How a config value is validated.
@@ -48,6 +50,10 @@ pub enum ConfigKind {
     Roles,
     /// `kplay.partitioner.rules`: `prefix:partition` rules, comma-separated.
     PartitionRules,
+    /// Free text (e.g. `group.id`).
+    Text,
+    /// `partition.assignment.strategy`: assignor class names, comma-separated.
+    AssignorList,
 }
 
 /// One config definition: Kafka key, default, validator and a one-line explanation per locale.
@@ -344,6 +350,190 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "选择分区时忽略 key：每条消息都像没有 key 一样（粘性分区）。",
     },
     ConfigDef {
+        key: "offsets.topic.num.partitions",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "50",
+        doc_en: "Partitions of __consumer_offsets (fixed once the topic exists): a group lives on partition abs(hashCode(group.id)) % this.",
+        doc_zh: "__consumer_offsets 的分区数（主题创建后不再变化）：消费组位于分区 abs(hashCode(group.id)) % 该值。",
+    },
+    ConfigDef {
+        key: "offsets.topic.replication.factor",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "3",
+        doc_en: "Replication factor of __consumer_offsets. Its creation (at the first FindCoordinator) fails until this many brokers are registered.",
+        doc_zh: "__consumer_offsets 的副本数。在注册的 broker 数达到该值之前，创建（在第一次 FindCoordinator 时）会失败。",
+    },
+    ConfigDef {
+        key: "group.initial.rebalance.delay.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "3000",
+        doc_en: "An empty group waits this long (extended while members keep joining) before its first rebalance, so consumers starting together land in one generation.",
+        doc_zh: "空的消费组在第一次再平衡前等待这么久（有成员不断加入时会延长），让同时启动的消费者进入同一代。",
+    },
+    ConfigDef {
+        key: "group.min.session.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "6000",
+        doc_en: "The smallest session.timeout.ms a consumer may ask for (else INVALID_SESSION_TIMEOUT).",
+        doc_zh: "消费者可以设置的最小 session.timeout.ms（否则 INVALID_SESSION_TIMEOUT）。",
+    },
+    ConfigDef {
+        key: "group.max.session.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "1800000",
+        doc_en: "The largest session.timeout.ms a consumer may ask for (else INVALID_SESSION_TIMEOUT).",
+        doc_zh: "消费者可以设置的最大 session.timeout.ms（否则 INVALID_SESSION_TIMEOUT）。",
+    },
+    ConfigDef {
+        key: "offsets.commit.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "5000",
+        doc_en: "An offset commit waits this long for all replicas of the offsets partition (acks=all) before failing with REQUEST_TIMED_OUT.",
+        doc_zh: "提交位移时等待 offsets 分区所有副本（acks=all）的最长时间，超时返回 REQUEST_TIMED_OUT。",
+    },
+    ConfigDef {
+        key: "cleanup.policy",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::OneOf(&["delete", "compact", "compact,delete", "delete,compact"]),
+        default: "delete",
+        doc_en: "delete: old segments are removed by retention. compact: the log keeps the latest record per key (__consumer_offsets is compacted). Not applied by the simulation yet.",
+        doc_zh: "delete：按保留策略删除旧段。compact：日志为每个 key 保留最新的一条（__consumer_offsets 是压缩主题）。模拟中尚未执行。",
+    },
+    ConfigDef {
+        key: "group.id",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::Text,
+        default: "",
+        doc_en: "The consumer group: members share the partitions, and the group's committed offsets live on its __consumer_offsets partition.",
+        doc_zh: "消费组：组内成员分摊分区，组的已提交位移保存在它的 __consumer_offsets 分区。",
+    },
+    ConfigDef {
+        key: "session.timeout.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "45000",
+        doc_en: "The coordinator removes a member that sends no heartbeat for this long, and rebalances.",
+        doc_zh: "成员超过这么久没有发送心跳，协调者就把它移出组并再平衡。",
+    },
+    ConfigDef {
+        key: "heartbeat.interval.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "3000",
+        doc_en: "How often the background heartbeat thread sends Heartbeat (must be below session.timeout.ms).",
+        doc_zh: "后台心跳线程发送 Heartbeat 的间隔（必须小于 session.timeout.ms）。",
+    },
+    ConfigDef {
+        key: "max.poll.interval.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "300000",
+        doc_en: "If the application does not call poll() for this long, the consumer leaves the group even though it still heartbeats. Also the rebalance timeout.",
+        doc_zh: "应用超过这么久没有调用 poll()，即使仍在发送心跳，消费者也会离开消费组。它也是再平衡超时。",
+    },
+    ConfigDef {
+        key: "max.poll.records",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "500",
+        doc_en: "The most records one poll() returns.",
+        doc_zh: "一次 poll() 最多返回的消息数。",
+    },
+    ConfigDef {
+        key: "auto.offset.reset",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::OneOf(&["latest", "earliest", "none"]),
+        default: "latest",
+        doc_en: "Where to start when the group has no committed offset: earliest, latest (the high watermark), or none (poll() throws NoOffsetForPartitionException).",
+        doc_zh: "消费组没有已提交位移时从哪里开始：earliest、latest（高水位），或 none（poll() 抛出 NoOffsetForPartitionException）。",
+    },
+    ConfigDef {
+        key: "enable.auto.commit",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::Bool,
+        default: "true",
+        doc_en: "poll() commits the positions of the records returned so far every auto.commit.interval.ms (and before a rebalance).",
+        doc_zh: "poll() 每隔 auto.commit.interval.ms 提交一次已返回消息的位置（再平衡前也会提交）。",
+    },
+    ConfigDef {
+        key: "auto.commit.interval.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "5000",
+        doc_en: "How often auto-commit runs (inside poll()).",
+        doc_zh: "自动提交的间隔（在 poll() 中执行）。",
+    },
+    ConfigDef {
+        key: "partition.assignment.strategy",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::AssignorList,
+        default: "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        doc_en: "Assignors in order of preference (class names): RangeAssignor, RoundRobinAssignor, StickyAssignor, CooperativeStickyAssignor. The group uses one every member supports.",
+        doc_zh: "按偏好排序的分配器（类名）：RangeAssignor、RoundRobinAssignor、StickyAssignor、CooperativeStickyAssignor。消费组使用所有成员都支持的一个。",
+    },
+    ConfigDef {
+        key: "retry.backoff.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "100",
+        doc_en: "How long to wait before retrying a failed request (e.g. FindCoordinator).",
+        doc_zh: "失败的请求（如 FindCoordinator）重试前等待的时间。",
+    },
+    ConfigDef {
+        key: "retry.backoff.max.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "1000",
+        doc_en: "Retries back off retry.backoff.ms, doubling after each consecutive failure up to this (KIP-580).",
+        doc_zh: "重试的退避时间从 retry.backoff.ms 开始，每次连续失败翻倍，最多到该值（KIP-580）。",
+    },
+    ConfigDef {
+        key: "request.timeout.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "30000",
+        doc_en: "How long the consumer waits for an answer before giving up on a request.",
+        doc_zh: "消费者等待应答的最长时间，超时则放弃该请求。",
+    },
+    ConfigDef {
+        key: "metadata.max.age.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "300000",
+        doc_en: "Metadata is refreshed at least this often: the group leader only notices new partitions (and rebalances) after a refresh.",
+        doc_zh: "元数据至少每隔这么久刷新一次：组 leader 只有在刷新后才会发现新增分区（并触发再平衡）。",
+    },
+    ConfigDef {
+        key: "kplay.poll.interval.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "100",
+        doc_en: "Playground: when poll() returns nothing, the application calls it again after this long (the poll(Duration) timeout).",
+        doc_zh: "练习场：poll() 没有返回消息时，应用在这么久之后再次调用（相当于 poll(Duration) 的超时）。",
+    },
+    ConfigDef {
+        key: "kplay.processing.ms.per.record",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "0",
+        doc_en: "Playground: simulated processing time per record; a consumer that crashes mid-batch has processed part of it without committing.",
+        doc_zh: "练习场：每条消息的模拟处理时间；在批次中途崩溃的消费者处理了一部分却没有提交。",
+    },
+    ConfigDef {
+        key: "kplay.commit.mode",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::OneOf(&["none", "sync", "async"]),
+        default: "none",
+        doc_en: "Playground: after processing each poll()'s records the application calls commitSync() (sync), commitAsync() (async), or nothing (none: rely on enable.auto.commit).",
+        doc_zh: "练习场：处理完每次 poll() 的消息后，应用调用 commitSync()（sync）、commitAsync()（async），或不提交（none：依赖 enable.auto.commit）。",
+    },
+    ConfigDef {
         key: "sim.network.latency.min.ms",
         scope: ConfigScope::Simulation,
         kind: ConfigKind::IntAtLeast(0),
@@ -439,6 +629,11 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
             parse_partition_rules(v).map_err(bad)?;
             Ok(v.trim().to_string())
         }
+        ConfigKind::Text => Ok(v.to_string()),
+        ConfigKind::AssignorList => {
+            crate::assignor::parse_strategy(v).map_err(bad)?;
+            Ok(v.to_string())
+        }
     }
 }
 
@@ -524,6 +719,7 @@ fn scope_name(scope: ConfigScope) -> &'static str {
         ConfigScope::Topic => "topic",
         ConfigScope::Producer => "producer",
         ConfigScope::Simulation => "simulation",
+        ConfigScope::Consumer => "consumer",
     }
 }
 

@@ -53,6 +53,26 @@ pub enum KafkaError {
     /// `send()` waited `max.block.ms` for `buffer.memory` in vain (the client's
     /// `BufferExhaustedException`, not a wire error code).
     BufferExhausted,
+    /// FindCoordinator: `__consumer_offsets` does not exist yet or the group's partition has no
+    /// leader; a group request to a coordinator whose group is Dead (unloaded).
+    CoordinatorNotAvailable,
+    /// The broker does not (or no longer) lead the group's `__consumer_offsets` partition.
+    NotCoordinator,
+    /// The coordinator does not know this member id (expired, removed, or never joined).
+    UnknownMemberId,
+    /// The member's generation is not the group's current one.
+    IllegalGeneration,
+    /// The group is rebalancing: the member must rejoin.
+    RebalanceInProgress,
+    /// KIP-394: the first JoinGroup gets a member id and must be sent again with it.
+    MemberIdRequired,
+    /// The member shares no assignor (protocol) with the group.
+    InconsistentGroupProtocol,
+    /// `session.timeout.ms` outside `group.min.session.timeout.ms`..`group.max.session.timeout.ms`.
+    InvalidSessionTimeout,
+    /// The consumer has no committed offset and `auto.offset.reset=none` (the client's
+    /// `NoOffsetForPartitionException`, not a wire error code).
+    NoOffsetForPartition,
 }
 
 impl KafkaError {
@@ -87,6 +107,15 @@ impl KafkaError {
             InvalidRequest => "INVALID_REQUEST",
             ConfigException => "CONFIG_EXCEPTION",
             BufferExhausted => "BufferExhaustedException",
+            CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            NotCoordinator => "NOT_COORDINATOR",
+            UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            IllegalGeneration => "ILLEGAL_GENERATION",
+            RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            MemberIdRequired => "MEMBER_ID_REQUIRED",
+            InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
+            NoOffsetForPartition => "NoOffsetForPartitionException",
         }
     }
 
@@ -104,6 +133,8 @@ impl KafkaError {
                 | UnknownTopicOrPartition
                 | FencedLeaderEpoch
                 | UnknownLeaderEpoch
+                | CoordinatorNotAvailable
+                | NotCoordinator
         )
     }
 }

@@ -406,6 +406,123 @@ pub enum EventKind {
         epoch: u32,
         uncommitted: u64,
     },
+    /// A broker could not create `__consumer_offsets` (e.g. fewer brokers than
+    /// `offsets.topic.replication.factor`): FindCoordinator keeps answering COORDINATOR_NOT_AVAILABLE.
+    OffsetsTopicCreationFailed {
+        error: KafkaError,
+        message: String,
+    },
+    /// A broker became coordinator for a `__consumer_offsets` partition and rebuilt its groups
+    /// from the log.
+    CoordinatorLoaded {
+        broker: BrokerId,
+        partition: u32,
+        leader_epoch: LeaderEpoch,
+        groups: u32,
+        offsets: u32,
+    },
+    /// A broker no longer leads a `__consumer_offsets` partition: its groups are unloaded there.
+    CoordinatorUnloaded {
+        broker: BrokerId,
+        partition: u32,
+        groups: u32,
+    },
+    /// The coordinator moved a group to another state (Kafka: `ClassicGroupState`).
+    GroupStateChanged {
+        broker: BrokerId,
+        group: String,
+        from: crate::group_coordinator::GroupState,
+        to: crate::group_coordinator::GroupState,
+        generation: u32,
+        reason: String,
+    },
+    /// The coordinator removed a member (session expired, left, did not rejoin / sync).
+    MemberRemoved {
+        broker: BrokerId,
+        group: String,
+        member: String,
+        reason: String,
+    },
+    /// Committed offsets reached the offsets partition's HW: the commit is durable.
+    OffsetsCommitted {
+        broker: BrokerId,
+        group: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// A consumer client started (`new KafkaConsumer` + `subscribe`).
+    ConsumerAdded {
+        consumer: String,
+        group: String,
+        topics: Vec<String>,
+    },
+    /// FindCoordinator answered.
+    CoordinatorDiscovered {
+        consumer: String,
+        group: String,
+        coordinator: BrokerId,
+    },
+    /// A consumer request failed (it will retry or rejoin as Kafka's client does).
+    ConsumerRequestFailed {
+        consumer: String,
+        api: String,
+        error: KafkaError,
+        action: String,
+    },
+    /// JoinGroup answered: the member is in generation `generation`.
+    ConsumerJoined {
+        consumer: String,
+        group: String,
+        generation: i32,
+        member_id: String,
+        leader: bool,
+        protocol: String,
+    },
+    /// The group leader ran the assignor.
+    AssignmentComputed {
+        consumer: String,
+        group: String,
+        generation: i32,
+        protocol: String,
+        assignment: Vec<(String, Vec<TopicPartition>)>,
+    },
+    /// SyncGroup answered: the consumer's partitions for this generation.
+    PartitionsAssigned {
+        consumer: String,
+        group: String,
+        generation: i32,
+        assigned: Vec<TopicPartition>,
+        revoked: Vec<TopicPartition>,
+    },
+    /// The consumer's fetch position for a partition was set (committed offset or reset).
+    PositionSet {
+        consumer: String,
+        tp: TopicPartition,
+        offset: u64,
+        source: String,
+    },
+    /// poll() returned records (`ranges`: partition, first, last offset).
+    RecordsPolled {
+        consumer: String,
+        records: u32,
+        ranges: Vec<(TopicPartition, u64, u64)>,
+    },
+    /// An exception poll() throws to the application, e.g. `NoOffsetForPartitionException`.
+    ConsumerError {
+        consumer: String,
+        error: KafkaError,
+        message: String,
+    },
+    /// The heartbeat thread noticed poll() was not called for `max.poll.interval.ms`: the
+    /// consumer leaves the group (Kafka: `AbstractCoordinator.HeartbeatThread`).
+    PollTimeoutExpired {
+        consumer: String,
+        ms_since_poll: u64,
+    },
+    /// A consumer-side command: crashed, closed, stopped or resumed polling.
+    ConsumerLifecycle {
+        consumer: String,
+        what: String,
+    },
 }
 
 impl fmt::Display for Event {
@@ -585,6 +702,61 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             }
             Ok(())
         }
+        OffsetsTopicCreationFailed { error, message } => {
+            write!(f, "cannot create __consumer_offsets: {error} ({message}); FindCoordinator answers COORDINATOR_NOT_AVAILABLE")
+        }
+        CoordinatorLoaded { broker, partition, leader_epoch, groups, offsets } => write!(
+            f,
+            "{broker} coordinator for __consumer_offsets-{partition} (epoch {}): loaded {groups} group{} and {offsets} committed offset{} from the log",
+            leader_epoch.0,
+            if *groups == 1 { "" } else { "s" },
+            if *offsets == 1 { "" } else { "s" }
+        ),
+        CoordinatorUnloaded { broker, partition, groups } => {
+            write!(f, "{broker} no longer coordinates __consumer_offsets-{partition}: {groups} group(s) unloaded")
+        }
+        GroupStateChanged { broker, group, from, to, generation, reason } => {
+            write!(f, "{broker} group {group} {from} → {to} generation={generation} ({reason})")
+        }
+        MemberRemoved { broker, group, member, reason } => write!(f, "{broker} group {group} removed {member}: {reason}"),
+        OffsetsCommitted { broker, group, offsets } => {
+            let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
+            write!(f, "{broker} group {group} committed {}", v.join(" "))
+        }
+        ConsumerAdded { consumer, group, topics } => {
+            write!(f, "consumer {consumer} added to group {group} subscribed to [{}]", topics.join(","))
+        }
+        CoordinatorDiscovered { consumer, group, coordinator } => {
+            write!(f, "{consumer} found coordinator {coordinator} for group {group}")
+        }
+        ConsumerRequestFailed { consumer, api, error, action } => write!(f, "{consumer} {api} failed: {error} ({action})"),
+        ConsumerJoined { consumer, group, generation, member_id, leader, protocol } => write!(
+            f,
+            "{consumer} joined group {group} generation={generation} as {member_id}{} protocol={protocol}",
+            if *leader { " (leader)" } else { "" }
+        ),
+        AssignmentComputed { consumer, group, generation, protocol, assignment } => {
+            let v: Vec<String> = assignment.iter().map(|(m, tps)| format!("{m}→{}", tps_text(tps))).collect();
+            write!(f, "{consumer} (leader) assigned group {group} generation={generation} with {protocol}: {}", v.join(" "))
+        }
+        PartitionsAssigned { consumer, group, generation, assigned, revoked } => {
+            write!(f, "{consumer} group {group} generation={generation} assigned {}", tps_text(assigned))?;
+            if !revoked.is_empty() {
+                write!(f, " revoked {}", tps_text(revoked))?;
+            }
+            Ok(())
+        }
+        PositionSet { consumer, tp, offset, source } => write!(f, "{consumer} position {tp}={offset} ({source})"),
+        RecordsPolled { consumer, records, ranges } => {
+            let v: Vec<String> = ranges.iter().map(|(tp, a, b)| if a == b { format!("{tp}@{a}") } else { format!("{tp}@{a}..{b}") }).collect();
+            write!(f, "{consumer} poll() returned {records} record{}: {}", if *records == 1 { "" } else { "s" }, v.join(" "))
+        }
+        ConsumerError { consumer, error, message } => write!(f, "{consumer} poll() threw {error}: {message}"),
+        PollTimeoutExpired { consumer, ms_since_poll } => write!(
+            f,
+            "{consumer}: consumer poll timeout has expired ({ms_since_poll}ms since the last poll() > max.poll.interval.ms): leaving the group"
+        ),
+        ConsumerLifecycle { consumer, what } => write!(f, "consumer {consumer} {what}"),
         ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
             ProduceOutcome::Ok { offset } => {
                 write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)
@@ -610,6 +782,11 @@ pub fn fixed(num: u128, den: u128, decimals: u32) -> String {
         v % scale,
         width = decimals as usize
     )
+}
+
+fn tps_text(tps: &[TopicPartition]) -> String {
+    let v: Vec<String> = tps.iter().map(|tp| tp.to_string()).collect();
+    format!("[{}]", v.join(","))
 }
 
 /// FNV-1a 64 over the event lines: the determinism fingerprint of a run (same on native and wasm).

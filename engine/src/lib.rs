@@ -8,18 +8,22 @@
 //!
 //! The rules are ported from Apache Kafka; each port names the Kafka class it comes from.
 
+pub mod assignor;
 pub mod cluster;
 pub mod command;
 pub mod compression;
 pub mod config;
+pub mod consumer;
 pub mod errors;
 pub mod events;
 pub mod experiments;
+pub mod group_coordinator;
 pub mod ids;
 pub mod kraft;
 pub mod leader_epoch;
 pub mod log;
 pub mod network;
+pub mod offsets;
 pub mod partitioner;
 pub mod placement;
 pub mod producer;
@@ -29,6 +33,7 @@ pub mod replication;
 pub mod rng;
 pub mod scenario;
 pub mod snapshot;
+pub mod sticky;
 
 pub use cluster::Cluster;
 pub use command::{ClusterSpec, Command, Input};

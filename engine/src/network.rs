@@ -193,6 +193,109 @@ pub enum Rpc {
         /// (epoch, end offset) where the follower's log diverges from the leader's.
         diverging: Option<(u32, u64)>,
     },
+    /// Client → any broker: which broker coordinates this group (`key` = group.id)?
+    FindCoordinator {
+        key: String,
+    },
+    FindCoordinatorResponse {
+        key: String,
+        result: Result<BrokerId, KafkaError>,
+    },
+    /// Consumer → coordinator: join (or rejoin) the group with its assignors and subscription.
+    JoinGroup {
+        group: String,
+        member_id: String,
+        client_id: String,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        protocols: Vec<crate::group_coordinator::JoinProtocol>,
+    },
+    /// The new generation; the leader also gets every member's subscription.
+    JoinGroupResponse {
+        group: String,
+        error: Option<KafkaError>,
+        generation: i32,
+        protocol: Option<String>,
+        leader: String,
+        member_id: String,
+        members: Vec<(String, crate::assignor::Subscription)>,
+    },
+    /// Consumer → coordinator: the leader sends the assignment, the others ask for theirs.
+    SyncGroup {
+        group: String,
+        generation: i32,
+        member_id: String,
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+    },
+    SyncGroupResponse {
+        group: String,
+        error: Option<KafkaError>,
+        assignment: Vec<TopicPartition>,
+    },
+    /// Consumer heartbeat thread → coordinator.
+    Heartbeat {
+        group: String,
+        generation: i32,
+        member_id: String,
+    },
+    HeartbeatResponse {
+        group: String,
+        error: Option<KafkaError>,
+    },
+    LeaveGroup {
+        group: String,
+        member_id: String,
+    },
+    LeaveGroupResponse {
+        group: String,
+        error: Option<KafkaError>,
+    },
+    /// Consumer → coordinator: commit offsets (the next offset to read per partition).
+    OffsetCommit {
+        group: String,
+        generation: i32,
+        member_id: String,
+        request: u64,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    OffsetCommitResponse {
+        group: String,
+        request: u64,
+        error: Option<KafkaError>,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// Consumer → coordinator: the group's committed offsets for these partitions.
+    OffsetFetch {
+        group: String,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        group: String,
+        error: Option<KafkaError>,
+        offsets: Vec<(TopicPartition, Option<u64>)>,
+    },
+    /// Consumer → partition leader: the earliest or latest offset (`auto.offset.reset`).
+    ListOffsets {
+        tp: TopicPartition,
+        latest: bool,
+    },
+    ListOffsetsResponse {
+        tp: TopicPartition,
+        result: Result<u64, KafkaError>,
+    },
+    /// Consumer → partition leader: a `Fetch` with replica id -1 (records below the HW).
+    ConsumerFetch {
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        max_records: u32,
+    },
+    ConsumerFetchResponse {
+        tp: TopicPartition,
+        fetch_offset: Offset,
+        error: Option<KafkaError>,
+        high_watermark: Offset,
+        records: Vec<Record>,
+    },
     /// The connection broke before the answer to `api` came back (the peer crashed).
     Disconnected {
         api: String,
@@ -231,11 +334,32 @@ impl Rpc {
             Rpc::BeginQuorumEpochResponse { .. } => "BeginQuorumEpochResponse",
             Rpc::QuorumFetch { .. } => "Fetch",
             Rpc::QuorumFetchResponse { .. } => "FetchResponse",
+            Rpc::FindCoordinator { .. } => "FindCoordinator",
+            Rpc::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Rpc::JoinGroup { .. } => "JoinGroup",
+            Rpc::JoinGroupResponse { .. } => "JoinGroupResponse",
+            Rpc::SyncGroup { .. } => "SyncGroup",
+            Rpc::SyncGroupResponse { .. } => "SyncGroupResponse",
+            Rpc::Heartbeat { .. } => "Heartbeat",
+            Rpc::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Rpc::LeaveGroup { .. } => "LeaveGroup",
+            Rpc::LeaveGroupResponse { .. } => "LeaveGroupResponse",
+            Rpc::OffsetCommit { .. } => "OffsetCommit",
+            Rpc::OffsetCommitResponse { .. } => "OffsetCommitResponse",
+            Rpc::OffsetFetch { .. } => "OffsetFetch",
+            Rpc::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+            Rpc::ListOffsets { .. } => "ListOffsets",
+            Rpc::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Rpc::ConsumerFetch { .. } => "Fetch",
+            Rpc::ConsumerFetchResponse { .. } => "FetchResponse",
         }
     }
 
     /// A one-line description for the UI.
     pub fn summary(&self) -> String {
+        if let Some(s) = crate::consumer::rpc_summary(self) {
+            return s;
+        }
         match self {
             Rpc::Produce {
                 tp, acks, batch, ..
@@ -345,6 +469,7 @@ impl Rpc {
                     entries.len()
                 ),
             },
+            other => other.api().to_string(),
         }
     }
 }

@@ -1502,6 +1502,40 @@ fn send_alter_partition_rpc(
     );
 }
 
+/// Appends for the group coordinator (kept apart so the replication code stays untouched).
+impl Broker {
+    /// Appends records to a partition this broker leads, the way the group coordinator writes to
+    /// `__consumer_offsets` (Kafka: `ReplicaManager.appendRecords` with acks=-1 from the
+    /// coordinator runtime): followers' parked fetches are answered and the HW may move. Returns
+    /// the offset of the last record, or `None` if this broker does not lead the partition.
+    pub fn append_internal(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        records: Vec<crate::log::NewRecord>,
+        settings: &BrokerSettings,
+    ) -> Option<Offset> {
+        let me = self.id;
+        let p = self.partitions.get_mut(tp).filter(|p| p.is_leader())?;
+        let n = records.len() as u64;
+        if n == 0 {
+            return None;
+        }
+        let epoch = p.meta.leader_epoch;
+        let base = p.log.append_batch_as_leader(epoch, records, None);
+        ctx.emit(EventKind::Appended {
+            broker: me,
+            tp: tp.clone(),
+            offset: base,
+            leader_epoch: epoch,
+            records: n,
+        });
+        self.complete_parked_fetches(ctx, tp, false, settings.replica_fetch_max_bytes);
+        self.maybe_increment_leader_hw(ctx, tp, settings);
+        Some(Offset(base.0 + n - 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Kafka's `kafka.cluster.ReplicaTest`, with its values (`ReplicaLagTimeMaxMs` = 30000; the

@@ -239,6 +239,21 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f,
             "perf_test {producer} → {topic} num_records={num_records} record_size={record_size} throughput={throughput}"
         ),
+        Command::AddConsumer {
+            name,
+            topics,
+            configs,
+        } => {
+            write!(f, "add_consumer {name} [{}]", topics.join(","))?;
+            if !configs.is_empty() {
+                write!(f, " {}", fmt_configs(configs))?;
+            }
+            Ok(())
+        }
+        Command::CrashConsumer { consumer } => write!(f, "crash_consumer {consumer}"),
+        Command::CloseConsumer { consumer } => write!(f, "close_consumer {consumer}"),
+        Command::StopPolling { consumer } => write!(f, "stop_polling {consumer}"),
+        Command::ResumePolling { consumer } => write!(f, "resume_polling {consumer}"),
         Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
         Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
         Command::CrashController { controller } => write!(f, "crash_controller {controller}"),
@@ -309,7 +324,20 @@ struct RawScenario {
     #[serde(default)]
     producers: Vec<Spanned<RawProducer>>,
     #[serde(default)]
+    consumers: Vec<Spanned<RawConsumer>>,
+    #[serde(default)]
     steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsumer {
+    name: Spanned<String>,
+    /// `subscribe(topics)`.
+    topics: Spanned<Vec<Spanned<String>>>,
+    /// `ConsumerConfig` keys (`group.id` is required).
+    #[serde(default)]
+    configs: RawConfigs,
 }
 
 #[derive(Deserialize)]
@@ -452,6 +480,16 @@ struct RawStep {
     release_envelope: Option<Spanned<u64>>,
     #[serde(default)]
     drop_envelope: Option<Spanned<u64>>,
+    #[serde(default)]
+    add_consumer: Option<Spanned<RawConsumer>>,
+    #[serde(default)]
+    crash_consumer: Option<Spanned<String>>,
+    #[serde(default)]
+    close_consumer: Option<Spanned<String>>,
+    #[serde(default)]
+    stop_polling: Option<Spanned<String>>,
+    #[serde(default)]
+    resume_polling: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -483,6 +521,11 @@ pub const STEP_ACTIONS: &[&str] = &[
     "hold_envelope",
     "release_envelope",
     "drop_envelope",
+    "add_consumer",
+    "crash_consumer",
+    "close_consumer",
+    "stop_polling",
+    "resume_polling",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -514,6 +557,7 @@ struct Validator<'a> {
     /// Topic name → partition count.
     topics: BTreeMap<String, u32>,
     producers: BTreeSet<String>,
+    consumers: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -524,6 +568,7 @@ impl<'a> Validator<'a> {
             controllers: BTreeSet::new(),
             topics: BTreeMap::new(),
             producers: BTreeSet::new(),
+            consumers: BTreeSet::new(),
         }
     }
 
@@ -539,6 +584,9 @@ impl<'a> Validator<'a> {
         }
         for p in &raw.producers {
             setup.push(self.producer(p.get_ref())?);
+        }
+        for c in &raw.consumers {
+            setup.push(self.consumer(c.get_ref())?);
         }
         let mut steps = Vec::new();
         for s in &raw.steps {
@@ -777,6 +825,57 @@ impl<'a> Validator<'a> {
         })
     }
 
+    fn consumer(&mut self, raw: &RawConsumer) -> Result<Command, ScenarioError> {
+        let name = raw.name.get_ref();
+        if name.trim().is_empty() {
+            return Err(self
+                .ctx
+                .err(raw.name.span(), "consumer name must not be empty"));
+        }
+        if self.producers.contains(name) || self.consumers.contains(name) {
+            return Err(self.ctx.err(
+                raw.name.span(),
+                format!("duplicate client name '{name}' (producers and consumers share names)"),
+            ));
+        }
+        if raw.topics.get_ref().is_empty() {
+            return Err(self
+                .ctx
+                .err(raw.topics.span(), "topics must list at least one topic"));
+        }
+        let mut topics = vec![];
+        for t in raw.topics.get_ref() {
+            topics.push(self.known_topic(t)?.0);
+        }
+        let configs = self.configs(ConfigScope::Consumer, &raw.configs)?;
+        let checked = crate::config::Configs::from_map(ConfigScope::Consumer, &configs)
+            .map_err(|e| self.ctx.err(raw.name.span(), e.message))?;
+        crate::consumer::ConsumerSettings::from_configs(&checked)
+            .map_err(|m| self.ctx.err(raw.name.span(), m))?;
+        self.consumers.insert(name.clone());
+        Ok(Command::AddConsumer {
+            name: name.clone(),
+            topics,
+            configs,
+        })
+    }
+
+    fn known_consumer(&self, c: &Spanned<String>) -> Result<String, ScenarioError> {
+        if self.consumers.contains(c.get_ref()) {
+            Ok(c.get_ref().clone())
+        } else {
+            let known: Vec<String> = self.consumers.iter().cloned().collect();
+            Err(self.ctx.err(
+                c.span(),
+                format!(
+                    "unknown consumer '{}' (consumers are [{}])",
+                    c.get_ref(),
+                    known.join(", ")
+                ),
+            ))
+        }
+    }
+
     fn known_broker(&self, b: &Spanned<u32>) -> Result<u32, ScenarioError> {
         let id = *b.get_ref();
         if self.brokers.contains(&id) {
@@ -832,6 +931,7 @@ impl<'a> Validator<'a> {
                         .and_then(|x| x.parse::<u32>().ok())
                         .is_some_and(|id| self.controllers.contains(&id))
                     || self.producers.contains(name)
+                    || self.consumers.contains(name)
             }
         };
         if ok {
@@ -843,6 +943,7 @@ impl<'a> Validator<'a> {
         }
         known.extend(self.controllers.iter().map(|c| format!("controller-{c}")));
         known.extend(self.producers.iter().cloned());
+        known.extend(self.consumers.iter().cloned());
         Err(self.ctx.err(
             n.span(),
             format!("unknown node '{name}' (nodes are {})", known.join(", ")),
@@ -918,6 +1019,20 @@ impl<'a> Validator<'a> {
             s.release_envelope.as_ref().map(|v| v.span()),
         );
         mark("drop_envelope", s.drop_envelope.as_ref().map(|v| v.span()));
+        mark("add_consumer", s.add_consumer.as_ref().map(|v| v.span()));
+        mark(
+            "crash_consumer",
+            s.crash_consumer.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "close_consumer",
+            s.close_consumer.as_ref().map(|v| v.span()),
+        );
+        mark("stop_polling", s.stop_polling.as_ref().map(|v| v.span()));
+        mark(
+            "resume_polling",
+            s.resume_polling.as_ref().map(|v| v.span()),
+        );
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
@@ -1040,6 +1155,24 @@ impl<'a> Validator<'a> {
             self.topic(t.get_ref())?
         } else if let Some(p) = &s.add_producer {
             self.producer(p.get_ref())?
+        } else if let Some(c) = &s.add_consumer {
+            self.consumer(c.get_ref())?
+        } else if let Some(c) = &s.crash_consumer {
+            Command::CrashConsumer {
+                consumer: self.known_consumer(c)?,
+            }
+        } else if let Some(c) = &s.close_consumer {
+            Command::CloseConsumer {
+                consumer: self.known_consumer(c)?,
+            }
+        } else if let Some(c) = &s.stop_polling {
+            Command::StopPolling {
+                consumer: self.known_consumer(c)?,
+            }
+        } else if let Some(c) = &s.resume_polling {
+            Command::ResumePolling {
+                consumer: self.known_consumer(c)?,
+            }
         } else if let Some(cp) = &s.create_partitions {
             let cp = cp.get_ref();
             let (topic, current) = self.known_topic(&cp.topic)?;
@@ -1488,6 +1621,10 @@ impl Run {
         let snap = self.cluster.snapshot();
         out.push('\n');
         out.push_str(&render_state(&snap));
+        if !snap.groups.is_empty() {
+            out.push('\n');
+            out.push_str(&render_groups(&snap));
+        }
         out.push('\n');
         out.push_str(&render_produces(&self.produces()));
         out.push_str(&format!("\ntrace_hash: {}\n", self.trace_hash_hex()));
@@ -1530,6 +1667,8 @@ impl Run {
             "produces": self.produces(),
             "partitions": partitions_json(&snap),
             "metrics": snap.metrics,
+            "groups": snap.groups,
+            "consumers": snap.consumers,
             "steps": steps,
             "events": events,
         })
@@ -1702,6 +1841,45 @@ fn render_state(snap: &Snapshot) -> String {
         }
     }
     out.push_str(&table(&rows));
+    out
+}
+
+/// Consumer groups at the end (only for scenarios with consumers, so older traces keep their form).
+fn render_groups(snap: &Snapshot) -> String {
+    let mut out = String::from("== consumer groups\n");
+    for g in &snap.groups {
+        out.push_str(&format!(
+            "group {} state={} generation={} protocol={} coordinator={} (__consumer_offsets-{})\n",
+            g.group,
+            g.state,
+            g.generation,
+            g.protocol.as_deref().unwrap_or("-"),
+            g.coordinator.map_or("none".to_string(), |b| b.to_string()),
+            g.offsets_partition
+        ));
+        let mut rows = vec![vec![
+            "partition".to_string(),
+            "owner".to_string(),
+            "committed".to_string(),
+            "HW".to_string(),
+            "lag".to_string(),
+        ]];
+        let opt = |o: Option<u64>| o.map_or("-".to_string(), |o| o.to_string());
+        for p in &g.partitions {
+            rows.push(vec![
+                p.tp.to_string(),
+                p.owner.clone().unwrap_or_else(|| "-".into()),
+                opt(p.committed),
+                opt(p.high_watermark),
+                opt(p.lag),
+            ]);
+        }
+        out.push_str(&table(&rows));
+        out.push_str(&format!(
+            "ledger: {} processed once, {} duplicated, {} never processed\n",
+            g.ledger.processed_once, g.ledger.duplicated, g.ledger.never_processed
+        ));
+    }
     out
 }
 

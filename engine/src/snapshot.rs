@@ -26,6 +26,12 @@ pub struct Snapshot {
     /// (the last [`HISTORY_SAMPLES`]).
     #[serde(default)]
     pub history: Vec<MetricsSample>,
+    /// Consumer groups: coordinator, state, generation, members, committed offsets, lag, ledger.
+    #[serde(default)]
+    pub groups: Vec<GroupView>,
+    /// Consumer clients.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerView>,
 }
 
 /// How often the cluster samples its metrics for [`Snapshot::history`] (simulated ms).
@@ -52,6 +58,86 @@ pub struct MetricsSample {
     pub offline_partitions_count: u32,
     /// `MaxLag` in records.
     pub max_lag: u64,
+}
+
+/// One consumer group as its coordinator holds it (`kafka-consumer-groups --describe`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub group: String,
+    /// `__consumer_offsets` partition holding the group.
+    pub offsets_partition: u32,
+    /// The broker that has the group loaded (the offsets partition's leader), if any.
+    pub coordinator: Option<BrokerId>,
+    /// `Empty`, `PreparingRebalance`, `CompletingRebalance`, `Stable`, `Dead`, or `Unknown` when
+    /// no coordinator holds it.
+    pub state: String,
+    pub generation: u32,
+    pub protocol: Option<String>,
+    pub leader: Option<String>,
+    pub members: Vec<GroupMemberView>,
+    /// Every partition of the subscribed topics: owner, committed offset, HW, lag.
+    pub partitions: Vec<GroupPartitionView>,
+    /// How often this group processed each record below the HW (delivery semantics).
+    pub ledger: LedgerView,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMemberView {
+    pub member_id: String,
+    pub client_id: String,
+    pub assignment: Vec<TopicPartition>,
+    pub ms_until_session_expires: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPartitionView {
+    pub tp: TopicPartition,
+    /// The member (client id) that owns it in the group's current assignment.
+    pub owner: Option<String>,
+    /// The group's committed offset (next offset to read), if any.
+    pub committed: Option<u64>,
+    /// The leader's high watermark (what `kafka-consumer-groups` calls LOG-END-OFFSET).
+    pub high_watermark: Option<u64>,
+    /// HW − committed offset (no commit: the whole HW).
+    pub lag: Option<u64>,
+}
+
+/// Records below the HW of the group's topics, by how many times the group processed them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerView {
+    pub processed_once: u64,
+    pub duplicated: u64,
+    pub never_processed: u64,
+    /// Processings beyond the first, summed over all records.
+    pub extra_processings: u64,
+}
+
+/// One consumer client.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerView {
+    pub name: String,
+    pub group: String,
+    pub topics: Vec<String>,
+    pub configs: BTreeMap<String, String>,
+    pub alive: bool,
+    /// false after StopPolling: the application does not call poll().
+    pub polling: bool,
+    /// The exception poll() threw, if the application stopped on one.
+    pub failed: Option<String>,
+    pub coordinator: Option<BrokerId>,
+    pub member_id: String,
+    pub generation: i32,
+    /// `Unjoined`, `PreparingRebalance`, `CompletingRebalance`, `Stable`.
+    pub state: String,
+    pub leader: bool,
+    pub protocol: Option<String>,
+    pub assignment: Vec<TopicPartition>,
+    /// Next offset poll() returns, per assigned partition.
+    pub positions: Vec<(TopicPartition, u64)>,
+    /// The group's committed offsets as this consumer last committed or fetched them.
+    pub committed: Vec<(TopicPartition, u64)>,
+    pub records_processed: u64,
+    pub ms_since_poll: u64,
 }
 
 /// Network faults in force.

@@ -259,6 +259,32 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("controller-{controller} is no longer active (epoch {epoch}); {uncommitted} uncommitted metadata {rec} abandoned")
             }
         }
+        // Consumer-group events: the engine's English line until the UI gets consumer views.
+        OffsetsTopicCreationFailed { .. }
+        | CoordinatorLoaded { .. }
+        | CoordinatorUnloaded { .. }
+        | GroupStateChanged { .. }
+        | MemberRemoved { .. }
+        | OffsetsCommitted { .. }
+        | ConsumerAdded { .. }
+        | CoordinatorDiscovered { .. }
+        | ConsumerRequestFailed { .. }
+        | ConsumerJoined { .. }
+        | AssignmentComputed { .. }
+        | PartitionsAssigned { .. }
+        | PositionSet { .. }
+        | RecordsPolled { .. }
+        | ConsumerError { .. }
+        | PollTimeoutExpired { .. }
+        | ConsumerLifecycle { .. } => {
+            let line = kplay_engine::Event {
+                at_ms: 0,
+                kind: kind.clone(),
+            }
+            .to_string();
+            line.split_once("ms ")
+                .map_or(line.clone(), |(_, rest)| rest.to_string())
+        }
         BrokerRegistered {
             broker,
             broker_epoch,

@@ -372,5 +372,7 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
         network: Default::default(),
         metrics: Metrics::default(),
         history: Vec::new(),
+        groups: Vec::new(),
+        consumers: Vec::new(),
     }
 }

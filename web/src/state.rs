@@ -92,6 +92,24 @@ impl Category {
             | CommandFailed { .. }
             | ConfigChanged { .. }
             | ProducerAdded { .. } => Category::Config,
+            // Consumer groups: shown with replication until the UI has a consumer category.
+            OffsetsTopicCreationFailed { .. }
+            | CoordinatorLoaded { .. }
+            | CoordinatorUnloaded { .. }
+            | GroupStateChanged { .. }
+            | MemberRemoved { .. }
+            | OffsetsCommitted { .. }
+            | ConsumerAdded { .. }
+            | CoordinatorDiscovered { .. }
+            | ConsumerRequestFailed { .. }
+            | ConsumerJoined { .. }
+            | AssignmentComputed { .. }
+            | PartitionsAssigned { .. }
+            | PositionSet { .. }
+            | RecordsPolled { .. }
+            | ConsumerError { .. }
+            | PollTimeoutExpired { .. }
+            | ConsumerLifecycle { .. } => Category::Replication,
         }
     }
 }

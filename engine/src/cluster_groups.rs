@@ -1,0 +1,312 @@
+//! The cluster's consumer-group glue: consumer commands, group/consumer snapshot views and the
+//! group invariants. Kept out of `cluster.rs` so that file only gains a few hooks.
+
+use super::Cluster;
+use crate::config::{ConfigScope, Configs, MS_PER_TICK};
+use crate::consumer::{Consumer, ConsumerSettings};
+use crate::errors::KafkaError;
+use crate::events::{Event, EventKind};
+use crate::group_coordinator::GroupState;
+use crate::ids::{NodeAddr, TopicPartition};
+use crate::network::Rpc;
+use crate::snapshot::{ConsumerView, GroupMemberView, GroupPartitionView, GroupView, LedgerView};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Cluster {
+    pub(super) fn add_consumer(
+        &mut self,
+        name: String,
+        topics: Vec<String>,
+        configs: BTreeMap<String, String>,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        if self.consumers.contains(&name) || self.clients.producers.contains_key(&name) {
+            return Err((
+                KafkaError::ConfigException,
+                format!("A client named '{name}' already exists"),
+            ));
+        }
+        if topics.is_empty() {
+            return Err((
+                KafkaError::InvalidRequest,
+                "subscribe() needs at least one topic".into(),
+            ));
+        }
+        let cfg = Configs::from_map(ConfigScope::Consumer, &configs)
+            .map_err(|e| (KafkaError::ConfigException, e.message))?;
+        let settings =
+            ConsumerSettings::from_configs(&cfg).map_err(|m| (KafkaError::ConfigException, m))?;
+        let group = settings.group_id.clone();
+        let c = Consumer::new(
+            name.clone(),
+            topics.clone(),
+            settings,
+            cfg.overrides,
+            self.now,
+        );
+        self.consumers.consumers.insert(name.clone(), c);
+        out.push(Event {
+            at_ms: self.now_ms(),
+            kind: EventKind::ConsumerAdded {
+                consumer: name,
+                group,
+                topics,
+            },
+        });
+        Ok(())
+    }
+
+    /// CrashConsumer, CloseConsumer, StopPolling, ResumePolling.
+    pub(super) fn consumer_command(
+        &mut self,
+        name: &str,
+        what: &str,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let now = self.now;
+        let at_ms = self.now_ms();
+        let Some(c) = self.consumers.consumers.get_mut(name) else {
+            let known: Vec<String> = self.consumers.consumers.keys().cloned().collect();
+            return Err((
+                KafkaError::InvalidRequest,
+                format!(
+                    "No consumer named '{name}'. Consumers: {}",
+                    known.join(", ")
+                ),
+            ));
+        };
+        if !c.alive {
+            return Err((
+                KafkaError::InvalidRequest,
+                format!("Consumer '{name}' is not running"),
+            ));
+        }
+        out.push(Event {
+            at_ms,
+            kind: EventKind::ConsumerLifecycle {
+                consumer: name.to_string(),
+                what: what.to_string(),
+            },
+        });
+        let mut ctx = Self::ctx(now, &mut self.rng, &mut self.net, out, &self.settings);
+        match what {
+            "crashed" => {
+                c.alive = false;
+                let me = NodeAddr::Client(name.to_string());
+                // Its connections close; answers on their way to it are lost.
+                ctx.net.remove_where(|e| e.to == me);
+            }
+            "closed" => {
+                // Kafka: KafkaConsumer.close → commitSync (auto-commit) + LeaveGroup.
+                c.alive = false;
+                if let Some(coord) = c.coordinator.filter(|_| c.generation >= 0) {
+                    let from = NodeAddr::Client(name.to_string());
+                    if c.settings.enable_auto_commit {
+                        let offsets: Vec<(TopicPartition, u64)> = c
+                            .assignment
+                            .iter()
+                            .filter_map(|tp| c.positions.get(tp).map(|o| (tp.clone(), *o)))
+                            .collect();
+                        if !offsets.is_empty() {
+                            let rpc = Rpc::OffsetCommit {
+                                group: c.settings.group_id.clone(),
+                                generation: c.generation,
+                                member_id: c.member_id.clone(),
+                                request: 0,
+                                offsets,
+                            };
+                            ctx.send(from.clone(), NodeAddr::Broker(coord), rpc);
+                        }
+                    }
+                    let rpc = Rpc::LeaveGroup {
+                        group: c.settings.group_id.clone(),
+                        member_id: c.member_id.clone(),
+                    };
+                    ctx.send(from, NodeAddr::Broker(coord), rpc);
+                }
+            }
+            "stopped calling poll()" => c.polling = false,
+            _ => {
+                c.polling = true;
+                c.last_poll = now;
+                c.app = crate::consumer::App::Idle { next_poll_at: now };
+            }
+        }
+        Ok(())
+    }
+
+    /// Every consumer, for the snapshot.
+    pub(super) fn consumer_views(&self) -> Vec<ConsumerView> {
+        self.consumers
+            .consumers
+            .values()
+            .map(|c| ConsumerView {
+                name: c.name.clone(),
+                group: c.settings.group_id.clone(),
+                topics: c.topics.clone(),
+                configs: c.configs.clone(),
+                alive: c.alive,
+                polling: c.polling,
+                failed: c.failed.clone(),
+                coordinator: c.coordinator,
+                member_id: c.member_id.clone(),
+                generation: c.generation,
+                state: format!("{:?}", c.state),
+                leader: c.is_leader,
+                protocol: c.protocol.clone(),
+                assignment: c.assignment.clone(),
+                positions: c.positions.iter().map(|(t, o)| (t.clone(), *o)).collect(),
+                committed: c.committed.iter().map(|(t, o)| (t.clone(), *o)).collect(),
+                records_processed: c.processed,
+                ms_since_poll: (self.now.0.saturating_sub(c.last_poll.0)) * MS_PER_TICK,
+            })
+            .collect()
+    }
+
+    /// The high watermark of a partition's current leader, if it is running.
+    fn leader_hw(&self, tp: &TopicPartition) -> Option<u64> {
+        let leader = self.image().partitions.get(tp)?.leader?;
+        let b = self.brokers.get(&leader).filter(|b| b.alive)?;
+        let p = b.partitions.get(tp).filter(|p| p.is_leader())?;
+        Some(p.log.high_watermark().0)
+    }
+
+    /// Every group a coordinator holds or a consumer names, for the snapshot.
+    pub(super) fn group_views(&self) -> Vec<GroupView> {
+        let mut names: BTreeSet<String> = self
+            .consumers
+            .consumers
+            .values()
+            .map(|c| c.settings.group_id.clone())
+            .collect();
+        for c in self.groups.by_broker.values() {
+            names.extend(c.groups.keys().cloned());
+        }
+        names.into_iter().map(|n| self.group_view(&n)).collect()
+    }
+
+    fn group_view(&self, name: &str) -> GroupView {
+        let held = self.groups.coordinator_of(name);
+        let group = held.map(|(_, g)| g);
+        let mut topics: BTreeSet<String> = self
+            .consumers
+            .consumers
+            .values()
+            .filter(|c| c.settings.group_id == name)
+            .flat_map(|c| c.topics.iter().cloned())
+            .collect();
+        if let Some(g) = group {
+            topics.extend(g.offsets.keys().map(|tp| tp.topic.clone()));
+        }
+        let owner = |tp: &TopicPartition| -> Option<String> {
+            group.and_then(|g| {
+                g.members
+                    .values()
+                    .find(|m| m.assignment.contains(tp))
+                    .map(|m| m.client_id.clone())
+            })
+        };
+        let empty = BTreeMap::new();
+        let ledger = self.consumers.ledger.get(name).unwrap_or(&empty);
+        let mut lv = LedgerView::default();
+        let mut partitions = vec![];
+        for t in &topics {
+            let Some(meta) = self.image().topics.get(t) else {
+                continue;
+            };
+            for p in 0..meta.partitions {
+                let tp = TopicPartition::new(t.as_str(), p);
+                let hw = self.leader_hw(&tp);
+                let committed = group.and_then(|g| g.offsets.get(&tp).copied());
+                if let Some(hw) = hw {
+                    for o in 0..hw {
+                        match ledger.get(&(tp.clone(), o)).copied().unwrap_or(0) {
+                            0 => lv.never_processed += 1,
+                            1 => lv.processed_once += 1,
+                            _ => lv.duplicated += 1,
+                        }
+                    }
+                }
+                partitions.push(GroupPartitionView {
+                    owner: owner(&tp),
+                    lag: hw.map(|h| h.saturating_sub(committed.unwrap_or(0))),
+                    tp,
+                    committed,
+                    high_watermark: hw,
+                });
+            }
+        }
+        lv.extra_processings = ledger.values().map(|n| n.saturating_sub(1) as u64).sum();
+        GroupView {
+            group: name.to_string(),
+            offsets_partition: self.groups.partition_for(name),
+            coordinator: held.map(|(b, _)| b),
+            state: group.map_or_else(|| "Unknown".to_string(), |g| g.state.to_string()),
+            generation: group.map_or(0, |g| g.generation),
+            protocol: group.and_then(|g| g.protocol.clone()),
+            leader: group.and_then(|g| g.leader.clone()),
+            members: group
+                .map(|g| {
+                    g.members
+                        .values()
+                        .map(|m| GroupMemberView {
+                            member_id: m.member_id.clone(),
+                            client_id: m.client_id.clone(),
+                            assignment: m.assignment.clone(),
+                            ms_until_session_expires: m
+                                .heartbeat_deadline
+                                .0
+                                .saturating_sub(self.now.0)
+                                * MS_PER_TICK,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            partitions,
+            ledger: lv,
+        }
+    }
+
+    /// Group invariants: a committed offset never exceeds its partition's log end; within a
+    /// Stable generation each partition has at most one owner; one coordinator per group.
+    pub(super) fn check_groups(&self) -> Result<(), String> {
+        // Two brokers may briefly both hold a group (an old leader that has not yet applied the
+        // metadata that moved the partition); only the current leader's writes can commit.
+        for coord in self.groups.by_broker.values() {
+            for (name, g) in &coord.groups {
+                for (tp, o) in &g.offsets {
+                    // After an unclean election committed data may really be gone.
+                    if self.image().unclean_elected.contains(tp) {
+                        continue;
+                    }
+                    let leo = self
+                        .brokers
+                        .values()
+                        .filter_map(|br| br.partitions.get(tp))
+                        .map(|p| p.log.log_end_offset().0)
+                        .max()
+                        .unwrap_or(0);
+                    if *o > leo {
+                        return Err(format!(
+                            "group {name}: committed offset {o} for {tp} is beyond its log end {leo}"
+                        ));
+                    }
+                }
+                if g.state == GroupState::Stable {
+                    let mut owners: BTreeMap<&TopicPartition, &String> = BTreeMap::new();
+                    for m in g.members.values() {
+                        for tp in &m.assignment {
+                            if let Some(prev) = owners.insert(tp, &m.member_id) {
+                                return Err(format!(
+                                    "group {name} generation {}: {tp} assigned to both {prev} and {}",
+                                    g.generation, m.member_id
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
