@@ -1304,8 +1304,7 @@ impl Cluster {
                     records: log
                         .map(|l| {
                             let rs = l.records();
-                            rs[rs.len().saturating_sub(RECORDS_IN_VIEW)..]
-                                .iter()
+                            rs.iter_from(rs.len().saturating_sub(RECORDS_IN_VIEW))
                                 .map(|r| RecordView {
                                     offset: r.offset,
                                     leader_epoch: r.leader_epoch,

@@ -97,10 +97,80 @@ pub struct Record {
     pub producer: Option<ProducerStamp>,
 }
 
+/// Records per chunk of a [`Records`] store.
+const CHUNK: usize = 4096;
+
+/// A log's records, kept in chunks of [`CHUNK`] so that a growing log never copies the records
+/// it already has (the in-memory stand-in for Kafka's list of segment files). Every chunk but
+/// the last is full, so equal logs are chunked alike.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Records {
+    chunks: Vec<Vec<Record>>,
+    len: usize,
+}
+
+impl Records {
+    /// How many records (the log end offset).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the log has no records.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The record at offset `i`, if the log has it.
+    pub fn get(&self, i: usize) -> Option<&Record> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    fn push(&mut self, r: Record) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(r),
+            _ => self.chunks.push(vec![r]),
+        }
+        self.len += 1;
+    }
+
+    fn truncate(&mut self, n: usize) {
+        if n >= self.len {
+            return;
+        }
+        self.chunks.truncate(n.div_ceil(CHUNK));
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(n - (n.div_ceil(CHUNK) - 1) * CHUNK);
+        }
+        self.len = n;
+    }
+
+    /// The records from index `start` on, in order.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &Record> + '_ {
+        let start = start.min(self.len);
+        self.chunks
+            .iter()
+            .skip(start / CHUNK)
+            .enumerate()
+            .flat_map(move |(k, c)| c.iter().skip(if k == 0 { start % CHUNK } else { 0 }))
+    }
+
+    /// Every record, in offset order.
+    pub fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Records {
+    type Output = Record;
+    fn index(&self, i: usize) -> &Record {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
 /// A replica's log.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log {
-    records: Vec<Record>,
+    records: Records,
     /// The leader-epoch checkpoint.
     epochs: LeaderEpochCache,
     high_watermark: Offset,
@@ -126,7 +196,7 @@ impl Log {
         self.high_watermark
     }
 
-    pub fn records(&self) -> &[Record] {
+    pub fn records(&self) -> &Records {
         &self.records
     }
 
@@ -146,8 +216,11 @@ impl Log {
 
     /// Records from `from` (inclusive), at most `max`.
     pub fn read(&self, from: Offset, max: usize) -> Vec<Record> {
-        let start = (from.0 as usize).min(self.records.len());
-        self.records[start..].iter().take(max).cloned().collect()
+        self.records
+            .iter_from(from.0 as usize)
+            .take(max)
+            .cloned()
+            .collect()
     }
 
     /// Records from `from` (inclusive) up to `max_bytes`, but always at least one record when
@@ -157,18 +230,17 @@ impl Log {
     /// keep batch boundaries for every record, so this is the size to within a few header bytes
     /// per batch.
     pub fn read_bytes(&self, from: Offset, max_bytes: u64) -> Vec<Record> {
-        let start = (from.0 as usize).min(self.records.len());
         let mut bytes = crate::producer::RECORD_BATCH_OVERHEAD;
-        let mut end = start;
-        for r in &self.records[start..] {
+        let mut out = Vec::new();
+        for r in self.records.iter_from(from.0 as usize) {
             let size = crate::producer::record_size(0, r.key.as_deref(), &r.value);
-            if end > start && bytes + size > max_bytes {
+            if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
             bytes += size;
-            end += 1;
+            out.push(r.clone());
         }
-        self.records[start..end].to_vec()
+        out
     }
 
     /// The producer state (for views and tests).
@@ -413,6 +485,46 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_are_chunked_without_changing_offsets() {
+        let mut log = Log::default();
+        let n = 3 * CHUNK + 17;
+        for i in 0..n {
+            let e = LeaderEpoch(if i < 5000 { 0 } else { 1 });
+            log.append_as_leader(e, None, i.to_string().into(), None);
+        }
+        let rs = log.records();
+        assert_eq!((rs.len(), rs.chunks.len()), (n, 4));
+        assert!(rs.iter().enumerate().all(|(i, r)| r.offset.0 == i as u64));
+        assert_eq!(&*rs[CHUNK].value, CHUNK.to_string());
+        assert_eq!(rs.get(n), None);
+        let tail: Vec<u64> = rs
+            .iter_from(2 * CHUNK - 2)
+            .take(4)
+            .map(|r| r.offset.0)
+            .collect();
+        let want = (2 * CHUNK - 2) as u64;
+        assert_eq!(tail, vec![want, want + 1, want + 2, want + 3]);
+        assert_eq!(rs.iter_from(n + 5).count(), 0);
+        assert_eq!(log.read_bytes(Offset(CHUNK as u64 - 1), 1).len(), 1);
+        log.truncate_to(Offset(2 * CHUNK as u64));
+        assert_eq!(
+            (log.records().len(), log.records().chunks.len()),
+            (2 * CHUNK, 2)
+        );
+        log.truncate_to(Offset(CHUNK as u64 + 1));
+        assert_eq!(log.records().chunks.len(), 2);
+        let v = log.read(Offset(CHUNK as u64 - 1), 10);
+        assert_eq!(v.len(), 2);
+        log.append_as_leader(LeaderEpoch(2), None, "x".into(), None);
+        assert_eq!(log.records()[CHUNK + 1].value.as_ref(), "x");
+        // Epoch 1 started at 5000, past the truncation: the latest epoch ≤ 1 is 0, ending where 2 starts.
+        assert_eq!(
+            log.end_offset_for_epoch(LeaderEpoch(1)),
+            Some((LeaderEpoch(0), Offset(CHUNK as u64 + 1)))
+        );
+    }
 
     fn log_with(epochs: &[(u32, usize)]) -> Log {
         let mut log = Log::default();

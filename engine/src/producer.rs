@@ -537,7 +537,10 @@ impl Clients {
             (Some(part), _) => (part, "explicit"),
             _ if round_robin => (round_robin_partition(p, topic, n), "round-robin"),
             (None, Some(k)) if !ignore_keys => (partition_for_key(k.as_bytes(), n), "murmur2"),
-            _ => (sticky_partition(p, rng, topic, n, size), "sticky"),
+            _ => {
+                let mut key = TopicPartition::new(topic, 0);
+                (sticky_partition(p, rng, &mut key, n, size), "sticky")
+            }
         };
         self.accumulate(
             ctx, image, alive, producer, topic, partition, how, key, value, None,
@@ -1395,15 +1398,26 @@ fn round_robin_partition(p: &mut Producer, topic: &str, n: u32) -> u32 {
 
 /// KIP-794 uniform sticky partitioning (`BuiltInPartitioner`): keep producing to one partition
 /// until about `batch.size` bytes went there, then switch to a random partition that has a leader.
-fn sticky_partition(p: &mut Producer, rng: &mut Rng, topic: &str, n: u32, bytes: u64) -> u32 {
+/// `key` is a scratch `TopicPartition` of the topic, reused for the leader lookups (no
+/// allocation per record: the perf test calls this for every record).
+fn sticky_partition(
+    p: &mut Producer,
+    rng: &mut Rng,
+    key: &mut TopicPartition,
+    n: u32,
+    bytes: u64,
+) -> u32 {
     let batch_size = p.settings.batch_size.max(1);
-    let current = p.sticky.get(topic).copied();
-    let has_leader = |part: u32| p.leader(&TopicPartition::new(topic, part)).is_some();
-    let keep = matches!(current, Some((part, used)) if used < batch_size && has_leader(part));
+    let current = p.sticky.get(key.topic.as_str()).copied();
+    let mut has_leader = |p: &Producer, part: u32| {
+        key.partition = part;
+        p.leader(key).is_some()
+    };
+    let keep = matches!(current, Some((part, used)) if used < batch_size && has_leader(p, part));
     let (part, used) = if keep {
         current.unwrap_or((0, 0))
     } else {
-        let candidates: Vec<u32> = (0..n).filter(|&q| has_leader(q)).collect();
+        let candidates: Vec<u32> = (0..n).filter(|&q| has_leader(p, q)).collect();
         let pick = if candidates.is_empty() {
             rng.below(n as u64) as u32
         } else {
@@ -1411,7 +1425,12 @@ fn sticky_partition(p: &mut Producer, rng: &mut Rng, topic: &str, n: u32, bytes:
         };
         (pick, 0)
     };
-    p.sticky.insert(topic.to_string(), (part, used + bytes));
+    match p.sticky.get_mut(key.topic.as_str()) {
+        Some(e) => *e = (part, used + bytes),
+        None => {
+            p.sticky.insert(key.topic.clone(), (part, used + bytes));
+        }
+    }
     part
 }
 

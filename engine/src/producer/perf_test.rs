@@ -219,12 +219,13 @@ impl Clients {
         let size = record_size(0, None, &value);
         let alloc = p.settings.batch_size.max(RECORD_BATCH_OVERHEAD + size);
         let mut tp = TopicPartition::new(topic.as_str(), u32::MAX);
+        let mut scratch = tp.clone();
         let mut sent = 0;
         while sent < budget {
             let partition = if p.settings.round_robin {
                 round_robin_partition(p, &topic, n)
             } else {
-                sticky_partition(p, ctx.rng, &topic, n, size)
+                sticky_partition(p, ctx.rng, &mut scratch, n, size)
             };
             if tp.partition != partition {
                 tp.partition = partition;
