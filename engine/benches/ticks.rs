@@ -54,10 +54,9 @@ fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u
     );
 }
 
-/// Issue #3's standard scenario: 3 brokers, RF 3, 12 partitions, acks=all, one producer sending
-/// `per_ms` keyed records every simulated millisecond. Reports acknowledged records per wall
-/// second and the memory each retained record costs (its share of all logs and bookkeeping).
-fn standard(per_ms: u64, sim_ms: u64) {
+/// Issue #3's standard cluster: 3 brokers, a topic `t` with 12 partitions, RF 3 and
+/// min.insync.replicas=2, and one acks=all producer `p` (otherwise the Java client's defaults).
+fn standard_cluster() -> Cluster {
     let spec = ClusterSpec {
         brokers: vec![1, 2, 3],
         controllers: vec![],
@@ -70,13 +69,31 @@ fn standard(per_ms: u64, sim_ms: u64) {
         name: "t".into(),
         partitions: 12,
         replication_factor: 3,
-        configs: BTreeMap::new(),
+        configs: [("min.insync.replicas".to_string(), "2".to_string())].into(),
     }));
     c.step(Input::Command(Command::AddProducer {
         name: "p".into(),
-        configs: BTreeMap::new(),
+        configs: [("acks".to_string(), "all".to_string())].into(),
     }));
     c.run_ms(100);
+    c
+}
+
+/// Records held over all replicas of all partitions.
+fn replica_records(s: &kplay_engine::Snapshot) -> u64 {
+    s.topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .flat_map(|p| &p.replica_states)
+        .map(|r| r.log_end_offset.0)
+        .sum()
+}
+
+/// Issue #3's standard scenario: 3 brokers, RF 3, 12 partitions, acks=all, one producer sending
+/// `per_ms` keyed records every simulated millisecond. Reports acknowledged records per wall
+/// second and the memory each retained record costs (its share of all logs and bookkeeping).
+fn standard(per_ms: u64, sim_ms: u64) {
+    let mut c = standard_cluster();
     let start = Instant::now();
     let mut n = 0u64;
     for _ in 0..sim_ms {
@@ -98,17 +115,7 @@ fn standard(per_ms: u64, sim_ms: u64) {
     let s = c.snapshot();
     let acked = s.metrics.record_send_total;
     // Rough retained size: every replica keeps every record (key + 100-byte value + header).
-    let replicas: u64 = s
-        .topics
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .map(|p| {
-            p.replica_states
-                .iter()
-                .map(|r| r.log_end_offset.0)
-                .sum::<u64>()
-        })
-        .sum();
+    let replicas = replica_records(&s);
     let per_record = std::mem::size_of::<kplay_engine::log::Record>() as u64 + 100 + 8;
     println!(
         "standard 3×RF3×12, acks=all, {per_ms}/ms   {:>9.0} acked records/s wall ({acked} acked, {:.1}× real time), ~{} bytes per retained replica record ({} replica records)",
@@ -126,25 +133,7 @@ fn standard(per_ms: u64, sim_ms: u64) {
 /// accumulator, a Produce request, the leader's log, both followers' fetches and the HW before
 /// it is acknowledged. Reports acknowledged records per wall second and memory per record.
 fn standard_perf(num_records: u64, throughput: i64) {
-    let spec = ClusterSpec {
-        brokers: vec![1, 2, 3],
-        controllers: vec![],
-        node_configs: BTreeMap::new(),
-        seed: 1,
-        configs: BTreeMap::new(),
-    };
-    let mut c = Cluster::new(&spec).expect("valid spec");
-    c.step(Input::Command(Command::CreateTopic {
-        name: "t".into(),
-        partitions: 12,
-        replication_factor: 3,
-        configs: [("min.insync.replicas".to_string(), "2".to_string())].into(),
-    }));
-    c.step(Input::Command(Command::AddProducer {
-        name: "p".into(),
-        configs: [("acks".to_string(), "all".to_string())].into(),
-    }));
-    c.run_ms(100);
+    let mut c = standard_cluster();
     let start = Instant::now();
     c.step(Input::Command(Command::PerfTest {
         producer: "p".into(),
@@ -169,17 +158,7 @@ fn standard_perf(num_records: u64, throughput: i64) {
     let sim_ms = c.now_ms() - sim_start;
     let s = c.snapshot();
     let acked = s.metrics.record_send_total;
-    let replica_records: u64 = s
-        .topics
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .map(|p| {
-            p.replica_states
-                .iter()
-                .map(|r| r.log_end_offset.0)
-                .sum::<u64>()
-        })
-        .sum();
+    let replica_records = replica_records(&s);
     // Retained memory per replica record: the record struct in each replica's log (the 100-byte
     // payload is shared by every record of a perf test, as the tool sends one payload).
     let per_record = std::mem::size_of::<kplay_engine::log::Record>();

@@ -684,19 +684,13 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         PerfTestProgress { producer, records, window_ms, bytes, latency_ms_sum, latency_ms_max } => {
             // Kafka: ProducerPerformance.Stats.printWindow.
-            let ms = (*window_ms).max(1) as u128;
-            write!(f, "{producer} perf-test: {records} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {latency_ms_max}.0 ms max latency.",
-                fixed(*records as u128 * 1000, ms, 1),
-                fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2),
-                fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 1))
+            let (rate, mb, avg) = perf_rates(*records, *window_ms, *bytes, *latency_ms_sum, 1);
+            write!(f, "{producer} perf-test: {records} records sent, {rate} records/sec ({mb} MB/sec), {avg} ms avg latency, {latency_ms_max}.0 ms max latency.")
         }
         PerfTestFinished { producer, records, errors, elapsed_ms, bytes, latency_ms_sum, latency_ms_max, p50_ms, p95_ms, p99_ms, p999_ms } => {
             // Kafka: ProducerPerformance.Stats.printTotal.
-            let ms = (*elapsed_ms).max(1) as u128;
-            write!(f, "{producer} perf-test: {records} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {latency_ms_max}.00 ms max latency, {p50_ms} ms 50th, {p95_ms} ms 95th, {p99_ms} ms 99th, {p999_ms} ms 99.9th.",
-                fixed(*records as u128 * 1000, ms, 1),
-                fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2),
-                fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 2))?;
+            let (rate, mb, avg) = perf_rates(*records, *elapsed_ms, *bytes, *latency_ms_sum, 2);
+            write!(f, "{producer} perf-test: {records} records sent, {rate} records/sec ({mb} MB/sec), {avg} ms avg latency, {latency_ms_max}.00 ms max latency, {p50_ms} ms 50th, {p95_ms} ms 95th, {p99_ms} ms 99th, {p999_ms} ms 99.9th.")?;
             if *errors > 0 {
                 write!(f, " {errors} failed.")?;
             }
@@ -766,6 +760,23 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             }
         },
     }
+}
+
+/// A perf-test line's figures: records/sec (1 decimal), MB/sec (2 decimals, MB = 2^20 bytes) and
+/// the mean latency in ms (`avg_decimals`), as `ProducerPerformance.Stats` prints them.
+pub fn perf_rates(
+    records: u64,
+    ms: u64,
+    bytes: u64,
+    latency_ms_sum: u64,
+    avg_decimals: u32,
+) -> (String, String, String) {
+    let ms = ms.max(1) as u128;
+    (
+        fixed(records as u128 * 1000, ms, 1),
+        fixed(bytes as u128 * 1000, ms * 1024 * 1024, 2),
+        fixed(latency_ms_sum as u128, records.max(1) as u128, avg_decimals),
+    )
 }
 
 /// `num / den` rounded to `decimals` places, in integer arithmetic (the same digits natively and

@@ -5,7 +5,7 @@
 //! the engine's `Display` line closely.
 
 use crate::i18n::Lang;
-use kplay_engine::events::{fixed, ChangeReason, EventKind, ProduceOutcome};
+use kplay_engine::events::{perf_rates, ChangeReason, EventKind, ProduceOutcome};
 use kplay_engine::ids::BrokerId;
 
 fn ids(list: &[BrokerId]) -> String {
@@ -732,10 +732,7 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             latency_ms_sum,
             latency_ms_max,
         } => {
-            let ms = (*window_ms).max(1) as u128;
-            let rate = fixed(*records as u128 * 1000, ms, 1);
-            let mb = fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2);
-            let avg = fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 1);
+            let (rate, mb, avg) = perf_rates(*records, *window_ms, *bytes, *latency_ms_sum, 1);
             if zh {
                 format!("{producer} 压测进度：{records} 条记录，{rate} 条/秒（{mb} MB/秒），平均延迟 {avg} ms，最大延迟 {latency_ms_max} ms")
             } else {
@@ -755,10 +752,7 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             p99_ms,
             p999_ms,
         } => {
-            let ms = (*elapsed_ms).max(1) as u128;
-            let rate = fixed(*records as u128 * 1000, ms, 1);
-            let mb = fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2);
-            let avg = fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 2);
+            let (rate, mb, avg) = perf_rates(*records, *elapsed_ms, *bytes, *latency_ms_sum, 2);
             if zh {
                 format!("{producer} 压测完成：{records} 条记录（失败 {errors}），{rate} 条/秒（{mb} MB/秒），平均延迟 {avg} ms，最大 {latency_ms_max} ms，p50 {p50_ms} ms，p95 {p95_ms} ms，p99 {p99_ms} ms，p99.9 {p999_ms} ms")
             } else {
