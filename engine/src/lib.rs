@@ -18,6 +18,7 @@ pub mod experiments;
 pub mod ids;
 pub mod kraft;
 pub mod leader_epoch;
+pub mod lesson;
 pub mod log;
 pub mod network;
 pub mod partitioner;
