@@ -166,7 +166,7 @@ pub struct ProduceFilter {
     pub value: Option<String>,
     pub acks: Option<Acks>,
     pub outcome: Option<Outcome>,
-    /// How the partition was chosen: `murmur2`, `sticky`, `round-robin`, `explicit`, `rules`.
+    /// How the partition was chosen: `murmur2`, `sticky`, `round-robin`, `explicit`, `custom rule`.
     pub partitioner: Option<String>,
 }
 

@@ -90,14 +90,14 @@ struct RawText {
 struct RawLesson {
     id: Spanned<String>,
     section: Spanned<u32>,
-    title: Spanned<RawText>,
-    summary: Spanned<RawText>,
+    title: RawText,
+    summary: RawText,
     #[serde(default)]
     scenario: Option<Spanned<ScenarioTable>>,
     #[serde(default)]
     scenario_file: Option<Spanned<String>>,
     #[serde(default)]
-    simplifications: Vec<Spanned<RawText>>,
+    simplifications: Vec<RawText>,
     real_kafka: Spanned<RawRealKafka>,
     #[serde(default)]
     steps: Vec<Spanned<RawLessonStep>>,
@@ -110,7 +110,7 @@ struct RawLesson {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRealKafka {
-    text: Spanned<RawText>,
+    text: RawText,
     cli: Spanned<String>,
     java: Spanned<String>,
     python: Spanned<String>,
@@ -121,8 +121,8 @@ struct RawRealKafka {
 #[serde(deny_unknown_fields)]
 struct RawLessonStep {
     id: Spanned<String>,
-    heading: Spanned<RawText>,
-    text: Spanned<RawText>,
+    heading: RawText,
+    text: RawText,
     #[serde(default)]
     controls: Vec<Spanned<String>>,
     #[serde(default)]
@@ -134,7 +134,7 @@ struct RawLessonStep {
     #[serde(default)]
     goals: Vec<Spanned<RawPredicate>>,
     #[serde(default)]
-    hints: Vec<Spanned<RawText>>,
+    hints: Vec<RawText>,
     #[serde(default)]
     solution: Vec<StepTable>,
 }
@@ -148,19 +148,19 @@ struct RawRefusal {
     scenario_file: Option<Spanned<String>>,
     /// The error the author expects; the loader checks the engine really gives it.
     error: Spanned<String>,
-    why: Spanned<RawText>,
+    why: RawText,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPredict {
-    question: Spanned<RawText>,
+    question: RawText,
     choices: Vec<Spanned<RawChoice>>,
     #[serde(default)]
     action: Vec<StepTable>,
     #[serde(default)]
     answer: Option<Spanned<String>>,
-    why: Spanned<RawText>,
+    why: RawText,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +168,7 @@ struct RawPredict {
 struct RawChoice {
     id: Spanned<String>,
     #[serde(default)]
-    text: Option<Spanned<RawText>>,
+    text: Option<RawText>,
     #[serde(default)]
     holds: Option<Spanned<RawPredicate>>,
 }
@@ -177,17 +177,17 @@ struct RawChoice {
 #[serde(deny_unknown_fields)]
 struct RawQuestion {
     id: Spanned<String>,
-    text: Spanned<RawText>,
+    text: RawText,
     choices: Vec<Spanned<RawChoice>>,
     answer: Spanned<String>,
-    why: Spanned<RawText>,
+    why: RawText,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawChallenge {
     id: Spanned<String>,
-    text: Spanned<RawText>,
+    text: RawText,
     #[serde(default)]
     controls: Vec<Spanned<String>>,
     goals: Vec<Spanned<RawPredicate>>,
@@ -434,6 +434,9 @@ pub const PREDICATES: &[&str] = &[
 struct Ctx<'a> {
     src: &'a str,
     file: &'a str,
+    /// The last id read: where a text table with no string at all is reported (TOML cannot give
+    /// the span of a dotted-key table such as `text.zh = …`).
+    near: std::cell::Cell<(usize, usize)>,
 }
 
 impl Ctx<'_> {
@@ -453,11 +456,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn text(&self, raw: &Spanned<RawText>, what: &str) -> Result<Text, LessonError> {
-        let r = raw.get_ref();
+    fn text(&self, raw: &RawText, what: &str) -> Result<Text, LessonError> {
+        let r = raw;
+        let (a, b) = self.near.get();
+        let at = r.zh.as_ref().or(r.en.as_ref()).map_or(a..b, |s| s.span());
         let one = |s: &Option<Spanned<String>>, loc: &str| match s {
             None => Err(self.err(
-                raw.span(),
+                at.clone(),
                 format!("{what}: missing {loc} string (both zh and en are required)"),
             )),
             Some(v) if v.get_ref().trim().is_empty() => {
@@ -478,6 +483,7 @@ impl Ctx<'_> {
         what: &str,
     ) -> Result<String, LessonError> {
         let id = raw.get_ref();
+        self.near.set((raw.span().start, raw.span().end));
         if id.is_empty()
             || !id
                 .chars()
@@ -498,7 +504,11 @@ impl Ctx<'_> {
 /// Parses and validates a lesson. `file` is only used in messages; `load` reads the scenario files
 /// the lesson names (paths as written, relative to the lesson's folder).
 pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonError> {
-    let ctx = Ctx { src, file };
+    let ctx = Ctx {
+        src,
+        file,
+        near: std::cell::Cell::new((0, 0)),
+    };
     let raw: RawLesson = toml::from_str(src).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         ctx.err(span, e.message().trim_end().replace('\n', "; "))
@@ -1191,7 +1201,7 @@ fn predicate(
         let partitioner = match &x.partitioner {
             None => None,
             Some(p) => {
-                const KINDS: &[&str] = &["murmur2", "sticky", "round-robin", "explicit", "rules"];
+                const KINDS: &[&str] = &["murmur2", "sticky", "round-robin", "explicit", "custom rule"];
                 if !KINDS.contains(&p.get_ref().as_str()) {
                     return Err(ctx.err(
                         p.span(),
