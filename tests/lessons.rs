@@ -25,7 +25,11 @@ fn load(path: &Path) -> Result<Lesson, String> {
             .map(|t| (shown_dir.join(rel).display().to_string(), t))
             .map_err(|e| format!("cannot read {rel}: {e}"))
     };
-    let shown = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     lesson::parse(&src, &shown, &loader).map_err(|e| e.to_string())
 }
 
@@ -111,7 +115,12 @@ fn goals_are_not_met_on_a_fresh_cluster() {
         }
         for c in &l.challenges {
             let st = r.check(&c.goals);
-            assert!(st.iter().any(|g| !g.check.met), "{} challenge {}", l.id, c.id);
+            assert!(
+                st.iter().any(|g| !g.check.met),
+                "{} challenge {}",
+                l.id,
+                c.id
+            );
         }
     }
 }
@@ -134,7 +143,11 @@ fn every_lesson_has_both_locales_complete() {
         check_text(&l.title, "title", &mut p);
         check_text(&l.summary, "summary", &mut p);
         check_text(&l.real_kafka.text, "real_kafka", &mut p);
-        assert!(!l.simplifications.is_empty(), "{}: simplifications box", l.id);
+        assert!(
+            !l.simplifications.is_empty(),
+            "{}: simplifications box",
+            l.id
+        );
         for s in &l.simplifications {
             check_text(s, "simplification", &mut p);
         }
@@ -228,7 +241,9 @@ fn lesson_parsing_never_panics_on_truncated_or_mutated_files() {
     }
     let mut seed = 7u64;
     for _ in 0..300 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let at = (seed >> 33) as usize % bytes.len();
         let mut b = bytes.to_vec();
         let pool = b"=[]{}\"x0 \n,.";
@@ -247,7 +262,10 @@ fn lesson_parsing_never_panics_on_truncated_or_mutated_files() {
 fn predictions_are_computed_by_the_engine() {
     use kplay_engine::partitioner::partition_for_key;
     // The numbers the lesson's prose states, from Kafka's formula.
-    assert_eq!(kplay_engine::partitioner::murmur2(b"user_id=123"), -1281002434);
+    assert_eq!(
+        kplay_engine::partitioner::murmur2(b"user_id=123"),
+        -1281002434
+    );
     assert_eq!(partition_for_key(b"user_id=123", 3), 1);
     assert_eq!(partition_for_key(b"user_id=456", 3), 0);
     assert_eq!(partition_for_key(b"user_id=123", 4), 2);
@@ -259,13 +277,17 @@ fn predictions_are_computed_by_the_engine() {
         let p = r.prediction.as_ref().expect("prediction");
         (
             p.correct.clone(),
-            p.observed.as_ref().map(|o| o.en.clone()).unwrap_or_default(),
+            p.observed
+                .as_ref()
+                .map(|o| o.en.clone())
+                .unwrap_or_default(),
         )
     };
     let (correct, observed) = answer("key");
     assert_eq!(correct, vec!["p1".to_string()]);
     assert!(
-        observed.contains("toPositive(murmur2(\"user_id=123\")) % 3 = toPositive(-1281002434) % 3 = 1"),
+        observed
+            .contains("toPositive(murmur2(\"user_id=123\")) % 3 = toPositive(-1281002434) % 3 = 1"),
         "{observed}"
     );
     assert_eq!(answer("no-key").0, vec!["sticky".to_string()]);
@@ -275,7 +297,11 @@ fn predictions_are_computed_by_the_engine() {
     assert_eq!(answer("min-isr").0, vec!["ok".to_string()]);
 
     // The refusal shows Kafka's real error, computed when the lesson loaded.
-    let step = l.steps.iter().find(|s| s.id == "partition-count").expect("step");
+    let step = l
+        .steps
+        .iter()
+        .find(|s| s.id == "partition-count")
+        .expect("step");
     assert_eq!(
         step.refusals[0].error,
         "Topic currently has 3 partitions, which is higher than the requested 2."
@@ -320,12 +346,16 @@ fn mastery_is_points_earned_over_points_available() {
     let lessons = vec![l4.clone()];
     let q = l4.questions.len() as u32;
     let c = l4.challenges.len() as u32;
-    let possible = progress::LESSON_POINTS + q * progress::QUESTION_POINTS + c * progress::CHALLENGE_POINTS;
+    let possible =
+        progress::LESSON_POINTS + q * progress::QUESTION_POINTS + c * progress::CHALLENGE_POINTS;
 
     let empty = progress::mastery(&lessons, &Progress::new());
     assert_eq!(empty.overall_percent, 0);
     assert_eq!(empty.sections[3].possible, possible);
-    assert_eq!(empty.sections[0].possible, 0, "no lesson for 一 in this set");
+    assert_eq!(
+        empty.sections[0].possible, 0,
+        "no lesson for 一 in this set"
+    );
 
     // The lesson done, one question right, one wrong.
     let p = progress_with(
@@ -370,14 +400,25 @@ fn study_next_puts_the_weakest_section_first() {
 
 #[test]
 fn progress_round_trips_and_rejects_corrupt_or_old_files() {
-    let p = progress_with(&["04-topics-partitions"], &[("q4-ordering", true)], &["c4-not-enough-replicas"]);
+    let p = progress_with(
+        &["04-topics-partitions"],
+        &[("q4-ordering", true)],
+        &["c4-not-enough-replicas"],
+    );
     let json = progress::export(&p);
     assert_eq!(progress::import(&json).expect("import"), p);
 
     let err = |s: &str| progress::import(s).expect_err("should fail").reason;
-    assert!(err("{\"version\": 1, ").starts_with("not a progress file: 1:"), "{}", err("{\"version\": 1, "));
+    assert!(
+        err("{\"version\": 1, ").starts_with("not a progress file: 1:"),
+        "{}",
+        err("{\"version\": 1, ")
+    );
     assert_eq!(err("[1, 2]"), "not a progress file: expected a JSON object");
-    assert_eq!(err("{\"answers\": {}}"), "not a progress file: no \"version\" field");
+    assert_eq!(
+        err("{\"answers\": {}}"),
+        "not a progress file: no \"version\" field"
+    );
     assert_eq!(
         err("{\"version\": 0}"),
         "progress file version 0 is older than version 1 and cannot be read"
@@ -386,6 +427,7 @@ fn progress_round_trips_and_rejects_corrupt_or_old_files() {
         err("{\"version\": 2}"),
         "progress file version 2 is newer than this playground (version 1); update the playground"
     );
-    assert!(err("{\"version\": 1, \"answers\": {\"q\": \"yes\"}}").starts_with("corrupt progress file:"));
+    assert!(err("{\"version\": 1, \"answers\": {\"q\": \"yes\"}}")
+        .starts_with("corrupt progress file:"));
     assert!(err("{\"version\": 1, \"score\": 3}").contains("unknown field `score`"));
 }

@@ -45,11 +45,22 @@ Errors are printed to stderr as FILE:LINE:COL: REASON.
 /// What the user asked for.
 enum Cmd {
     Help,
-    Run { file: String, json: bool },
-    Check { file: String },
-    Hash { file: String },
+    Run {
+        file: String,
+        json: bool,
+    },
+    Check {
+        file: String,
+    },
+    Hash {
+        file: String,
+    },
     Batching,
-    Lesson { solve: bool, file: String, lang: String },
+    Lesson {
+        solve: bool,
+        file: String,
+        lang: String,
+    },
 }
 
 /// Exit code for bad input (usage errors, unreadable or invalid scenario files).
@@ -189,7 +200,11 @@ fn lesson_cmd(solve: bool, file: &str, lang: &str) -> ExitCode {
             text.push_str(&format!("  ? {}\n", p.question.get(lang)));
             for c in &p.choices {
                 let right = pr.correct.contains(&c.id);
-                text.push_str(&format!("    {} {}\n", if right { "→" } else { " " }, c.text.get(lang)));
+                text.push_str(&format!(
+                    "    {} {}\n",
+                    if right { "→" } else { " " },
+                    c.text.get(lang)
+                ));
             }
             if let Some(o) = &pr.observed {
                 text.push_str(&format!("    observed: {}\n", o.get(lang)));
@@ -222,7 +237,11 @@ fn lesson_cmd(solve: bool, file: &str, lang: &str) -> ExitCode {
     for p in &problems {
         text.push_str(&format!("problem: {p}\n"));
     }
-    text.push_str(if problems.is_empty() { "\nsolved\n" } else { "\nNOT solved\n" });
+    text.push_str(if problems.is_empty() {
+        "\nsolved\n"
+    } else {
+        "\nNOT solved\n"
+    });
     out(&text);
     if problems.is_empty() {
         ExitCode::SUCCESS

@@ -233,6 +233,13 @@ pub enum Predicate {
     },
     /// Event: the controller quorum elected a leader (optionally this controller).
     QuorumLeaderElected { controller: Option<u32> },
+    /// Event: a producer sent a batch with at least `records_at_least` records and at most
+    /// `bytes_at_most` bytes on the wire (after `compression.type`).
+    BatchSent {
+        producer: String,
+        records_at_least: Option<u32>,
+        bytes_at_most: Option<u64>,
+    },
 }
 
 /// What the engine says about one predicate now.
@@ -311,6 +318,7 @@ impl Predicate {
                 | Predicate::CommandFailed { .. }
                 | Predicate::LeaderElected { .. }
                 | Predicate::QuorumLeaderElected { .. }
+                | Predicate::BatchSent { .. }
         )
     }
 
@@ -607,6 +615,11 @@ impl Predicate {
                 }
                 not_seen()
             }
+            Predicate::BatchSent {
+                producer,
+                records_at_least,
+                bytes_at_most,
+            } => Self::check_batch_sent(producer, *records_at_least, *bytes_at_most, events),
             Predicate::QuorumLeaderElected { controller } => {
                 for e in events {
                     if let EventKind::QuorumLeaderElected {
@@ -632,6 +645,40 @@ impl Predicate {
                 not_seen()
             }
         }
+    }
+
+    fn check_batch_sent(
+        producer: &str,
+        records_at_least: Option<u32>,
+        bytes_at_most: Option<u64>,
+        events: &[Event],
+    ) -> Check {
+        let mut last = None;
+        for e in events {
+            if let EventKind::BatchSent {
+                producer: p,
+                records,
+                bytes,
+                tp,
+                ..
+            } = &e.kind
+            {
+                if p != producer {
+                    continue;
+                }
+                let t = Text::new(
+                    format!("{p} 向 {tp} 发送了 {records} 条记录的批次，线上 {bytes} 字节"),
+                    format!("{p} sent a batch of {records} record(s), {bytes} bytes on the wire, to {tp}"),
+                );
+                if records_at_least.is_none_or(|n| *records >= n)
+                    && bytes_at_most.is_none_or(|b| *bytes <= b)
+                {
+                    return yes(t);
+                }
+                last = Some(t);
+            }
+        }
+        last.map_or_else(not_seen, no)
     }
 
     /// The goal as a learner reads it, rendered from the predicate itself, in both languages.
@@ -755,6 +802,24 @@ impl Predicate {
                     "the controller quorum votes in a new leader",
                 ),
             },
+            Predicate::BatchSent {
+                producer,
+                records_at_least,
+                bytes_at_most,
+            } => {
+                let r_zh = records_at_least.map_or(String::new(), |n| format!("至少 {n} 条记录、"));
+                let r_en =
+                    records_at_least.map_or(String::new(), |n| format!(" of at least {n} records"));
+                let b_zh = bytes_at_most.map_or(String::new(), |b| format!("线上最多 {b} 字节的"));
+                let b_en = bytes_at_most.map_or(String::new(), |b| {
+                    format!(", at most {b} bytes on the wire")
+                });
+                Text::new(
+                    format!("producer {producer} 发送一个{r_zh}{b_zh}批次")
+                        .replace("、批次", "的批次"),
+                    format!("producer {producer} sends a batch{r_en}{b_en}"),
+                )
+            }
         }
     }
 }
@@ -950,17 +1015,24 @@ fn check_lost(topic: &str, acks: Option<Acks>, snap: &Snapshot, events: &[Event]
         // Only judge offsets the leader's log (as shown) covers, or has not reached at all.
         let covered = log.iter().any(|(o, _, _)| o == offset) || *offset >= log_end;
         if !holds && covered {
-            let there = log
-                .iter()
-                .find(|(o, _, _)| o == offset)
-                .map_or("—".to_string(), |(_, _, v)| format!("{v:?}"));
+            let there = log.iter().find(|(o, _, _)| o == offset);
+            let (there_zh, there_en) = match there {
+                Some((_, _, v)) => (
+                    format!("该 offset 上是 {v:?}"),
+                    format!("has {v:?} at that offset"),
+                ),
+                None => (
+                    format!("的日志在 offset {log_end} 结束"),
+                    format!("has a log ending at offset {log_end}"),
+                ),
+            };
             return yes(Text::new(
                 format!(
-                    "{:?} 曾在 {} offset {offset} 被确认 (acks={})；现在 leader {} 在该 offset 上是 {there}",
+                    "{:?} 曾在 {} offset {offset} 被确认 (acks={})；现在 leader {} {there_zh}",
                     r.value, r.tp, r.acks, leader.0
                 ),
                 format!(
-                    "{:?} was acknowledged at {} offset {offset} (acks={}); leader {} now has {there} there",
+                    "{:?} was acknowledged at {} offset {offset} (acks={}); leader {} now {there_en}",
                     r.value, r.tp, r.acks, leader.0
                 ),
             ));

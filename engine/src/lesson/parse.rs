@@ -362,6 +362,16 @@ struct RawLeaderElected {
     broker: Option<Spanned<u32>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatchSent {
+    producer: Spanned<String>,
+    #[serde(default)]
+    records_at_least: Option<u32>,
+    #[serde(default)]
+    bytes_at_most: Option<u64>,
+}
+
 /// One predicate table: exactly one of these keys.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -404,6 +414,8 @@ struct RawPredicate {
     leader_elected: Option<Spanned<RawLeaderElected>>,
     #[serde(default)]
     quorum_leader_elected: Option<Spanned<RawOptController>>,
+    #[serde(default)]
+    batch_sent: Option<Spanned<RawBatchSent>>,
 }
 
 /// The predicate keys, in the order they are documented.
@@ -427,6 +439,7 @@ pub const PREDICATES: &[&str] = &[
     "command_failed",
     "leader_elected",
     "quorum_leader_elected",
+    "batch_sent",
 ];
 
 // --- the checker --------------------------------------------------------------------------------
@@ -1056,7 +1069,8 @@ fn predicate(
         batch_retried,
         command_failed,
         leader_elected,
-        quorum_leader_elected
+        quorum_leader_elected,
+        batch_sent
     );
     present.sort_by_key(|(_, s)| s.start);
     match present.len() {
@@ -1201,7 +1215,13 @@ fn predicate(
         let partitioner = match &x.partitioner {
             None => None,
             Some(p) => {
-                const KINDS: &[&str] = &["murmur2", "sticky", "round-robin", "explicit", "custom rule"];
+                const KINDS: &[&str] = &[
+                    "murmur2",
+                    "sticky",
+                    "round-robin",
+                    "explicit",
+                    "custom rule",
+                ];
                 if !KINDS.contains(&p.get_ref().as_str()) {
                     return Err(ctx.err(
                         p.span(),
@@ -1294,6 +1314,14 @@ fn predicate(
                 Some(c) => Some(controller(ctx, v, c)?),
                 None => None,
             },
+        });
+    }
+    if let Some(x) = &r.batch_sent {
+        let x = x.get_ref();
+        return Ok(Predicate::BatchSent {
+            producer: producer(ctx, v, &x.producer)?,
+            records_at_least: x.records_at_least,
+            bytes_at_most: x.bytes_at_most,
         });
     }
     // Counted above: exactly one predicate is present, and every one returns.
