@@ -95,6 +95,17 @@ pub struct Lesson {
     pub questions: Vec<Question>,
     /// "Make it happen" challenges: goals over a sandbox started from [`Lesson::scenario`].
     pub challenges: Vec<Challenge>,
+    /// Ready-made setups the learner can apply to the sandbox (e.g. section 一's six use cases).
+    pub presets: Vec<Preset>,
+}
+
+/// A ready-made setup: scenario steps applied to the lesson's starting scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preset {
+    pub id: String,
+    pub title: Text,
+    pub text: Text,
+    pub steps: Vec<Step>,
 }
 
 /// One step of a lesson, following one heading of the notes.

@@ -105,6 +105,17 @@ struct RawLesson {
     questions: Vec<Spanned<RawQuestion>>,
     #[serde(default)]
     challenges: Vec<Spanned<RawChallenge>>,
+    #[serde(default)]
+    presets: Vec<Spanned<RawPreset>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreset {
+    id: Spanned<String>,
+    title: RawText,
+    text: RawText,
+    steps: Vec<StepTable>,
 }
 
 #[derive(Deserialize)]
@@ -650,7 +661,28 @@ pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonEr
         });
     }
 
+    let mut presets = Vec::new();
+    for p in &raw.presets {
+        let p = p.get_ref();
+        let pid = ctx.id(&p.id, &mut ids, "preset")?;
+        let title = ctx.text(&p.title, "preset title")?;
+        let text = ctx.text(&p.text, "preset text")?;
+        // A preset applies to a fresh sandbox started from the lesson's scenario.
+        let mut pv = StepValidator::after(src, file, &scenario);
+        let steps = pv.steps(&p.steps)?;
+        if steps.is_empty() {
+            return Err(ctx.err(p.id.span(), "a preset needs at least one step"));
+        }
+        presets.push(super::Preset {
+            id: pid,
+            title,
+            text,
+            steps,
+        });
+    }
+
     Ok(Lesson {
+        presets,
         file: file.to_string(),
         id,
         section: section as u8,

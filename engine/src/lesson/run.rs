@@ -160,6 +160,8 @@ pub struct SolveReport {
     pub lesson: String,
     pub steps: Vec<StepReport>,
     pub challenges: Vec<ChallengeReport>,
+    /// The presets applied, each on a fresh sandbox.
+    pub presets: Vec<String>,
 }
 
 impl SolveReport {
@@ -259,9 +261,19 @@ pub fn solve(lesson: &Lesson) -> Result<SolveReport, RunError> {
             after,
         });
     }
+    // Presets are applied to their own fresh sandbox: they must run (the engine checks its
+    // invariants after every input in debug builds and tests).
+    let mut presets = Vec::new();
+    for p in &lesson.presets {
+        let mut run = LessonRun::new(lesson)?;
+        run.apply_all(&p.steps);
+        run.cluster.run_ms(1000);
+        presets.push(p.id.clone());
+    }
     Ok(SolveReport {
         lesson: lesson.id.clone(),
         steps,
         challenges,
+        presets,
     })
 }
