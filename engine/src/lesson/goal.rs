@@ -709,7 +709,10 @@ impl Predicate {
             }
             Predicate::PartitionCount { topic, count } => Text::new(
                 format!("topic {topic} 有 {count} 个分区"),
-                format!("topic {topic} has {count} partitions"),
+                format!(
+                    "topic {topic} has {count} partition{}",
+                    if *count == 1 { "" } else { "s" }
+                ),
             ),
             Predicate::HighWatermark { tp, cmp } => {
                 let c = cmp.text(1);
