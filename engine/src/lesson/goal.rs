@@ -1046,3 +1046,205 @@ fn check_lost(topic: &str, acks: Option<Acks>, snap: &Snapshot, events: &[Event]
         "every acknowledged write is still there",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{Command, Input};
+    use crate::{Cluster, ClusterSpec};
+
+    fn tp(t: &str, p: u32) -> TopicPartition {
+        TopicPartition::new(t, p)
+    }
+
+    /// Every variant, for the rendering and never-panic checks.
+    fn every_predicate() -> Vec<Predicate> {
+        vec![
+            Predicate::Isr {
+                tp: tp("t", 0),
+                brokers: vec![1, 2, 3],
+            },
+            Predicate::Leader {
+                tp: tp("t", 0),
+                broker: 1,
+            },
+            Predicate::Offline { tp: tp("t", 0) },
+            Predicate::BrokerState {
+                broker: 2,
+                state: BrokerState::Down,
+            },
+            Predicate::PartitionCount {
+                topic: "t".into(),
+                count: 1,
+            },
+            Predicate::HighWatermark {
+                tp: tp("t", 0),
+                cmp: Compare::AtLeast(1),
+            },
+            Predicate::Metric {
+                metric: Metric::CompressionRateAvg,
+                cmp: Compare::AtMost(50),
+            },
+            Predicate::ActiveController { controller: 100 },
+            Predicate::TopicConfig {
+                topic: "t".into(),
+                key: "min.insync.replicas".into(),
+                value: "2".into(),
+            },
+            Predicate::ProducerConfig {
+                producer: "p".into(),
+                key: "acks".into(),
+                value: "all".into(),
+            },
+            Predicate::LogValues {
+                tp: tp("t", 0),
+                values: vec!["a".into()],
+            },
+            Predicate::Produce(ProduceFilter {
+                key: Some("k".into()),
+                outcome: Some(Outcome::Ok),
+                ..Default::default()
+            }),
+            Predicate::AckedWriteLost {
+                topic: "t".into(),
+                acks: Some(Acks::One),
+            },
+            Predicate::Truncated {
+                topic: "t".into(),
+                broker: None,
+            },
+            Predicate::DuplicateBatch { topic: "t".into() },
+            Predicate::BatchRetried {
+                producer: "p".into(),
+                error: None,
+            },
+            Predicate::CommandFailed {
+                command: "create_topic".into(),
+                error: KafkaError::RequestTimedOut,
+            },
+            Predicate::LeaderElected {
+                tp: tp("t", 0),
+                broker: Some(2),
+            },
+            Predicate::QuorumLeaderElected { controller: None },
+            Predicate::BatchSent {
+                producer: "p".into(),
+                records_at_least: Some(2),
+                bytes_at_most: None,
+            },
+        ]
+    }
+
+    fn cluster() -> Cluster {
+        let mut c = Cluster::new(&ClusterSpec::default()).expect("cluster");
+        for cmd in [
+            Command::CreateTopic {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+                configs: Default::default(),
+            },
+            Command::AddProducer {
+                name: "p".into(),
+                configs: [("linger.ms".to_string(), "0".to_string())]
+                    .into_iter()
+                    .collect(),
+            },
+        ] {
+            c.step(Input::Command(cmd));
+        }
+        c.run_ms(1000);
+        c
+    }
+
+    #[test]
+    fn every_predicate_renders_in_both_languages_and_checks_without_panicking() {
+        let c = cluster();
+        let snap = c.snapshot();
+        let mut seen = BTreeSet::new();
+        for p in every_predicate() {
+            let t = p.describe();
+            assert!(!t.zh.is_empty() && !t.en.is_empty(), "{p:?}");
+            assert_ne!(t.zh, t.en, "{p:?} has a Chinese rendering");
+            assert!(
+                seen.insert(t.en.clone()),
+                "two predicates render alike: {}",
+                t.en
+            );
+            let check = p.check(&snap, c.events());
+            assert!(!check.observed.en.is_empty(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn state_and_event_predicates_follow_the_cluster() {
+        let mut c = cluster();
+        let start = c.events().len();
+        let snap = c.snapshot();
+        let isr = Predicate::Isr {
+            tp: tp("t", 0),
+            brokers: vec![1, 2, 3],
+        };
+        assert!(isr.check(&snap, &[]).met);
+        assert_eq!(isr.describe().en, "partition t-0 ISR = {1,2,3}");
+        let produce = Predicate::Produce(ProduceFilter {
+            key: Some("user_id=123".into()),
+            outcome: Some(Outcome::Ok),
+            partitioner: Some("murmur2".into()),
+            ..Default::default()
+        });
+        assert!(
+            !produce.check(&snap, &c.events()[start..]).met,
+            "nothing sent yet"
+        );
+        c.step(Input::Command(Command::Produce {
+            producer: "p".into(),
+            topic: "t".into(),
+            partition: None,
+            key: Some("user_id=123".into()),
+            value: "v".into(),
+        }));
+        c.run_ms(200);
+        let check = produce.check(&c.snapshot(), &c.events()[start..]);
+        assert!(check.met, "{check:?}");
+        assert!(
+            check
+                .observed
+                .en
+                .contains("toPositive(murmur2(\"user_id=123\")) % 1"),
+            "{}",
+            check.observed.en
+        );
+        let hw = Predicate::HighWatermark {
+            tp: tp("t", 0),
+            cmp: Compare::Equals(1),
+        };
+        assert!(hw.check(&c.snapshot(), &[]).met);
+        // An event goal only sees its window.
+        assert!(
+            !produce
+                .check(&c.snapshot(), &c.events()[c.events().len()..])
+                .met
+        );
+        c.step(Input::Command(Command::CrashBroker { broker: 2 }));
+        let down = Predicate::BrokerState {
+            broker: 2,
+            state: BrokerState::Down,
+        };
+        assert!(down.check(&c.snapshot(), &[]).met);
+        // Fenced after broker.session.timeout.ms: it leaves the ISR.
+        c.run_ms(10_000);
+        assert!(!isr.check(&c.snapshot(), &[]).met);
+        let shrunk = Predicate::Isr { tp: tp("t", 0), brokers: vec![1, 3] };
+        assert!(shrunk.check(&c.snapshot(), &[]).met);
+    }
+
+    #[test]
+    fn ratio_metrics_render_in_hundredths() {
+        let m = Predicate::Metric {
+            metric: Metric::CompressionRateAvg,
+            cmp: Compare::AtMost(25),
+        };
+        assert_eq!(m.describe().en, "metric compression-rate-avg ≤ 0.25");
+    }
+}

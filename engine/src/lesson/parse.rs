@@ -837,6 +837,13 @@ fn step_source(ctx: &Ctx<'_>, raw: &RawRefusal) -> String {
                 .strip_prefix("step = ")
                 .map(|s| s.trim().to_string())
         })
+        .map(|s| {
+            // `{ create_partitions = { … } }` → `create_partitions = { … }`
+            match s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+                Some(inner) => inner.trim().to_string(),
+                None => s,
+            }
+        })
         .unwrap_or_default()
 }
 
