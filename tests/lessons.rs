@@ -382,6 +382,46 @@ fn mastery_is_points_earned_over_points_available() {
 }
 
 #[test]
+fn answering_questions_and_solving_challenges_moves_mastery() {
+    let lessons = all_lessons();
+    let bank = progress::question_bank(&lessons, 4);
+    assert!(bank.len() >= 3, "section 四 has a question bank");
+    let mut p = Progress::new();
+    let q = bank[0];
+    let wrong = q
+        .choices
+        .iter()
+        .find(|c| c.id != q.answer)
+        .expect("a wrong choice");
+    assert!(!p.answer(q, &wrong.id));
+    assert_eq!(progress::mastery(&lessons, &p).sections[3].earned, 0);
+    assert!(p.answer(q, &q.answer.clone()));
+    assert_eq!(
+        progress::mastery(&lessons, &p).sections[3].earned,
+        progress::QUESTION_POINTS
+    );
+    let (l, c) = progress::challenges(&lessons, 4)[0];
+    assert_eq!(l.id, "04-topics-partitions");
+    p.solve_challenge(&c.id);
+    p.complete_lesson(&l.id);
+    assert_eq!(
+        progress::mastery(&lessons, &p).sections[3].earned,
+        progress::QUESTION_POINTS + progress::CHALLENGE_POINTS + progress::LESSON_POINTS
+    );
+    // Every section 一 … 五 has questions and a challenge.
+    for s in 1..=5 {
+        assert!(
+            !progress::question_bank(&lessons, s).is_empty(),
+            "section {s} questions"
+        );
+        assert!(
+            !progress::challenges(&lessons, s).is_empty(),
+            "section {s} challenges"
+        );
+    }
+}
+
+#[test]
 fn study_next_puts_the_weakest_section_first() {
     let lessons = all_lessons();
     let done: Vec<&str> = lessons

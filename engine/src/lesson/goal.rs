@@ -753,19 +753,21 @@ impl Predicate {
             ),
             Predicate::Produce(f) => describe_produce(f),
             Predicate::AckedWriteLost { topic, acks } => {
-                let a = acks.map_or(String::new(), |a| format!(" acks={a}"));
+                let a_zh = acks.map_or(String::new(), |a| format!(" acks={a} 的"));
+                let a_en = acks.map_or(String::new(), |a| format!(" acks={a}"));
                 Text::new(
-                    format!("一条已确认的{a}写入从 topic {topic} 的 leader 日志中消失"),
-                    format!("an acknowledged{a} write to {topic} is gone from the leader's log"),
+                    format!("一条{a_zh}已确认写入从 topic {topic} 的 leader 日志中消失"),
+                    format!("an acknowledged{a_en} write to {topic} is gone from the leader's log"),
                 )
             }
             Predicate::Truncated { topic, broker } => {
-                let b = broker.map_or(String::new(), |b| format!("broker {b} "));
+                let (b_zh, b_en) = broker
+                    .map_or(("某个副本".to_string(), "a replica".to_string()), |b| {
+                        (format!("broker {b} "), format!("broker {b}"))
+                    });
                 Text::new(
-                    format!("{b}截断了 topic {topic} 的日志（按 leader epoch）"),
-                    format!("{b}truncated its log of {topic} (by leader epoch)")
-                        .trim_start()
-                        .to_string(),
+                    format!("{b_zh}按 leader epoch 截断了 topic {topic} 的日志"),
+                    format!("{b_en} truncated its log of {topic} (by leader epoch)"),
                 )
             }
             Predicate::DuplicateBatch { topic } => Text::new(
@@ -1235,7 +1237,10 @@ mod tests {
         // Fenced after broker.session.timeout.ms: it leaves the ISR.
         c.run_ms(10_000);
         assert!(!isr.check(&c.snapshot(), &[]).met);
-        let shrunk = Predicate::Isr { tp: tp("t", 0), brokers: vec![1, 3] };
+        let shrunk = Predicate::Isr {
+            tp: tp("t", 0),
+            brokers: vec![1, 3],
+        };
         assert!(shrunk.check(&c.snapshot(), &[]).met);
     }
 

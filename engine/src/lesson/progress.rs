@@ -6,7 +6,7 @@
 //! next" lists the weakest sections first (in the notes' order on ties), then section 九's
 //! advanced topics in the notes' own recommended order.
 
-use super::{Lesson, Text, SECTIONS};
+use super::{Challenge, Lesson, Question, Text, SECTIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -40,13 +40,48 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// An empty record of the current version.
+    /// An empty record of the current version (also what "reset" gives).
     pub fn new() -> Progress {
         Progress {
             version: PROGRESS_VERSION,
             ..Default::default()
         }
     }
+
+    /// Records an answer to a question; returns whether it was right. The last answer counts.
+    pub fn answer(&mut self, q: &Question, choice: &str) -> bool {
+        let right = q.answer == choice;
+        self.answers.insert(q.id.clone(), right);
+        right
+    }
+
+    /// Records a finished lesson (every goal met).
+    pub fn complete_lesson(&mut self, lesson_id: &str) {
+        self.completed_lessons.insert(lesson_id.to_string());
+    }
+
+    /// Records a solved challenge.
+    pub fn solve_challenge(&mut self, challenge_id: &str) {
+        self.solved_challenges.insert(challenge_id.to_string());
+    }
+}
+
+/// A section's question bank: every question of its lessons, in lesson order.
+pub fn question_bank(lessons: &[Lesson], section: u8) -> Vec<&Question> {
+    lessons
+        .iter()
+        .filter(|l| l.section == section)
+        .flat_map(|l| l.questions.iter())
+        .collect()
+}
+
+/// A section's "make it happen" challenges, with the lesson each starts from.
+pub fn challenges(lessons: &[Lesson], section: u8) -> Vec<(&Lesson, &Challenge)> {
+    lessons
+        .iter()
+        .filter(|l| l.section == section)
+        .flat_map(|l| l.challenges.iter().map(move |c| (l, c)))
+        .collect()
 }
 
 /// Why a progress file could not be imported.
