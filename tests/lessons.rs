@@ -22,8 +22,8 @@ fn load(path: &Path) -> Result<Lesson, String> {
         .unwrap_or_default();
     let loader = move |rel: &str| -> Result<(String, String), String> {
         std::fs::read_to_string(dir.join(rel))
-            .map(|t| (shown_dir.join(rel).display().to_string(), t))
-            .map_err(|e| format!("cannot read {rel}: {e}"))
+            .map(|t| (normalise(&shown_dir.join(rel)), t))
+            .map_err(|e| format!("cannot read {}: {e}", normalise(&shown_dir.join(rel))))
     };
     let shown = path
         .strip_prefix(root())
@@ -31,6 +31,20 @@ fn load(path: &Path) -> Result<Lesson, String> {
         .display()
         .to_string();
     lesson::parse(&src, &shown, &loader).map_err(|e| e.to_string())
+}
+
+/// `a/b/../c` → `a/c`, for stable paths in error messages.
+fn normalise(p: &Path) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir if out.last().is_some_and(|l| l != "..") => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    out.join("/")
 }
 
 fn lesson_files() -> Vec<PathBuf> {
@@ -55,6 +69,26 @@ fn lesson(id: &str) -> Lesson {
         .into_iter()
         .find(|l| l.id == id)
         .unwrap_or_else(|| panic!("no lesson {id}"))
+}
+
+/// A lesson may start from a scenario file; its scenario runs to its end before step 1.
+#[test]
+fn a_lesson_can_start_from_a_scenario_file() {
+    let l = load(&root().join("tests/lessons/ok/scenario-file.toml")).expect("loads");
+    assert_eq!(l.scenario.name, "notes-min-isr");
+    let report = lesson::solve(&l).expect("solve");
+    assert!(report.problems().is_empty(), "{:?}", report.problems());
+}
+
+/// Replaying a lesson twice gives the same reports and the same event trace.
+#[test]
+fn solving_is_deterministic() {
+    for l in all_lessons() {
+        let a = lesson::solve(&l).expect("solve");
+        let b = lesson::solve(&l).expect("solve");
+        assert_eq!(a, b, "{}", l.id);
+        assert_ne!(a.trace_hash, 0);
+    }
 }
 
 #[test]

@@ -152,12 +152,26 @@ fn load_lesson(file: &str) -> Result<kplay_engine::lesson::Lesson, String> {
         .unwrap_or_default();
     let loader = |rel: &str| -> Result<(String, String), String> {
         let path = dir.join(rel);
-        let shown = path.display().to_string();
+        let shown = normalise(&path);
         std::fs::read_to_string(&path)
             .map(|t| (shown.clone(), t))
             .map_err(|e| format!("cannot read {shown}: {e}"))
     };
     kplay_engine::lesson::parse(&src, file, &loader).map_err(|e| e.to_string())
+}
+
+/// `a/b/../c` → `a/c` (lexically), so error messages name files the way a reader would.
+fn normalise(p: &std::path::Path) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir if out.last().is_some_and(|l| l != "..") => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    out.join("/")
 }
 
 fn lesson_cmd(solve: bool, file: &str, lang: &str) -> ExitCode {

@@ -162,6 +162,8 @@ pub struct SolveReport {
     pub challenges: Vec<ChallengeReport>,
     /// The presets applied, each on a fresh sandbox.
     pub presets: Vec<String>,
+    /// The trace hash of the main replay (every step), for determinism checks.
+    pub trace_hash: u64,
 }
 
 impl SolveReport {
@@ -249,6 +251,7 @@ pub fn solve(lesson: &Lesson) -> Result<SolveReport, RunError> {
             prediction,
         });
     }
+    let trace_hash = run.cluster.trace_hash();
     let mut challenges = Vec::new();
     for c in &lesson.challenges {
         let mut run = LessonRun::new(lesson)?;
@@ -275,5 +278,6 @@ pub fn solve(lesson: &Lesson) -> Result<SolveReport, RunError> {
         steps,
         challenges,
         presets,
+        trace_hash,
     })
 }
