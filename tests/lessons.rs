@@ -505,3 +505,67 @@ fn progress_round_trips_and_rejects_corrupt_or_old_files() {
         .starts_with("corrupt progress file:"));
     assert!(err("{\"version\": 1, \"score\": 3}").contains("unknown field `score`"));
 }
+
+/// The "try it on real Kafka" compose mirrors the simulated cluster.
+#[test]
+fn docker_compose_mirrors_the_cluster() {
+    use kplay_engine::lesson::compose;
+    let l = lesson("03-configuration");
+    let y = compose::docker_compose(&l.scenario.cluster, &l.scenario.name);
+    let voters = "101@controller-101:9093,102@controller-102:9093,103@controller-103:9093,104@controller-104:9093";
+    // 3 brokers + 4 dedicated controllers, every one with the same voters.
+    assert_eq!(y.matches("image: apache/kafka:latest").count(), 7, "{y}");
+    assert_eq!(
+        y.matches(&format!("KAFKA_CONTROLLER_QUORUM_VOTERS: {voters}\n"))
+            .count(),
+        7,
+        "{y}"
+    );
+    assert_eq!(y.matches("KAFKA_PROCESS_ROLES: controller\n").count(), 4);
+    assert_eq!(y.matches("KAFKA_PROCESS_ROLES: broker\n").count(), 3);
+    assert!(y.contains(
+        "KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-1:19092,EXTERNAL://localhost:9092"
+    ));
+    assert!(y.contains("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3"));
+
+    // Combined mode: host ports skip the CONTROLLER port the node binds itself.
+    let spec = kplay_engine::ClusterSpec {
+        brokers: vec![1, 2, 3],
+        controllers: vec![1, 2, 3],
+        ..Default::default()
+    };
+    let y = compose::docker_compose(&spec, "combined");
+    assert_eq!(
+        y.matches("KAFKA_PROCESS_ROLES: broker,controller\n")
+            .count(),
+        3
+    );
+    assert!(
+        y.contains("KAFKA_LISTENERS: CONTROLLER://:9093,INTERNAL://:19092,EXTERNAL://:9094\n"),
+        "{y}"
+    );
+    assert!(y.contains("ports: [\"9095:9095\"]"));
+    for line in y.lines().filter(|l| l.contains("KAFKA_LISTENERS:")) {
+        let ports: Vec<&str> = line
+            .split(',')
+            .map(|l| l.rsplit(':').next().unwrap_or(""))
+            .collect();
+        let mut unique = ports.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(ports.len(), unique.len(), "port bound twice: {line}");
+    }
+    // A single broker: internal topics cannot be replicated more than once.
+    let one = kplay_engine::ClusterSpec {
+        brokers: vec![1],
+        ..Default::default()
+    };
+    assert!(compose::docker_compose(&one, "one")
+        .contains("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 1\n"));
+
+    let topics = compose::topic_commands(&lesson("04-topics-partitions").scenario);
+    assert_eq!(
+        topics,
+        vec!["/opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9092 --create --topic payments --partitions 1 --replication-factor 3 --config min.insync.replicas=2".to_string()]
+    );
+}

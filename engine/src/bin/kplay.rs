@@ -5,6 +5,7 @@
 //! kplay check FILE          validate a scenario without running it
 //! kplay hash FILE           print only the trace hash (hex)
 //! kplay batching            the batch.size × linger.ms experiment (a table)
+//! kplay compose FILE        docker-compose (apache/kafka, KRaft) + kafka-topics.sh for a scenario
 //! kplay lesson check FILE   validate a lesson (docs/lesson-format.md)
 //! kplay lesson solve FILE   replay a lesson's reference solutions, print each goal ✓/✗
 //! kplay --help
@@ -29,6 +30,10 @@ Usage:
   kplay hash FILE           Replay FILE and print its trace hash (16 hex digits)
   kplay batching            Throughput vs latency for batch.size x linger.ms: 3 brokers, 6
                             partitions, acks=all, 20 keyed records of 100 B per ms for 1 s
+  kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
+                            FILE's cluster, and the kafka-topics.sh commands for its topics
+  kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
+                            FILE's cluster, and the kafka-topics.sh commands for its topics
   kplay lesson check FILE [--lang zh|en]
                             Validate a lesson file (format, locales, steps, goals, refusals)
   kplay lesson solve FILE [--lang zh|en]
@@ -50,6 +55,9 @@ enum Cmd {
         json: bool,
     },
     Check {
+        file: String,
+    },
+    Compose {
         file: String,
     },
     Hash {
@@ -104,8 +112,9 @@ fn parse_args(args: &[String]) -> Result<Cmd, String> {
     match sub.as_str() {
         "run" => Ok(Cmd::Run { file, json }),
         "check" if !json => Ok(Cmd::Check { file }),
+        "compose" if !json => Ok(Cmd::Compose { file }),
         "hash" if !json => Ok(Cmd::Hash { file }),
-        "check" | "hash" => Err(format!("'{sub}' does not take --json")),
+        "check" | "hash" | "compose" => Err(format!("'{sub}' does not take --json")),
         other => Err(format!("unknown command '{other}'")),
     }
 }
@@ -368,7 +377,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Cmd::Lesson { solve, file, lang } => return lesson_cmd(*solve, file, lang),
-        Cmd::Run { file, .. } | Cmd::Check { file } | Cmd::Hash { file } => file.clone(),
+        Cmd::Run { file, .. }
+        | Cmd::Check { file }
+        | Cmd::Hash { file }
+        | Cmd::Compose { file } => file.clone(),
     };
     let s = match load(&file) {
         Ok(s) => s,
@@ -377,6 +389,15 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    if let Cmd::Compose { .. } = cmd {
+        let mut text = kplay_engine::lesson::compose::docker_compose(&s.cluster, &s.name);
+        text.push_str("\n# Topics, once the cluster is up:\n");
+        for line in kplay_engine::lesson::compose::topic_commands(&s) {
+            text.push_str(&format!("#   {line}\n"));
+        }
+        out(&text);
+        return ExitCode::SUCCESS;
+    }
     if let Cmd::Check { .. } = cmd {
         out(&format!("{file}: ok ({} steps)\n", s.steps.len()));
         return ExitCode::SUCCESS;
