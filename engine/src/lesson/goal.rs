@@ -168,6 +168,9 @@ pub struct ProduceFilter {
     pub outcome: Option<Outcome>,
     /// How the partition was chosen: `murmur2`, `sticky`, `round-robin`, `explicit`, `custom rule`.
     pub partitioner: Option<String>,
+    /// The offset the client was told (acks=0 always gets -1).
+    #[serde(default)]
+    pub offset: Option<i64>,
 }
 
 /// One goal predicate. State predicates are about the cluster now; event predicates about the
@@ -860,6 +863,10 @@ fn describe_produce(f: &ProduceFilter) -> Text {
         zh.push(format!("value={v}"));
         en.push(format!("value={v}"));
     }
+    if let Some(o) = f.offset {
+        zh.push(format!("offset={o}"));
+        en.push(format!("offset={o}"));
+    }
     let what_zh = if zh.is_empty() {
         String::new()
     } else {
@@ -959,7 +966,10 @@ fn check_produce(f: &ProduceFilter, snap: &Snapshot, events: &[Event]) -> Check 
             format!("{producer} 的写入 {vtxt:?} (acks={acks}) → {tp}: {o}{why_zh}"),
             format!("{producer}'s write {vtxt:?} (acks={acks}) → {tp}: {o}{why_en}"),
         );
-        let part_ok = f.partition.is_none_or(|p| p == tp.partition);
+        let part_ok = f.partition.is_none_or(|p| p == tp.partition)
+            && f.offset.is_none_or(
+                |want| matches!(outcome, ProduceOutcome::Ok { offset } if *offset == want),
+            );
         let out_ok = match f.outcome {
             None => true,
             Some(Outcome::Ok) => matches!(outcome, ProduceOutcome::Ok { .. }),

@@ -325,6 +325,8 @@ struct RawProduce {
     outcome: Option<Spanned<String>>,
     #[serde(default)]
     partitioner: Option<Spanned<String>>,
+    #[serde(default)]
+    offset: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -1289,6 +1291,7 @@ fn predicate(
             },
             outcome,
             partitioner,
+            offset: x.offset,
         }));
     }
     if let Some(x) = &r.acked_write_lost {
