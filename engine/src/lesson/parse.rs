@@ -641,6 +641,7 @@ pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonEr
         // A challenge starts again from the lesson's starting scenario.
         let mut cv = StepValidator::after(src, file, &scenario);
         let solution = cv.steps(&c.solution)?;
+        check_solution_controls(&ctx, &controls, &solution, &format!("challenge {cid}"))?;
         if c.goals.is_empty() {
             return Err(ctx.err(c.id.span(), "a challenge needs at least one goal"));
         }
@@ -720,6 +721,7 @@ fn lesson_step(
         Some(p) => Some(prediction(ctx, v, p)?),
     };
     let solution = v.steps(&rs.solution)?;
+    check_solution_controls(ctx, &controls, &solution, &format!("step {id}"))?;
     let mut goals = Vec::new();
     for (i, g) in rs.goals.iter().enumerate() {
         goals.push(Goal {
@@ -743,6 +745,38 @@ fn lesson_step(
         hints,
         solution,
     })
+}
+
+/// A reference solution may only use what the learner is given: each command must be among the
+/// controls (config changes by their key), or the learner could not reproduce it. Time always
+/// passes, so `advance_ms` needs no control.
+fn check_solution_controls(
+    ctx: &Ctx<'_>,
+    controls: &[String],
+    solution: &[crate::scenario::Step],
+    what: &str,
+) -> Result<(), LessonError> {
+    use crate::scenario::Action;
+    for st in solution {
+        let needed = match &st.action {
+            Action::AdvanceMs(_) => continue,
+            Action::Command(crate::Command::AlterProducerConfig { key, .. })
+            | Action::Command(crate::Command::AlterTopicConfig { key, .. }) => key.clone(),
+            Action::Command(c) => c.name().to_string(),
+        };
+        if !controls.contains(&needed) {
+            return Err(LessonError {
+                file: ctx.file.to_string(),
+                line: st.pos.line,
+                column: st.pos.column,
+                reason: format!(
+                    "{what}'s solution uses {needed}, which is not among its controls [{}]",
+                    controls.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn controls(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, LessonError> {
