@@ -569,3 +569,36 @@ fn docker_compose_mirrors_the_cluster() {
         vec!["/opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9092 --create --topic payments --partitions 1 --replication-factor 3 --config min.insync.replicas=2".to_string()]
     );
 }
+
+/// The lessons compiled into the engine (for the browser) are exactly the files in `lessons/`.
+#[test]
+fn bundled_lessons_are_the_files_on_disk() {
+    use kplay_engine::lesson::builtin;
+    let bundled = builtin::lessons().expect("bundled lessons load");
+    let on_disk = all_lessons();
+    assert_eq!(bundled.len(), on_disk.len());
+    for (b, d) in bundled.iter().zip(&on_disk) {
+        assert_eq!(b.id, d.id);
+        assert_eq!(b.steps, d.steps, "{}", b.id);
+    }
+    for (path, text) in builtin::FILES {
+        let disk = std::fs::read_to_string(root().join(path)).expect(path);
+        assert_eq!(&disk, text, "{path} is stale in the build");
+    }
+    let mut wanted: Vec<String> = lesson_files()
+        .iter()
+        .map(|p| p.strip_prefix(root()).unwrap_or(p).display().to_string())
+        .collect();
+    for dir in ["lessons/refused", "lessons/scenarios"] {
+        for e in std::fs::read_dir(root().join(dir)).expect(dir) {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                wanted.push(p.strip_prefix(root()).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    wanted.sort();
+    let mut listed: Vec<String> = builtin::FILES.iter().map(|(p, _)| p.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, wanted, "builtin::FILES must list every lesson file");
+}

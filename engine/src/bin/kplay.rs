@@ -256,6 +256,17 @@ fn lesson_cmd(solve: bool, file: &str, lang: &str) -> ExitCode {
             ));
         }
     }
+    for p in &lesson.presets {
+        text.push_str(&format!(
+            "\npreset {}: {} ({} steps, applied to a fresh sandbox)",
+            p.id,
+            p.title.get(lang),
+            p.steps.len()
+        ));
+    }
+    if !lesson.presets.is_empty() {
+        text.push('\n');
+    }
     let problems = report.problems();
     for p in &problems {
         text.push_str(&format!("problem: {p}\n"));

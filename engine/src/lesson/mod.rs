@@ -13,6 +13,7 @@
 //!
 //! The format is documented in `docs/lesson-format.md`.
 
+pub mod builtin;
 pub mod compose;
 pub mod goal;
 mod parse;
