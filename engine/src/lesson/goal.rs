@@ -36,8 +36,11 @@ pub enum BrokerState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
+    /// Equal to.
     Equals(i64),
+    /// At least.
     AtLeast(i64),
+    /// At most.
     AtMost(i64),
 }
 
@@ -71,18 +74,31 @@ fn fmt_scaled(x: i64, scale: i64) -> String {
 /// The metrics a goal may compare, by Kafka's metric names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Metric {
+    /// `UnderReplicatedPartitions`.
     UnderReplicatedPartitions,
+    /// `UnderMinIsrPartitionCount`.
     UnderMinIsrPartitionCount,
+    /// `OfflinePartitionsCount`.
     OfflinePartitionsCount,
+    /// `ActiveBrokerCount`.
     ActiveBrokerCount,
+    /// `FencedBrokerCount`.
     FencedBrokerCount,
+    /// `ActiveControllerCount`.
     ActiveControllerCount,
+    /// `MaxLag` (records).
     MaxLag,
+    /// The producer's `record-send-total`.
     RecordSendTotal,
+    /// `record-error-total`.
     RecordErrorTotal,
+    /// `record-retry-total`.
     RecordRetryTotal,
+    /// `batch-size-avg` (bytes).
     BatchSizeAvg,
+    /// `records-per-request-avg`, in hundredths.
     RecordsPerRequestAvg,
+    /// `compression-rate-avg`, in hundredths.
     CompressionRateAvg,
 }
 
@@ -159,12 +175,19 @@ pub enum Outcome {
 /// Which completed produce calls a `produce` goal counts. `None` fields match anything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProduceFilter {
+    /// The producer's name.
     pub producer: Option<String>,
+    /// The topic.
     pub topic: Option<String>,
+    /// The partition number.
     pub partition: Option<u32>,
+    /// The record's key.
     pub key: Option<String>,
+    /// The record's value.
     pub value: Option<String>,
+    /// Only writes sent with this acks.
     pub acks: Option<Acks>,
+    /// `ok` or the Kafka error the call failed with.
     pub outcome: Option<Outcome>,
     /// How the partition was chosen: `murmur2`, `sticky`, `round-robin`, `explicit`, `custom rule`.
     pub partitioner: Option<String>,
@@ -180,67 +203,136 @@ pub struct ProduceFilter {
 pub enum Predicate {
     /// The committed ISR of a partition is exactly this set.
     Isr {
+        /// The topic-partition.
         tp: TopicPartition,
+        /// Broker ids, sorted.
         brokers: Vec<u32>,
     },
     /// This broker leads the partition.
-    Leader { tp: TopicPartition, broker: u32 },
+    Leader {
+        /// The topic-partition.
+        tp: TopicPartition,
+        /// The broker id.
+        broker: u32,
+    },
     /// The partition has no leader (`OfflinePartitionsCount` counts it).
-    Offline { tp: TopicPartition },
+    Offline {
+        /// The topic-partition.
+        tp: TopicPartition,
+    },
     /// A broker is up, down or fenced.
-    BrokerState { broker: u32, state: BrokerState },
+    BrokerState {
+        /// The broker id.
+        broker: u32,
+        /// The broker state asked for.
+        state: BrokerState,
+    },
     /// The topic has this many partitions.
-    PartitionCount { topic: String, count: u32 },
+    PartitionCount {
+        /// The topic.
+        topic: String,
+        /// The partition count.
+        count: u32,
+    },
     /// The leader's high watermark compared with a number.
-    HighWatermark { tp: TopicPartition, cmp: Compare },
+    HighWatermark {
+        /// The topic-partition.
+        tp: TopicPartition,
+        /// The comparison.
+        cmp: Compare,
+    },
     /// A Kafka metric compared with a number.
-    Metric { metric: Metric, cmp: Compare },
+    Metric {
+        /// The metric.
+        metric: Metric,
+        /// The comparison.
+        cmp: Compare,
+    },
     /// This controller is the active controller.
-    ActiveController { controller: u32 },
+    ActiveController {
+        /// The controller (quorum voter) id.
+        controller: u32,
+    },
     /// A topic config has this value (explicit or default).
     TopicConfig {
+        /// The topic.
         topic: String,
+        /// The Kafka config key.
         key: String,
+        /// The value, in Kafka's string form.
         value: String,
     },
     /// A producer config has this value (explicit or default).
     ProducerConfig {
+        /// The producer's name.
         producer: String,
+        /// The Kafka config key.
         key: String,
+        /// The value, in Kafka's string form.
         value: String,
     },
     /// The leader's log holds exactly these values, in this order.
     LogValues {
+        /// The topic-partition.
         tp: TopicPartition,
+        /// Record values, oldest first.
         values: Vec<String>,
     },
     /// Event: a produce call completed that matches the filter.
     Produce(ProduceFilter),
     /// Event + state: an acknowledged write is no longer in the leader's log at its offset.
-    AckedWriteLost { topic: String, acks: Option<Acks> },
+    AckedWriteLost {
+        /// The topic.
+        topic: String,
+        /// Only writes sent with this acks.
+        acks: Option<Acks>,
+    },
     /// Event: a follower truncated records it had (KIP-101).
-    Truncated { topic: String, broker: Option<u32> },
+    Truncated {
+        /// The topic.
+        topic: String,
+        /// The broker id.
+        broker: Option<u32>,
+    },
     /// Event: the leader recognised a retried idempotent batch and did not append it again.
-    DuplicateBatch { topic: String },
+    DuplicateBatch {
+        /// The topic.
+        topic: String,
+    },
     /// Event: a producer batch was retried (optionally after this error).
     BatchRetried {
+        /// The producer's name.
         producer: String,
+        /// The Kafka error.
         error: Option<KafkaError>,
     },
     /// Event: a command failed with this error.
-    CommandFailed { command: String, error: KafkaError },
+    CommandFailed {
+        /// The command name (`Command::name`).
+        command: String,
+        /// The Kafka error.
+        error: KafkaError,
+    },
     /// Event: the controller gave the partition a new leader (optionally this broker).
     LeaderElected {
+        /// The topic-partition.
         tp: TopicPartition,
+        /// The broker id.
         broker: Option<u32>,
     },
     /// Event: the controller quorum elected a leader (optionally this controller).
-    QuorumLeaderElected { controller: Option<u32> },
+    QuorumLeaderElected {
+        /// The controller (quorum voter) id.
+        controller: Option<u32>,
+    },
     /// Event: a producer sent a batch with at least `records_at_least` records and at most
     /// `bytes_at_most` bytes on the wire (after `compression.type`).
     BatchSent {
+        /// The producer's name.
         producer: String,
+        /// At least this many records in the batch.
         records_at_least: Option<u32>,
+        /// At most this many bytes on the wire.
         bytes_at_most: Option<u64>,
     },
 }
@@ -248,6 +340,7 @@ pub enum Predicate {
 /// What the engine says about one predicate now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
+    /// Whether the predicate holds now.
     pub met: bool,
     /// What was observed (the evidence, or why not yet), in both languages.
     pub observed: Text,

@@ -13,6 +13,8 @@
 //!
 //! The format is documented in `docs/lesson-format.md`.
 
+#![warn(missing_docs)]
+
 pub mod builtin;
 pub mod compose;
 pub mod goal;
@@ -30,7 +32,9 @@ use serde::{Deserialize, Serialize};
 /// A string in both languages of the playground. Both are required and non-empty in lesson files.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
+    /// 中文.
     pub zh: String,
+    /// English.
     pub en: String,
 }
 
@@ -85,13 +89,17 @@ pub struct Lesson {
     pub id: String,
     /// The notes' section it mirrors, 1 … 10 (一 … 十).
     pub section: u8,
+    /// The title.
     pub title: Text,
+    /// One or two sentences under the title.
     pub summary: Text,
     /// The starting cluster, topics and producers (and any setup steps).
     pub scenario: Scenario,
+    /// The lesson's steps, in the notes' heading order.
     pub steps: Vec<LessonStep>,
     /// Where the engine departs from Kafka, for this lesson's subject.
     pub simplifications: Vec<Text>,
+    /// "Try it on real Kafka" material.
     pub real_kafka: RealKafka,
     /// Multiple-choice questions for this section's bank.
     pub questions: Vec<Question>,
@@ -104,15 +112,20 @@ pub struct Lesson {
 /// A ready-made setup: scenario steps applied to the lesson's starting scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preset {
+    /// The id, unique in the lesson.
     pub id: String,
+    /// The title.
     pub title: Text,
+    /// What the preset sets up and why.
     pub text: Text,
+    /// Scenario steps, in order.
     pub steps: Vec<Step>,
 }
 
 /// One step of a lesson, following one heading of the notes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LessonStep {
+    /// The id, unique in the lesson.
     pub id: String,
     /// The notes' heading this step follows.
     pub heading: Text,
@@ -125,8 +138,11 @@ pub struct LessonStep {
     pub demo: Vec<Step>,
     /// Inputs Kafka refuses, shown with the engine's real error (computed when the lesson loads).
     pub refusals: Vec<Refusal>,
+    /// A predict-then-observe question, if any.
     pub predict: Option<Prediction>,
+    /// The checked goals.
     pub goals: Vec<Goal>,
+    /// Hints, shown one at a time.
     pub hints: Vec<Text>,
     /// The reference solution: steps that reach every goal (after the demo and the prediction's
     /// action).
@@ -136,7 +152,9 @@ pub struct LessonStep {
 /// A checked goal: an id and its predicate. Its text is [`Predicate::describe`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goal {
+    /// The id, unique in the lesson.
     pub id: String,
+    /// What is checked (and, rendered, what the learner reads).
     pub predicate: Predicate,
 }
 
@@ -147,13 +165,16 @@ pub struct Refusal {
     pub attempt: String,
     /// The error, computed by the parser/engine when the lesson was loaded.
     pub error: String,
+    /// Why: the rule behind the answer.
     pub why: Text,
 }
 
 /// Predict-then-observe: a question asked before a decisive action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prediction {
+    /// The question.
     pub question: Text,
+    /// The choices, in display order.
     pub choices: Vec<Choice>,
     /// The decisive action. Empty for a question the engine cannot simulate (then `answer` is set).
     pub action: Vec<Step>,
@@ -167,7 +188,9 @@ pub struct Prediction {
 /// One choice of a prediction or question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Choice {
+    /// The id, unique in the lesson.
     pub id: String,
+    /// The choice as shown.
     pub text: Text,
     /// For computed predictions: the choice is right if this holds after the action.
     pub holds: Option<Predicate>,
@@ -176,30 +199,43 @@ pub struct Choice {
 /// A multiple-choice question of the section's bank.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
+    /// The id, unique in the lesson.
     pub id: String,
+    /// The question.
     pub text: Text,
+    /// The choices, in display order.
     pub choices: Vec<Choice>,
+    /// The right choice's id.
     pub answer: String,
+    /// Why: the rule behind the answer.
     pub why: Text,
 }
 
 /// A "make it happen" challenge: reach the goals from the lesson's starting scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Challenge {
+    /// The id, unique in the lesson.
     pub id: String,
+    /// What to make happen.
     pub text: Text,
+    /// Commands and config keys the learner may use.
     pub controls: Vec<String>,
+    /// The checked goals.
     pub goals: Vec<Goal>,
+    /// The reference solution (scenario steps).
     pub solution: Vec<Step>,
 }
 
 /// "Try it on real Kafka": commands, client code and compose settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RealKafka {
+    /// An introduction to the commands below.
     pub text: Text,
     /// `kafka-topics.sh` / `kafka-console-producer.sh` … commands.
     pub cli: String,
+    /// A Java client snippet.
     pub java: String,
+    /// A kafka-python snippet.
     pub python: String,
     /// docker-compose settings for `apache/kafka` in KRaft mode.
     pub compose: String,

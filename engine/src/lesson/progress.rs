@@ -87,6 +87,7 @@ pub fn challenges(lessons: &[Lesson], section: u8) -> Vec<(&Lesson, &Challenge)>
 /// Why a progress file could not be imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgressError {
+    /// What is wrong, in one line.
     pub reason: String,
 }
 
@@ -142,7 +143,9 @@ pub fn import(json: &str) -> Result<Progress, ProgressError> {
 pub struct SectionMastery {
     /// 1 … 10.
     pub section: u8,
+    /// Points earned.
     pub earned: u32,
+    /// Points available.
     pub possible: u32,
     /// `earned * 100 / possible`, 0 when there is no material yet.
     pub percent: u32,
@@ -151,7 +154,9 @@ pub struct SectionMastery {
 /// Mastery per section and overall.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mastery {
+    /// One entry per section, 一 … 十.
     pub sections: Vec<SectionMastery>,
+    /// Earned over available points of every section with material, in percent.
     pub overall_percent: u32,
 }
 
@@ -202,6 +207,7 @@ pub struct Suggestion {
     pub section: u8,
     /// A lesson to do or redo, if the suggestion is one.
     pub lesson: Option<String>,
+    /// The suggestion, in both languages.
     pub text: Text,
 }
 

@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 /// One line of the checklist: the goal's text (rendered from its predicate) and its state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoalStatus {
+    /// The id, unique in the lesson.
     pub id: String,
     /// [`super::Predicate::describe`].
     pub text: Text,
+    /// The engine's verdict.
     pub check: Check,
 }
 
@@ -32,7 +34,9 @@ pub struct PredictionResult {
 
 /// A lesson in progress on a live cluster.
 pub struct LessonRun<'l> {
+    /// The lesson being played.
     pub lesson: &'l Lesson,
+    /// The live cluster.
     pub cluster: Cluster,
     /// Where the current step's events start in [`Cluster::events`].
     window_start: usize,
@@ -138,27 +142,35 @@ pub fn check_goals(goals: &[Goal], snap: &Snapshot, events: &[crate::Event]) -> 
 /// What replaying one lesson step's reference solution gave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepReport {
+    /// The lesson step id.
     pub step: String,
     /// The goals after the demo, before the prediction's action and the solution.
     pub before: Vec<GoalStatus>,
     /// The goals after the solution.
     pub after: Vec<GoalStatus>,
+    /// The engine's answer to the step's prediction.
     pub prediction: Option<PredictionResult>,
 }
 
 /// What replaying one challenge's reference solution gave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeReport {
+    /// The challenge id.
     pub challenge: String,
+    /// The goals before the solution ran.
     pub before: Vec<GoalStatus>,
+    /// The goals after the solution ran.
     pub after: Vec<GoalStatus>,
 }
 
 /// The whole headless replay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SolveReport {
+    /// The lesson id.
     pub lesson: String,
+    /// One report per lesson step, in order.
     pub steps: Vec<StepReport>,
+    /// Replays of the challenges.
     pub challenges: Vec<ChallengeReport>,
     /// The presets applied, each on a fresh sandbox.
     pub presets: Vec<String>,
