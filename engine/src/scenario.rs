@@ -1165,7 +1165,9 @@ impl<'a> StepValidator<'a> {
 }
 
 impl Validator<'_> {
-    /// Records what an already validated command creates.
+    /// Records what an already validated command creates (topics with their partition counts,
+    /// producers). A new command that creates something steps may name later (a consumer group,
+    /// say) needs its arm here too, or lessons continuing from a scenario file will not know it.
     fn note_command(&mut self, c: &Command) {
         match c {
             Command::CreateTopic {
