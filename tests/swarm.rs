@@ -109,6 +109,13 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
                 Some(e) => Command::DropEnvelope { id: e.id },
                 None => Command::HealNetwork,
             },
+            4 if r.below(4) == 0 => Command::PerfTest {
+                producer: ["p0", "p1", "pall"][r.below(3) as usize].into(),
+                topic: topics[r.below(2) as usize].into(),
+                num_records: 20 + r.below(300),
+                record_size: 1 + r.below(200) as u32,
+                throughput: [-1, 200, 5_000][r.below(3) as usize],
+            },
             0..=4 => {
                 let producer = ["p0", "p1", "pall"][r.below(3) as usize];
                 let key = if r.below(2) == 0 {
@@ -358,6 +365,15 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
                     f.push(format!("partition = {p}"));
                 }
                 format!("produce = {{ {} }}", f.join(", "))
+            }
+            Command::PerfTest {
+                producer,
+                topic,
+                num_records,
+                record_size,
+                throughput,
+            } => {
+                format!("perf_test = {{ producer = {}, topic = {}, num_records = {num_records}, record_size = {record_size}, throughput = {throughput} }}", q(producer), q(topic))
             }
             Command::CrashBroker { broker } => format!("crash_broker = {broker}"),
             Command::RestartBroker { broker } => format!("restart_broker = {broker}"),

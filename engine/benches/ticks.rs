@@ -119,6 +119,84 @@ fn standard(per_ms: u64, sim_ms: u64) {
     );
 }
 
+/// Issue #3's standard scenario under `kafka-producer-perf-test` load: 3 brokers, RF 3,
+/// 12 partitions, min.insync.replicas=2, one acks=all producer (the Java client's defaults:
+/// idempotent, linger.ms=5, batch.size=16384) sending `num_records` keyless 100-byte records at
+/// `throughput` records/s (-1 = unthrottled). Every record goes through the partitioner, the
+/// accumulator, a Produce request, the leader's log, both followers' fetches and the HW before
+/// it is acknowledged. Reports acknowledged records per wall second and memory per record.
+fn standard_perf(num_records: u64, throughput: i64) {
+    let spec = ClusterSpec {
+        brokers: vec![1, 2, 3],
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
+        seed: 1,
+        configs: BTreeMap::new(),
+    };
+    let mut c = Cluster::new(&spec).expect("valid spec");
+    c.step(Input::Command(Command::CreateTopic {
+        name: "t".into(),
+        partitions: 12,
+        replication_factor: 3,
+        configs: [("min.insync.replicas".to_string(), "2".to_string())].into(),
+    }));
+    c.step(Input::Command(Command::AddProducer {
+        name: "p".into(),
+        configs: [("acks".to_string(), "all".to_string())].into(),
+    }));
+    c.run_ms(100);
+    let start = Instant::now();
+    c.step(Input::Command(Command::PerfTest {
+        producer: "p".into(),
+        topic: "t".into(),
+        num_records,
+        record_size: 100,
+        throughput,
+    }));
+    let sim_start = c.now_ms();
+    let mut events = 0usize;
+    loop {
+        events += c.step(Input::Tick).len();
+        let done = c
+            .producer("p")
+            .and_then(|p| p.perf.as_ref())
+            .is_some_and(|t| t.finished);
+        if done || c.now_ms() - sim_start > 3_600_000 {
+            break;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let sim_ms = c.now_ms() - sim_start;
+    let s = c.snapshot();
+    let acked = s.metrics.record_send_total;
+    let replica_records: u64 = s
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .map(|p| {
+            p.replica_states
+                .iter()
+                .map(|r| r.log_end_offset.0)
+                .sum::<u64>()
+        })
+        .sum();
+    // Retained memory per replica record: the record struct in each replica's log (the 100-byte
+    // payload is shared by every record of a perf test, as the tool sends one payload).
+    let per_record = std::mem::size_of::<kplay_engine::log::Record>();
+    let rate = if throughput < 0 {
+        "unthrottled".to_string()
+    } else {
+        format!("{throughput}/s")
+    };
+    println!(
+        "standard 3×RF3×12 acks=all perf-test {num_records}×100B {rate:<11} {:>9.0} acked records/s wall  ({acked} acked in {sim_ms} sim-ms = {:.0} records/sim-s, {:.1}× real time, {events} events, {:.2}s wall), {per_record} B per retained replica record ({replica_records} replica records)",
+        acked as f64 / secs,
+        acked as f64 * 1000.0 / sim_ms as f64,
+        sim_ms as f64 / secs / 1000.0,
+        secs
+    );
+}
+
 fn main() {
     bench("1 broker × 1 partition, idle", 1, 1, 1, u64::MAX, 60_000);
     bench("3 brokers × 1 partition × RF3, 10/s", 3, 1, 3, 100, 60_000);
@@ -132,4 +210,6 @@ fn main() {
     );
     standard(1, 20_000);
     standard(10, 5_000);
+    standard_perf(1_000_000, 100_000);
+    standard_perf(2_000_000, -1);
 }

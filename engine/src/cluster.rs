@@ -130,6 +130,11 @@ impl Cluster {
         self.clients.stats.requests
     }
 
+    /// A producer client by name (its configs, accumulator, perf test).
+    pub fn producer(&self, name: &str) -> Option<&Producer> {
+        self.clients.producers.get(name)
+    }
+
     /// The controller processes by node id.
     pub fn controllers(&self) -> &BTreeMap<u32, ControllerNode> {
         &self.controllers
@@ -350,6 +355,25 @@ impl Cluster {
                         value,
                     )
                     .map(|_| ())
+            }
+            Command::PerfTest {
+                producer,
+                topic,
+                num_records,
+                record_size,
+                throughput,
+            } => {
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                self.clients.start_perf_test(
+                    &mut ctx,
+                    best_image(&self.controllers),
+                    &producer,
+                    &topic,
+                    num_records,
+                    record_size,
+                    throughput,
+                )
             }
             Command::CrashBroker { broker } => {
                 self.crash_node(NodeAddr::Broker(BrokerId(broker)), out)
@@ -952,6 +976,23 @@ impl Cluster {
                 idempotent: p.idempotent(),
                 producer_id: p.producer_id,
                 batches: self.clients.batch_views(&p.name, self.now),
+                perf_test: p.perf.as_ref().map(|t| {
+                    let elapsed_ms = (self.now.0 - t.total.start.0) * MS_PER_TICK;
+                    PerfTestView {
+                        topic: t.topic.clone(),
+                        num_records: t.num_records,
+                        record_size: t.record_size,
+                        throughput: t.throughput,
+                        sent: t.sent,
+                        completed: t.total.records,
+                        errors: t.total.errors,
+                        elapsed_ms,
+                        records_per_sec: t.total.records * 1000 / elapsed_ms.max(1),
+                        latency_ms_avg: t.total.latency_ms_sum / t.total.records.max(1),
+                        latency_ms_max: t.total.latency_ms_max,
+                        finished: t.finished,
+                    }
+                }),
             })
             .collect();
         let requests = self
@@ -1122,8 +1163,8 @@ impl Cluster {
                                 .map(|r| RecordView {
                                     offset: r.offset,
                                     leader_epoch: r.leader_epoch,
-                                    key: r.key.clone(),
-                                    value: r.value.clone(),
+                                    key: r.key.as_deref().map(str::to_string),
+                                    value: r.value.to_string(),
                                 })
                                 .collect()
                         })
@@ -1244,8 +1285,8 @@ fn produce_view(c: &crate::producer::ProduceCall) -> ProduceView {
         producer: c.producer.clone(),
         tp: c.tp.clone(),
         acks: c.acks,
-        key: c.key.clone(),
-        value: c.value.clone(),
+        key: c.key.as_deref().map(str::to_string),
+        value: c.value.to_string(),
         sent_at_ms: c.created_at.0 * MS_PER_TICK,
         outcome,
         completed_at_ms,

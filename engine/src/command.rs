@@ -64,6 +64,16 @@ pub enum Command {
         key: Option<String>,
         value: String,
     },
+    /// `kafka-producer-perf-test.sh --topic T --num-records N --record-size S --throughput R`
+    /// on `producer`: N keyless records of S random bytes at R records/s (-1: as fast as
+    /// `send()` allows). Progress lines and the summary come as events.
+    PerfTest {
+        producer: String,
+        topic: String,
+        num_records: u64,
+        record_size: u32,
+        throughput: i64,
+    },
     /// Kill a broker process (no clean shutdown): its in-memory state and connections are gone,
     /// its log on disk survives.
     CrashBroker { broker: u32 },
@@ -102,6 +112,7 @@ impl Command {
             Command::AddProducer { .. } => "add_producer",
             Command::AlterProducerConfig { .. } => "alter_producer_config",
             Command::Produce { .. } => "produce",
+            Command::PerfTest { .. } => "perf_test",
             Command::CrashBroker { .. } => "crash_broker",
             Command::RestartBroker { .. } => "restart_broker",
             Command::CrashController { .. } => "crash_controller",

@@ -80,6 +80,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "没有新数据时，leader 挂起 follower 的 Fetch 请求的最长时间。",
     },
     ConfigDef {
+        key: "replica.fetch.max.bytes",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "1048576",
+        doc_en: "How many bytes of records a follower's Fetch asks for per partition. A soft limit: the first batch comes even if it is larger, so replication always makes progress.",
+        doc_zh: "follower 每次 Fetch 每个分区最多拉取的记录字节数。这是软上限：第一个批次即使更大也会返回，保证复制总能前进。",
+    },
+    ConfigDef {
         key: "replica.fetch.backoff.ms",
         scope: ConfigScope::Broker,
         kind: ConfigKind::IntAtLeast(0),
@@ -597,6 +605,9 @@ pub struct BrokerSettings {
     pub replica_lag_time_max_ticks: u64,
     pub replica_fetch_wait_max_ticks: u64,
     pub replica_fetch_backoff_ticks: u64,
+    /// `replica.fetch.max.bytes` (bytes, not ticks).
+    #[serde(default)]
+    pub replica_fetch_max_bytes: u64,
     pub broker_session_timeout_ticks: u64,
     pub broker_heartbeat_interval_ticks: u64,
     pub latency_ticks_min: u64,
@@ -624,6 +635,7 @@ impl BrokerSettings {
             replica_lag_time_max_ticks: b("replica.lag.time.max.ms"),
             replica_fetch_wait_max_ticks: b("replica.fetch.wait.max.ms"),
             replica_fetch_backoff_ticks: b("replica.fetch.backoff.ms"),
+            replica_fetch_max_bytes: broker.get_u64(ConfigScope::Broker, "replica.fetch.max.bytes"),
             broker_session_timeout_ticks: b("broker.session.timeout.ms"),
             broker_heartbeat_interval_ticks: b("broker.heartbeat.interval.ms"),
             latency_ticks_min: lo.min(hi),

@@ -299,6 +299,38 @@ pub enum EventKind {
         from: String,
         to: String,
     },
+    /// `kafka-producer-perf-test.sh` started on a producer (`throughput` -1 = unthrottled).
+    PerfTestStarted {
+        producer: String,
+        topic: String,
+        num_records: u64,
+        record_size: u32,
+        throughput: i64,
+    },
+    /// The perf test's progress line for the last reporting window (every 5 s), as the tool
+    /// prints it: records completed, their rate, bytes and latencies.
+    PerfTestProgress {
+        producer: String,
+        records: u64,
+        window_ms: u64,
+        bytes: u64,
+        latency_ms_sum: u64,
+        latency_ms_max: u64,
+    },
+    /// The perf test's final summary line, with latency percentiles.
+    PerfTestFinished {
+        producer: String,
+        records: u64,
+        errors: u64,
+        elapsed_ms: u64,
+        bytes: u64,
+        latency_ms_sum: u64,
+        latency_ms_max: u64,
+        p50_ms: u64,
+        p95_ms: u64,
+        p99_ms: u64,
+        p999_ms: u64,
+    },
     ProduceCompleted {
         id: ProduceId,
         producer: String,
@@ -529,6 +561,30 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ControllerRenounced { controller, epoch, uncommitted } => {
             write!(f, "controller-{controller} is no longer active (epoch {epoch}); {uncommitted} uncommitted metadata {} abandoned", if *uncommitted == 1 { "record" } else { "records" })
         }
+        PerfTestStarted { producer, topic, num_records, record_size, throughput } => {
+            let rate = if *throughput < 0 { "unthrottled".to_string() } else { format!("--throughput {throughput}") };
+            write!(f, "{producer} kafka-producer-perf-test --topic {topic} --num-records {num_records} --record-size {record_size} ({rate})")
+        }
+        PerfTestProgress { producer, records, window_ms, bytes, latency_ms_sum, latency_ms_max } => {
+            // Kafka: ProducerPerformance.Stats.printWindow.
+            let ms = (*window_ms).max(1) as u128;
+            write!(f, "{producer} perf-test: {records} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {latency_ms_max}.0 ms max latency.",
+                fixed(*records as u128 * 1000, ms, 1),
+                fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2),
+                fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 1))
+        }
+        PerfTestFinished { producer, records, errors, elapsed_ms, bytes, latency_ms_sum, latency_ms_max, p50_ms, p95_ms, p99_ms, p999_ms } => {
+            // Kafka: ProducerPerformance.Stats.printTotal.
+            let ms = (*elapsed_ms).max(1) as u128;
+            write!(f, "{producer} perf-test: {records} records sent, {} records/sec ({} MB/sec), {} ms avg latency, {latency_ms_max}.00 ms max latency, {p50_ms} ms 50th, {p95_ms} ms 95th, {p99_ms} ms 99th, {p999_ms} ms 99.9th.",
+                fixed(*records as u128 * 1000, ms, 1),
+                fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2),
+                fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 2))?;
+            if *errors > 0 {
+                write!(f, " {errors} failed.")?;
+            }
+            Ok(())
+        }
         ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
             ProduceOutcome::Ok { offset } => {
                 write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)
@@ -538,6 +594,22 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             }
         },
     }
+}
+
+/// `num / den` rounded to `decimals` places, in integer arithmetic (the same digits natively and
+/// in wasm).
+pub fn fixed(num: u128, den: u128, decimals: u32) -> String {
+    let scale = 10u128.pow(decimals);
+    let v = (num * scale * 2 + den) / (den * 2);
+    if decimals == 0 {
+        return v.to_string();
+    }
+    format!(
+        "{}.{:0width$}",
+        v / scale,
+        v % scale,
+        width = decimals as usize
+    )
 }
 
 /// FNV-1a 64 over the event lines: the determinism fingerprint of a run (same on native and wasm).

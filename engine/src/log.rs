@@ -7,6 +7,7 @@ use crate::ids::{LeaderEpoch, Offset, ProduceId};
 use crate::leader_epoch::LeaderEpochCache;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// The idempotent-producer fields of a record's batch (`producerId`, `producerEpoch`,
 /// `baseSequence` in the record batch header), per record here.
@@ -85,8 +86,10 @@ pub struct Record {
     pub offset: Offset,
     /// The leader epoch of the batch (`partitionLeaderEpoch` in the record batch header).
     pub leader_epoch: LeaderEpoch,
-    pub key: Option<String>,
-    pub value: String,
+    /// Key and value are shared, not copied, as the record moves from producer to leader to
+    /// followers (the simulation's stand-in for Kafka's zero-copy of record batches).
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
     /// Which produce call wrote it; lets tests and lessons trace a record end to end.
     pub produce_id: Option<ProduceId>,
     /// Set for records of an idempotent producer.
@@ -108,8 +111,8 @@ pub struct Log {
 /// A record to append as leader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRecord {
-    pub key: Option<String>,
-    pub value: String,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
     pub produce_id: Option<ProduceId>,
 }
 
@@ -145,6 +148,27 @@ impl Log {
     pub fn read(&self, from: Offset, max: usize) -> Vec<Record> {
         let start = (from.0 as usize).min(self.records.len());
         self.records[start..].iter().take(max).cloned().collect()
+    }
+
+    /// Records from `from` (inclusive) up to `max_bytes`, but always at least one record when
+    /// there is one (Kafka: `replica.fetch.max.bytes` is a soft limit — the first batch is
+    /// returned even if it is larger, so a fetch always makes progress). A record counts its
+    /// `DefaultRecord.sizeInBytes`; the read counts one record-batch header. The log does not
+    /// keep batch boundaries for every record, so this is the size to within a few header bytes
+    /// per batch.
+    pub fn read_bytes(&self, from: Offset, max_bytes: u64) -> Vec<Record> {
+        let start = (from.0 as usize).min(self.records.len());
+        let mut bytes = crate::producer::RECORD_BATCH_OVERHEAD;
+        let mut end = start;
+        for r in &self.records[start..] {
+            let size = crate::producer::record_size(0, r.key.as_deref(), &r.value);
+            if end > start && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            end += 1;
+        }
+        self.records[start..end].to_vec()
     }
 
     /// The producer state (for views and tests).
@@ -286,8 +310,8 @@ impl Log {
     pub fn append_as_leader(
         &mut self,
         epoch: LeaderEpoch,
-        key: Option<String>,
-        value: String,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
         produce_id: Option<ProduceId>,
     ) -> Offset {
         let offset = self.log_end_offset();
@@ -305,8 +329,9 @@ impl Log {
 
     /// Appends fetched records as a follower (`UnifiedLog.appendAsFollower`); offsets must continue
     /// the log exactly.
-    pub fn append_as_follower(&mut self, batch: &[Record]) {
+    pub fn append_as_follower(&mut self, batch: Vec<Record>) {
         let from = self.records.len();
+        let first_base = batch.first().and_then(|r| r.producer).map(|s| s.batch_base);
         for r in batch {
             debug_assert_eq!(
                 r.offset,
@@ -317,13 +342,10 @@ impl Log {
                 return;
             }
             self.assign_epoch(r.leader_epoch, r.offset);
-            self.records.push(r.clone());
+            self.records.push(r);
         }
         // A batch whose first records came in an earlier fetch is re-read from its base.
-        let start = batch
-            .first()
-            .and_then(|r| r.producer)
-            .map_or(from, |s| (s.batch_base.0 as usize).min(from));
+        let start = first_base.map_or(from, |b| (b.0 as usize).min(from));
         self.update_producer_state(start);
     }
 
@@ -588,8 +610,8 @@ mod tests {
         let mut leader = Log::default();
         client_append(&mut leader, 7, 0, 0, 3);
         let mut follower = Log::default();
-        follower.append_as_follower(&leader.read(Offset(0), 2));
-        follower.append_as_follower(&leader.read(Offset(2), 10));
+        follower.append_as_follower(leader.read(Offset(0), 2));
+        follower.append_as_follower(leader.read(Offset(2), 10));
         assert_eq!(
             follower.producers()[&7].batches.len(),
             1,

@@ -41,6 +41,10 @@ use crate::partitioner::partition_for_key;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+pub mod perf_test;
+pub use perf_test::{PerfStats, PerfTest, PERF_RECORD};
 
 /// Kafka: `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`.
 pub const RECORD_BATCH_OVERHEAD: u64 = 61;
@@ -228,6 +232,9 @@ pub struct Producer {
     /// `send()` calls blocked on `buffer.memory`, oldest first.
     #[serde(default)]
     blocked: VecDeque<BlockedSend>,
+    /// A `kafka-producer-perf-test` running on this producer (the last one, once finished).
+    #[serde(default)]
+    pub perf: Option<PerfTest>,
 }
 
 /// A `send()` waiting for `buffer.memory` (its partition already chosen).
@@ -261,6 +268,7 @@ impl Producer {
             metadata_expires_at: Tick(0),
             allocated: 0,
             blocked: VecDeque::new(),
+            perf: None,
         }
     }
 
@@ -333,8 +341,8 @@ pub struct ProduceCall {
     pub producer: String,
     pub tp: TopicPartition,
     pub acks: Acks,
-    pub key: Option<String>,
-    pub value: String,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
     pub created_at: Tick,
     pub state: CallState,
 }
@@ -347,8 +355,8 @@ impl ProduceCall {
         producer: &str,
         tp: TopicPartition,
         acks: Acks,
-        key: Option<String>,
-        value: String,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
         created_at: Tick,
     ) -> Self {
         ProduceCall {
@@ -387,6 +395,31 @@ pub struct ProducerBatch {
     /// The `buffer.memory` it holds until it completes.
     #[serde(default)]
     pub allocated: u64,
+    /// When its perf-test records ([`PERF_RECORD`]) were handed to `send()`: (tick, count) runs.
+    #[serde(default)]
+    pub perf_sends: Vec<(Tick, u32)>,
+}
+
+impl ProducerBatch {
+    /// A new, empty batch holding `allocated` bytes of `buffer.memory`.
+    fn new(id: BatchId, producer: &str, tp: TopicPartition, now: Tick, allocated: u64) -> Self {
+        ProducerBatch {
+            id,
+            producer: producer.to_string(),
+            tp,
+            records: vec![],
+            bytes: RECORD_BATCH_OVERHEAD,
+            created_at: now,
+            attempts: 0,
+            base_sequence: None,
+            retry_at: None,
+            in_flight: None,
+            done: false,
+            compressed_bytes: None,
+            allocated,
+            perf_sends: vec![],
+        }
+    }
 }
 
 /// A produce request waiting for its answer.
@@ -444,6 +477,8 @@ impl Clients {
         key: Option<String>,
         value: String,
     ) -> Result<ProduceId, (KafkaError, String)> {
+        let key: Option<Arc<str>> = key.map(Arc::from);
+        let value: Arc<str> = Arc::from(value);
         let Some(p) = self.producers.get_mut(producer) else {
             return Err((
                 KafkaError::ConfigException,
@@ -520,8 +555,8 @@ impl Clients {
         topic: &str,
         partition: u32,
         how: &str,
-        key: Option<String>,
-        value: String,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
         // A blocked send being admitted: its id and original send time.
         existing: Option<(ProduceId, Tick)>,
     ) -> Result<ProduceId, (KafkaError, String)> {
@@ -591,21 +626,7 @@ impl Clients {
                 let b = BatchId(self.next_batch);
                 self.batches.insert(
                     b,
-                    ProducerBatch {
-                        id: b,
-                        producer: producer.to_string(),
-                        tp: tp.clone(),
-                        records: vec![],
-                        bytes: RECORD_BATCH_OVERHEAD,
-                        created_at: ctx.now,
-                        attempts: 0,
-                        base_sequence: None,
-                        retry_at: None,
-                        in_flight: None,
-                        done: false,
-                        compressed_bytes: None,
-                        allocated: alloc,
-                    },
+                    ProducerBatch::new(b, producer, tp.clone(), ctx.now, alloc),
                 );
                 deque.push_back(b);
                 b
@@ -619,7 +640,7 @@ impl Clients {
             id,
             producer: producer.to_string(),
             tp: tp.clone(),
-            key: key.clone(),
+            key: key.as_deref().map(str::to_string),
             batch: batch_id,
             partitioner: how.to_string(),
         });
@@ -659,12 +680,14 @@ impl Clients {
                     || p.metadata_refresh_at.is_some_and(|t| now >= t)
                     || (now >= p.metadata_expires_at && !p.partition_counts.is_empty())
                     || !p.blocked.is_empty()
+                    || p.perf.as_ref().is_some_and(|t| !t.finished)
             })
             .map(|p| p.name.clone())
             .collect();
         for name in names {
             self.expire(ctx, &name);
             self.admit_blocked(ctx, image, alive, &name);
+            self.perf_tick(ctx, &name);
             self.run_sender(ctx, image, alive, &name);
         }
     }
@@ -887,11 +910,14 @@ impl Clients {
         if codec != crate::compression::Codec::None && b.compressed_bytes.is_none() {
             // The real codec over the real record batch bytes (Kafka: the producer compresses a
             // batch once, when it is closed for sending).
+            let perf = p.perf.as_ref().map(|t| t.payload.as_bytes());
             let owned: Vec<(Option<&[u8]>, &[u8])> = b
                 .records
                 .iter()
-                .filter_map(|r| self.calls.get(r))
-                .map(|c| (c.key.as_deref().map(str::as_bytes), c.value.as_bytes()))
+                .filter_map(|r| match self.calls.get(r) {
+                    Some(c) => Some((c.key.as_deref().map(str::as_bytes), c.value.as_bytes())),
+                    None => perf.filter(|_| *r == PERF_RECORD).map(|v| (None, v)),
+                })
                 .collect();
             let (pid, epoch) = p
                 .producer_id
@@ -919,14 +945,21 @@ impl Clients {
         } else {
             None
         };
+        let perf = p.perf.as_ref().map(|t| &t.payload);
         let records: Vec<NewRecord> = b
             .records
             .iter()
-            .filter_map(|r| self.calls.get(r))
-            .map(|c| NewRecord {
-                key: c.key.clone(),
-                value: c.value.clone(),
-                produce_id: Some(c.id),
+            .filter_map(|r| match self.calls.get(r) {
+                Some(c) => Some(NewRecord {
+                    key: c.key.clone(),
+                    value: c.value.clone(),
+                    produce_id: Some(c.id),
+                }),
+                None => perf.filter(|_| *r == PERF_RECORD).map(|v| NewRecord {
+                    key: None,
+                    value: v.clone(),
+                    produce_id: None,
+                }),
             })
             .collect();
         let wire_bytes = b.compressed_bytes.unwrap_or(b.bytes);
@@ -970,7 +1003,9 @@ impl Clients {
             for id in ids {
                 self.complete(ctx, id, ProduceOutcome::Ok { offset: -1 });
             }
-            self.batches.remove(&batch_id);
+            if let Some(b) = self.batches.remove(&batch_id) {
+                self.perf_complete(ctx, &b.producer, &b.perf_sends, false);
+            }
             return;
         }
         b.in_flight = Some((request, to));
@@ -1001,17 +1036,16 @@ impl Clients {
             .copied()
             .filter(|r| self.requests.get(r).is_some_and(|x| now >= x.deadline))
             .collect();
-        let mut expired: Vec<BatchId> = p
-            .accumulator
-            .values()
-            .flatten()
-            .copied()
-            .filter(|b| {
+        // Kafka: `RecordAccumulator.expiredBatches` — each deque from its front, stopping at the
+        // first batch that has not reached `delivery.timeout.ms`.
+        let mut expired: Vec<BatchId> = vec![];
+        for deque in p.accumulator.values() {
+            expired.extend(deque.iter().copied().take_while(|b| {
                 self.batches
                     .get(b)
                     .is_some_and(|b| now.0 >= b.created_at.0 + delivery)
-            })
-            .collect();
+            }));
+        }
         // In-flight batches expire too (Kafka: `getExpiredInflightBatches`); the late answer is
         // then ignored.
         expired.extend(
@@ -1171,6 +1205,8 @@ impl Clients {
         let ids = b.records.clone();
         let (tp, producer) = (b.tp.clone(), b.producer.clone());
         let alloc = b.allocated;
+        // Its perf-test records are counted once, now; a late answer finds none.
+        let perf_sends = std::mem::take(&mut b.perf_sends);
         if let Some(p) = self.producers.get_mut(&producer) {
             p.allocated = p.allocated.saturating_sub(alloc);
             if let Some(d) = p.accumulator.get_mut(&tp) {
@@ -1190,6 +1226,7 @@ impl Clients {
                 },
             );
         }
+        self.perf_complete(ctx, &producer, &perf_sends, true);
         if b_in_flight(self, batch_id).is_none() {
             self.batches.remove(&batch_id);
         }
@@ -1253,7 +1290,9 @@ impl Clients {
                         let offset = (base + i as u64) as i64;
                         self.complete(ctx, id, ProduceOutcome::Ok { offset });
                     }
-                    self.batches.remove(&req.batch);
+                    if let Some(b) = self.batches.remove(&req.batch) {
+                        self.perf_complete(ctx, &b.producer, &b.perf_sends, false);
+                    }
                 }
                 Err((error, message)) => self.request_failed(ctx, request, error, message),
             },

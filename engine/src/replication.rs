@@ -16,9 +16,6 @@ use crate::network::{Ctx, PartitionState, Rpc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How many records one FetchResponse carries at most (stands in for `replica.fetch.max.bytes`).
-pub const FETCH_MAX_RECORDS: usize = 64;
-
 /// What the leader knows about one follower (Kafka: `Replica` / `ReplicaState`). Kafka's
 /// `UnifiedLog.UnknownOffset` (-1) is `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,7 +386,7 @@ impl Broker {
             if isr_check {
                 self.maybe_shrink_isr(ctx, tp, settings, controller);
             }
-            self.expire_purgatory(ctx, tp);
+            self.expire_purgatory(ctx, tp, settings.replica_fetch_max_bytes);
             self.maybe_retry_alter_partition(ctx, tp, controller);
             self.maybe_send_fetch(ctx, tp);
         }
@@ -837,7 +834,7 @@ impl Broker {
             }
         }
         // New data: answer parked follower fetches, then maybe move the HW (ISR of one).
-        self.complete_parked_fetches(ctx, &tp, false);
+        self.complete_parked_fetches(ctx, &tp, false, settings.replica_fetch_max_bytes);
         self.maybe_increment_leader_hw(ctx, &tp, settings);
     }
 
@@ -909,7 +906,7 @@ impl Broker {
     }
 
     /// Expires delayed produces (`REQUEST_TIMED_OUT`) and parked fetches (answered empty).
-    fn expire_purgatory(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn expire_purgatory(&mut self, ctx: &mut Ctx, tp: &TopicPartition, max_bytes: u64) {
         let me = self.id;
         let Some(p) = self.partitions.get_mut(tp) else {
             return;
@@ -931,7 +928,7 @@ impl Broker {
             answer_produce(ctx, me, &client, id, tp, timed_out);
         }
         if l.parked_fetches.iter().any(|f| now >= f.deadline) {
-            self.complete_parked_fetches(ctx, tp, true);
+            self.complete_parked_fetches(ctx, tp, true, max_bytes);
         }
     }
 
@@ -1025,7 +1022,9 @@ impl Broker {
             return;
         }
         let leader_leo = p.log.log_end_offset();
-        let records = p.log.read(fetch_offset, FETCH_MAX_RECORDS);
+        let records = p
+            .log
+            .read_bytes(fetch_offset, settings.replica_fetch_max_bytes);
         if let Role::Leader(l) = &mut p.role {
             if let Some(r) = l.remotes.get_mut(&follower) {
                 r.update_fetch_state(fetch_offset, ctx.now, leader_leo);
@@ -1054,7 +1053,13 @@ impl Broker {
 
     /// Answers parked fetches: all of them that now have data (or every one when `expire_all`
     /// says their wait time is up).
-    fn complete_parked_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition, only_expired: bool) {
+    fn complete_parked_fetches(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        only_expired: bool,
+        max_bytes: u64,
+    ) {
         let me = self.id;
         let now = ctx.now;
         let Some(p) = self.partitions.get_mut(tp) else {
@@ -1075,7 +1080,7 @@ impl Broker {
             !ready
         });
         for f in answer {
-            let records = p.log.read(f.fetch_offset, FETCH_MAX_RECORDS);
+            let records = p.log.read_bytes(f.fetch_offset, max_bytes);
             ctx.send(
                 NodeAddr::Broker(me),
                 NodeAddr::Broker(f.follower),
@@ -1383,7 +1388,7 @@ impl Broker {
         }
         if !records.is_empty() {
             let from = p.log.log_end_offset();
-            p.log.append_as_follower(&records);
+            p.log.append_as_follower(records);
             ctx.emit(EventKind::Replicated {
                 broker: me,
                 tp: tp.clone(),

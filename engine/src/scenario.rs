@@ -229,6 +229,16 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 key.as_deref().unwrap_or("null")
             )
         }
+        Command::PerfTest {
+            producer,
+            topic,
+            num_records,
+            record_size,
+            throughput,
+        } => write!(
+            f,
+            "perf_test {producer} → {topic} num_records={num_records} record_size={record_size} throughput={throughput}"
+        ),
         Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
         Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
         Command::CrashController { controller } => write!(f, "crash_controller {controller}"),
@@ -355,6 +365,16 @@ struct RawProduce {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawPerfTest {
+    producer: Spanned<String>,
+    topic: Spanned<String>,
+    num_records: Spanned<u64>,
+    record_size: Spanned<u32>,
+    throughput: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawElectLeaders {
     topic: Spanned<String>,
     partition: Spanned<u32>,
@@ -396,6 +416,8 @@ struct RawStep {
     advance_ms: Option<Spanned<u64>>,
     #[serde(default)]
     produce: Option<Spanned<RawProduce>>,
+    #[serde(default)]
+    perf_test: Option<Spanned<RawPerfTest>>,
     #[serde(default)]
     crash_broker: Option<Spanned<u32>>,
     #[serde(default)]
@@ -443,6 +465,7 @@ struct RawSlowNode {
 pub const STEP_ACTIONS: &[&str] = &[
     "advance_ms",
     "produce",
+    "perf_test",
     "crash_broker",
     "restart_broker",
     "crash_controller",
@@ -853,6 +876,7 @@ impl<'a> Validator<'a> {
         };
         mark("advance_ms", s.advance_ms.as_ref().map(|v| v.span()));
         mark("produce", s.produce.as_ref().map(|v| v.span()));
+        mark("perf_test", s.perf_test.as_ref().map(|v| v.span()));
         mark("crash_broker", s.crash_broker.as_ref().map(|v| v.span()));
         mark(
             "restart_broker",
@@ -951,6 +975,32 @@ impl<'a> Validator<'a> {
                 partition,
                 key: p.key.clone(),
                 value: p.value.clone(),
+            }
+        } else if let Some(t) = &s.perf_test {
+            let t = t.get_ref();
+            let producer = self.known_producer(&t.producer)?;
+            let (topic, _) = self.known_topic(&t.topic)?;
+            let (n, size, rate) = (
+                *t.num_records.get_ref(),
+                *t.record_size.get_ref(),
+                *t.throughput.get_ref(),
+            );
+            if let Err(msg) = crate::producer::perf_test::validate(n, size, rate) {
+                let span = if msg.starts_with("--num-records") {
+                    t.num_records.span()
+                } else if msg.starts_with("--record-size") {
+                    t.record_size.span()
+                } else {
+                    t.throughput.span()
+                };
+                return Err(self.ctx.err(span, msg));
+            }
+            Command::PerfTest {
+                producer,
+                topic,
+                num_records: n,
+                record_size: size,
+                throughput: rate,
             }
         } else if let Some(b) = &s.crash_broker {
             Command::CrashBroker {

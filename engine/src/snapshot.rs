@@ -179,6 +179,30 @@ pub struct ProducerView {
     /// The accumulator and the sender: every batch not yet completed.
     #[serde(default)]
     pub batches: Vec<BatchView>,
+    /// The `kafka-producer-perf-test` running on it (or the last one).
+    #[serde(default)]
+    pub perf_test: Option<PerfTestView>,
+}
+
+/// A `kafka-producer-perf-test` run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerfTestView {
+    pub topic: String,
+    pub num_records: u64,
+    pub record_size: u32,
+    /// Records/s asked for; -1 = unthrottled.
+    pub throughput: i64,
+    /// Records handed to `send()`.
+    pub sent: u64,
+    /// Records acknowledged or failed.
+    pub completed: u64,
+    pub errors: u64,
+    pub elapsed_ms: u64,
+    /// Completed records per simulated second so far.
+    pub records_per_sec: u64,
+    pub latency_ms_avg: u64,
+    pub latency_ms_max: u64,
+    pub finished: bool,
 }
 
 /// One producer batch, wherever it is in the pipeline.

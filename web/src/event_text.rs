@@ -5,7 +5,7 @@
 //! the engine's `Display` line closely.
 
 use crate::i18n::Lang;
-use kplay_engine::events::{ChangeReason, EventKind, ProduceOutcome};
+use kplay_engine::events::{fixed, ChangeReason, EventKind, ProduceOutcome};
 use kplay_engine::ids::BrokerId;
 
 fn ids(list: &[BrokerId]) -> String {
@@ -682,6 +682,61 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("信封 #{id} {api} {from}→{to} 在被切断的链路上丢失")
             } else {
                 format!("envelope #{id} {api} {from}→{to} lost on a cut link")
+            }
+        }
+        PerfTestStarted {
+            producer,
+            topic,
+            num_records,
+            record_size,
+            throughput,
+        } => {
+            let cmd = format!("kafka-producer-perf-test --topic {topic} --num-records {num_records} --record-size {record_size} --throughput {throughput}");
+            if zh {
+                format!("{producer} 开始压测：{cmd}")
+            } else {
+                format!("{producer} starts {cmd}")
+            }
+        }
+        PerfTestProgress {
+            producer,
+            records,
+            window_ms,
+            bytes,
+            latency_ms_sum,
+            latency_ms_max,
+        } => {
+            let ms = (*window_ms).max(1) as u128;
+            let rate = fixed(*records as u128 * 1000, ms, 1);
+            let mb = fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2);
+            let avg = fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 1);
+            if zh {
+                format!("{producer} 压测进度：{records} 条记录，{rate} 条/秒（{mb} MB/秒），平均延迟 {avg} ms，最大延迟 {latency_ms_max} ms")
+            } else {
+                format!("{producer} perf-test: {records} records sent, {rate} records/sec ({mb} MB/sec), {avg} ms avg latency, {latency_ms_max}.0 ms max latency.")
+            }
+        }
+        PerfTestFinished {
+            producer,
+            records,
+            errors,
+            elapsed_ms,
+            bytes,
+            latency_ms_sum,
+            latency_ms_max,
+            p50_ms,
+            p95_ms,
+            p99_ms,
+            p999_ms,
+        } => {
+            let ms = (*elapsed_ms).max(1) as u128;
+            let rate = fixed(*records as u128 * 1000, ms, 1);
+            let mb = fixed(*bytes as u128 * 1000, ms * 1024 * 1024, 2);
+            let avg = fixed(*latency_ms_sum as u128, (*records).max(1) as u128, 2);
+            if zh {
+                format!("{producer} 压测完成：{records} 条记录（失败 {errors}），{rate} 条/秒（{mb} MB/秒），平均延迟 {avg} ms，最大 {latency_ms_max} ms，p50 {p50_ms} ms，p95 {p95_ms} ms，p99 {p99_ms} ms，p99.9 {p999_ms} ms")
+            } else {
+                format!("{producer} perf-test: {records} records sent ({errors} failed), {rate} records/sec ({mb} MB/sec), {avg} ms avg latency, {latency_ms_max}.00 ms max latency, {p50_ms} ms 50th, {p95_ms} ms 95th, {p99_ms} ms 99th, {p999_ms} ms 99.9th.")
             }
         }
         ProduceCompleted {

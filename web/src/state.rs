@@ -50,6 +50,9 @@ impl Category {
             | ProduceSequenceRejected { .. }
             | Appended { .. }
             | ProduceRejected { .. }
+            | PerfTestStarted { .. }
+            | PerfTestProgress { .. }
+            | PerfTestFinished { .. }
             | ProduceCompleted { .. } => Category::Produce,
             Replicated { .. }
             | HighWatermarkAdvanced { .. }
