@@ -94,36 +94,47 @@ impl<'l> LessonRun<'l> {
     /// After a prediction's action has run (from `since`, an index into [`Cluster::events`]):
     /// which choices are right.
     pub fn predict_result(&self, p: &Prediction, since: usize) -> PredictionResult {
-        if let Some(a) = &p.answer {
-            return PredictionResult {
-                correct: vec![a.clone()],
-                observed: None,
-                why: p.why.clone(),
-            };
-        }
         let snap = self.cluster.snapshot();
         let events = &self.cluster.events()[since.min(self.cluster.events().len())..];
-        let mut correct = Vec::new();
-        let mut observed = None;
-        for c in &p.choices {
-            if let Some(h) = &c.holds {
-                let check = h.check(&snap, events);
-                if check.met {
-                    correct.push(c.id.clone());
-                    observed.get_or_insert(check.observed);
-                }
-            }
-        }
-        PredictionResult {
-            correct,
-            observed,
-            why: p.why.clone(),
-        }
+        prediction_result(p, &snap, events)
     }
 
     /// The cluster now.
     pub fn snapshot(&self) -> Snapshot {
         self.cluster.snapshot()
+    }
+}
+
+/// The engine's answer to a prediction, given the cluster after its action and the events the
+/// action caused (what [`LessonRun::predict_result`] computes; hosts that own their cluster, like
+/// the browser's worker with its time travel, call it directly).
+pub fn prediction_result(
+    p: &Prediction,
+    snap: &Snapshot,
+    events: &[crate::Event],
+) -> PredictionResult {
+    if let Some(a) = &p.answer {
+        return PredictionResult {
+            correct: vec![a.clone()],
+            observed: None,
+            why: p.why.clone(),
+        };
+    }
+    let mut correct = Vec::new();
+    let mut observed = None;
+    for c in &p.choices {
+        if let Some(h) = &c.holds {
+            let check = h.check(snap, events);
+            if check.met {
+                correct.push(c.id.clone());
+                observed.get_or_insert(check.observed);
+            }
+        }
+    }
+    PredictionResult {
+        correct,
+        observed,
+        why: p.why.clone(),
     }
 }
 
