@@ -256,6 +256,7 @@ fn lesson_list(p: &ListProps) -> Html {
                     <button class="btn small danger" onclick={on_reset} data-testid="progress-reset">{ l.t("Reset progress", "重置进度") }</button>
                 </div>
             </section>
+            <div class="lesson-sections">
             { for (1..=10u8).filter(|s| all.iter().any(|x| x.section == *s)).map(|s| html! {
                 <section class="lesson-section" aria-label={section_name(l, s)}>
                     <h2 class="section-h">{ section_name(l, s) }</h2>
@@ -286,6 +287,7 @@ fn lesson_list(p: &ListProps) -> Html {
                     </div>
                 </section>
             }) }
+            </div>
         </main>
     }
 }
@@ -339,6 +341,14 @@ fn player(p: &PlayerProps) -> Html {
         use_effect_with((p.lesson.clone(), p.status.step), move |_| {
             hints.set(0);
             choice.set(None);
+            // Keyboard and screen-reader users land on the new step's heading.
+            if let Some(h) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("step-h"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = h.focus();
+            }
         });
     }
     let Some(lesson) = lessons::find(&p.lesson) else {
@@ -371,6 +381,24 @@ fn player(p: &PlayerProps) -> Html {
         .iter()
         .any(|c| c == "crash_controller" || c == "restart_controller");
     let met = st.goals.iter().filter(|g| g.check.met).count();
+    let focus = step_topics(step);
+    let (mine, rest): (Vec<_>, Vec<_>) = p
+        .snapshot
+        .topics
+        .iter()
+        .partition(|t| focus.is_empty() || focus.contains(&t.name));
+    let cards = |topics: &[&kplay_engine::snapshot::TopicView]| -> Html {
+        topics
+            .iter()
+            .flat_map(|t| {
+                let min_isr = t.min_insync_replicas;
+                t.partitions.iter().map(move |pv| html! {
+                    <super::partition::PartitionCard lang={l} partition={pv.clone()} {min_isr} compact={true}
+                        key={pv.tp.to_string()} unclean={None} election_error={None} on_elect={Callback::noop()} />
+                })
+            })
+            .collect()
+    };
     html! {
         <main id="main" class="lesson-player" tabindex="-1" data-testid="lesson-player" data-lesson={lesson.id.clone()} data-step={step.id.clone()}>
             <nav class="lesson-head" aria-label={l.t("Lesson", "课程")}>
@@ -407,7 +435,7 @@ fn player(p: &PlayerProps) -> Html {
                 <div class="lesson-main">
                     <section class="panel step-card" aria-labelledby="step-h">
                         <p class="step-count muted">{ format!("{} {} / {}", l.t("Step", "步骤"), idx + 1, n) }</p>
-                        <h2 id="step-h" data-testid="step-heading">{ tx(l, &step.heading) }</h2>
+                        <h2 id="step-h" data-testid="step-heading" tabindex="-1">{ tx(l, &step.heading) }</h2>
                         <div class="prose" data-testid="step-text">{ markdown::render(step.text.get(l.code())) }</div>
                         if !step.demo.is_empty() {
                             <p class="demo-note" data-testid="demo-note">
@@ -503,15 +531,13 @@ fn player(p: &PlayerProps) -> Html {
                     <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(allowed.clone())} />
                     <section class="panel o-partitions" aria-labelledby="lp-partitions-h">
                         <div class="panel-head"><h2 id="lp-partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2></div>
-                        <div class="partitions compact">
-                            { for p.snapshot.topics.iter().flat_map(|t| {
-                                let min_isr = t.min_insync_replicas;
-                                t.partitions.iter().map(move |pv| html! {
-                                    <super::partition::PartitionCard lang={l} partition={pv.clone()} {min_isr} compact={true}
-                                        key={pv.tp.to_string()} unclean={None} election_error={None} on_elect={Callback::noop()} />
-                                })
-                            }) }
-                        </div>
+                        <div class="partitions compact">{ cards(&mine) }</div>
+                        if !rest.is_empty() {
+                            <details class="other-topics">
+                                <summary>{ format!("{} ({})", l.t("Other topics", "其他 topic"), rest.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) }</summary>
+                                <div class="partitions compact">{ cards(&rest) }</div>
+                            </details>
+                        }
                     </section>
                     <super::producer::Results lang={l} requests={p.snapshot.requests.clone()} now_ms={p.snapshot.now_ms} />
                     <section class="panel lesson-log" aria-labelledby="lp-log-h">
@@ -537,6 +563,27 @@ fn player(p: &PlayerProps) -> Html {
             </div>
         </main>
     }
+}
+
+/// The topics the step's demo, prediction and solution touch (its focus in the partitions view).
+fn step_topics(step: &LessonStep) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let pred = step.predict.iter().flat_map(|p| p.action.iter());
+    for s in step.demo.iter().chain(pred).chain(step.solution.iter()) {
+        let t = match &s.action {
+            Action::Command(Command::Produce { topic, .. })
+            | Action::Command(Command::CreatePartitions { topic, .. })
+            | Action::Command(Command::AlterTopicConfig { topic, .. }) => Some(topic.clone()),
+            Action::Command(Command::CreateTopic { name, .. }) => Some(name.clone()),
+            _ => None,
+        };
+        if let Some(t) = t {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
 }
 
 fn step_key(lesson: &Lesson, idx: usize) -> String {
