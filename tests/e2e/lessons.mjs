@@ -45,7 +45,13 @@ async function send(page) {
 }
 
 export async function lessonTests({ page, url, test, assert, ARTIFACTS }) {
-  const shot = (file, opts = {}) => page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true, ...opts });
+  // Full-page screenshots without the sticky simulation bar drawn over the middle of the page.
+  const shot = async (file) => {
+    const bar = (pos) => page.evaluate((p) => document.querySelector('.simbar')?.style.setProperty('position', p), pos);
+    await bar('static');
+    await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+    await bar('');
+  };
 
   await test('lessons: the list by section with mastery; sandbox stays the default', async () => {
     await page.goto(url);

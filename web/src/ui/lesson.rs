@@ -381,12 +381,14 @@ fn player(p: &PlayerProps) -> Html {
         .iter()
         .any(|c| c == "crash_controller" || c == "restart_controller");
     let met = st.goals.iter().filter(|g| g.check.met).count();
+    // The step's topics first, the others folded (all of them while none of the step's exist).
     let focus = step_topics(step);
+    let focus_exists = p.snapshot.topics.iter().any(|t| focus.contains(&t.name));
     let (mine, rest): (Vec<_>, Vec<_>) = p
         .snapshot
         .topics
         .iter()
-        .partition(|t| focus.is_empty() || focus.contains(&t.name));
+        .partition(|t| !focus_exists || focus.contains(&t.name));
     let cards = |topics: &[&kplay_engine::snapshot::TopicView]| -> Html {
         topics
             .iter()
