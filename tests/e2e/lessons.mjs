@@ -194,6 +194,57 @@ export async function lessonTests({ page, url, test, assert, ARTIFACTS }) {
     await page.emulateMedia({ colorScheme: 'light' });
     await shot('lesson-04-phone.png');
     await page.setViewportSize({ width: 1280, height: 800 });
+    // prefers-reduced-motion: nothing animates in the lessons view either.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.click(byId('lesson-list-btn'));
+    await page.waitForSelector(byId('mastery'), { timeout: T });
+    const moving = await page.evaluate(() =>
+      [...document.querySelectorAll('*')].filter((el) => {
+        const cs = getComputedStyle(el);
+        const anim = cs.animationName !== 'none' && parseFloat(cs.animationDuration) > 0;
+        const trans = cs.transitionDuration.split(',').some((d) => parseFloat(d) > 0);
+        return anim || trans;
+      }).length,
+    );
+    assert(moving === 0, `${moving} elements still animate under prefers-reduced-motion`);
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+
+    // Export (a downloaded file), reset (after a confirm), import the file back.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: T }), page.click(byId('progress-export'))]);
+    const file = path.join(ARTIFACTS, 'progress-export.json');
+    await download.saveAs(file);
+    page.once('dialog', (d) => d.accept());
+    await page.click(byId('progress-reset'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="lesson-card-04-topics-partitions"]')?.dataset.complete === 'false', null, { timeout: T });
+    assert(await page.locator(byId('mastery-overall')).getAttribute('data-percent') === '0', 'reset to 0%');
+    await page.setInputFiles(byId('progress-import'), file);
+    await page.waitForFunction(() => document.querySelector('[data-testid="lesson-card-04-topics-partitions"]')?.dataset.complete === 'true', null, { timeout: T });
+    // A file that is not a progress file: a notice, progress unchanged.
+    await page.setInputFiles(byId('progress-import'), { name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+    await page.waitForSelector(byId('progress-notice'), { timeout: T });
+    assert(await page.locator(byId('lesson-card-04-topics-partitions')).getAttribute('data-complete') === 'true', 'a bad import changes nothing');
+
+    // Keyboard only: open lesson 五, go to the acks step, answer the prediction with the keyboard.
+    await page.focus(byId('lesson-open-05-producers'));
+    await page.keyboard.press('Enter');
+    await atStep(page, 'flow');
+    assert(await page.evaluate(() => document.activeElement?.id) === 'step-h', 'focus moves to the step heading');
+    await page.focus(byId('lesson-next'));
+    await page.keyboard.press('Enter');
+    await atStep(page, 'acks');
+    await page.focus(`${byId('predict-choice-minus-one')} input`);
+    await page.keyboard.press('Space');
+    await page.focus(byId('predict-run'));
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(byId('predict-result'), { timeout: T });
+    assert(await page.locator(byId('predict-result')).getAttribute('data-correct') === 'true', 'keyboard prediction answered');
+    const ring = await page.evaluate(() => {
+      const b = document.querySelector('[data-testid="show-me"]');
+      b.focus();
+      return getComputedStyle(b).outlineStyle;
+    });
+    assert(ring !== 'none', 'visible focus on buttons');
+
     // Corrupt stored progress: a notice, a fresh start, never a blank page.
     await page.evaluate(() => localStorage.setItem('kplay.progress', '{"version": 1, "completed_lessons": [tru'));
     await page.goto(`${url}?view=lessons`);
