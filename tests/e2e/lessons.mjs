@@ -171,6 +171,31 @@ export async function lessonTests({ page, url, test, assert, ARTIFACTS }) {
     assert((await page.locator(byId('rk-code')).innerText()).includes('ProducerConfig.ACKS_CONFIG'), 'Java snippet');
   });
 
+  await test('lesson 四 challenge and question: make acks=all fail with NOT_ENOUGH_REPLICAS; answer a question; mastery rises', async () => {
+    await openLesson(page, url, '04-topics-partitions');
+    const before = Number(await page.evaluate(() => JSON.parse(localStorage.getItem('kplay.progress') ?? '{}').solved_challenges?.length ?? 0));
+    await page.click(byId('question-q4-ordering-partition'));
+    await page.waitForSelector(`${byId('question-q4-ordering')} .good-text`, { timeout: T });
+    await page.click(byId('challenge-start-c4-not-enough-replicas'));
+    await page.waitForSelector(byId('challenge-player'), { timeout: T });
+    assert(await page.locator(byId('show-me')).count() === 0, 'no "Show me" in a challenge');
+    const [goal] = await page.locator(`${byId('goal-list')} li`).evaluateAll((els) => els.map((e) => e.dataset.testid.slice(5)));
+    assert(await page.locator(byId(`goal-${goal}`)).getAttribute('data-met') === 'false', 'not met at the start');
+    await page.click(byId('crash-2'));
+    await page.click(byId('crash-3'));
+    await page.click(byId('advance-10s'));
+    // The worker handles requests in order: the 10 s pass before the produce.
+    await page.selectOption(byId('lc-topic'), 'payments');
+    const r = await send(page);
+    assert(r.includes('NOT_ENOUGH_REPLICAS'), `expected NOT_ENOUGH_REPLICAS, got ${r}`);
+    await goalMet(page, goal);
+    await page.waitForSelector(byId('challenge-solved'), { timeout: T });
+    const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('kplay.progress')));
+    assert(stored.solved_challenges.includes('c4-not-enough-replicas') && stored.solved_challenges.length === before + 1, `challenge stored: ${JSON.stringify(stored)}`);
+    assert(stored.answers['q4-ordering'] === true, 'answer stored');
+    await shot('lesson-04-challenge.png');
+  });
+
   await test('lessons: progress survives a reload; 中文, dark and phone screenshots; a corrupt stored value shows a notice', async () => {
     await page.goto(`${url}?view=lessons`);
     await page.waitForSelector(byId('lesson-card-04-topics-partitions'), { timeout: T });

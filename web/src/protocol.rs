@@ -47,8 +47,11 @@ pub enum Op {
     /// the engine computes the right answer.
     LessonPredict { choice: String },
     /// "Show me": runs the current step's reference solution (after the prediction's action if
-    /// it has not run yet).
+    /// it has not run yet). Not for a challenge.
     LessonSolve,
+    /// A "make it happen" challenge of a lesson (by id): a fresh run of the lesson's starting
+    /// scenario, checked against the challenge's goals.
+    StartChallenge { lesson: String, challenge: String },
 }
 
 /// The lesson being played, as the worker sees it after a request.
@@ -64,8 +67,12 @@ pub struct LessonStatus {
     pub predicted: Option<String>,
     /// The engine's answer, once the decisive action has run.
     pub prediction: Option<PredictionResult>,
-    /// Per step: every goal was met at some point (a step without goals: visited).
+    /// Per step: every goal was met at some point (a step without goals: visited). For a
+    /// challenge: one entry, the challenge solved.
     pub done: Vec<bool>,
+    /// The challenge being played instead of the lesson's steps, if any.
+    #[serde(default)]
+    pub challenge: Option<String>,
 }
 
 /// One learner input on the timeline.

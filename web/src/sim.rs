@@ -56,6 +56,8 @@ struct LessonHost {
     predicted: Option<String>,
     prediction: Option<PredictionResult>,
     done: Vec<bool>,
+    /// A challenge (index into `lesson.challenges`) played instead of the steps.
+    challenge: Option<usize>,
 }
 
 impl Default for Sim {
@@ -120,8 +122,29 @@ impl Sim {
             predicted: None,
             prediction: None,
             done: vec![false; lesson.steps.len()],
+            challenge: None,
         });
         sim.begin_step(0, &mut Vec::new());
+        sim
+    }
+
+    /// Starts a "make it happen" challenge: the lesson's starting scenario, no step, no demo; the
+    /// checklist is the challenge's goals over everything from the start.
+    pub fn for_challenge(lesson: &'static Lesson, challenge: usize) -> Self {
+        let mut sim = Sim::for_lesson(lesson);
+        // `for_lesson` began step 0 (its demo ran): start again from the bare scenario.
+        if let Ok(c) = sim.rebuild() {
+            sim.cluster = Some(c);
+            sim.inputs.clear();
+            sim.applied = 0;
+            sim.head_ms = sim.start_ms;
+        }
+        let start = sim.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
+        if let Some(h) = sim.lesson.as_mut() {
+            h.challenge = Some(challenge);
+            h.done = vec![false];
+            h.window_start = start;
+        }
         sim
     }
 
@@ -136,7 +159,7 @@ impl Sim {
     /// Goes to step `i` of the lesson: event goals count from now on, and its demo runs.
     fn begin_step(&mut self, i: usize, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
         let len = self.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
-        let Some(h) = self.lesson.as_mut() else {
+        let Some(h) = self.lesson.as_mut().filter(|h| h.challenge.is_none()) else {
             return Vec::new();
         };
         let i = i.min(h.lesson.steps.len().saturating_sub(1));
@@ -164,7 +187,7 @@ impl Sim {
 
     /// Predict-then-observe: records the choice and runs the decisive action once.
     fn predict(&mut self, choice: Option<String>, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
-        let Some(h) = self.lesson.as_ref() else {
+        let Some(h) = self.lesson.as_ref().filter(|h| h.challenge.is_none()) else {
             return Vec::new();
         };
         let lesson = h.lesson;
@@ -194,7 +217,7 @@ impl Sim {
 
     /// "Show me": the prediction's action (if not run yet), then the step's reference solution.
     fn solve_step(&mut self, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
-        let Some(h) = self.lesson.as_ref() else {
+        let Some(h) = self.lesson.as_ref().filter(|h| h.challenge.is_none()) else {
             return Vec::new();
         };
         let lesson = h.lesson;
@@ -213,8 +236,24 @@ impl Sim {
     fn lesson_status(&mut self, snap: &kplay_engine::Snapshot) -> Option<LessonStatus> {
         let c = self.cluster.as_ref()?;
         let h = self.lesson.as_mut()?;
-        let step = h.lesson.steps.get(h.step)?;
         let events = &c.events()[h.window_start.min(c.events().len())..];
+        if let Some(ci) = h.challenge {
+            let ch = h.lesson.challenges.get(ci)?;
+            let goals = check_goals(&ch.goals, snap, events);
+            if goals.iter().all(|g| g.check.met) {
+                h.done = vec![true];
+            }
+            return Some(LessonStatus {
+                lesson: h.lesson.id.clone(),
+                step: 0,
+                goals,
+                predicted: None,
+                prediction: None,
+                done: h.done.clone(),
+                challenge: Some(ch.id.clone()),
+            });
+        }
+        let step = h.lesson.steps.get(h.step)?;
         let goals = check_goals(&step.goals, snap, events);
         // A step with a prediction is done once it has been answered too.
         let predicted = step.predict.is_none() || h.prediction.is_some();
@@ -230,6 +269,7 @@ impl Sim {
             predicted: h.predicted.clone(),
             prediction: h.prediction.clone(),
             done: h.done.clone(),
+            challenge: None,
         })
     }
 
@@ -264,6 +304,24 @@ impl Sim {
             Op::LessonStep { step } => self.begin_step(step, &mut wire),
             Op::LessonPredict { choice } => self.predict(Some(choice), &mut wire),
             Op::LessonSolve => self.solve_step(&mut wire),
+            Op::StartChallenge { lesson, challenge } => {
+                let found = crate::lessons::find(&lesson).and_then(|l| {
+                    l.challenges
+                        .iter()
+                        .position(|c| c.id == challenge)
+                        .map(|i| (l, i))
+                });
+                match found {
+                    Some((l, i)) => *self = Sim::for_challenge(l, i),
+                    None => {
+                        *self = Sim::new(Preset::Payments);
+                        self.error = Some(format!("no challenge {challenge:?} in {lesson:?}"));
+                        self.cluster = None;
+                    }
+                }
+                reset = true;
+                self.all_events()
+            }
             Op::Command(command) => self.command(command),
             Op::Schedule { commands } => self.schedule(commands),
             Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),

@@ -307,3 +307,41 @@ fn markdown_is_safe() {
         )])]
     );
 }
+
+#[wasm_bindgen_test]
+fn a_challenge_starts_fresh_and_is_solved_by_the_learner() {
+    let mut h = Host::new();
+    let reply = h.op(Op::StartChallenge {
+        lesson: "04-topics-partitions".into(),
+        challenge: "c4-not-enough-replicas".into(),
+    });
+    let st = reply.lesson.expect("challenge status");
+    assert_eq!(st.challenge.as_deref(), Some("c4-not-enough-replicas"));
+    assert_eq!(st.done, vec![false]);
+    assert_eq!(met(&st), vec![false]);
+    assert!(reply.timeline.inputs.is_empty(), "no demo ran");
+    // "Show me" and predictions do nothing in a challenge.
+    let st = h.lesson(Op::LessonSolve);
+    assert_eq!(st.done, vec![false]);
+    for b in [2, 3] {
+        h.op(Op::Command(kplay_engine::Command::CrashBroker {
+            broker: b,
+        }));
+    }
+    h.op(Op::Advance { ms: 10_000 });
+    h.op(Op::Command(kplay_engine::Command::Produce {
+        producer: "app".into(),
+        topic: "payments".into(),
+        partition: None,
+        key: None,
+        value: "x".into(),
+    }));
+    let st = h.lesson(Op::Advance { ms: 500 });
+    assert_eq!(met(&st), vec![true], "{:?}", st.goals);
+    assert_eq!(st.done, vec![true]);
+    let bad = h.op(Op::StartChallenge {
+        lesson: "04-topics-partitions".into(),
+        challenge: "nope".into(),
+    });
+    assert!(bad.error.is_some());
+}

@@ -79,13 +79,19 @@ pub fn lessons_page(p: &LessonsPageProps) -> Html {
         let key = status.as_ref().map(|s| (s.lesson.clone(), s.done.clone()));
         use_effect_with(key, move |_| {
             if let Some(s) = status {
-                if !s.done.is_empty()
-                    && s.done.iter().all(|d| *d)
-                    && !progress.completed_lessons.contains(&s.lesson)
-                {
-                    let mut next = (*progress).clone();
-                    next.complete_lesson(&s.lesson);
-                    set_progress.emit(next);
+                let all_done = !s.done.is_empty() && s.done.iter().all(|d| *d);
+                match &s.challenge {
+                    Some(c) if all_done && !progress.solved_challenges.contains(c) => {
+                        let mut next = (*progress).clone();
+                        next.solve_challenge(c);
+                        set_progress.emit(next);
+                    }
+                    None if all_done && !progress.completed_lessons.contains(&s.lesson) => {
+                        let mut next = (*progress).clone();
+                        next.complete_lesson(&s.lesson);
+                        set_progress.emit(next);
+                    }
+                    _ => {}
                 }
             }
         });
@@ -127,7 +133,10 @@ pub fn lessons_page(p: &LessonsPageProps) -> Html {
     html! {
         <div class="lessons-page">
             { notice_html.unwrap_or_default() }
-            if let (Some((lesson, status)), false) = (playing, *show_list) {
+            if let (Some((lesson, status)), false, true) = (playing.clone(), *show_list, p.status.as_ref().is_some_and(|s| s.challenge.is_some())) {
+                <ChallengePlayer lang={l} lesson={lesson.id.clone()} status={status} snapshot={p.snapshot.clone()}
+                    send={p.send.clone()} on_list={on_list.clone()} solved_before={p.status.as_ref().and_then(|s| s.challenge.clone()).is_some_and(|c| progress.solved_challenges.contains(&c))} />
+            } else if let (Some((lesson, status)), false) = (playing, *show_list) {
                 <Player lang={l} lesson={lesson.id.clone()} status={status} snapshot={p.snapshot.clone()}
                     send={p.send.clone()} progress={(*progress).clone()} set_progress={set_progress.clone()}
                     on_list={on_list} log={p.log.clone()} />
@@ -555,6 +564,29 @@ fn player(p: &PlayerProps) -> Html {
                 </div>
             </div>
             <Questions lang={l} lesson={lesson.id.clone()} progress={p.progress.clone()} set_progress={p.set_progress.clone()} />
+            if !lesson.challenges.is_empty() {
+                <section class="panel challenges" aria-labelledby="ch-h" data-testid="challenges">
+                    <h2 id="ch-h">{ l.t("Make it happen", "动手挑战") }</h2>
+                    <p class="muted small">{ l.t("Each challenge starts a fresh cluster from this lesson's scenario; no reference solution is shown. A solved challenge counts towards your mastery.", "每个挑战都从这一课的初始场景重新开始，不提供参考答案。完成的挑战计入掌握程度。") }</p>
+                    <ul class="challenge-list">
+                        { for lesson.challenges.iter().map(|c| {
+                            let solved = p.progress.solved_challenges.contains(&c.id);
+                            let send = p.send.clone();
+                            let (lid, cid) = (lesson.id.clone(), c.id.clone());
+                            html! {
+                                <li>
+                                    <span class={classes!("pill", if solved { "good" } else { "neutral" })}>{ if solved { l.t("✓ solved", "✓ 已完成") } else { l.t("open", "未完成") } }</span>
+                                    <span class="challenge-text">{ tx(l, &c.text) }</span>
+                                    <button class="btn small" data-testid={format!("challenge-start-{}", c.id)}
+                                        onclick={Callback::from(move |_| { send.op.emit(Op::StartChallenge { lesson: lid.clone(), challenge: cid.clone() }); scroll_top(); })}>
+                                        { l.t("Try it", "试试") }
+                                    </button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </section>
+            }
             <div class="lesson-extras">
                 <section class="panel simplifications" aria-labelledby="simp-h" data-testid="simplifications">
                     <h2 id="simp-h">{ l.t("Simplifications", "简化之处") }</h2>
@@ -1343,5 +1375,107 @@ pub fn lessons_top_bar(p: &LessonsTopBarProps) -> Html {
                 </button>
             </div>
         </header>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChallengeProps {
+    lang: Lang,
+    lesson: String,
+    status: LessonStatus,
+    snapshot: Rc<Snapshot>,
+    send: Send,
+    on_list: Callback<()>,
+    solved_before: bool,
+}
+
+/// A "make it happen" challenge: the goals, the allowed controls, the cluster. No "Show me".
+#[function_component(ChallengePlayer)]
+fn challenge_player(p: &ChallengeProps) -> Html {
+    let l = p.lang;
+    let Some(lesson) = lessons::find(&p.lesson) else {
+        return html! {};
+    };
+    let Some(ch) = p
+        .status
+        .challenge
+        .as_ref()
+        .and_then(|id| lesson.challenges.iter().find(|c| &c.id == id))
+    else {
+        return html! {};
+    };
+    // The controls panel works on steps: the challenge as one (no solution, so nothing is given away).
+    let step = LessonStep {
+        id: ch.id.clone(),
+        heading: ch.text.clone(),
+        text: ch.text.clone(),
+        controls: ch.controls.clone(),
+        demo: Vec::new(),
+        refusals: Vec::new(),
+        predict: None,
+        goals: ch.goals.clone(),
+        hints: Vec::new(),
+        solution: Vec::new(),
+    };
+    let solved = p.status.done.first().copied().unwrap_or(false);
+    let back = {
+        let send = p.send.clone();
+        let id = lesson.id.clone();
+        Callback::from(move |_| send.op.emit(Op::StartLesson { lesson: id.clone() }))
+    };
+    let retry = {
+        let send = p.send.clone();
+        let (lid, cid) = (lesson.id.clone(), ch.id.clone());
+        Callback::from(move |_| {
+            send.op.emit(Op::StartChallenge {
+                lesson: lid.clone(),
+                challenge: cid.clone(),
+            })
+        })
+    };
+    html! {
+        <main id="main" class="lesson-player" tabindex="-1" data-testid="challenge-player" data-challenge={ch.id.clone()}>
+            <nav class="lesson-head" aria-label={l.t("Challenge", "挑战")}>
+                <button class="btn small ghost" onclick={p.on_list.reform(|_| ())} data-testid="lesson-list-btn">{ l.t("← All lessons", "← 全部课程") }</button>
+                <button class="btn small ghost" onclick={back} data-testid="challenge-back">{ l.t("← Back to the lesson", "← 回到课程") }</button>
+                <div class="lesson-title">
+                    <span class="lesson-num" aria-hidden="true">{ lesson.section_numeral() }</span>
+                    <h2>{ format!("{} · {}", l.t("Make it happen", "动手挑战"), tx(l, &lesson.title)) }</h2>
+                </div>
+            </nav>
+            if solved {
+                <div class="banner good" role="status" data-testid="challenge-solved">{ l.t("Challenge solved — it counts towards your mastery.", "挑战完成——计入你的掌握程度。") }</div>
+            } else if p.solved_before {
+                <div class="banner good" role="status">{ l.t("You solved this challenge before.", "你之前完成过这个挑战。") }</div>
+            }
+            <div class={classes!("lesson-layout", "lock-controllers")}>
+                <div class="lesson-main">
+                    <section class="panel step-card" aria-labelledby="step-h">
+                        <h2 id="step-h" tabindex="-1">{ tx(l, &ch.text) }</h2>
+                        <p class="muted small">{ l.t("A fresh cluster from the lesson's starting scenario. Use the controls below and the broker cards.", "从这一课初始场景新建的集群。使用下面的操作和 broker 卡片。") }</p>
+                    </section>
+                    <section class="panel goals-panel" aria-labelledby="goals-h">
+                        <div class="panel-head"><h2 id="goals-h">{ l.t("Goals", "目标") }</h2></div>
+                        <ul class="goal-list" data-testid="goal-list" aria-live="polite">
+                            { for p.status.goals.iter().map(|g| html! {
+                                <li class={classes!("goal", g.check.met.then_some("met"))} data-testid={format!("goal-{}", g.id)} data-met={g.check.met.to_string()}>
+                                    <span class="goal-box" aria-hidden="true">{ if g.check.met { "✓" } else { "" } }</span>
+                                    <span class="sr-only">{ if g.check.met { l.t("Done: ", "已达成：") } else { l.t("Not yet: ", "未达成：") } }</span>
+                                    <span class="goal-text">{ tx(l, &g.text) }<span class="goal-observed">{ tx(l, &g.check.observed) }</span></span>
+                                </li>
+                            }) }
+                        </ul>
+                    </section>
+                    <LessonControls lang={l} step={step.clone()} snapshot={p.snapshot.clone()} send={p.send.clone()} locked={false} />
+                    <nav class="step-nav">
+                        <button class="btn" onclick={retry} data-testid="challenge-retry">{ l.t("Start over", "重新开始") }</button>
+                    </nav>
+                </div>
+                <div class="lesson-side">
+                    <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(Rc::new(ch.controls.clone()))} />
+                    <super::producer::Results lang={l} requests={p.snapshot.requests.clone()} now_ms={p.snapshot.now_ms} />
+                </div>
+            </div>
+        </main>
     }
 }
