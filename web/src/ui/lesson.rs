@@ -423,8 +423,10 @@ fn player(p: &PlayerProps) -> Html {
                 <ol class="step-dots" aria-label={l.t("Steps", "步骤")}>
                     { for lesson.steps.iter().enumerate().map(|(i, s)| {
                         let done = st.done.get(i).copied().unwrap_or(false);
-                        let label = format!("{} {}: {}{}", l.t("Step", "第"), i + 1, tx(l, &s.heading),
-                            if done { l.t(" (done)", "（已完成）") } else { "" });
+                        let label = match l {
+                            Lang::En => format!("Step {}: {}{}", i + 1, tx(l, &s.heading), if done { " (done)" } else { "" }),
+                            Lang::Zh => format!("第 {} 步：{}{}", i + 1, tx(l, &s.heading), if done { "（已完成）" } else { "" }),
+                        };
                         html! {
                             <li>
                                 <button class={classes!("dot", done.then_some("done"), (i == idx).then_some("current"))}
