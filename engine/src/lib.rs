@@ -21,6 +21,7 @@ pub mod group_coordinator;
 pub mod ids;
 pub mod kraft;
 pub mod leader_epoch;
+pub mod lesson;
 pub mod log;
 pub mod network;
 pub mod offsets;

@@ -1264,6 +1264,111 @@ impl<'a> Validator<'a> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Embedding: files that carry a scenario and further step lists (lessons)
+// ---------------------------------------------------------------------------------------------
+
+/// A scenario table exactly as a scenario file writes it (`name`, `[cluster]`, `[[topics]]`,
+/// `[[producers]]`, `[[steps]]`), for another TOML file to embed (a lesson's `[scenario]`). Spans
+/// are offsets in the embedding file, so errors point into it.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct ScenarioTable(RawScenario);
+
+/// One `[[steps]]`-style table, for a file that carries step lists of its own (a lesson's demos
+/// and reference solutions): the same keys, the same one-action rule, the same checks.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct StepTable(Spanned<RawStep>);
+
+/// Validates embedded scenarios and step lists in file order, so a step may only name what the
+/// scenario or an earlier list created. Every error is a [`ScenarioError`] located in `src`.
+pub struct StepValidator<'a> {
+    v: Validator<'a>,
+}
+
+impl<'a> StepValidator<'a> {
+    /// Validates an embedded scenario table (the same checks as [`parse`]) and continues from it.
+    pub fn embedded(
+        src: &'a str,
+        file: &'a str,
+        raw: ScenarioTable,
+    ) -> Result<(Scenario, StepValidator<'a>), ScenarioError> {
+        let scenario = Validator::new(Ctx { src, file }).scenario(raw.0)?;
+        let v = StepValidator::after(src, file, &scenario);
+        Ok((scenario, v))
+    }
+
+    /// Continues after an already validated scenario (e.g. one loaded from its own file): its
+    /// brokers, controllers, topics (with their partition counts) and producers are known.
+    pub fn after(src: &'a str, file: &'a str, scenario: &Scenario) -> StepValidator<'a> {
+        let mut v = Validator::new(Ctx { src, file });
+        v.brokers = scenario.cluster.brokers.iter().copied().collect();
+        v.controllers = match Cluster::new(&scenario.cluster) {
+            Ok(c) => c.controllers().keys().copied().collect(),
+            Err(_) => scenario.cluster.controllers.iter().copied().collect(),
+        };
+        let cmds = scenario
+            .setup
+            .iter()
+            .chain(scenario.steps.iter().filter_map(|s| match &s.action {
+                Action::Command(c) => Some(c),
+                Action::AdvanceMs(_) => None,
+            }));
+        for c in cmds {
+            v.note_command(c);
+        }
+        StepValidator { v }
+    }
+
+    /// Validates a list of steps in order; what they create is known to later lists.
+    pub fn steps(&mut self, raw: &[StepTable]) -> Result<Vec<Step>, ScenarioError> {
+        raw.iter().map(|s| self.v.step(&s.0)).collect()
+    }
+
+    /// Topic name → partition count, as known after the lists validated so far.
+    pub fn topics(&self) -> &BTreeMap<String, u32> {
+        &self.v.topics
+    }
+
+    /// Producer names known so far.
+    pub fn producers(&self) -> &BTreeSet<String> {
+        &self.v.producers
+    }
+
+    /// Broker ids.
+    pub fn brokers(&self) -> &BTreeSet<u32> {
+        &self.v.brokers
+    }
+
+    /// Controller (quorum voter) ids.
+    pub fn controllers(&self) -> &BTreeSet<u32> {
+        &self.v.controllers
+    }
+}
+
+impl Validator<'_> {
+    /// Records what an already validated command creates (topics with their partition counts,
+    /// producers). A new command that creates something steps may name later (a consumer group,
+    /// say) needs its arm here too, or lessons continuing from a scenario file will not know it.
+    fn note_command(&mut self, c: &Command) {
+        match c {
+            Command::CreateTopic {
+                name, partitions, ..
+            } => {
+                self.topics.insert(name.clone(), *partitions);
+            }
+            Command::CreatePartitions { topic, count } => {
+                self.topics.insert(topic.clone(), *count);
+            }
+            Command::AddProducer { name, .. } => {
+                self.producers.insert(name.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Kafka's topic-name rules (`org.apache.kafka.common.internals.Topic.validate`), with its wording.
 fn illegal_topic_name(name: &str) -> Option<String> {
     if name.is_empty() {

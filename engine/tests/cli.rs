@@ -72,3 +72,54 @@ fn help_exits_0() {
     assert_eq!(code, 0);
     assert!(out.contains("kplay run FILE"));
 }
+
+#[test]
+fn lesson_check_and_solve() {
+    let (code, out, err) = kplay(&["lesson", "check", "lessons/04-topics-partitions.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("lessons/04-topics-partitions.toml: ok — 四 "),
+        "{out}"
+    );
+
+    let (code, out, err) = kplay(&["lesson", "solve", "lessons/04-topics-partitions.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("  ✓ partition payments-0 ISR = {1,2}"),
+        "{out}"
+    );
+    assert!(out.contains("    → partition 1\n"), "{out}");
+    assert!(out.trim_end().ends_with("solved"), "{out}");
+    assert!(!out.contains('✗'), "{out}");
+
+    let (code, out, _) = kplay(&[
+        "lesson",
+        "solve",
+        "lessons/05-producers.toml",
+        "--lang",
+        "zh",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("✓ 一条 acks=1 的已确认写入从 topic metrics 的 leader 日志中消失"),
+        "{out}"
+    );
+
+    let (code, out, err) = kplay(&[
+        "lesson",
+        "check",
+        "tests/lessons/malformed/unknown-control.toml",
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with(
+            "tests/lessons/malformed/unknown-control.toml:28:24: unknown control 'ack'"
+        ),
+        "{err}"
+    );
+
+    let (code, _, err) = kplay(&["lesson", "grade", "x.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown lesson command 'grade'"), "{err}");
+}

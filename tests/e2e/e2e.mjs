@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve } from './server.mjs';
+import { lessonTests } from './lessons.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -32,6 +33,8 @@ const T = 15_000;
 
 const results = [];
 async function test(name, fn) {
+  // E2E_ONLY=lesson runs only the tests whose name starts with it (while working on one area).
+  if (process.env.E2E_ONLY && !name.startsWith(process.env.E2E_ONLY)) return;
   const started = Date.now();
   try {
     await fn();
@@ -696,6 +699,8 @@ async function main() {
       assert(overflow2 <= 1, `page scrolls horizontally by ${overflow2}px with cuts`);
       await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'phone-network.png') });
     });
+
+    await lessonTests({ page, url, test, assert, ARTIFACTS });
   } finally {
     if (pageErrors.length) console.log(`  page errors:\n    ${pageErrors.join('\n    ')}`);
     await context.close();

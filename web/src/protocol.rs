@@ -3,6 +3,7 @@
 //! The page never touches engine state: it sends a [`Request`] and renders the [`Reply`] (a full
 //! [`Snapshot`] plus the events the request caused). STYLE.md: "UI is a reducer over snapshots".
 
+use kplay_engine::lesson::run::{GoalStatus, PredictionResult};
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Command, Event, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,42 @@ pub enum Op {
         inputs: Vec<(u64, Command)>,
         at_ms: u64,
     },
+    /// Start a lesson (by [`kplay_engine::lesson::Lesson::id`]): its starting scenario, then its
+    /// first step begun (its demo runs). Time travel works as for a scenario.
+    StartLesson { lesson: String },
+    /// Go to a step of the lesson being played (by index): event goals count from now on and the
+    /// step's demo runs.
+    LessonStep { step: usize },
+    /// Predict-then-observe: records the learner's choice, then runs the step's decisive action;
+    /// the engine computes the right answer.
+    LessonPredict { choice: String },
+    /// "Show me": runs the current step's reference solution (after the prediction's action if
+    /// it has not run yet). Not for a challenge.
+    LessonSolve,
+    /// A "make it happen" challenge of a lesson (by id): a fresh run of the lesson's starting
+    /// scenario, checked against the challenge's goals.
+    StartChallenge { lesson: String, challenge: String },
+}
+
+/// The lesson being played, as the worker sees it after a request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LessonStatus {
+    /// The lesson id.
+    pub lesson: String,
+    /// The current step (index into the lesson's steps).
+    pub step: usize,
+    /// The current step's checklist, checked on this reply's snapshot and the step's events.
+    pub goals: Vec<GoalStatus>,
+    /// The learner's prediction at this step, once made.
+    pub predicted: Option<String>,
+    /// The engine's answer, once the decisive action has run.
+    pub prediction: Option<PredictionResult>,
+    /// Per step: every goal was met at some point (a step without goals: visited). For a
+    /// challenge: one entry, the challenge solved.
+    pub done: Vec<bool>,
+    /// The challenge being played instead of the lesson's steps, if any.
+    #[serde(default)]
+    pub challenge: Option<String>,
 }
 
 /// One learner input on the timeline.
@@ -91,4 +128,7 @@ pub struct Reply {
     pub trace_hash: String,
     /// Set when the request could not be carried out at all (e.g. the cluster failed to build).
     pub error: Option<String>,
+    /// The lesson being played, if the run started from a lesson.
+    #[serde(default)]
+    pub lesson: Option<LessonStatus>,
 }

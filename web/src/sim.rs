@@ -9,7 +9,12 @@
 //! new action while rewound forks the timeline and drops the recorded future.
 
 use crate::demo::{self, Preset};
-use crate::protocol::{InputMark, Op, Reply, Request, Timeline, MAX_ADVANCE_MS, STEP_MAX_MS};
+use crate::protocol::{
+    InputMark, LessonStatus, Op, Reply, Request, Timeline, MAX_ADVANCE_MS, STEP_MAX_MS,
+};
+use kplay_engine::lesson::run::{check_goals, prediction_result, PredictionResult};
+use kplay_engine::lesson::{Lesson, LessonRun};
+use kplay_engine::scenario::{Action, Step};
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Cluster, Command, Event, Input};
 
@@ -33,6 +38,26 @@ pub struct Sim {
     head_ms: u64,
     /// The active controller at the start of the timeline.
     start_active: Option<u32>,
+    /// The earliest time one can seek to (the end of the warm-up or of the lesson's setup).
+    start_ms: u64,
+    /// The lesson being played, when the run started from one.
+    lesson: Option<LessonHost>,
+}
+
+/// A lesson played on the Sim's cluster: the engine's lesson machinery (`LessonRun`'s building
+/// of the starting scenario, `check_goals`, `prediction_result`) over a cluster that keeps its
+/// input log, so seek / fork / redo work in a lesson as in the sandbox.
+struct LessonHost {
+    lesson: &'static Lesson,
+    step: usize,
+    /// Where the current step's events start in [`Cluster::events`]. A rebuilt run (seek) replays
+    /// the same inputs to the same events, so the index stays meaningful.
+    window_start: usize,
+    predicted: Option<String>,
+    prediction: Option<PredictionResult>,
+    done: Vec<bool>,
+    /// A challenge (index into `lesson.challenges`) played instead of the steps.
+    challenge: Option<usize>,
 }
 
 impl Default for Sim {
@@ -70,7 +95,182 @@ impl Sim {
             applied: 0,
             head_ms,
             start_active,
+            start_ms: demo::WARMUP_MS,
+            lesson: None,
         }
+    }
+
+    /// Starts a lesson: the cluster of its starting scenario (built by the engine's
+    /// [`LessonRun::new`]), then its first step begun.
+    pub fn for_lesson(lesson: &'static Lesson) -> Self {
+        let mut sim = Sim::new(Preset::Payments);
+        let (cluster, error) = match LessonRun::new(lesson) {
+            Ok(run) => (Some(run.cluster), None),
+            Err(e) => (None, Some(format!("lesson {}: {e}", lesson.id))),
+        };
+        sim.head_ms = cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
+        sim.start_ms = sim.head_ms;
+        sim.start_active = cluster
+            .as_ref()
+            .and_then(|c| c.snapshot().quorum.active_controller);
+        sim.cluster = cluster;
+        sim.error = error;
+        sim.lesson = Some(LessonHost {
+            lesson,
+            step: 0,
+            window_start: 0,
+            predicted: None,
+            prediction: None,
+            done: vec![false; lesson.steps.len()],
+            challenge: None,
+        });
+        sim.begin_step(0, &mut Vec::new());
+        sim
+    }
+
+    /// Starts a "make it happen" challenge: the lesson's starting scenario, no step, no demo; the
+    /// checklist is the challenge's goals over everything from the start.
+    pub fn for_challenge(lesson: &'static Lesson, challenge: usize) -> Self {
+        let mut sim = Sim::for_lesson(lesson);
+        // `for_lesson` began step 0 (its demo ran): start again from the bare scenario.
+        if let Ok(c) = sim.rebuild() {
+            sim.cluster = Some(c);
+            sim.inputs.clear();
+            sim.applied = 0;
+            sim.head_ms = sim.start_ms;
+        }
+        let start = sim.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
+        if let Some(h) = sim.lesson.as_mut() {
+            h.challenge = Some(challenge);
+            h.done = vec![false];
+            h.window_start = start;
+        }
+        sim
+    }
+
+    /// Builds the run's starting cluster again (for seek).
+    fn rebuild(&self) -> Result<Cluster, String> {
+        match &self.lesson {
+            Some(h) => LessonRun::new(h.lesson).map(|r| r.cluster),
+            None => build(self.preset),
+        }
+    }
+
+    /// Goes to step `i` of the lesson: event goals count from now on, and its demo runs.
+    fn begin_step(&mut self, i: usize, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let len = self.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
+        let Some(h) = self.lesson.as_mut().filter(|h| h.challenge.is_none()) else {
+            return Vec::new();
+        };
+        let i = i.min(h.lesson.steps.len().saturating_sub(1));
+        h.step = i;
+        h.window_start = len;
+        h.predicted = None;
+        h.prediction = None;
+        let Some(step) = h.lesson.steps.get(i) else {
+            return Vec::new();
+        };
+        self.apply_steps(&step.demo, wire)
+    }
+
+    /// Runs scenario steps as learner inputs (recorded on the timeline).
+    fn apply_steps(&mut self, steps: &[Step], wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let mut events = Vec::new();
+        for s in steps {
+            match &s.action {
+                Action::AdvanceMs(ms) => events.extend(self.advance(*ms, wire)),
+                Action::Command(c) => events.extend(self.command(c.clone())),
+            }
+        }
+        events
+    }
+
+    /// Predict-then-observe: records the choice and runs the decisive action once.
+    fn predict(&mut self, choice: Option<String>, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let Some(h) = self.lesson.as_ref().filter(|h| h.challenge.is_none()) else {
+            return Vec::new();
+        };
+        let lesson = h.lesson;
+        let Some(p) = lesson.steps.get(h.step).and_then(|s| s.predict.as_ref()) else {
+            return Vec::new();
+        };
+        if h.prediction.is_some() {
+            return Vec::new();
+        }
+        if let Some(c) = &choice {
+            if !p.choices.iter().any(|x| &x.id == c) {
+                return Vec::new();
+            }
+        }
+        let since = self.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
+        let events = self.apply_steps(&p.action, wire);
+        let result = self.cluster.as_ref().map(|c| {
+            let evs = &c.events()[since.min(c.events().len())..];
+            prediction_result(p, &c.snapshot(), evs)
+        });
+        if let Some(h) = self.lesson.as_mut() {
+            h.predicted = choice;
+            h.prediction = result;
+        }
+        events
+    }
+
+    /// "Show me": the prediction's action (if not run yet), then the step's reference solution.
+    fn solve_step(&mut self, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let Some(h) = self.lesson.as_ref().filter(|h| h.challenge.is_none()) else {
+            return Vec::new();
+        };
+        let lesson = h.lesson;
+        let Some(step) = lesson.steps.get(h.step) else {
+            return Vec::new();
+        };
+        let mut events = Vec::new();
+        if step.predict.is_some() && h.prediction.is_none() {
+            events.extend(self.predict(None, wire));
+        }
+        events.extend(self.apply_steps(&step.solution, wire));
+        events
+    }
+
+    /// The lesson's status on `snap`; marks the current step done once every goal holds.
+    fn lesson_status(&mut self, snap: &kplay_engine::Snapshot) -> Option<LessonStatus> {
+        let c = self.cluster.as_ref()?;
+        let h = self.lesson.as_mut()?;
+        let events = &c.events()[h.window_start.min(c.events().len())..];
+        if let Some(ci) = h.challenge {
+            let ch = h.lesson.challenges.get(ci)?;
+            let goals = check_goals(&ch.goals, snap, events);
+            if goals.iter().all(|g| g.check.met) {
+                h.done = vec![true];
+            }
+            return Some(LessonStatus {
+                lesson: h.lesson.id.clone(),
+                step: 0,
+                goals,
+                predicted: None,
+                prediction: None,
+                done: h.done.clone(),
+                challenge: Some(ch.id.clone()),
+            });
+        }
+        let step = h.lesson.steps.get(h.step)?;
+        let goals = check_goals(&step.goals, snap, events);
+        // A step with a prediction is done once it has been answered too.
+        let predicted = step.predict.is_none() || h.prediction.is_some();
+        if goals.iter().all(|g| g.check.met) && predicted {
+            if let Some(d) = h.done.get_mut(h.step) {
+                *d = true;
+            }
+        }
+        Some(LessonStatus {
+            lesson: h.lesson.id.clone(),
+            step: h.step,
+            goals,
+            predicted: h.predicted.clone(),
+            prediction: h.prediction.clone(),
+            done: h.done.clone(),
+            challenge: None,
+        })
     }
 
     /// The cluster, if it could be built.
@@ -86,6 +286,39 @@ impl Sim {
             Op::Reset { preset } => {
                 let preset = Preset::from_id(&preset).unwrap_or(Preset::Payments);
                 *self = Sim::new(preset);
+                reset = true;
+                self.all_events()
+            }
+            Op::StartLesson { lesson } => {
+                match crate::lessons::find(&lesson) {
+                    Some(l) => *self = Sim::for_lesson(l),
+                    None => {
+                        *self = Sim::new(Preset::Payments);
+                        self.error = Some(format!("no lesson {lesson:?}"));
+                        self.cluster = None;
+                    }
+                }
+                reset = true;
+                self.all_events()
+            }
+            Op::LessonStep { step } => self.begin_step(step, &mut wire),
+            Op::LessonPredict { choice } => self.predict(Some(choice), &mut wire),
+            Op::LessonSolve => self.solve_step(&mut wire),
+            Op::StartChallenge { lesson, challenge } => {
+                let found = crate::lessons::find(&lesson).and_then(|l| {
+                    l.challenges
+                        .iter()
+                        .position(|c| c.id == challenge)
+                        .map(|i| (l, i))
+                });
+                match found {
+                    Some((l, i)) => *self = Sim::for_challenge(l, i),
+                    None => {
+                        *self = Sim::new(Preset::Payments);
+                        self.error = Some(format!("no challenge {challenge:?} in {lesson:?}"));
+                        self.cluster = None;
+                    }
+                }
                 reset = true;
                 self.all_events()
             }
@@ -226,7 +459,7 @@ impl Sim {
 
     /// Rebuilds the cluster and replays the inputs up to `ms` (clamped to the recorded timeline).
     fn seek(&mut self, ms: u64) {
-        let Ok(mut c) = build(self.preset) else {
+        let Ok(mut c) = self.rebuild() else {
             return;
         };
         let target = ms.clamp(c.now_ms(), self.head_ms);
@@ -243,7 +476,7 @@ impl Sim {
 
     fn timeline(&self) -> Timeline {
         Timeline {
-            start_ms: demo::WARMUP_MS,
+            start_ms: self.start_ms,
             head_ms: self.head_ms,
             start_active_controller: self.start_active,
             inputs: self
@@ -259,7 +492,7 @@ impl Sim {
     }
 
     fn reply(
-        &self,
+        &mut self,
         seq: u64,
         reset: bool,
         events: Vec<Event>,
@@ -270,6 +503,7 @@ impl Sim {
             Some(c) => (c.snapshot(), c.trace_hash()),
             None => (empty_snapshot(), 0),
         };
+        let lesson = self.lesson_status(&snapshot);
         merge_wire(&mut wire, &snapshot.envelopes);
         if wire.len() > WIRE_MAX {
             wire.drain(..wire.len() - WIRE_MAX);
@@ -277,13 +511,17 @@ impl Sim {
         Reply {
             seq,
             reset,
-            preset: self.preset.id().to_string(),
+            preset: match &self.lesson {
+                Some(h) => format!("{}{}", crate::lessons::PRESET_PREFIX, h.lesson.id),
+                None => self.preset.id().to_string(),
+            },
             snapshot,
             events,
             wire,
             timeline: self.timeline(),
             trace_hash: demo::hash_hex(hash),
             error,
+            lesson,
         }
     }
 }

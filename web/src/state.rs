@@ -681,6 +681,8 @@ pub struct View {
     pub pipeline: PipelineTrace,
     /// The newest refused producer config change.
     pub producer_config_failed: Option<ConfigFailure>,
+    /// The lesson being played (from the newest reply), if any.
+    pub lesson: Option<crate::protocol::LessonStatus>,
 }
 
 /// What can happen to the view.
@@ -825,6 +827,7 @@ impl Reducible for View {
         let Action::Reply(reply) = action;
         let mut next = (*self).clone();
         let reply = *reply;
+        next.lesson = reply.lesson.clone();
         if reply.reset {
             next.log.clear();
             next.wire.clear();

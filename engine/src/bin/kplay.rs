@@ -5,6 +5,9 @@
 //! kplay check FILE          validate a scenario without running it
 //! kplay hash FILE           print only the trace hash (hex)
 //! kplay batching            the batch.size × linger.ms experiment (a table)
+//! kplay compose FILE        docker-compose (apache/kafka, KRaft) + kafka-topics.sh for a scenario
+//! kplay lesson check FILE   validate a lesson (docs/lesson-format.md)
+//! kplay lesson solve FILE   replay a lesson's reference solutions, print each goal ✓/✗
 //! kplay --help
 //! ```
 //!
@@ -27,6 +30,15 @@ Usage:
   kplay hash FILE           Replay FILE and print its trace hash (16 hex digits)
   kplay batching            Throughput vs latency for batch.size x linger.ms: 3 brokers, 6
                             partitions, acks=all, 20 keyed records of 100 B per ms for 1 s
+  kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
+                            FILE's cluster, and the kafka-topics.sh commands for its topics
+  kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
+                            FILE's cluster, and the kafka-topics.sh commands for its topics
+  kplay lesson check FILE [--lang zh|en]
+                            Validate a lesson file (format, locales, steps, goals, refusals)
+  kplay lesson solve FILE [--lang zh|en]
+                            Replay the lesson's demos, predictions and reference solutions on a
+                            fresh cluster; print every goal ✓/✗ and every prediction's answer
   kplay --help              Show this help
 
 The scenario format is described in docs/scenario-format.md.
@@ -38,10 +50,25 @@ Errors are printed to stderr as FILE:LINE:COL: REASON.
 /// What the user asked for.
 enum Cmd {
     Help,
-    Run { file: String, json: bool },
-    Check { file: String },
-    Hash { file: String },
+    Run {
+        file: String,
+        json: bool,
+    },
+    Check {
+        file: String,
+    },
+    Compose {
+        file: String,
+    },
+    Hash {
+        file: String,
+    },
     Batching,
+    Lesson {
+        solve: bool,
+        file: String,
+        lang: String,
+    },
 }
 
 /// Exit code for bad input (usage errors, unreadable or invalid scenario files).
@@ -65,6 +92,9 @@ fn parse_args(args: &[String]) -> Result<Cmd, String> {
             Err("'batching' takes no arguments".to_string())
         };
     }
+    if sub == "lesson" {
+        return parse_lesson_args(rest);
+    }
     let mut json = false;
     let mut files = Vec::new();
     for a in rest {
@@ -82,9 +112,175 @@ fn parse_args(args: &[String]) -> Result<Cmd, String> {
     match sub.as_str() {
         "run" => Ok(Cmd::Run { file, json }),
         "check" if !json => Ok(Cmd::Check { file }),
+        "compose" if !json => Ok(Cmd::Compose { file }),
         "hash" if !json => Ok(Cmd::Hash { file }),
-        "check" | "hash" => Err(format!("'{sub}' does not take --json")),
+        "check" | "hash" | "compose" => Err(format!("'{sub}' does not take --json")),
         other => Err(format!("unknown command '{other}'")),
+    }
+}
+
+fn parse_lesson_args(rest: &[String]) -> Result<Cmd, String> {
+    let Some((what, rest)) = rest.split_first() else {
+        return Err("'lesson' needs 'check' or 'solve'".to_string());
+    };
+    let solve = match what.as_str() {
+        "check" => false,
+        "solve" => true,
+        other => return Err(format!("unknown lesson command '{other}' (check, solve)")),
+    };
+    let mut lang = "en".to_string();
+    let mut files = Vec::new();
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--lang" => match it.next().map(String::as_str) {
+                Some(l @ ("zh" | "en")) => lang = l.to_string(),
+                _ => return Err("--lang takes zh or en".to_string()),
+            },
+            s if s.starts_with('-') => return Err(format!("unknown option '{s}'")),
+            s => files.push(s.to_string()),
+        }
+    }
+    match files.as_slice() {
+        [f] => Ok(Cmd::Lesson {
+            solve,
+            file: f.clone(),
+            lang,
+        }),
+        _ => Err("'lesson' takes exactly one lesson FILE".to_string()),
+    }
+}
+
+/// Reads a lesson and the scenario files it names (relative to the lesson's folder).
+fn load_lesson(file: &str) -> Result<kplay_engine::lesson::Lesson, String> {
+    let src =
+        std::fs::read_to_string(file).map_err(|e| format!("{file}:1:1: cannot read file: {e}"))?;
+    let dir = std::path::Path::new(file)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let loader = |rel: &str| -> Result<(String, String), String> {
+        let path = dir.join(rel);
+        let shown = normalise(&path);
+        std::fs::read_to_string(&path)
+            .map(|t| (shown.clone(), t))
+            .map_err(|e| format!("cannot read {shown}: {e}"))
+    };
+    kplay_engine::lesson::parse(&src, file, &loader).map_err(|e| e.to_string())
+}
+
+/// `a/b/../c` → `a/c` (lexically), so error messages name files the way a reader would.
+fn normalise(p: &std::path::Path) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir if out.last().is_some_and(|l| l != "..") => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    out.join("/")
+}
+
+fn lesson_cmd(solve: bool, file: &str, lang: &str) -> ExitCode {
+    let lesson = match load_lesson(file) {
+        Ok(l) => l,
+        Err(e) => {
+            err(&e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if !solve {
+        let goals = lesson.all_goals().count();
+        out(&format!(
+            "{file}: ok — {} {} — {} steps, {goals} goals, {} questions, {} challenges\n",
+            lesson.section_numeral(),
+            lesson.title.get(lang),
+            lesson.steps.len(),
+            lesson.questions.len(),
+            lesson.challenges.len()
+        ));
+        return ExitCode::SUCCESS;
+    }
+    let report = match kplay_engine::lesson::solve(&lesson) {
+        Ok(r) => r,
+        Err(e) => {
+            err(&format!("{file}:1:1: {e}"));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let mut text = format!(
+        "{} {} ({})\n",
+        lesson.section_numeral(),
+        lesson.title.get(lang),
+        lesson.id
+    );
+    let mark = |m: bool| if m { "✓" } else { "✗" };
+    for (s, r) in lesson.steps.iter().zip(&report.steps) {
+        text.push_str(&format!("\n## {} — {}\n", s.id, s.heading.get(lang)));
+        if let (Some(p), Some(pr)) = (&s.predict, &r.prediction) {
+            text.push_str(&format!("  ? {}\n", p.question.get(lang)));
+            for c in &p.choices {
+                let right = pr.correct.contains(&c.id);
+                text.push_str(&format!(
+                    "    {} {}\n",
+                    if right { "→" } else { " " },
+                    c.text.get(lang)
+                ));
+            }
+            if let Some(o) = &pr.observed {
+                text.push_str(&format!("    observed: {}\n", o.get(lang)));
+            }
+        }
+        for rf in &s.refusals {
+            text.push_str(&format!("  ⊘ {} → {}\n", rf.attempt, rf.error));
+        }
+        for g in &r.after {
+            text.push_str(&format!(
+                "  {} {}  [{}]\n",
+                mark(g.check.met),
+                g.text.get(lang),
+                g.check.observed.get(lang)
+            ));
+        }
+    }
+    for (c, r) in lesson.challenges.iter().zip(&report.challenges) {
+        text.push_str(&format!("\n## challenge {}: {}\n", c.id, c.text.get(lang)));
+        for g in &r.after {
+            text.push_str(&format!(
+                "  {} {}  [{}]\n",
+                mark(g.check.met),
+                g.text.get(lang),
+                g.check.observed.get(lang)
+            ));
+        }
+    }
+    for p in &lesson.presets {
+        text.push_str(&format!(
+            "\npreset {}: {} ({} steps, applied to a fresh sandbox)",
+            p.id,
+            p.title.get(lang),
+            p.steps.len()
+        ));
+    }
+    if !lesson.presets.is_empty() {
+        text.push('\n');
+    }
+    let problems = report.problems();
+    for p in &problems {
+        text.push_str(&format!("problem: {p}\n"));
+    }
+    text.push_str(if problems.is_empty() {
+        "\nsolved\n"
+    } else {
+        "\nNOT solved\n"
+    });
+    out(&text);
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INVARIANT)
     }
 }
 
@@ -191,7 +387,11 @@ fn main() -> ExitCode {
             out(&kplay_engine::experiments::render_batching(&rows));
             return ExitCode::SUCCESS;
         }
-        Cmd::Run { file, .. } | Cmd::Check { file } | Cmd::Hash { file } => file.clone(),
+        Cmd::Lesson { solve, file, lang } => return lesson_cmd(*solve, file, lang),
+        Cmd::Run { file, .. }
+        | Cmd::Check { file }
+        | Cmd::Hash { file }
+        | Cmd::Compose { file } => file.clone(),
     };
     let s = match load(&file) {
         Ok(s) => s,
@@ -200,6 +400,15 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    if let Cmd::Compose { .. } = cmd {
+        let mut text = kplay_engine::lesson::compose::docker_compose(&s.cluster, &s.name);
+        text.push_str("\n# Topics, once the cluster is up:\n");
+        for line in kplay_engine::lesson::compose::topic_commands(&s) {
+            text.push_str(&format!("#   {line}\n"));
+        }
+        out(&text);
+        return ExitCode::SUCCESS;
+    }
     if let Cmd::Check { .. } = cmd {
         out(&format!("{file}: ok ({} steps)\n", s.steps.len()));
         return ExitCode::SUCCESS;

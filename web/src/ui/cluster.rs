@@ -112,6 +112,10 @@ pub struct ClusterProps {
     pub lang: Lang,
     pub snapshot: Rc<Snapshot>,
     pub send: Send,
+    /// The controls a lesson step allows (`crash_broker`, `isolate_node`, …); `None` (the
+    /// sandbox): every control. Broker actions not allowed are hidden.
+    #[prop_or_default]
+    pub allowed: Option<Rc<Vec<String>>>,
 }
 
 /// The broker cards, then the controller quorum and the broker registrations.
@@ -163,7 +167,7 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
                     let isolated = is_isolated(s, &name);
                     let slow_ms = s.network.slow.iter().find(|(n, _)| *n == name).map(|(_, ms)| *ms).unwrap_or(0);
                     let cut_links = s.network.cuts.iter().filter(|(a, b2)| *a == name || *b2 == name).count();
-                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} {cut_links} send={p.send.clone()} key={b.id.0} /> }
+                    html! { <BrokerCard lang={l} broker={b.clone()} registration={reg} leads={leads} {isolated} {slow_ms} {cut_links} send={p.send.clone()} allowed={p.allowed.clone()} key={b.id.0} /> }
                 }) }
             </div>
             <div class={classes!("quorum", single.then_some("single"))} data-testid="quorum" aria-labelledby="quorum-h">
@@ -258,6 +262,9 @@ pub struct BrokerProps {
     /// How many cut links touch this broker.
     pub cut_links: usize,
     pub send: Send,
+    /// See [`ClusterProps::allowed`].
+    #[prop_or_default]
+    pub allowed: Option<Rc<Vec<String>>>,
 }
 
 /// One broker: process state, fencing state, leaderships, crash / restart.
@@ -318,6 +325,9 @@ pub fn broker_card(p: &BrokerProps) -> Html {
         })
     };
     let slow_label = format!("{} {name}", l.t("Network speed of", "网络速度："));
+    let may = |c: &str| p.allowed.as_ref().is_none_or(|a| a.iter().any(|x| x == c));
+    let (may_crash, may_restart) = (may("crash_broker"), may("restart_broker"));
+    let (may_isolate, may_slow) = (may("isolate_node"), may("slow_node"));
     html! {
         <article class={classes!("card", "broker", state_class)} data-testid={format!("broker-{id}")}
             aria-label={format!("{name}: {state_text}")}>
@@ -350,23 +360,33 @@ pub fn broker_card(p: &BrokerProps) -> Html {
                     if p.leads.is_empty() { { "—" } } else { { p.leads.join(", ") } }
                 </dd>
             </dl>
+            if may_crash || may_restart {
             <div class="card-actions">
+                if may_crash {
                 <button class="btn danger small" onclick={on_crash} aria-disabled={(!b.alive).to_string()}
                     data-testid={format!("crash-{id}")} aria-label={format!("{} {name}", l.t("Crash", "宕掉"))}>
                     { l.t("Crash", "宕机") }
                 </button>
+                }
+                if may_restart {
                 <button class="btn small" onclick={on_restart} aria-disabled={b.alive.to_string()}
                     data-testid={format!("restart-{id}")} aria-label={format!("{} {name}", l.t("Restart", "重启"))}>
                     { l.t("Restart", "重启") }
                 </button>
+                }
             </div>
+            }
+            if may_isolate || may_slow {
             <div class="card-net">
+                if may_isolate {
                 <button class="btn small" onclick={on_isolate} aria-disabled={isolated.to_string()}
                     data-testid={format!("isolate-{id}")}
                     title={l.t("Cut every link to this broker (IsolateNode): the controller fences it after broker.session.timeout.ms (9 s). “Heal network” undoes it.", "切断这个 broker 的所有连线（IsolateNode）：controller 在 broker.session.timeout.ms（9 秒）后隔离它。“恢复网络”可撤销。")}
                     aria-label={format!("{} {name}", l.t("Isolate", "网络隔离"))}>
                     { if isolated { l.t("Isolated", "已隔离网络") } else { l.t("Isolate", "网络隔离") } }
                 </button>
+                }
+                if may_slow {
                 <label class="slow-select" title={l.t("Extra latency on every envelope to or from this broker (SlowNode): a slow follower lags and, past replica.lag.time.max.ms (30 s), leaves the ISR", "该 broker 收发的每个请求都增加延迟（SlowNode）：慢 follower 会落后，超过 replica.lag.time.max.ms（30 秒）后被移出 ISR")}>
                     <span class="sr-only">{ slow_label }</span>
                     <select data-testid={format!("slow-{id}")} onchange={on_slow}>
@@ -380,7 +400,9 @@ pub fn broker_card(p: &BrokerProps) -> Html {
                         }
                     </select>
                 </label>
+                }
             </div>
+            }
         </article>
     }
 }

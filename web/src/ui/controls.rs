@@ -210,6 +210,9 @@ pub struct TimelineProps {
     pub now_ms: u64,
     pub timeline: Timeline,
     pub send: Send,
+    /// Offer "Share link" (not for a lesson: links name a scenario).
+    #[prop_or(true)]
+    pub shareable: bool,
 }
 
 /// The time-travel scrubber: seek anywhere on the recorded run; playing on replays the recorded
@@ -294,10 +297,12 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
                     aria-valuetext={format_clock(shown_ms)}
                 />
             </div>
+            if p.shareable {
             <button class="btn small" onclick={on_share} data-testid="share-link"
                 title={l.t("Put a link to this run (scenario + your actions + this time) in the address bar", "把这次运行的链接（场景 + 你的操作 + 当前时间）放到地址栏")}>
                 { l.t("Share link", "分享链接") }
             </button>
+            }
             if *shared {
                 <span class="timeline-state small" role="status">{ l.t("Link is in the address bar.", "链接已放到地址栏。") }</span>
             }

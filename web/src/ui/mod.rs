@@ -5,6 +5,7 @@ mod charts;
 mod cluster;
 mod controls;
 mod guide;
+pub mod lesson;
 mod log;
 pub mod network;
 mod partition;
@@ -98,11 +99,29 @@ pub fn speed_from_slider(v: i32) -> f64 {
     10f64.powf(v.clamp(-30, 20) as f64 / 10.0)
 }
 
+/// The two views of the page: the sandbox (the default) and the lessons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Sandbox,
+    Lessons,
+}
+
+/// `?view=lessons` or `?lesson=<id>` opens the lessons view.
+fn initial_mode() -> Mode {
+    let p = crate::i18n::url_param;
+    if p("view").as_deref() == Some("lessons") || p("lesson").is_some() {
+        Mode::Lessons
+    } else {
+        Mode::Sandbox
+    }
+}
+
 /// The playground page.
 #[function_component(Playground)]
 pub fn playground() -> Html {
     let view = use_reducer(View::default);
     let lang = use_state(initial_lang);
+    let mode = use_state(initial_mode);
     let playing = use_state(|| true);
     let speed_slider = use_state(|| 0i32);
     let stalled = use_state(|| false);
@@ -165,6 +184,11 @@ pub fn playground() -> Html {
                     }
                     Err(reason) => link_error.set(Some(reason)),
                 }
+            }
+            // `?lesson=04-topics-partitions` opens a lesson.
+            if let Some(lesson) = crate::i18n::url_param("lesson") {
+                send_op.emit(Op::StartLesson { lesson });
+                return;
             }
             // `?preset=orders` picks the scenario (links and embedding).
             let preset = crate::i18n::url_param("preset")
@@ -250,6 +274,54 @@ pub fn playground() -> Html {
     let Some(snapshot) = view.snapshot.clone() else {
         return html! { <Loading lang={l} /> };
     };
+    let on_mode = {
+        let mode = mode.clone();
+        let send = send.clone();
+        let in_lesson = view.preset.starts_with(crate::lessons::PRESET_PREFIX);
+        Callback::from(move |m: Mode| {
+            if m == Mode::Sandbox && in_lesson {
+                send.op.emit(Op::Reset {
+                    preset: Preset::Payments.id().to_string(),
+                });
+            }
+            mode.set(m);
+        })
+    };
+    if *mode == Mode::Lessons {
+        let log: Vec<_> = view.log.iter().rev().take(12).rev().cloned().collect();
+        return html! {
+            <div class="shell lessons-shell">
+                <a class="skip-link" href="#main">{ l.t("Skip to the lesson", "跳到课程") }</a>
+                <lesson::LessonsTopBar lang={l} on_lang={on_lang} on_mode={on_mode} />
+                if view.lesson.is_some() {
+                    <controls::SimBar
+                        lang={l}
+                        now_ms={snapshot.now_ms}
+                        playing={*playing}
+                        speed_slider={*speed_slider}
+                        on_toggle_play={on_toggle_play}
+                        on_speed={on_speed}
+                        send={send.clone()}
+                    />
+                    <controls::TimelineBar lang={l} preset={Preset::Payments} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} shareable={false} />
+                }
+                if let Some(err) = view.error.clone() {
+                    <div class="banner bad" role="alert">{ err }</div>
+                }
+                if *stalled {
+                    <div class="banner bad" role="alert">
+                        { l.t("The simulation worker stopped answering (see the browser console). ", "模拟 worker 没有响应（请查看浏览器控制台）。") }
+                        <button class="btn small" onclick={Callback::from(|_| reload())}>{ l.t("Reload", "重新加载") }</button>
+                    </div>
+                }
+                <lesson::LessonsPage lang={l} status={view.lesson.clone()} snapshot={snapshot.clone()} send={send.clone()} log={std::rc::Rc::new(log)} />
+                <footer class="foot">
+                    { l.t("Kafka Playground · lessons · deterministic simulation · trace ", "Kafka Playground · 课程 · 确定性模拟 · trace ") }
+                    <code>{ view.trace_hash.clone() }</code>
+                </footer>
+            </div>
+        };
+    }
     let preset = Preset::from_id(&view.preset).unwrap_or(Preset::Payments);
     // The running followers of the scenario's first partition: what the guide tells you to crash.
     let followers: Vec<u32> = snapshot
@@ -303,6 +375,7 @@ pub fn playground() -> Html {
         <div class="shell">
             <a class="skip-link" href="#main">{ l.t("Skip to the cluster", "跳到集群视图") }</a>
             <controls::TopBar lang={l} {preset} on_lang={on_lang} send={send.clone()} />
+            <lesson::ViewTabs lang={l} mode={Mode::Sandbox} on_mode={on_mode} />
             <controls::SimBar
                 lang={l}
                 now_ms={snapshot.now_ms}

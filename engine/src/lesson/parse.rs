@@ -1,0 +1,1405 @@
+//! Parsing and validating lesson files. Shapes are checked by serde with `deny_unknown_fields`
+//! (a misspelt key or an unknown predicate is an error at that key); everything else — locales,
+//! config keys and values, topics, brokers, producers, controls, predicates' references, the
+//! embedded scenario and every step list — is checked here, in file order, with the scenario
+//! parser's own validator ([`StepValidator`]) so a lesson step means exactly what it means in a
+//! scenario file.
+
+use super::goal::{BrokerState, Compare, Outcome, Predicate, ProduceFilter, METRICS};
+use super::{
+    Challenge, Choice, Goal, Lesson, LessonError, LessonStep, Loader, Prediction, Question,
+    RealKafka, Refusal, Text,
+};
+use crate::config::{config_def, validate, Acks, ConfigScope};
+use crate::errors::KafkaError;
+use crate::ids::TopicPartition;
+use crate::scenario::{self, ScenarioTable, StepTable, StepValidator};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Command names a step's `controls` may list (as [`crate::Command::name`]), plus `advance`
+/// (letting time pass).
+pub const CONTROL_COMMANDS: &[&str] = &[
+    "advance",
+    "create_topic",
+    "create_partitions",
+    "elect_leaders",
+    "alter_topic_config",
+    "add_producer",
+    "alter_producer_config",
+    "produce",
+    "crash_broker",
+    "restart_broker",
+    "crash_controller",
+    "restart_controller",
+    "partition_network",
+    "isolate_node",
+    "heal_network",
+    "slow_node",
+    "hold_envelope",
+    "release_envelope",
+    "drop_envelope",
+];
+
+/// The largest section number (十).
+const SECTION_MAX: u32 = 10;
+
+#[derive(Clone, Debug)]
+struct ConfigValue(String);
+
+impl<'de> Deserialize<'de> for ConfigValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ConfigValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, integer or boolean config value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ConfigValue, E> {
+                Ok(ConfigValue(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawText {
+    #[serde(default)]
+    zh: Option<Spanned<String>>,
+    #[serde(default)]
+    en: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLesson {
+    id: Spanned<String>,
+    section: Spanned<u32>,
+    title: RawText,
+    summary: RawText,
+    #[serde(default)]
+    scenario: Option<Spanned<ScenarioTable>>,
+    #[serde(default)]
+    scenario_file: Option<Spanned<String>>,
+    #[serde(default)]
+    simplifications: Vec<RawText>,
+    real_kafka: Spanned<RawRealKafka>,
+    #[serde(default)]
+    steps: Vec<Spanned<RawLessonStep>>,
+    #[serde(default)]
+    questions: Vec<Spanned<RawQuestion>>,
+    #[serde(default)]
+    challenges: Vec<Spanned<RawChallenge>>,
+    #[serde(default)]
+    presets: Vec<Spanned<RawPreset>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreset {
+    id: Spanned<String>,
+    title: RawText,
+    text: RawText,
+    steps: Vec<StepTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRealKafka {
+    text: RawText,
+    cli: Spanned<String>,
+    java: Spanned<String>,
+    python: Spanned<String>,
+    compose: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLessonStep {
+    id: Spanned<String>,
+    heading: RawText,
+    text: RawText,
+    #[serde(default)]
+    controls: Vec<Spanned<String>>,
+    #[serde(default)]
+    demo: Vec<StepTable>,
+    #[serde(default)]
+    refusals: Vec<Spanned<RawRefusal>>,
+    #[serde(default)]
+    predict: Option<Spanned<RawPredict>>,
+    #[serde(default)]
+    goals: Vec<Spanned<RawPredicate>>,
+    #[serde(default)]
+    hints: Vec<RawText>,
+    #[serde(default)]
+    solution: Vec<StepTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRefusal {
+    #[serde(default)]
+    step: Option<StepTable>,
+    #[serde(default)]
+    scenario_file: Option<Spanned<String>>,
+    /// The error the author expects; the loader checks the engine really gives it.
+    error: Spanned<String>,
+    why: RawText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPredict {
+    question: RawText,
+    choices: Vec<Spanned<RawChoice>>,
+    #[serde(default)]
+    action: Vec<StepTable>,
+    #[serde(default)]
+    answer: Option<Spanned<String>>,
+    why: RawText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    id: Spanned<String>,
+    #[serde(default)]
+    text: Option<RawText>,
+    #[serde(default)]
+    holds: Option<Spanned<RawPredicate>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    text: RawText,
+    choices: Vec<Spanned<RawChoice>>,
+    answer: Spanned<String>,
+    why: RawText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChallenge {
+    id: Spanned<String>,
+    text: RawText,
+    #[serde(default)]
+    controls: Vec<Spanned<String>>,
+    goals: Vec<Spanned<RawPredicate>>,
+    solution: Vec<StepTable>,
+}
+
+// --- predicates -------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTp {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIsr {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    equals: Vec<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeader {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    broker: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBrokerState {
+    broker: Spanned<u32>,
+    state: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPartitionCount {
+    topic: Spanned<String>,
+    count: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHw {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    name: Spanned<String>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawController {
+    controller: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptController {
+    #[serde(default)]
+    controller: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopicConfig {
+    topic: Spanned<String>,
+    key: Spanned<String>,
+    value: Spanned<ConfigValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProducerConfig {
+    producer: Spanned<String>,
+    key: Spanned<String>,
+    value: Spanned<ConfigValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogValues {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProduce {
+    #[serde(default)]
+    producer: Option<Spanned<String>>,
+    #[serde(default)]
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    acks: Option<Spanned<ConfigValue>>,
+    #[serde(default)]
+    outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    partitioner: Option<Spanned<String>>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLost {
+    topic: Spanned<String>,
+    #[serde(default)]
+    acks: Option<Spanned<ConfigValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTruncated {
+    topic: Spanned<String>,
+    #[serde(default)]
+    broker: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopicOnly {
+    topic: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetried {
+    producer: Spanned<String>,
+    #[serde(default)]
+    error: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommandFailed {
+    command: Spanned<String>,
+    error: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeaderElected {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    #[serde(default)]
+    broker: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatchSent {
+    producer: Spanned<String>,
+    #[serde(default)]
+    records_at_least: Option<u32>,
+    #[serde(default)]
+    bytes_at_most: Option<u64>,
+}
+
+/// One predicate table: exactly one of these keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPredicate {
+    #[serde(default)]
+    isr: Option<Spanned<RawIsr>>,
+    #[serde(default)]
+    leader: Option<Spanned<RawLeader>>,
+    #[serde(default)]
+    offline: Option<Spanned<RawTp>>,
+    #[serde(default)]
+    broker_state: Option<Spanned<RawBrokerState>>,
+    #[serde(default)]
+    partition_count: Option<Spanned<RawPartitionCount>>,
+    #[serde(default)]
+    high_watermark: Option<Spanned<RawHw>>,
+    #[serde(default)]
+    metric: Option<Spanned<RawMetric>>,
+    #[serde(default)]
+    active_controller: Option<Spanned<RawController>>,
+    #[serde(default)]
+    topic_config: Option<Spanned<RawTopicConfig>>,
+    #[serde(default)]
+    producer_config: Option<Spanned<RawProducerConfig>>,
+    #[serde(default)]
+    log_values: Option<Spanned<RawLogValues>>,
+    #[serde(default)]
+    produce: Option<Spanned<RawProduce>>,
+    #[serde(default)]
+    acked_write_lost: Option<Spanned<RawLost>>,
+    #[serde(default)]
+    truncated: Option<Spanned<RawTruncated>>,
+    #[serde(default)]
+    duplicate_batch: Option<Spanned<RawTopicOnly>>,
+    #[serde(default)]
+    batch_retried: Option<Spanned<RawRetried>>,
+    #[serde(default)]
+    command_failed: Option<Spanned<RawCommandFailed>>,
+    #[serde(default)]
+    leader_elected: Option<Spanned<RawLeaderElected>>,
+    #[serde(default)]
+    quorum_leader_elected: Option<Spanned<RawOptController>>,
+    #[serde(default)]
+    batch_sent: Option<Spanned<RawBatchSent>>,
+}
+
+/// The predicate keys, in the order they are documented.
+pub const PREDICATES: &[&str] = &[
+    "isr",
+    "leader",
+    "offline",
+    "broker_state",
+    "partition_count",
+    "high_watermark",
+    "metric",
+    "active_controller",
+    "topic_config",
+    "producer_config",
+    "log_values",
+    "produce",
+    "acked_write_lost",
+    "truncated",
+    "duplicate_batch",
+    "batch_retried",
+    "command_failed",
+    "leader_elected",
+    "quorum_leader_elected",
+    "batch_sent",
+];
+
+// --- the checker --------------------------------------------------------------------------------
+
+struct Ctx<'a> {
+    src: &'a str,
+    file: &'a str,
+    /// The last id read: where a text table with no string at all is reported (TOML cannot give
+    /// the span of a dotted-key table such as `text.zh = …`).
+    near: std::cell::Cell<(usize, usize)>,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, reason: impl Into<String>) -> LessonError {
+        let mut offset = span.start.min(self.src.len());
+        while offset > 0 && !self.src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        LessonError {
+            file: self.file.to_string(),
+            line,
+            column: before[start..].chars().count() + 1,
+            reason: reason.into(),
+        }
+    }
+
+    fn text(&self, raw: &RawText, what: &str) -> Result<Text, LessonError> {
+        let r = raw;
+        let (a, b) = self.near.get();
+        let at = r.zh.as_ref().or(r.en.as_ref()).map_or(a..b, |s| s.span());
+        let one = |s: &Option<Spanned<String>>, loc: &str| match s {
+            None => Err(self.err(
+                at.clone(),
+                format!("{what}: missing {loc} string (both zh and en are required)"),
+            )),
+            Some(v) if v.get_ref().trim().is_empty() => {
+                Err(self.err(v.span(), format!("{what}: empty {loc} string")))
+            }
+            Some(v) => Ok(v.get_ref().clone()),
+        };
+        Ok(Text {
+            zh: one(&r.zh, "zh")?,
+            en: one(&r.en, "en")?,
+        })
+    }
+
+    fn id(
+        &self,
+        raw: &Spanned<String>,
+        seen: &mut BTreeSet<String>,
+        what: &str,
+    ) -> Result<String, LessonError> {
+        let id = raw.get_ref();
+        self.near.set((raw.span().start, raw.span().end));
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        {
+            return Err(self.err(
+                raw.span(),
+                format!("{what} id '{id}' must be lower-case letters, digits, '-' and '.'"),
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(self.err(raw.span(), format!("duplicate {what} id '{id}'")));
+        }
+        Ok(id.clone())
+    }
+}
+
+/// Parses and validates a lesson. `file` is only used in messages; `load` reads the scenario files
+/// the lesson names (paths as written, relative to the lesson's folder).
+pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonError> {
+    let ctx = Ctx {
+        src,
+        file,
+        near: std::cell::Cell::new((0, 0)),
+    };
+    let raw: RawLesson = toml::from_str(src).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ctx.err(span, e.message().trim_end().replace('\n', "; "))
+    })?;
+    let mut ids = BTreeSet::new();
+    let id = ctx.id(&raw.id, &mut ids, "lesson")?;
+    let section = *raw.section.get_ref();
+    if !(1..=SECTION_MAX).contains(&section) {
+        return Err(ctx.err(
+            raw.section.span(),
+            format!("section must be 1 … {SECTION_MAX} (the notes' 一 … 十), not {section}"),
+        ));
+    }
+    let title = ctx.text(&raw.title, "title")?;
+    let summary = ctx.text(&raw.summary, "summary")?;
+
+    // The starting scenario: inline, or a file validated on its own (its errors point into it).
+    let (scenario, mut v) = match (raw.scenario, &raw.scenario_file) {
+        (Some(_), Some(f)) => {
+            return Err(ctx.err(
+                f.span(),
+                "give either [scenario] or scenario_file, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ctx.err(0..0, "a lesson needs a starting scenario: [scenario] or scenario_file = \"scenarios/….toml\""));
+        }
+        (Some(table), None) => StepValidator::embedded(src, file, table.into_inner())?,
+        (None, Some(f)) => {
+            let (name, text) = load(f.get_ref()).map_err(|e| ctx.err(f.span(), e))?;
+            let s = scenario::parse(&text, &name)?;
+            let v = StepValidator::after(src, file, &s);
+            (s, v)
+        }
+    };
+
+    let mut simplifications = Vec::new();
+    for s in &raw.simplifications {
+        simplifications.push(ctx.text(s, "simplification")?);
+    }
+    let rk = raw.real_kafka.get_ref();
+    let mut real_kafka = RealKafka {
+        text: ctx.text(&rk.text, "real_kafka.text")?,
+        ..Default::default()
+    };
+    for (field, name) in [
+        (&rk.cli, "cli"),
+        (&rk.java, "java"),
+        (&rk.python, "python"),
+        (&rk.compose, "compose"),
+    ] {
+        if field.get_ref().trim().is_empty() {
+            return Err(ctx.err(field.span(), format!("real_kafka.{name} must not be empty")));
+        }
+    }
+    real_kafka.cli = rk.cli.get_ref().clone();
+    real_kafka.java = rk.java.get_ref().clone();
+    real_kafka.python = rk.python.get_ref().clone();
+    real_kafka.compose = rk.compose.get_ref().clone();
+
+    let mut steps = Vec::new();
+    let mut step_ids = BTreeSet::new();
+    for rs in &raw.steps {
+        steps.push(lesson_step(
+            &ctx,
+            &mut v,
+            rs.get_ref(),
+            &mut step_ids,
+            load,
+        )?);
+    }
+    if steps.is_empty() {
+        return Err(ctx.err(raw.id.span(), "a lesson needs at least one [[steps]]"));
+    }
+
+    let mut questions = Vec::new();
+    for q in &raw.questions {
+        let q = q.get_ref();
+        let qid = ctx.id(&q.id, &mut ids, "question")?;
+        let text = ctx.text(&q.text, "question text")?;
+        let choices = static_choices(&ctx, &q.choices)?;
+        let answer = q.answer.get_ref().clone();
+        if !choices.iter().any(|c| c.id == answer) {
+            return Err(ctx.err(
+                q.answer.span(),
+                format!("answer '{answer}' is not one of the choices"),
+            ));
+        }
+        questions.push(Question {
+            id: qid,
+            text,
+            choices,
+            answer,
+            why: ctx.text(&q.why, "why")?,
+        });
+    }
+
+    let mut challenges = Vec::new();
+    for c in &raw.challenges {
+        let c = c.get_ref();
+        let cid = ctx.id(&c.id, &mut ids, "challenge")?;
+        let text = ctx.text(&c.text, "challenge text")?;
+        let controls = controls(&ctx, &c.controls)?;
+        // A challenge starts again from the lesson's starting scenario.
+        let mut cv = StepValidator::after(src, file, &scenario);
+        let solution = cv.steps(&c.solution)?;
+        check_solution_controls(&ctx, &controls, &solution, &format!("challenge {cid}"))?;
+        if c.goals.is_empty() {
+            return Err(ctx.err(c.id.span(), "a challenge needs at least one goal"));
+        }
+        let mut goals = Vec::new();
+        for (i, g) in c.goals.iter().enumerate() {
+            goals.push(Goal {
+                id: format!("{cid}.{}", i + 1),
+                predicate: predicate(&ctx, &cv, g)?,
+            });
+        }
+        if solution.is_empty() {
+            return Err(ctx.err(c.id.span(), "a challenge needs a reference solution"));
+        }
+        challenges.push(Challenge {
+            id: cid,
+            text,
+            controls,
+            goals,
+            solution,
+        });
+    }
+
+    let mut presets = Vec::new();
+    for p in &raw.presets {
+        let p = p.get_ref();
+        let pid = ctx.id(&p.id, &mut ids, "preset")?;
+        let title = ctx.text(&p.title, "preset title")?;
+        let text = ctx.text(&p.text, "preset text")?;
+        // A preset applies to a fresh sandbox started from the lesson's scenario.
+        let mut pv = StepValidator::after(src, file, &scenario);
+        let steps = pv.steps(&p.steps)?;
+        if steps.is_empty() {
+            return Err(ctx.err(p.id.span(), "a preset needs at least one step"));
+        }
+        presets.push(super::Preset {
+            id: pid,
+            title,
+            text,
+            steps,
+        });
+    }
+
+    Ok(Lesson {
+        presets,
+        file: file.to_string(),
+        id,
+        section: section as u8,
+        title,
+        summary,
+        scenario,
+        steps,
+        simplifications,
+        real_kafka,
+        questions,
+        challenges,
+    })
+}
+
+fn lesson_step(
+    ctx: &Ctx<'_>,
+    v: &mut StepValidator<'_>,
+    rs: &RawLessonStep,
+    ids: &mut BTreeSet<String>,
+    load: Loader<'_>,
+) -> Result<LessonStep, LessonError> {
+    let id = ctx.id(&rs.id, ids, "step")?;
+    let heading = ctx.text(&rs.heading, "heading")?;
+    let text = ctx.text(&rs.text, "text")?;
+    let controls = controls(ctx, &rs.controls)?;
+    let demo = v.steps(&rs.demo)?;
+    let mut refusals = Vec::new();
+    for r in &rs.refusals {
+        refusals.push(refusal(ctx, v, r, load)?);
+    }
+    let predict = match &rs.predict {
+        None => None,
+        Some(p) => Some(prediction(ctx, v, p)?),
+    };
+    let solution = v.steps(&rs.solution)?;
+    check_solution_controls(ctx, &controls, &solution, &format!("step {id}"))?;
+    let mut goals = Vec::new();
+    for (i, g) in rs.goals.iter().enumerate() {
+        goals.push(Goal {
+            id: format!("{id}.{}", i + 1),
+            predicate: predicate(ctx, v, g)?,
+        });
+    }
+    let mut hints = Vec::new();
+    for h in &rs.hints {
+        hints.push(ctx.text(h, "hint")?);
+    }
+    Ok(LessonStep {
+        id,
+        heading,
+        text,
+        controls,
+        demo,
+        refusals,
+        predict,
+        goals,
+        hints,
+        solution,
+    })
+}
+
+/// A reference solution may only use what the learner is given: each command must be among the
+/// controls (config changes by their key), or the learner could not reproduce it. Time always
+/// passes, so `advance_ms` needs no control.
+fn check_solution_controls(
+    ctx: &Ctx<'_>,
+    controls: &[String],
+    solution: &[crate::scenario::Step],
+    what: &str,
+) -> Result<(), LessonError> {
+    use crate::scenario::Action;
+    for st in solution {
+        let needed = match &st.action {
+            Action::AdvanceMs(_) => continue,
+            Action::Command(crate::Command::AlterProducerConfig { key, .. })
+            | Action::Command(crate::Command::AlterTopicConfig { key, .. }) => key.clone(),
+            Action::Command(c) => c.name().to_string(),
+        };
+        if !controls.contains(&needed) {
+            return Err(LessonError {
+                file: ctx.file.to_string(),
+                line: st.pos.line,
+                column: st.pos.column,
+                reason: format!(
+                    "{what}'s solution uses {needed}, which is not among its controls [{}]",
+                    controls.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn controls(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, LessonError> {
+    let mut out = Vec::new();
+    for c in raw {
+        let name = c.get_ref();
+        let known = CONTROL_COMMANDS.contains(&name.as_str())
+            || [
+                ConfigScope::Broker,
+                ConfigScope::Topic,
+                ConfigScope::Producer,
+            ]
+            .iter()
+            .any(|s| config_def(*s, name).is_some());
+        if !known {
+            return Err(ctx.err(
+                c.span(),
+                format!(
+                    "unknown control '{name}': use a command ({}) or a Kafka config key the engine knows",
+                    CONTROL_COMMANDS.join(", ")
+                ),
+            ));
+        }
+        out.push(name.clone());
+    }
+    Ok(out)
+}
+
+fn refusal(
+    ctx: &Ctx<'_>,
+    v: &mut StepValidator<'_>,
+    r: &Spanned<RawRefusal>,
+    load: Loader<'_>,
+) -> Result<Refusal, LessonError> {
+    let raw = r.get_ref();
+    let why = ctx.text(&raw.why, "why")?;
+    let (attempt, got) = match (&raw.step, &raw.scenario_file) {
+        (Some(step), None) => match v.steps(std::slice::from_ref(step)) {
+            Ok(s) => (
+                s.first().map(|s| s.action.to_string()).unwrap_or_default(),
+                None,
+            ),
+            Err(e) => (String::new(), Some(e.reason)),
+        },
+        (None, Some(f)) => {
+            let (name, text) = load(f.get_ref()).map_err(|e| ctx.err(f.span(), e))?;
+            match scenario::parse(&text, &name) {
+                Ok(_) => (name, None),
+                Err(e) => (name, Some(e.reason)),
+            }
+        }
+        _ => {
+            return Err(ctx.err(
+                r.span(),
+                "a refusal needs exactly one of step or scenario_file",
+            ));
+        }
+    };
+    let expected = raw.error.get_ref();
+    match got {
+        None => Err(ctx.err(
+            raw.error.span(),
+            format!("this refusal is accepted by the engine ({attempt}); expected the error: {expected}"),
+        )),
+        Some(reason) if &reason != expected => Err(ctx.err(
+            raw.error.span(),
+            format!("the engine refuses this with a different error: {reason}"),
+        )),
+        Some(reason) => {
+            let attempt = if attempt.is_empty() {
+                step_source(ctx, raw)
+            } else {
+                attempt
+            };
+            Ok(Refusal {
+                attempt,
+                error: reason,
+                why,
+            })
+        }
+    }
+}
+
+/// The refused step as written in the lesson (one line).
+fn step_source(ctx: &Ctx<'_>, raw: &RawRefusal) -> String {
+    // The step table's text, from its `step =` value: it is an inline table on one line.
+    let start = raw.error.span().start;
+    let before = &ctx.src[..start.min(ctx.src.len())];
+    before
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("step = ")
+                .map(|s| s.trim().to_string())
+        })
+        .map(|s| {
+            // `{ create_partitions = { … } }` → `create_partitions = { … }`
+            match s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+                Some(inner) => inner.trim().to_string(),
+                None => s,
+            }
+        })
+        .unwrap_or_default()
+}
+
+fn prediction(
+    ctx: &Ctx<'_>,
+    v: &mut StepValidator<'_>,
+    p: &Spanned<RawPredict>,
+) -> Result<Prediction, LessonError> {
+    let raw = p.get_ref();
+    let question = ctx.text(&raw.question, "question")?;
+    let why = ctx.text(&raw.why, "why")?;
+    let action = v.steps(&raw.action)?;
+    if raw.choices.len() < 2 {
+        return Err(ctx.err(p.span(), "a prediction needs at least two choices"));
+    }
+    let mut seen = BTreeSet::new();
+    let mut choices = Vec::new();
+    for c in &raw.choices {
+        let rc = c.get_ref();
+        let id = ctx.id(&rc.id, &mut seen, "choice")?;
+        let holds = match &rc.holds {
+            Some(h) => Some(predicate(ctx, v, h)?),
+            None => None,
+        };
+        let text = match (&rc.text, &holds) {
+            (Some(t), _) => ctx.text(t, "choice text")?,
+            (None, Some(h)) => h.describe(),
+            (None, None) => {
+                return Err(ctx.err(
+                    c.span(),
+                    "a choice needs text (or a holds predicate to render it from)",
+                ))
+            }
+        };
+        if action.is_empty() && holds.is_some() {
+            return Err(ctx.err(
+                rc.id.span(),
+                "holds needs an action: without one, give answer = \"<choice id>\"",
+            ));
+        }
+        if !action.is_empty() && holds.is_none() {
+            return Err(ctx.err(rc.id.span(), "with an action, every choice needs holds = { … } so the engine can compute the answer"));
+        }
+        choices.push(Choice { id, text, holds });
+    }
+    let answer = match (&raw.answer, action.is_empty()) {
+        (Some(a), true) => {
+            if !choices.iter().any(|c| &c.id == a.get_ref()) {
+                return Err(ctx.err(
+                    a.span(),
+                    format!("answer '{}' is not one of the choices", a.get_ref()),
+                ));
+            }
+            Some(a.get_ref().clone())
+        }
+        (Some(a), false) => {
+            return Err(ctx.err(
+                a.span(),
+                "with an action the engine computes the answer: remove answer",
+            ));
+        }
+        (None, true) => {
+            return Err(ctx.err(
+                p.span(),
+                "a prediction needs an action (computed answer) or answer = \"<choice id>\"",
+            ))
+        }
+        (None, false) => None,
+    };
+    Ok(Prediction {
+        question,
+        choices,
+        action,
+        answer,
+        why,
+    })
+}
+
+fn static_choices(ctx: &Ctx<'_>, raw: &[Spanned<RawChoice>]) -> Result<Vec<Choice>, LessonError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in raw {
+        let rc = c.get_ref();
+        let id = ctx.id(&rc.id, &mut seen, "choice")?;
+        if let Some(h) = &rc.holds {
+            return Err(ctx.err(
+                h.span(),
+                "a question's choices are plain text; use a challenge for goals",
+            ));
+        }
+        let Some(t) = &rc.text else {
+            return Err(ctx.err(c.span(), "a choice needs text"));
+        };
+        out.push(Choice {
+            id,
+            text: ctx.text(t, "choice text")?,
+            holds: None,
+        });
+    }
+    if out.len() < 2 {
+        return Err(ctx.err(0..0, "a question needs at least two choices"));
+    }
+    Ok(out)
+}
+
+// --- predicate validation -----------------------------------------------------------------------
+
+fn topic(ctx: &Ctx<'_>, v: &StepValidator<'_>, t: &Spanned<String>) -> Result<String, LessonError> {
+    if v.topics().contains_key(t.get_ref()) {
+        Ok(t.get_ref().clone())
+    } else {
+        let known: Vec<&str> = v.topics().keys().map(String::as_str).collect();
+        Err(ctx.err(
+            t.span(),
+            format!(
+                "unknown topic '{}' (topics here are [{}])",
+                t.get_ref(),
+                known.join(", ")
+            ),
+        ))
+    }
+}
+
+fn tp(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    t: &Spanned<String>,
+    p: &Spanned<u32>,
+) -> Result<TopicPartition, LessonError> {
+    let name = topic(ctx, v, t)?;
+    let n = v.topics()[&name];
+    if *p.get_ref() >= n {
+        return Err(ctx.err(
+            p.span(),
+            format!("This server does not host this topic-partition: '{name}-{}' ({name} has {n} partition(s))", p.get_ref()),
+        ));
+    }
+    Ok(TopicPartition::new(name, *p.get_ref()))
+}
+
+fn broker(ctx: &Ctx<'_>, v: &StepValidator<'_>, b: &Spanned<u32>) -> Result<u32, LessonError> {
+    if v.brokers().contains(b.get_ref()) {
+        Ok(*b.get_ref())
+    } else {
+        let list: Vec<String> = v.brokers().iter().map(|b| b.to_string()).collect();
+        Err(ctx.err(
+            b.span(),
+            format!(
+                "unknown broker {} (brokers are [{}])",
+                b.get_ref(),
+                list.join(", ")
+            ),
+        ))
+    }
+}
+
+fn controller(ctx: &Ctx<'_>, v: &StepValidator<'_>, c: &Spanned<u32>) -> Result<u32, LessonError> {
+    if v.controllers().contains(c.get_ref()) {
+        Ok(*c.get_ref())
+    } else {
+        let list: Vec<String> = v.controllers().iter().map(|b| b.to_string()).collect();
+        Err(ctx.err(
+            c.span(),
+            format!(
+                "unknown controller {} (controllers are [{}])",
+                c.get_ref(),
+                list.join(", ")
+            ),
+        ))
+    }
+}
+
+fn producer(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    p: &Spanned<String>,
+) -> Result<String, LessonError> {
+    if v.producers().contains(p.get_ref()) {
+        Ok(p.get_ref().clone())
+    } else {
+        Err(ctx.err(p.span(), format!("unknown producer '{}'", p.get_ref())))
+    }
+}
+
+fn kafka_error(ctx: &Ctx<'_>, e: &Spanned<String>) -> Result<KafkaError, LessonError> {
+    serde_json::from_value::<KafkaError>(serde_json::Value::String(e.get_ref().clone())).map_err(
+        |_| {
+            ctx.err(
+                e.span(),
+                format!(
+                    "unknown Kafka error '{}' (use Kafka's name, e.g. NOT_ENOUGH_REPLICAS)",
+                    e.get_ref()
+                ),
+            )
+        },
+    )
+}
+
+fn acks(ctx: &Ctx<'_>, a: &Spanned<ConfigValue>) -> Result<Acks, LessonError> {
+    let value = validate(ConfigScope::Producer, "acks", &a.get_ref().0)
+        .map_err(|e| ctx.err(a.span(), e.message))?;
+    Acks::parse(&value).ok_or_else(|| ctx.err(a.span(), format!("invalid acks '{value}'")))
+}
+
+fn config(
+    ctx: &Ctx<'_>,
+    scope: ConfigScope,
+    key: &Spanned<String>,
+    value: &Spanned<ConfigValue>,
+) -> Result<String, LessonError> {
+    validate(scope, key.get_ref(), &value.get_ref().0).map_err(|e| {
+        let span = if config_def(scope, key.get_ref()).is_some() {
+            value.span()
+        } else {
+            key.span()
+        };
+        ctx.err(span, e.message)
+    })
+}
+
+fn compare(
+    ctx: &Ctx<'_>,
+    span: Range<usize>,
+    equals: Option<i64>,
+    at_least: Option<i64>,
+    at_most: Option<i64>,
+) -> Result<Compare, LessonError> {
+    match (equals, at_least, at_most) {
+        (Some(x), None, None) => Ok(Compare::Equals(x)),
+        (None, Some(x), None) => Ok(Compare::AtLeast(x)),
+        (None, None, Some(x)) => Ok(Compare::AtMost(x)),
+        _ => Err(ctx.err(span, "give exactly one of equals, at_least, at_most")),
+    }
+}
+
+fn predicate(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    raw: &Spanned<RawPredicate>,
+) -> Result<Predicate, LessonError> {
+    let r = raw.get_ref();
+    let mut present: Vec<(&str, Range<usize>)> = Vec::new();
+    macro_rules! mark {
+        ($($f:ident),*) => { $( if let Some(x) = &r.$f { present.push((stringify!($f), x.span())); } )* };
+    }
+    mark!(
+        isr,
+        leader,
+        offline,
+        broker_state,
+        partition_count,
+        high_watermark,
+        metric,
+        active_controller,
+        topic_config,
+        producer_config,
+        log_values,
+        produce,
+        acked_write_lost,
+        truncated,
+        duplicate_batch,
+        batch_retried,
+        command_failed,
+        leader_elected,
+        quorum_leader_elected,
+        batch_sent
+    );
+    present.sort_by_key(|(_, s)| s.start);
+    match present.len() {
+        0 => {
+            return Err(ctx.err(
+                raw.span(),
+                format!(
+                    "a goal needs exactly one predicate: {}",
+                    PREDICATES.join(", ")
+                ),
+            ))
+        }
+        1 => {}
+        _ => {
+            return Err(ctx.err(
+                present[1].1.clone(),
+                format!(
+                    "a goal has one predicate; {} and {} are two goals",
+                    present[0].0, present[1].0
+                ),
+            ))
+        }
+    }
+    if let Some(x) = &r.isr {
+        let x = x.get_ref();
+        let tp = tp(ctx, v, &x.topic, &x.partition)?;
+        let mut brokers = Vec::new();
+        for b in &x.equals {
+            brokers.push(broker(ctx, v, b)?);
+        }
+        brokers.sort_unstable();
+        brokers.dedup();
+        return Ok(Predicate::Isr { tp, brokers });
+    }
+    if let Some(x) = &r.leader {
+        let x = x.get_ref();
+        return Ok(Predicate::Leader {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            broker: broker(ctx, v, &x.broker)?,
+        });
+    }
+    if let Some(x) = &r.offline {
+        let x = x.get_ref();
+        return Ok(Predicate::Offline {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+        });
+    }
+    if let Some(x) = &r.broker_state {
+        let x = x.get_ref();
+        let state = match x.state.get_ref().as_str() {
+            "up" => BrokerState::Up,
+            "down" => BrokerState::Down,
+            "fenced" => BrokerState::Fenced,
+            other => {
+                return Err(ctx.err(
+                    x.state.span(),
+                    format!("unknown broker state '{other}' (up, down, fenced)"),
+                ))
+            }
+        };
+        return Ok(Predicate::BrokerState {
+            broker: broker(ctx, v, &x.broker)?,
+            state,
+        });
+    }
+    if let Some(x) = &r.partition_count {
+        let x = x.get_ref();
+        return Ok(Predicate::PartitionCount {
+            topic: topic(ctx, v, &x.topic)?,
+            count: *x.count.get_ref(),
+        });
+    }
+    if let Some(s) = &r.high_watermark {
+        let x = s.get_ref();
+        return Ok(Predicate::HighWatermark {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            cmp: compare(ctx, s.span(), x.equals, x.at_least, x.at_most)?,
+        });
+    }
+    if let Some(s) = &r.metric {
+        let x = s.get_ref();
+        let Some((_, metric)) = METRICS.iter().find(|(n, _)| n == x.name.get_ref()) else {
+            let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+            return Err(ctx.err(
+                x.name.span(),
+                format!(
+                    "unknown metric '{}' (metrics: {})",
+                    x.name.get_ref(),
+                    names.join(", ")
+                ),
+            ));
+        };
+        return Ok(Predicate::Metric {
+            metric: *metric,
+            cmp: compare(ctx, s.span(), x.equals, x.at_least, x.at_most)?,
+        });
+    }
+    if let Some(x) = &r.active_controller {
+        return Ok(Predicate::ActiveController {
+            controller: controller(ctx, v, &x.get_ref().controller)?,
+        });
+    }
+    if let Some(x) = &r.topic_config {
+        let x = x.get_ref();
+        return Ok(Predicate::TopicConfig {
+            topic: topic(ctx, v, &x.topic)?,
+            key: x.key.get_ref().clone(),
+            value: config(ctx, ConfigScope::Topic, &x.key, &x.value)?,
+        });
+    }
+    if let Some(x) = &r.producer_config {
+        let x = x.get_ref();
+        return Ok(Predicate::ProducerConfig {
+            producer: producer(ctx, v, &x.producer)?,
+            key: x.key.get_ref().clone(),
+            value: config(ctx, ConfigScope::Producer, &x.key, &x.value)?,
+        });
+    }
+    if let Some(x) = &r.log_values {
+        let x = x.get_ref();
+        return Ok(Predicate::LogValues {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            values: x.values.clone(),
+        });
+    }
+    if let Some(x) = &r.produce {
+        let x = x.get_ref();
+        let topic_name = match &x.topic {
+            Some(t) => Some(topic(ctx, v, t)?),
+            None => None,
+        };
+        let partition = match (&x.partition, &x.topic) {
+            (Some(p), Some(t)) => Some(tp(ctx, v, t, p)?.partition),
+            (Some(p), None) => return Err(ctx.err(p.span(), "partition needs topic")),
+            (None, _) => None,
+        };
+        let outcome = match &x.outcome {
+            None => None,
+            Some(o) if o.get_ref() == "ok" => Some(Outcome::Ok),
+            Some(o) => Some(Outcome::Err(kafka_error(ctx, o)?)),
+        };
+        let partitioner = match &x.partitioner {
+            None => None,
+            Some(p) => {
+                const KINDS: &[&str] = &[
+                    "murmur2",
+                    "sticky",
+                    "round-robin",
+                    "explicit",
+                    "custom rule",
+                ];
+                if !KINDS.contains(&p.get_ref().as_str()) {
+                    return Err(ctx.err(
+                        p.span(),
+                        format!(
+                            "unknown partitioner '{}' ({})",
+                            p.get_ref(),
+                            KINDS.join(", ")
+                        ),
+                    ));
+                }
+                Some(p.get_ref().clone())
+            }
+        };
+        return Ok(Predicate::Produce(ProduceFilter {
+            producer: match &x.producer {
+                Some(p) => Some(producer(ctx, v, p)?),
+                None => None,
+            },
+            topic: topic_name,
+            partition,
+            key: x.key.clone(),
+            value: x.value.clone(),
+            acks: match &x.acks {
+                Some(a) => Some(acks(ctx, a)?),
+                None => None,
+            },
+            outcome,
+            partitioner,
+            offset: x.offset,
+        }));
+    }
+    if let Some(x) = &r.acked_write_lost {
+        let x = x.get_ref();
+        return Ok(Predicate::AckedWriteLost {
+            topic: topic(ctx, v, &x.topic)?,
+            acks: match &x.acks {
+                Some(a) => Some(acks(ctx, a)?),
+                None => None,
+            },
+        });
+    }
+    if let Some(x) = &r.truncated {
+        let x = x.get_ref();
+        return Ok(Predicate::Truncated {
+            topic: topic(ctx, v, &x.topic)?,
+            broker: match &x.broker {
+                Some(b) => Some(broker(ctx, v, b)?),
+                None => None,
+            },
+        });
+    }
+    if let Some(x) = &r.duplicate_batch {
+        return Ok(Predicate::DuplicateBatch {
+            topic: topic(ctx, v, &x.get_ref().topic)?,
+        });
+    }
+    if let Some(x) = &r.batch_retried {
+        let x = x.get_ref();
+        return Ok(Predicate::BatchRetried {
+            producer: producer(ctx, v, &x.producer)?,
+            error: match &x.error {
+                Some(e) => Some(kafka_error(ctx, e)?),
+                None => None,
+            },
+        });
+    }
+    if let Some(x) = &r.command_failed {
+        let x = x.get_ref();
+        let c = x.command.get_ref();
+        if !CONTROL_COMMANDS.contains(&c.as_str()) || c == "advance" {
+            return Err(ctx.err(x.command.span(), format!("unknown command '{c}'")));
+        }
+        return Ok(Predicate::CommandFailed {
+            command: c.clone(),
+            error: kafka_error(ctx, &x.error)?,
+        });
+    }
+    if let Some(x) = &r.leader_elected {
+        let x = x.get_ref();
+        return Ok(Predicate::LeaderElected {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            broker: match &x.broker {
+                Some(b) => Some(broker(ctx, v, b)?),
+                None => None,
+            },
+        });
+    }
+    if let Some(x) = &r.quorum_leader_elected {
+        return Ok(Predicate::QuorumLeaderElected {
+            controller: match &x.get_ref().controller {
+                Some(c) => Some(controller(ctx, v, c)?),
+                None => None,
+            },
+        });
+    }
+    if let Some(x) = &r.batch_sent {
+        let x = x.get_ref();
+        return Ok(Predicate::BatchSent {
+            producer: producer(ctx, v, &x.producer)?,
+            records_at_least: x.records_at_least,
+            bytes_at_most: x.bytes_at_most,
+        });
+    }
+    // Counted above: exactly one predicate is present, and every one returns.
+    Err(ctx.err(raw.span(), "internal error: predicate not handled"))
+}
