@@ -64,7 +64,7 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// A 1-based (line, column) position in the source, columns counted in characters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pos {
     /// 1-based line.
     pub line: usize,
@@ -113,7 +113,7 @@ impl Ctx<'_> {
 // ---------------------------------------------------------------------------------------------
 
 /// A parsed and validated scenario: everything [`Scenario::run`] needs, already checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scenario {
     /// The file name given to [`parse`], used in run errors.
     pub file: String,
@@ -133,7 +133,7 @@ pub struct Scenario {
 }
 
 /// One `[[steps]]` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     /// Where the step's `[[steps]]` table starts.
     pub pos: Pos,
@@ -144,7 +144,7 @@ pub struct Step {
 }
 
 /// What a step does: let time pass, or run one engine command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     /// `advance_ms = N`: N ticks of [`crate::config::MS_PER_TICK`] ms each.
     AdvanceMs(u64),

@@ -1,14 +1,19 @@
-//! The lessons compiled into the engine (`kplay_engine::lesson::builtin`), parsed once per
-//! JavaScript context (the page renders them, the worker plays them).
+//! The bundled lessons (`kplay_engine::lesson::builtin`), parsed and validated at build time by
+//! `build.rs` and shipped as JSON, decoded once per JavaScript context (the page renders them,
+//! the worker plays them). Parsing them here instead would put the TOML, scenario and lesson
+//! parsers into both wasm bundles.
 
-use kplay_engine::lesson::{builtin, Lesson};
+use kplay_engine::lesson::Lesson;
 use std::sync::OnceLock;
 
 static LESSONS: OnceLock<Result<Vec<Lesson>, String>> = OnceLock::new();
 
-/// Every bundled lesson in section order, or why they could not be loaded (file:line:col: reason).
+/// The lessons as `build.rs` wrote them.
+const LESSONS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/lessons.json"));
+
+/// Every bundled lesson in section order, or why they could not be loaded.
 pub fn all() -> &'static Result<Vec<Lesson>, String> {
-    LESSONS.get_or_init(|| builtin::lessons().map_err(|e| e.to_string()))
+    LESSONS.get_or_init(|| serde_json::from_str(LESSONS_JSON).map_err(|e| e.to_string()))
 }
 
 /// A lesson by id.

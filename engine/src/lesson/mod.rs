@@ -81,7 +81,7 @@ pub const SECTIONS: [(&str, &str, &str); 10] = [
 ];
 
 /// A parsed, validated lesson.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lesson {
     /// The file name given to [`parse`].
     pub file: String,
@@ -110,7 +110,7 @@ pub struct Lesson {
 }
 
 /// A ready-made setup: scenario steps applied to the lesson's starting scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preset {
     /// The id, unique in the lesson.
     pub id: String,
@@ -123,7 +123,7 @@ pub struct Preset {
 }
 
 /// One step of a lesson, following one heading of the notes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LessonStep {
     /// The id, unique in the lesson.
     pub id: String,
@@ -159,7 +159,7 @@ pub struct Goal {
 }
 
 /// Something Kafka refuses, with the error the engine (or its config checks) gives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// What is tried, as the learner would type it (one line).
     pub attempt: String,
@@ -170,7 +170,7 @@ pub struct Refusal {
 }
 
 /// Predict-then-observe: a question asked before a decisive action.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The question.
     pub question: Text,
@@ -186,7 +186,7 @@ pub struct Prediction {
 }
 
 /// One choice of a prediction or question.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// The id, unique in the lesson.
     pub id: String,
@@ -197,7 +197,7 @@ pub struct Choice {
 }
 
 /// A multiple-choice question of the section's bank.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
     /// The id, unique in the lesson.
     pub id: String,
@@ -212,7 +212,7 @@ pub struct Question {
 }
 
 /// A "make it happen" challenge: reach the goals from the lesson's starting scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {
     /// The id, unique in the lesson.
     pub id: String,
@@ -227,7 +227,7 @@ pub struct Challenge {
 }
 
 /// "Try it on real Kafka": commands, client code and compose settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealKafka {
     /// An introduction to the commands below.
     pub text: Text,
