@@ -632,6 +632,10 @@ async function main() {
       await page.waitForSelector(`${byId('badge-idempotence')}[data-on="true"]`, { timeout: T });
       await page.waitForFunction((sel) => /producerId \d+ · epoch \d+/.test(document.querySelector(sel)?.textContent ?? ''), byId('badge-idempotence'), { timeout: T });
       await page.click(byId('play-toggle'));
+      // Let that stream finish (paused, a slow machine may not have played it all) before the phone
+      // part starts another: the stream button waits while a stream is running.
+      await page.click(byId('advance-1s'));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-disabled') === 'false', byId('produce-stream'), { timeout: T });
       await page.emulateMedia({ colorScheme: 'dark' });
       await shot(page, pipe, 'desktop-pipeline-dark.png');
       await shot(page, '.o-producer', 'desktop-producer-dark.png');
