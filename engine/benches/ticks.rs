@@ -132,8 +132,25 @@ fn standard(per_ms: u64, sim_ms: u64) {
 /// `throughput` records/s (-1 = unthrottled). Every record goes through the partitioner, the
 /// accumulator, a Produce request, the leader's log, both followers' fetches and the HW before
 /// it is acknowledged. Reports acknowledged records per wall second and memory per record.
-fn standard_perf(num_records: u64, throughput: i64) {
+fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
     let mut c = standard_cluster();
+    if consumers {
+        // Issue #3: "a group of 3 consumers once groups exist" — they poll, process (0 ms per
+        // record) and auto-commit while the producer runs.
+        for name in ["c1", "c2", "c3"] {
+            c.step(Input::Command(Command::AddConsumer {
+                name: name.into(),
+                topics: vec!["t".into()],
+                configs: [
+                    ("group.id".to_string(), "g".to_string()),
+                    ("auto.offset.reset".to_string(), "earliest".to_string()),
+                ]
+                .into(),
+            }));
+        }
+        // The group forms (group.initial.rebalance.delay.ms) before the load starts.
+        c.run_ms(5_000);
+    }
     let start = Instant::now();
     c.step(Input::Command(Command::PerfTest {
         producer: "p".into(),
@@ -167,8 +184,18 @@ fn standard_perf(num_records: u64, throughput: i64) {
     } else {
         format!("{throughput}/s")
     };
+    let group = if consumers {
+        let s = c.snapshot();
+        let g = s.groups.iter().find(|g| g.group == "g");
+        format!(
+            " + group of 3 consumers ({} records processed)",
+            g.map_or(0, |g| g.ledger.processed_once + g.ledger.duplicated)
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "standard 3×RF3×12 acks=all perf-test {num_records}×100B {rate:<11} {:>9.0} acked records/s wall  ({acked} acked in {sim_ms} sim-ms = {:.0} records/sim-s, {:.1}× real time, {events} events, {:.2}s wall), {per_record} B per retained replica record ({replica_records} replica records)",
+        "standard 3×RF3×12 acks=all perf-test {num_records}×100B {rate:<11}{group} {:>9.0} acked records/s wall  ({acked} acked in {sim_ms} sim-ms = {:.0} records/sim-s, {:.1}× real time, {events} events, {:.2}s wall), {per_record} B per retained replica record ({replica_records} replica records)",
         acked as f64 / secs,
         acked as f64 * 1000.0 / sim_ms as f64,
         sim_ms as f64 / secs / 1000.0,
@@ -189,6 +216,7 @@ fn main() {
     );
     standard(1, 20_000);
     standard(10, 5_000);
-    standard_perf(1_000_000, 100_000);
-    standard_perf(2_000_000, -1);
+    standard_perf(1_000_000, 100_000, false);
+    standard_perf(2_000_000, -1, false);
+    standard_perf(1_000_000, 100_000, true);
 }
