@@ -219,8 +219,9 @@ impl Cluster {
                 let hw = self.leader_hw(&tp);
                 let committed = group.and_then(|g| g.offsets.get(&tp).copied());
                 if let Some(hw) = hw {
+                    let counts = ledger.get(&tp).map_or(&[][..], Vec::as_slice);
                     for o in 0..hw {
-                        match ledger.get(&(tp.clone(), o)).copied().unwrap_or(0) {
+                        match counts.get(o as usize).copied().unwrap_or(0) {
                             0 => lv.never_processed += 1,
                             1 => lv.processed_once += 1,
                             _ => lv.duplicated += 1,
@@ -236,7 +237,11 @@ impl Cluster {
                 });
             }
         }
-        lv.extra_processings = ledger.values().map(|n| n.saturating_sub(1) as u64).sum();
+        lv.extra_processings = ledger
+            .values()
+            .flatten()
+            .map(|n| n.saturating_sub(1) as u64)
+            .sum();
         GroupView {
             group: name.to_string(),
             offsets_partition: self.groups.partition_for(name),

@@ -178,8 +178,9 @@ pub struct Consumer {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consumers {
     pub consumers: BTreeMap<String, Consumer>,
-    /// group → (partition, offset) → how many times a member processed that record.
-    pub ledger: BTreeMap<String, BTreeMap<(TopicPartition, u64), u32>>,
+    /// group → partition → how many times a member processed the record at each offset (index =
+    /// offset; one counter per record, so recording a processing is O(1)).
+    pub ledger: BTreeMap<String, BTreeMap<TopicPartition, Vec<u32>>>,
 }
 
 fn key_fetch(tp: &TopicPartition) -> String {
@@ -404,7 +405,14 @@ impl Consumers {
             expire_requests(c, ctx);
             heartbeat_thread(c, ctx);
             if c.polling {
-                let ledger = self.ledger.entry(c.settings.group_id.clone()).or_default();
+                if !self.ledger.contains_key(&c.settings.group_id) {
+                    self.ledger
+                        .insert(c.settings.group_id.clone(), BTreeMap::new());
+                }
+                let ledger = self
+                    .ledger
+                    .get_mut(&c.settings.group_id)
+                    .expect("inserted above");
                 application_thread(c, ctx, image, alive, ledger);
             }
         }
@@ -675,7 +683,7 @@ fn application_thread(
     ctx: &mut Ctx,
     image: &Controller,
     alive: &[BrokerId],
-    ledger: &mut BTreeMap<(TopicPartition, u64), u32>,
+    ledger: &mut BTreeMap<TopicPartition, Vec<u32>>,
 ) {
     let now = ctx.now;
     match &mut c.app {
@@ -690,7 +698,15 @@ fn application_thread(
             }
             // Process every record due by now (several per tick with no processing time).
             while let Some((tp, o)) = records.pop_front() {
-                *ledger.entry((tp, o)).or_default() += 1;
+                let counts = match ledger.get_mut(&tp) {
+                    Some(v) => v,
+                    None => ledger.entry(tp).or_default(),
+                };
+                let i = o as usize;
+                if counts.len() <= i {
+                    counts.resize(i + 1, 0);
+                }
+                counts[i] += 1;
                 c.processed += 1;
                 if c.settings.processing_ticks_per_record > 0 {
                     *done_at = Tick(now.0 + c.settings.processing_ticks_per_record);
