@@ -282,7 +282,7 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// A config value as written: TOML string, integer or boolean, normalised to Kafka's string form
 /// (`2` → `"2"`, `true` → `"true"`), because Kafka configs are strings on the wire.
 #[derive(Clone, Debug)]
-struct ConfigValue(String);
+pub(crate) struct ConfigValue(pub(crate) String);
 
 impl<'de> Deserialize<'de> for ConfigValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -14,10 +14,8 @@ use crate::config::{config_def, validate, Acks, ConfigScope};
 use crate::errors::KafkaError;
 use crate::ids::TopicPartition;
 use crate::scenario::{self, ScenarioTable, StepTable, StepValidator};
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -48,33 +46,8 @@ pub const CONTROL_COMMANDS: &[&str] = &[
 /// The largest section number (十).
 const SECTION_MAX: u32 = 10;
 
-#[derive(Clone, Debug)]
-struct ConfigValue(String);
-
-impl<'de> Deserialize<'de> for ConfigValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ConfigValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, integer or boolean config value")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConfigValue, E> {
-                Ok(ConfigValue(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ConfigValue, E> {
-                Ok(ConfigValue(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ConfigValue, E> {
-                Ok(ConfigValue(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ConfigValue, E> {
-                Ok(ConfigValue(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+// Config values are read as the scenario parser reads them (string, integer or boolean).
+use crate::scenario::ConfigValue;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
