@@ -132,6 +132,14 @@ fn standard(per_ms: u64, sim_ms: u64) {
 /// `throughput` records/s (-1 = unthrottled). Every record goes through the partitioner, the
 /// accumulator, a Produce request, the leader's log, both followers' fetches and the HW before
 /// it is acknowledged. Reports acknowledged records per wall second and memory per record.
+/// CPU time this thread has run (Linux `/proc/thread-self/schedstat`, nanoseconds), so a run on a
+/// busy machine can still be compared: on an idle machine it matches the wall time.
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e9)
+}
+
 fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
     let mut c = standard_cluster();
     if consumers {
@@ -152,6 +160,7 @@ fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
         c.run_ms(5_000);
     }
     let start = Instant::now();
+    let cpu_start = cpu_secs();
     c.step(Input::Command(Command::PerfTest {
         producer: "p".into(),
         topic: "t".into(),
@@ -172,6 +181,7 @@ fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_start.zip(cpu_secs()).map(|(a, b)| b - a);
     let sim_ms = c.now_ms() - sim_start;
     let s = c.snapshot();
     let acked = s.metrics.record_send_total;
@@ -194,8 +204,11 @@ fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
     } else {
         String::new()
     };
+    let per_cpu = cpu.map_or(String::new(), |cpu| {
+        format!(" [{:.0} per CPU-second]", acked as f64 / cpu)
+    });
     println!(
-        "standard 3×RF3×12 acks=all perf-test {num_records}×100B {rate:<11}{group} {:>9.0} acked records/s wall  ({acked} acked in {sim_ms} sim-ms = {:.0} records/sim-s, {:.1}× real time, {events} events, {:.2}s wall), {per_record} B per retained replica record ({replica_records} replica records)",
+        "standard 3×RF3×12 acks=all perf-test {num_records}×100B {rate:<11}{group} {:>9.0} acked records/s wall{per_cpu}  ({acked} acked in {sim_ms} sim-ms = {:.0} records/sim-s, {:.1}× real time, {events} events, {:.2}s wall), {per_record} B per retained replica record ({replica_records} replica records)",
         acked as f64 / secs,
         acked as f64 * 1000.0 / sim_ms as f64,
         sim_ms as f64 / secs / 1000.0,
@@ -203,20 +216,36 @@ fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
     );
 }
 
+/// `cargo bench -p kplay-engine --bench ticks -- FILTER` runs only the cases whose name contains
+/// FILTER (`idle`, `RF3`, `standard`, `perf`, `consumers`); no filter runs them all.
 fn main() {
-    bench("1 broker × 1 partition, idle", 1, 1, 1, u64::MAX, 60_000);
-    bench("3 brokers × 1 partition × RF3, 10/s", 3, 1, 3, 100, 60_000);
-    bench(
-        "5 brokers × 30 partitions × RF3, 100/s",
-        5,
-        30,
-        3,
-        10,
-        30_000,
-    );
-    standard(1, 20_000);
-    standard(10, 5_000);
-    standard_perf(1_000_000, 100_000, false);
-    standard_perf(2_000_000, -1, false);
-    standard_perf(1_000_000, 100_000, true);
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let on = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    if on("idle") {
+        bench("1 broker × 1 partition, idle", 1, 1, 1, u64::MAX, 60_000);
+    }
+    if on("RF3 10/s") {
+        bench("3 brokers × 1 partition × RF3, 10/s", 3, 1, 3, 100, 60_000);
+    }
+    if on("RF3 100/s 5x30") {
+        bench(
+            "5 brokers × 30 partitions × RF3, 100/s",
+            5,
+            30,
+            3,
+            10,
+            30_000,
+        );
+    }
+    if on("standard produce") {
+        standard(1, 20_000);
+        standard(10, 5_000);
+    }
+    if on("standard perf producer") {
+        standard_perf(1_000_000, 100_000, false);
+        standard_perf(2_000_000, -1, false);
+    }
+    if on("standard perf consumers") {
+        standard_perf(1_000_000, 100_000, true);
+    }
 }

@@ -23,6 +23,7 @@ use crate::log::Record;
 use crate::network::{Ctx, Rpc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
 
 /// `kplay.commit.mode`: what the application does after processing a poll()'s records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,9 +113,10 @@ pub enum MemberState {
 pub enum App {
     /// Will call poll() at the tick.
     Idle { next_poll_at: Tick },
-    /// Processing polled records one by one; the front one finishes at `done_at`.
+    /// Processing polled records one by one, as runs of consecutive offsets per partition
+    /// (`(partition, first, last)`, inclusive); the front record finishes at `done_at`.
     Processing {
-        records: VecDeque<(TopicPartition, u64)>,
+        records: VecDeque<(TopicPartition, u64, u64)>,
         done_at: Tick,
     },
     /// Blocked in commitSync() on request `request`.
@@ -697,19 +699,29 @@ fn application_thread(
                 return;
             }
             // Process every record due by now (several per tick with no processing time).
-            while let Some((tp, o)) = records.pop_front() {
-                let counts = match ledger.get_mut(&tp) {
+            let per_record = c.settings.processing_ticks_per_record;
+            while let Some((tp, first, last)) = records.front_mut() {
+                let counts = match ledger.get_mut(tp) {
                     Some(v) => v,
-                    None => ledger.entry(tp).or_default(),
+                    None => ledger.entry(tp.clone()).or_default(),
                 };
-                let i = o as usize;
-                if counts.len() <= i {
-                    counts.resize(i + 1, 0);
+                // With processing time, one record now and the next when it is done; without,
+                // the whole run at once.
+                let end = if per_record > 0 { *first } else { *last };
+                if counts.len() <= end as usize {
+                    counts.resize(end as usize + 1, 0);
                 }
-                counts[i] += 1;
-                c.processed += 1;
-                if c.settings.processing_ticks_per_record > 0 {
-                    *done_at = Tick(now.0 + c.settings.processing_ticks_per_record);
+                for n in &mut counts[*first as usize..=end as usize] {
+                    *n += 1;
+                }
+                c.processed += end - *first + 1;
+                if end == *last {
+                    records.pop_front();
+                } else {
+                    *first = end + 1;
+                }
+                if per_record > 0 {
+                    *done_at = Tick(now.0 + per_record);
                     if !records.is_empty() {
                         return;
                     }
@@ -1109,13 +1121,23 @@ fn reset_position(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, tp: Topic
 
 /// Kafka: `Fetcher.sendFetches` — one fetch per partition with a position and nothing buffered.
 fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
-    let ready: Vec<(TopicPartition, u64)> = c
-        .assignment
-        .iter()
-        .filter(|tp| !c.in_flight.contains_key(&key_fetch(tp)))
-        .filter(|tp| c.buffer.get(*tp).is_none_or(|b| b.is_empty()))
-        .filter_map(|tp| c.positions.get(tp).map(|o| (tp.clone(), *o)))
-        .collect();
+    // Runs at every poll(): one reusable key buffer, no allocation for a partition whose fetch
+    // is still in flight or whose records are still buffered.
+    let mut key = String::new();
+    let mut ready: Vec<(TopicPartition, u64)> = vec![];
+    for tp in &c.assignment {
+        if c.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
+            continue;
+        }
+        let Some(&position) = c.positions.get(tp) else {
+            continue;
+        };
+        key.clear();
+        let _ = write!(key, "Fetch {tp}");
+        if !c.in_flight.contains_key(key.as_str()) {
+            ready.push((tp.clone(), position));
+        }
+    }
     for (tp, offset) in ready {
         let Some(leader) = image.partitions.get(&tp).and_then(|p| p.leader) else {
             continue;
@@ -1133,42 +1155,61 @@ fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
 /// Kafka: `Fetcher.collectFetch` — at most `max.poll.records`, advancing positions.
 fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
     let mut budget = c.settings.max_poll_records as usize;
-    let mut out: VecDeque<(TopicPartition, u64)> = VecDeque::new();
-    let mut ranges = vec![];
-    for tp in c.assignment.clone() {
+    let mut runs: VecDeque<(TopicPartition, u64, u64)> = VecDeque::new();
+    let mut polled = 0u32;
+    for tp in &c.assignment {
         if budget == 0 {
             break;
         }
-        let Some(buf) = c.buffer.get_mut(&tp) else {
+        let Some(buf) = c.buffer.get_mut(tp) else {
             continue;
         };
-        let mut first = None;
-        let mut last = 0;
+        let Some(position) = c.positions.get_mut(tp) else {
+            buf.clear(); // no position: nothing buffered can be returned
+            continue;
+        };
+        let mut run: Option<(u64, u64)> = None;
         while budget > 0 {
             let Some(r) = buf.pop_front() else { break };
-            if c.positions.get(&tp) != Some(&r.offset.0) {
+            if *position != r.offset.0 {
                 continue;
             }
-            first.get_or_insert(r.offset.0);
-            last = r.offset.0;
-            c.positions.insert(tp.clone(), r.offset.0 + 1);
-            out.push_back((tp.clone(), r.offset.0));
+            // Offsets returned by one poll() run on from the position (no gaps in a plain log).
+            match &mut run {
+                Some((_, last)) if *last + 1 == r.offset.0 => *last = r.offset.0,
+                Some(_) => {
+                    let (first, last) = run.take().expect("run");
+                    runs.push_back((tp.clone(), first, last));
+                    run = Some((r.offset.0, r.offset.0));
+                }
+                None => run = Some((r.offset.0, r.offset.0)),
+            }
+            *position = r.offset.0 + 1;
+            polled += 1;
             budget -= 1;
         }
-        if let Some(f) = first {
-            ranges.push((tp.clone(), f, last));
+        if let Some((first, last)) = run {
+            runs.push_back((tp.clone(), first, last));
         }
     }
-    if out.is_empty() {
+    if runs.is_empty() {
         return;
+    }
+    // The event keeps one (partition, first, last) per partition, as before.
+    let mut ranges: Vec<(TopicPartition, u64, u64)> = vec![];
+    for (tp, first, last) in &runs {
+        match ranges.last_mut() {
+            Some((t, _, l)) if t == tp => *l = *last,
+            _ => ranges.push((tp.clone(), *first, *last)),
+        }
     }
     ctx.emit(EventKind::RecordsPolled {
         consumer: c.name.clone(),
-        records: out.len() as u32,
+        records: polled,
         ranges,
     });
     c.app = App::Processing {
-        records: out,
+        records: runs,
         done_at: Tick(ctx.now.0 + c.settings.processing_ticks_per_record),
     };
 }

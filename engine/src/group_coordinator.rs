@@ -716,13 +716,16 @@ impl Coordinator {
     /// Kafka: `GroupCoordinatorService.onResignation` — a partition this broker no longer leads
     /// is unloaded: its groups become Dead here and waiting requests get `NOT_COORDINATOR`.
     fn unload_lost_partitions(&mut self, ctx: &mut Ctx, broker: &Broker, s: &GroupSettings) {
+        // Runs every tick: one reusable key, no allocation per loaded partition.
+        let mut key = offsets_tp(0);
         let lost: Vec<u32> = self
             .loaded
             .iter()
             .filter(|(p, e)| {
+                key.partition = **p;
                 broker
                     .partitions
-                    .get(&offsets_tp(**p))
+                    .get(&key)
                     .filter(|r| r.is_leader())
                     .map(|r| r.meta.leader_epoch)
                     != Some(**e)

@@ -128,7 +128,14 @@ impl Records {
     fn push(&mut self, r: Record) {
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(r),
-            _ => self.chunks.push(vec![r]),
+            // The first chunk grows as needed (most logs stay small); a log that filled one
+            // chunk is long-lived, so later chunks are allocated whole (no regrowth copies).
+            Some(_) => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(r);
+                self.chunks.push(c);
+            }
+            None => self.chunks.push(vec![r]),
         }
         self.len += 1;
     }
