@@ -210,6 +210,9 @@ pub struct Consumer {
     /// Partitions with a requested seekToBeginning (false) / seekToEnd (true) not yet resolved.
     #[serde(default)]
     pub reset_requests: BTreeMap<TopicPartition, bool>,
+    /// commitAsync calls made while the coordinator was unknown, sent once it is found.
+    #[serde(default)]
+    pub queued_async: Vec<Vec<(TopicPartition, u64)>>,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -270,6 +273,7 @@ impl Consumer {
             sync_commit: None,
             last_commit_ok: 0,
             reset_requests: BTreeMap::new(),
+            queued_async: vec![],
         }
     }
 
@@ -525,6 +529,7 @@ impl Consumers {
                         }
                         // The heartbeat thread resumes with the new coordinator at once.
                         c.next_heartbeat_at = ctx.now;
+                        commit::flush_queued(c, ctx);
                     }
                     Err(e) => {
                         c.next_find_at = Tick(ctx.now.0 + c.backoff());

@@ -575,7 +575,10 @@ fn commit_text(
         TimedOut { timeout_ms } => write!(f, "{consumer} {api} threw TimeoutException: {}", commit_timeout_message(*timeout_ms, offsets)),
         Failed { exception } => write!(f, "{consumer} {api} #{request} {offs}: {exception} ({err})"),
         NotRetried { later_succeeded } => write!(f, "{consumer} {api} #{request} {offs}: callback got RetriableCommitFailedException ({err}){}; commitAsync does not retry", later(later_succeeded)),
-        RetriedByCallback { retry, later_succeeded } => write!(f, "{consumer} {api} #{request} {offs}: callback got RetriableCommitFailedException ({err}){} and re-sent it as #{retry} (kplay.commit.async.retry)", later(later_succeeded)),
+        RetriedByCallback { retry, later_succeeded } => {
+            let again = retry.map_or_else(|| "queued it again until the coordinator is found".to_string(), |r| format!("re-sent it as #{r}"));
+            write!(f, "{consumer} {api} #{request} {offs}: callback got RetriableCommitFailedException ({err}){} and {again} (kplay.commit.async.retry)", later(later_succeeded))
+        }
     }
 }
 

@@ -268,10 +268,16 @@ fn commit_zh(
         CommitOutcome::RetriedByCallback {
             retry,
             later_succeeded,
-        } => format!(
-            "{consumer} {api} #{request} {offs}：回调收到 RetriableCommitFailedException（{err}）{}，并重新发送为 #{retry}（kplay.commit.async.retry）",
-            later(later_succeeded)
-        ),
+        } => {
+            let again = retry.map_or_else(
+                || "在找到协调者后重新发送".to_string(),
+                |r| format!("并重新发送为 #{r}"),
+            );
+            format!(
+                "{consumer} {api} #{request} {offs}：回调收到 RetriableCommitFailedException（{err}）{}，{again}（kplay.commit.async.retry）",
+                later(later_succeeded)
+            )
+        }
     }
 }
 

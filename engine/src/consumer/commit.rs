@@ -78,7 +78,8 @@ pub enum CommitOutcome {
     /// commitAsync with `kplay.commit.async.retry`: the callback re-sent the offsets as request
     /// `retry` — after `later_succeeded`, if set, this moves the committed offset back.
     RetriedByCallback {
-        retry: u64,
+        /// The new request, or `None` when it waits for the coordinator to be found.
+        retry: Option<u64>,
         later_succeeded: Option<u64>,
     },
 }
@@ -113,14 +114,29 @@ pub(super) fn app_commit(c: &mut Consumer, ctx: &mut Ctx, then: VecDeque<(TopicP
     }
 }
 
-/// commitAsync(): sends the commit if the coordinator is known (Kafka queues it until the
-/// coordinator is found; here it is skipped, like a commit that found no coordinator in time).
+/// commitAsync(): sends the commit, or — with the coordinator unknown — queues it until
+/// FindCoordinator answers (Kafka: `commitOffsetsAsync` → `pendingAsyncCommits` +
+/// `lookupCoordinator().addListener`). Returns the request id if it was sent.
 fn commit_async(c: &mut Consumer, ctx: &mut Ctx, offsets: Vec<(TopicPartition, u64)>) -> Option<u64> {
+    if offsets.is_empty() {
+        return None;
+    }
+    if c.coordinator.is_none() {
+        c.queued_async.push(offsets);
+        return None;
+    }
     let request = c.commit(ctx, offsets.clone())?;
     let api = CommitApi::Async;
     c.pending_commits
         .insert(request, PendingCommit { api, offsets });
     Some(request)
+}
+
+/// The coordinator was found: sends the commitAsync calls that waited for it, in call order.
+pub(super) fn flush_queued(c: &mut Consumer, ctx: &mut Ctx) {
+    for offsets in std::mem::take(&mut c.queued_async) {
+        commit_async(c, ctx, offsets);
+    }
 }
 
 /// Sends (or re-sends) the commitSync the application is blocked in.
@@ -227,14 +243,10 @@ pub(super) fn outcome(c: &mut Consumer, ctx: &mut Ctx, request: u64, error: Opti
         }
         (CommitApi::Async, Some(e)) if e.is_retriable() => {
             if c.settings.async_commit_retry {
-                match commit_async(c, ctx, pending.offsets.clone()) {
-                    Some(retry) => CommitOutcome::RetriedByCallback {
-                        retry,
-                        later_succeeded: later,
-                    },
-                    None => CommitOutcome::NotRetried {
-                        later_succeeded: later,
-                    },
+                let retry = commit_async(c, ctx, pending.offsets.clone());
+                CommitOutcome::RetriedByCallback {
+                    retry,
+                    later_succeeded: later,
                 }
             } else {
                 CommitOutcome::NotRetried {
