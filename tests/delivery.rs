@@ -222,7 +222,8 @@ fn commit_sync_retries_then_times_out() {
         c.run_ms(10_000);
         let ev = events_of(&c);
         assert!(
-            ev.iter().any(|e| e.contains("A commitSync #") && e.contains("retrying in 100ms")),
+            ev.iter()
+                .any(|e| e.contains("A commitSync #") && e.contains("retrying in 100ms")),
             "{ev:#?}"
         );
         let threw = ev.iter().any(|e| {
@@ -241,7 +242,12 @@ fn commit_sync_retries_then_times_out() {
 #[test]
 fn seek_replays_and_skips() {
     let mut c = cluster(42, 2, 5);
-    add_consumer(&mut c, "A", "g", &[("kplay.delivery.semantics", "at-least-once")]);
+    add_consumer(
+        &mut c,
+        "A",
+        "g",
+        &[("kplay.delivery.semantics", "at-least-once")],
+    );
     c.run_ms(8_000);
     assert_eq!(group(&c, "g").ledger.processed_once, 10);
     // Replay orders-0 from offset 2: records 2..4 are processed a second time.
@@ -277,7 +283,12 @@ fn seek_replays_and_skips() {
     // Five new records on orders-1, then seekToEnd before A gets to them... A is fast, so
     // stop it first, produce, seek to the end, resume: the five are skipped and, once A commits
     // past them, lost.
-    cmd(&mut c, Command::StopPolling { consumer: "A".into() });
+    cmd(
+        &mut c,
+        Command::StopPolling {
+            consumer: "A".into(),
+        },
+    );
     for i in 0..5 {
         cmd(
             &mut c,
@@ -299,7 +310,12 @@ fn seek_replays_and_skips() {
             partition: Some(1),
         },
     );
-    cmd(&mut c, Command::ResumePolling { consumer: "A".into() });
+    cmd(
+        &mut c,
+        Command::ResumePolling {
+            consumer: "A".into(),
+        },
+    );
     // One more record on orders-0 makes A poll, process and commit both positions.
     cmd(
         &mut c,
@@ -423,11 +439,21 @@ fn random_crashes_keep_the_promises() {
     let (mut dups, mut lost) = (0, 0);
     for seed in 0..8u64 {
         let l = random_run(1_000 + seed, "at-least-once");
-        assert_eq!(l.lost, 0, "seed={} at-least-once lost records: {l:?}", 1_000 + seed);
+        assert_eq!(
+            l.lost,
+            0,
+            "seed={} at-least-once lost records: {l:?}",
+            1_000 + seed
+        );
         assert_eq!(l.never_processed, 0, "seed={}: {l:?}", 1_000 + seed);
         dups += l.duplicated;
         let l = random_run(2_000 + seed, "at-most-once");
-        assert_eq!(l.duplicated, 0, "seed={} at-most-once duplicated: {l:?}", 2_000 + seed);
+        assert_eq!(
+            l.duplicated,
+            0,
+            "seed={} at-most-once duplicated: {l:?}",
+            2_000 + seed
+        );
         lost += l.lost;
     }
     // The crashes really landed between processing and committing in some runs.

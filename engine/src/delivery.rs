@@ -187,12 +187,12 @@ mod tests {
         ])
         .is_ok());
         let e = configs(&[(SEMANTICS_KEY, "exactly-once")]).unwrap_err();
+        assert!(e.contains("needs transactions (transactional.id)"), "{e}");
+        let e = configs(&[(SEMANTICS_KEY, "twice")]).unwrap_err();
         assert!(
-            e.contains("needs transactions (transactional.id)"),
+            e.starts_with("Invalid value twice for configuration kplay.delivery.semantics"),
             "{e}"
         );
-        let e = configs(&[(SEMANTICS_KEY, "twice")]).unwrap_err();
-        assert!(e.starts_with("Invalid value twice for configuration kplay.delivery.semantics"), "{e}");
     }
 
     #[test]

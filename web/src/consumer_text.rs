@@ -44,12 +44,24 @@ pub fn phrase_zh(s: &str) -> String {
     if let Some((_, zh)) = EXACT.iter().find(|(en, _)| *en == s) {
         return zh.to_string();
     }
-    s.replace(" rejoined (leader or new metadata)", " 重新加入（leader 或元数据变化）")
-        .replace(" joined", " 加入")
-        .replace("KIP-394: joining again as ", "KIP-394：以新的 member id 重新加入 ")
-        .replace("called ", "调用了 ")
-        .replace(" session timeout expired (no heartbeat within session.timeout.ms)", " 会话超时（session.timeout.ms 内没有心跳）")
-        .replace(" left the group (LeaveGroup)", " 离开了消费组（LeaveGroup）")
+    s.replace(
+        " rejoined (leader or new metadata)",
+        " 重新加入（leader 或元数据变化）",
+    )
+    .replace(" joined", " 加入")
+    .replace(
+        "KIP-394: joining again as ",
+        "KIP-394：以新的 member id 重新加入 ",
+    )
+    .replace("called ", "调用了 ")
+    .replace(
+        " session timeout expired (no heartbeat within session.timeout.ms)",
+        " 会话超时（session.timeout.ms 内没有心跳）",
+    )
+    .replace(
+        " left the group (LeaveGroup)",
+        " 离开了消费组（LeaveGroup）",
+    )
 }
 
 /// One consumer or group event in the page language; `None` for any other event.
@@ -246,9 +258,8 @@ fn commit_zh(
 ) -> String {
     let offs = offsets_text(offsets);
     let err = error.map_or_else(String::new, |e| e.to_string());
-    let later = |l: &Option<u64>| {
-        l.map_or_else(String::new, |l| format!("，而更晚的提交 #{l} 已经成功"))
-    };
+    let later =
+        |l: &Option<u64>| l.map_or_else(String::new, |l| format!("，而更晚的提交 #{l} 已经成功"));
     match outcome {
         CommitOutcome::Committed => format!("{consumer} {api} #{request} {offs}：已提交"),
         CommitOutcome::Retrying { backoff_ms } => format!(
@@ -342,7 +353,10 @@ mod tests {
             let zh = render(Lang::Zh, e).unwrap();
             let en = render(Lang::En, e).unwrap();
             assert_ne!(zh, en);
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
         }
         assert_eq!(
             render(Lang::Zh, &events[1]).unwrap(),

@@ -117,7 +117,11 @@ pub(super) fn app_commit(c: &mut Consumer, ctx: &mut Ctx, then: VecDeque<(TopicP
 /// commitAsync(): sends the commit, or — with the coordinator unknown — queues it until
 /// FindCoordinator answers (Kafka: `commitOffsetsAsync` → `pendingAsyncCommits` +
 /// `lookupCoordinator().addListener`). Returns the request id if it was sent.
-fn commit_async(c: &mut Consumer, ctx: &mut Ctx, offsets: Vec<(TopicPartition, u64)>) -> Option<u64> {
+fn commit_async(
+    c: &mut Consumer,
+    ctx: &mut Ctx,
+    offsets: Vec<(TopicPartition, u64)>,
+) -> Option<u64> {
     if offsets.is_empty() {
         return None;
     }

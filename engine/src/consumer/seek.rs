@@ -68,7 +68,8 @@ pub fn seek(
             }
             SeekTarget::Beginning | SeekTarget::End => {
                 c.positions.remove(&tp);
-                c.reset_requests.insert(tp.clone(), target == SeekTarget::End);
+                c.reset_requests
+                    .insert(tp.clone(), target == SeekTarget::End);
                 send_reset(c, ctx, image, tp);
             }
         }
