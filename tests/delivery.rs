@@ -172,6 +172,14 @@ fn commit_async_late_callback_and_the_retry_anti_pattern() {
     assert!(ev
         .iter()
         .any(|e| e.ends_with("naive-2 position orders-0=8 (committed offset of the group)")));
+    // commitSync, for contrast: retried after the timeout, blocking the loop meanwhile.
+    assert!(ev.iter().any(|e| e.ends_with(
+        "sync-1 commitSync #4 orders-0=8: REQUEST_TIMED_OUT; retrying in 100ms (commitSync retries until default.api.timeout.ms)"
+    )));
+    assert!(ev
+        .iter()
+        .any(|e| e.ends_with("sync-1 commitSync #5 orders-0=8: committed")));
+    assert_eq!(group(&c, "sync").ledger.lost, 0);
     assert_eq!(group(&c, "careful").ledger.duplicated, 0);
     assert_eq!(group(&c, "naive").ledger.duplicated, 8);
 }
