@@ -490,6 +490,40 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
             Command::CloseConsumer { consumer } => format!("close_consumer = {}", q(consumer)),
             Command::StopPolling { consumer } => format!("stop_polling = {}", q(consumer)),
             Command::ResumePolling { consumer } => format!("resume_polling = {}", q(consumer)),
+            Command::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => format!(
+                "seek = {{ consumer = {}, topic = {}, partition = {partition}, offset = {offset} }}",
+                q(consumer),
+                q(topic)
+            ),
+            Command::SeekToBeginning {
+                consumer,
+                topic,
+                partition,
+            }
+            | Command::SeekToEnd {
+                consumer,
+                topic,
+                partition,
+            } => {
+                let action = if matches!(c, Command::SeekToEnd { .. }) {
+                    "seek_to_end"
+                } else {
+                    "seek_to_beginning"
+                };
+                let mut fields = vec![format!("consumer = {}", q(consumer))];
+                if let Some(t) = topic {
+                    fields.push(format!("topic = {}", q(t)));
+                }
+                if let Some(p) = partition {
+                    fields.push(format!("partition = {p}"));
+                }
+                format!("{action} = {{ {} }}", fields.join(", "))
+            }
         }
     };
     for c in &plan.setup {

@@ -1,6 +1,7 @@
 //! The whole simulated cluster and its one entry point, [`Cluster::step`].
 
 use crate::command::{ClusterSpec, Command, Input};
+use crate::consumer::seek::SeekTarget;
 use crate::config::{validate, BrokerSettings, ConfigError, ConfigScope, Configs, MS_PER_TICK};
 use crate::errors::KafkaError;
 use crate::events::{Event, EventKind, ProduceOutcome};
@@ -466,6 +467,31 @@ impl Cluster {
             }
             Command::ResumePolling { consumer } => {
                 self.consumer_command(&consumer, "calls poll() again", out)
+            }
+            Command::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => {
+                let tps = vec![TopicPartition::new(topic.as_str(), partition)];
+                self.seek_command(&consumer, tps, SeekTarget::Offset(offset), out)
+            }
+            Command::SeekToBeginning {
+                consumer,
+                topic,
+                partition,
+            } => {
+                let tps = self.seek_partitions(&consumer, topic, partition);
+                self.seek_command(&consumer, tps, SeekTarget::Beginning, out)
+            }
+            Command::SeekToEnd {
+                consumer,
+                topic,
+                partition,
+            } => {
+                let tps = self.seek_partitions(&consumer, topic, partition);
+                self.seek_command(&consumer, tps, SeekTarget::End, out)
             }
             Command::CrashBroker { broker } => {
                 self.crash_node(NodeAddr::Broker(BrokerId(broker)), out)

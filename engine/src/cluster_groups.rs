@@ -3,7 +3,8 @@
 
 use super::Cluster;
 use crate::config::{ConfigScope, Configs, MS_PER_TICK};
-use crate::consumer::{Consumer, ConsumerSettings};
+use crate::consumer::seek::SeekTarget;
+use crate::consumer::{App, Consumer, ConsumerSettings};
 use crate::errors::KafkaError;
 use crate::events::{Event, EventKind};
 use crate::group_coordinator::GroupState;
@@ -37,6 +38,9 @@ impl Cluster {
         let settings =
             ConsumerSettings::from_configs(&cfg).map_err(|m| (KafkaError::ConfigException, m))?;
         let group = settings.group_id.clone();
+        let semantics = settings.semantics;
+        // The snapshot shows the preset's configs as the consumer's own.
+        let cfg = crate::delivery::apply(&cfg).map_err(|m| (KafkaError::ConfigException, m))?;
         let c = Consumer::new(
             name.clone(),
             topics.clone(),
@@ -48,11 +52,25 @@ impl Cluster {
         out.push(Event {
             at_ms: self.now_ms(),
             kind: EventKind::ConsumerAdded {
-                consumer: name,
+                consumer: name.clone(),
                 group,
                 topics,
             },
         });
+        if let Some(s) = semantics {
+            out.push(Event {
+                at_ms: self.now_ms(),
+                kind: EventKind::DeliverySemanticsApplied {
+                    consumer: name,
+                    semantics: s,
+                    configs: s
+                        .configs()
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                },
+            });
+        }
         Ok(())
     }
 
@@ -133,6 +151,65 @@ impl Cluster {
             }
         }
         Ok(())
+    }
+
+    /// The partitions a seekToBeginning / seekToEnd names (none: every assigned partition).
+    pub(super) fn seek_partitions(
+        &self,
+        consumer: &str,
+        topic: Option<String>,
+        partition: Option<u32>,
+    ) -> Vec<TopicPartition> {
+        match (topic, partition) {
+            (Some(t), Some(p)) => vec![TopicPartition::new(t.as_str(), p)],
+            (Some(t), None) => self
+                .consumers
+                .consumers
+                .get(consumer)
+                .map(|c| {
+                    c.assignment
+                        .iter()
+                        .filter(|tp| tp.topic == t)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => vec![],
+        }
+    }
+
+    /// Seek, SeekToBeginning, SeekToEnd.
+    pub(super) fn seek_command(
+        &mut self,
+        name: &str,
+        tps: Vec<TopicPartition>,
+        target: SeekTarget,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let now = self.now;
+        let at_ms = self.now_ms();
+        let image = super::best_image(&self.controllers);
+        let Some(c) = self.consumers.consumers.get_mut(name).filter(|c| c.alive) else {
+            return Err((
+                KafkaError::InvalidRequest,
+                format!("No running consumer named '{name}'"),
+            ));
+        };
+        let list: Vec<String> = if tps.is_empty() {
+            c.assignment.iter().map(|t| t.to_string()).collect()
+        } else {
+            tps.iter().map(|t| t.to_string()).collect()
+        };
+        out.push(Event {
+            at_ms,
+            kind: EventKind::ConsumerLifecycle {
+                consumer: name.to_string(),
+                what: format!("called {}([{}])", target.call(), list.join(",")),
+            },
+        });
+        let mut ctx = Self::ctx(now, &mut self.rng, &mut self.net, out, &self.settings);
+        crate::consumer::seek::seek(c, &mut ctx, image, tps, target)
+            .map_err(|m| (KafkaError::InvalidRequest, m))
     }
 
     /// Every consumer, for the snapshot.
@@ -220,13 +297,8 @@ impl Cluster {
                 let committed = group.and_then(|g| g.offsets.get(&tp).copied());
                 if let Some(hw) = hw {
                     let counts = ledger.get(&tp).map_or(&[][..], Vec::as_slice);
-                    for o in 0..hw {
-                        match counts.get(o as usize).copied().unwrap_or(0) {
-                            0 => lv.never_processed += 1,
-                            1 => lv.processed_once += 1,
-                            _ => lv.duplicated += 1,
-                        }
-                    }
+                    let in_hand = |o: u64| self.in_hand(name, &tp, o);
+                    crate::delivery::add_partition(&mut lv, counts, hw, committed, in_hand);
                 }
                 partitions.push(GroupPartitionView {
                     owner: owner(&tp),
@@ -270,6 +342,26 @@ impl Cluster {
             partitions,
             ledger: lv,
         }
+    }
+
+    /// Whether a live member of `group` holds `tp`@`offset` in a poll() batch it has not
+    /// finished processing (or will process once its commit before processing returns).
+    fn in_hand(&self, group: &str, tp: &TopicPartition, offset: u64) -> bool {
+        let holds = |runs: &std::collections::VecDeque<(TopicPartition, u64, u64)>| {
+            runs.iter()
+                .any(|(t, first, last)| t == tp && (*first..=*last).contains(&offset))
+        };
+        self.consumers
+            .consumers
+            .values()
+            .filter(|c| c.alive && c.failed.is_none() && c.settings.group_id == group)
+            .any(|c| {
+                let held = match &c.app {
+                    App::Processing { records, .. } => holds(records),
+                    _ => false,
+                };
+                held || c.sync_commit.as_ref().is_some_and(|s| holds(&s.then))
+            })
     }
 
     /// Group invariants: a committed offset never exceeds its partition's log end; within a

@@ -92,6 +92,31 @@ pub enum Command {
     StopPolling { consumer: String },
     /// The application calls poll() again (and rejoins if it had left).
     ResumePolling { consumer: String },
+    /// `consumer.seek(new TopicPartition(topic, partition), offset)`: the next poll() reads from
+    /// `offset` (replay, or skip ahead). The committed offset moves only with the next commit.
+    Seek {
+        consumer: String,
+        topic: String,
+        partition: u32,
+        offset: u64,
+    },
+    /// `consumer.seekToBeginning(partitions)`: `partition` of `topic`, or every assigned
+    /// partition when `topic` is not given.
+    SeekToBeginning {
+        consumer: String,
+        #[serde(default)]
+        topic: Option<String>,
+        #[serde(default)]
+        partition: Option<u32>,
+    },
+    /// `consumer.seekToEnd(partitions)`, like [`Command::SeekToBeginning`].
+    SeekToEnd {
+        consumer: String,
+        #[serde(default)]
+        topic: Option<String>,
+        #[serde(default)]
+        partition: Option<u32>,
+    },
     /// Kill a broker process (no clean shutdown): its in-memory state and connections are gone,
     /// its log on disk survives.
     CrashBroker { broker: u32 },
@@ -136,6 +161,9 @@ impl Command {
             Command::CloseConsumer { .. } => "close_consumer",
             Command::StopPolling { .. } => "stop_polling",
             Command::ResumePolling { .. } => "resume_polling",
+            Command::Seek { .. } => "seek",
+            Command::SeekToBeginning { .. } => "seek_to_beginning",
+            Command::SeekToEnd { .. } => "seek_to_end",
             Command::CrashBroker { .. } => "crash_broker",
             Command::RestartBroker { .. } => "restart_broker",
             Command::CrashController { .. } => "crash_controller",

@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
+pub mod commit;
+pub mod seek;
+
 /// `kplay.commit.mode`: what the application does after processing a poll()'s records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,11 +59,27 @@ pub struct ConsumerSettings {
     pub poll_interval_ticks: u64,
     pub processing_ticks_per_record: u64,
     pub commit_mode: CommitMode,
+    /// `kplay.commit.timing=before-processing`: the application commits right after poll()
+    /// returns records, before processing them (at-most-once).
+    #[serde(default)]
+    pub commit_before_processing: bool,
+    /// `kplay.commit.async.retry`: the OffsetCommitCallback re-sends a failed commitAsync().
+    #[serde(default)]
+    pub async_commit_retry: bool,
+    /// `default.api.timeout.ms`: how long commitSync() retries.
+    #[serde(default)]
+    pub default_api_timeout_ticks: u64,
+    /// `kplay.delivery.semantics`, if a preset set the configs above.
+    #[serde(default)]
+    pub semantics: Option<crate::delivery::Semantics>,
 }
 
 impl ConsumerSettings {
     /// Reads and cross-checks the configs (Kafka: `ConsumerConfig`, `GroupRebalanceConfig`).
     pub fn from_configs(c: &Configs) -> Result<Self, String> {
+        // The delivery-semantics preset sets enable.auto.commit and the commit loop's keys.
+        let semantics = crate::delivery::preset(c)?;
+        let c = &crate::delivery::apply(c)?;
         let get = |k: &str| c.get(ConfigScope::Consumer, k);
         let n = |k: &str| c.get_u64(ConfigScope::Consumer, k);
         let t = |k: &str| crate::config::ticks_from_ms(n(k));
@@ -94,6 +113,10 @@ impl ConsumerSettings {
                 "async" => CommitMode::Async,
                 _ => CommitMode::None,
             },
+            commit_before_processing: get("kplay.commit.timing") == "before-processing",
+            async_commit_retry: c.get_bool(ConfigScope::Consumer, "kplay.commit.async.retry"),
+            default_api_timeout_ticks: t("default.api.timeout.ms"),
+            semantics,
         })
     }
 }
@@ -121,6 +144,9 @@ pub enum App {
     },
     /// Blocked in commitSync() on request `request`.
     Committing { request: u64 },
+    /// Inside commitSync() after a retriable failure: sends it again at `retry_at`
+    /// (Kafka: `ConsumerCoordinator.commitOffsetsSync` sleeps `retry.backoff.ms`).
+    CommitBackoff { retry_at: Tick },
 }
 
 /// One consumer client.
@@ -174,6 +200,21 @@ pub struct Consumer {
     /// Consecutive coordinator failures, for the exponential backoff.
     #[serde(default)]
     pub failures: u32,
+    /// The application's commits (commitSync / commitAsync) waiting for an answer, by request.
+    #[serde(default)]
+    pub pending_commits: BTreeMap<u64, commit::PendingCommit>,
+    /// The commitSync() call the application is blocked in, if any.
+    #[serde(default)]
+    pub sync_commit: Option<commit::SyncCommit>,
+    /// The newest application commit request that succeeded (to show out-of-order callbacks).
+    #[serde(default)]
+    pub last_commit_ok: u64,
+    /// Partitions with a requested seekToBeginning (false) / seekToEnd (true) not yet resolved.
+    #[serde(default)]
+    pub reset_requests: BTreeMap<TopicPartition, bool>,
+    /// commitAsync calls made while the coordinator was unknown, sent once it is found.
+    #[serde(default)]
+    pub queued_async: Vec<Vec<(TopicPartition, u64)>>,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -230,6 +271,11 @@ impl Consumer {
             last_notice: String::new(),
             last_coordinator: None,
             failures: 0,
+            pending_commits: BTreeMap::new(),
+            sync_commit: None,
+            last_commit_ok: 0,
+            reset_requests: BTreeMap::new(),
+            queued_async: vec![],
         }
     }
 
@@ -300,6 +346,7 @@ impl Consumer {
     fn lose_partitions(&mut self) {
         self.assignment.clear();
         self.positions.clear();
+        self.reset_requests.clear();
         self.buffer.clear();
         self.in_flight
             .retain(|k, _| !k.starts_with("Fetch ") && !k.starts_with("ListOffsets"));
@@ -350,6 +397,20 @@ impl Consumer {
     fn cooperative(&self) -> bool {
         crate::group_coordinator::assignor_of(self.protocol.as_deref())
             .is_some_and(|a| a.cooperative())
+    }
+
+    /// The application starts processing a poll()'s records.
+    fn start_processing(&mut self, ctx: &Ctx, records: VecDeque<(TopicPartition, u64, u64)>) {
+        self.app = if records.is_empty() {
+            App::Idle {
+                next_poll_at: ctx.now,
+            }
+        } else {
+            App::Processing {
+                records,
+                done_at: Tick(ctx.now.0 + self.settings.processing_ticks_per_record),
+            }
+        };
     }
 
     fn consumed_offsets(&self) -> Vec<(TopicPartition, u64)> {
@@ -470,6 +531,7 @@ impl Consumers {
                         }
                         // The heartbeat thread resumes with the new coordinator at once.
                         c.next_heartbeat_at = ctx.now;
+                        commit::flush_queued(c, ctx);
                     }
                     Err(e) => {
                         c.next_find_at = Tick(ctx.now.0 + c.backoff());
@@ -523,7 +585,10 @@ impl Consumers {
                     return;
                 }
                 for (tp, o) in offsets {
-                    if !c.assignment.contains(&tp) || c.positions.contains_key(&tp) {
+                    if !c.assignment.contains(&tp)
+                        || c.positions.contains_key(&tp)
+                        || c.reset_requests.contains_key(&tp)
+                    {
                         continue;
                     }
                     match o {
@@ -539,7 +604,7 @@ impl Consumers {
                 c.in_flight.remove(&format!("ListOffsets {tp}"));
                 match result {
                     Ok(o) if c.assignment.contains(&tp) && !c.positions.contains_key(&tp) => {
-                        let why = format!("auto.offset.reset={}", c.settings.auto_offset_reset);
+                        let why = seek::reset_source(c, &tp);
                         set_position(c, ctx, tp, o, &why);
                     }
                     Ok(_) => {}
@@ -593,13 +658,8 @@ impl Consumers {
                             KafkaError::NetworkException,
                             "coordinator disconnected: finding it again",
                         );
-                        c.in_flight.retain(|k, _| !k.starts_with("OffsetCommit"));
-                        if let App::Committing { .. } = c.app {
-                            c.app = App::Idle {
-                                next_poll_at: ctx.now,
-                            };
-                        }
                         c.coordinator_unknown(ctx);
+                        commit::fail_in_flight(c, ctx, KafkaError::NetworkException);
                     }
                 }
             }
@@ -632,12 +692,10 @@ fn expire_requests(c: &mut Consumer, ctx: &mut Ctx) {
             KafkaError::RequestTimedOut,
             "finding the coordinator again",
         );
-        if k.starts_with("OffsetCommit") {
-            if let App::Committing { .. } = c.app {
-                c.app = App::Idle { next_poll_at: now };
-            }
-        }
         c.coordinator_unknown(ctx);
+        if let Some(request) = commit::request_of(&k) {
+            commit::outcome(c, ctx, request, Some(KafkaError::RequestTimedOut));
+        }
     }
 }
 
@@ -730,25 +788,22 @@ fn application_thread(
             after_processing(c, ctx);
         }
         App::Committing { .. } => {}
+        App::CommitBackoff { retry_at } => {
+            if now >= *retry_at {
+                commit::retry_sync(c, ctx, alive);
+            }
+        }
     }
 }
 
-/// The end of one loop iteration: commit as configured, then poll again.
+/// The end of one loop iteration: commit as configured (unless it committed before
+/// processing), then poll again.
 fn after_processing(c: &mut Consumer, ctx: &mut Ctx) {
-    let offsets = c.consumed_offsets();
     c.app = App::Idle {
         next_poll_at: ctx.now,
     };
-    match c.settings.commit_mode {
-        CommitMode::None => {}
-        CommitMode::Async => {
-            c.commit(ctx, offsets);
-        }
-        CommitMode::Sync => {
-            if let Some(request) = c.commit(ctx, offsets) {
-                c.app = App::Committing { request };
-            }
-        }
+    if !c.settings.commit_before_processing {
+        commit::app_commit(c, ctx, VecDeque::new());
     }
 }
 
@@ -780,13 +835,7 @@ fn poll(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId])
         }
     }
     let Some(coord) = c.coordinator else {
-        if !c.in_flight.contains_key("FindCoordinator") && now >= c.next_find_at {
-            if let Some(b) = c.pick_broker(alive, ctx) {
-                let rpc = Rpc::FindCoordinator { key: c.group() };
-                let timeout = c.settings.request_timeout_ticks;
-                c.send(ctx, "FindCoordinator", b, rpc, timeout);
-            }
-        }
+        lookup_coordinator(c, ctx, alive);
         return;
     };
     if c.rejoin_needed
@@ -805,12 +854,14 @@ fn poll(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId])
         let offsets = c.consumed_offsets();
         c.commit(ctx, offsets);
     }
-    // Positions: committed offsets first (OffsetFetch), then auto.offset.reset.
+    // Positions: requested seeks, committed offsets (OffsetFetch), then auto.offset.reset.
+    seek::send_pending_resets(c, ctx, image);
     let missing: Vec<TopicPartition> = c
         .assignment
         .iter()
         .filter(|tp| {
             !c.positions.contains_key(*tp)
+                && !c.reset_requests.contains_key(*tp)
                 && !c.in_flight.contains_key(&format!("ListOffsets {tp}"))
         })
         .cloned()
@@ -825,6 +876,18 @@ fn poll(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId])
     }
     send_fetches(c, ctx, image);
     return_records(c, ctx);
+}
+
+/// Kafka: `AbstractCoordinator.lookupCoordinator` — FindCoordinator to any broker, unless one is
+/// in flight or the backoff has not passed.
+fn lookup_coordinator(c: &mut Consumer, ctx: &mut Ctx, alive: &[BrokerId]) {
+    if !c.in_flight.contains_key("FindCoordinator") && ctx.now >= c.next_find_at {
+        if let Some(b) = c.pick_broker(alive, ctx) {
+            let rpc = Rpc::FindCoordinator { key: c.group() };
+            let timeout = c.settings.request_timeout_ticks;
+            c.send(ctx, "FindCoordinator", b, rpc, timeout);
+        }
+    }
 }
 
 /// Kafka: `ConsumerCoordinator.onJoinPrepare` — eager protocols commit (with auto-commit) and
@@ -1003,6 +1066,7 @@ fn on_sync_response(
     for tp in &revoked {
         c.positions.remove(tp);
         c.buffer.remove(tp);
+        c.reset_requests.remove(tp);
     }
     c.assignment = assignment.clone();
     c.state = MemberState::Stable;
@@ -1052,12 +1116,6 @@ fn on_commit_response(
     error: Option<KafkaError>,
     offsets: Vec<(TopicPartition, u64)>,
 ) {
-    let waiting = c.app == App::Committing { request };
-    if waiting {
-        c.app = App::Idle {
-            next_poll_at: ctx.now,
-        };
-    }
     match error {
         None => {
             for (tp, o) in offsets {
@@ -1082,6 +1140,9 @@ fn on_commit_response(
             }
         }
     }
+    // What the application sees: commitSync returns, retries or throws; the commitAsync
+    // callback runs.
+    commit::outcome(c, ctx, request, error);
 }
 
 fn set_position(c: &mut Consumer, ctx: &mut Ctx, tp: TopicPartition, offset: u64, source: &str) {
@@ -1208,10 +1269,13 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         records: polled,
         ranges,
     });
-    c.app = App::Processing {
-        records: runs,
-        done_at: Tick(ctx.now.0 + c.settings.processing_ticks_per_record),
-    };
+    if c.settings.commit_before_processing {
+        // At-most-once: commit the new positions first; the records are processed once the
+        // commit returns (commitSync) or at once (commitAsync).
+        commit::app_commit(c, ctx, runs);
+        return;
+    }
+    c.start_processing(ctx, runs);
 }
 
 /// One-line summaries of the consumer-group messages (for the UI's envelopes).

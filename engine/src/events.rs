@@ -523,6 +523,63 @@ pub enum EventKind {
         consumer: String,
         what: String,
     },
+    /// `kplay.delivery.semantics` set these configs on a new consumer.
+    DeliverySemanticsApplied {
+        consumer: String,
+        semantics: crate::delivery::Semantics,
+        configs: Vec<(String, String)>,
+    },
+    /// An application commit (commitSync / commitAsync) came back, as the application sees it.
+    OffsetCommitCompleted {
+        consumer: String,
+        api: crate::consumer::commit::CommitApi,
+        request: u64,
+        offsets: Vec<(TopicPartition, u64)>,
+        error: Option<KafkaError>,
+        outcome: crate::consumer::commit::CommitOutcome,
+    },
+}
+
+/// `orders-0=5 orders-1=7`.
+pub fn offsets_text(offsets: &[(TopicPartition, u64)]) -> String {
+    let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
+    v.join(" ")
+}
+
+/// Kafka's `TimeoutException` text for a commitSync that gave up (`KafkaConsumer.commitSync`).
+pub fn commit_timeout_message(timeout_ms: u64, offsets: &[(TopicPartition, u64)]) -> String {
+    let v: Vec<String> = offsets
+        .iter()
+        .map(|(tp, o)| format!("{tp}=OffsetAndMetadata{{offset={o}, leaderEpoch=null, metadata=''}}"))
+        .collect();
+    format!("Timeout of {timeout_ms}ms expired before successfully committing offsets {{{}}}", v.join(", "))
+}
+
+fn commit_text(
+    f: &mut fmt::Formatter<'_>,
+    consumer: &str,
+    api: crate::consumer::commit::CommitApi,
+    request: u64,
+    offsets: &[(TopicPartition, u64)],
+    error: Option<KafkaError>,
+    outcome: &crate::consumer::commit::CommitOutcome,
+) -> fmt::Result {
+    use crate::consumer::commit::CommitOutcome::*;
+    let api = api.name();
+    let offs = offsets_text(offsets);
+    let err = error.map_or_else(String::new, |e| e.to_string());
+    let later = |l: &Option<u64>| l.map_or_else(String::new, |l| format!(", after the later commit #{l} had already succeeded"));
+    match outcome {
+        Committed => write!(f, "{consumer} {api} #{request} {offs}: committed"),
+        Retrying { backoff_ms } => write!(f, "{consumer} {api} #{request} {offs}: {err}; retrying in {backoff_ms}ms (commitSync retries until default.api.timeout.ms)"),
+        TimedOut { timeout_ms } => write!(f, "{consumer} {api} threw TimeoutException: {}", commit_timeout_message(*timeout_ms, offsets)),
+        Failed { exception } => write!(f, "{consumer} {api} #{request} {offs}: {exception} ({err})"),
+        NotRetried { later_succeeded } => write!(f, "{consumer} {api} #{request} {offs}: callback got RetriableCommitFailedException ({err}){}; commitAsync does not retry", later(later_succeeded)),
+        RetriedByCallback { retry, later_succeeded } => {
+            let again = retry.map_or_else(|| "queued it again until the coordinator is found".to_string(), |r| format!("re-sent it as #{r}"));
+            write!(f, "{consumer} {api} #{request} {offs}: callback got RetriableCommitFailedException ({err}){} and {again} (kplay.commit.async.retry)", later(later_succeeded))
+        }
+    }
 }
 
 impl fmt::Display for Event {
@@ -751,6 +808,13 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             "{consumer}: consumer poll timeout has expired ({ms_since_poll}ms since the last poll() > max.poll.interval.ms): leaving the group"
         ),
         ConsumerLifecycle { consumer, what } => write!(f, "consumer {consumer} {what}"),
+        DeliverySemanticsApplied { consumer, semantics, configs } => {
+            let v: Vec<String> = configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            write!(f, "{consumer} kplay.delivery.semantics={} means {} ({})", semantics.name(), v.join(" "), semantics.meaning())
+        }
+        OffsetCommitCompleted { consumer, api, request, offsets, error, outcome } => {
+            commit_text(f, consumer, *api, *request, offsets, *error, outcome)
+        }
         ProduceCompleted { id, producer, tp, acks, outcome, latency_ms } => match outcome {
             ProduceOutcome::Ok { offset } => {
                 write!(f, "{producer} produce#{} {tp} acks={acks} OK offset={offset} ({latency_ms}ms)", id.0)

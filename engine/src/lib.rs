@@ -14,6 +14,7 @@ pub mod command;
 pub mod compression;
 pub mod config;
 pub mod consumer;
+pub mod delivery;
 pub mod errors;
 pub mod events;
 pub mod experiments;

@@ -254,6 +254,22 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Command::CloseConsumer { consumer } => write!(f, "close_consumer {consumer}"),
         Command::StopPolling { consumer } => write!(f, "stop_polling {consumer}"),
         Command::ResumePolling { consumer } => write!(f, "resume_polling {consumer}"),
+        Command::Seek {
+            consumer,
+            topic,
+            partition,
+            offset,
+        } => write!(f, "seek {consumer} {topic}-{partition} to {offset}"),
+        Command::SeekToBeginning {
+            consumer,
+            topic,
+            partition,
+        } => write!(f, "seek_to_beginning {consumer}{}", seek_scope(topic, partition)),
+        Command::SeekToEnd {
+            consumer,
+            topic,
+            partition,
+        } => write!(f, "seek_to_end {consumer}{}", seek_scope(topic, partition)),
         Command::CrashBroker { broker } => write!(f, "crash_broker {broker}"),
         Command::RestartBroker { broker } => write!(f, "restart_broker {broker}"),
         Command::CrashController { controller } => write!(f, "crash_controller {controller}"),
@@ -403,6 +419,26 @@ struct RawPerfTest {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawSeek {
+    consumer: Spanned<String>,
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    offset: u64,
+}
+
+/// `seek_to_beginning` / `seek_to_end`: a partition, a topic's assigned partitions, or all.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeekTo {
+    consumer: Spanned<String>,
+    #[serde(default)]
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawElectLeaders {
     topic: Spanned<String>,
     partition: Spanned<u32>,
@@ -490,6 +526,12 @@ struct RawStep {
     stop_polling: Option<Spanned<String>>,
     #[serde(default)]
     resume_polling: Option<Spanned<String>>,
+    #[serde(default)]
+    seek: Option<Spanned<RawSeek>>,
+    #[serde(default)]
+    seek_to_beginning: Option<Spanned<RawSeekTo>>,
+    #[serde(default)]
+    seek_to_end: Option<Spanned<RawSeekTo>>,
 }
 
 #[derive(Deserialize)]
@@ -526,6 +568,9 @@ pub const STEP_ACTIONS: &[&str] = &[
     "close_consumer",
     "stop_polling",
     "resume_polling",
+    "seek",
+    "seek_to_beginning",
+    "seek_to_end",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -860,6 +905,40 @@ impl<'a> Validator<'a> {
         })
     }
 
+    /// A partition number of a known topic.
+    fn known_partition(&self, topic: &str, p: &Spanned<u32>) -> Result<u32, ScenarioError> {
+        let partitions = self.topics.get(topic).copied().unwrap_or(0);
+        if *p.get_ref() >= partitions {
+            let msg = format!(
+                "This server does not host this topic-partition: '{topic}-{}' ({topic} has {partitions} partition(s))",
+                p.get_ref()
+            );
+            return Err(self.ctx.err(p.span(), msg));
+        }
+        Ok(*p.get_ref())
+    }
+
+    /// The consumer, topic and partition of a `seek_to_beginning` / `seek_to_end` step.
+    fn seek_to(
+        &self,
+        raw: &RawSeekTo,
+    ) -> Result<(String, Option<String>, Option<u32>), ScenarioError> {
+        let consumer = self.known_consumer(&raw.consumer)?;
+        let Some(t) = &raw.topic else {
+            if let Some(p) = &raw.partition {
+                let msg = "a partition needs its topic (topic = \"…\")".to_string();
+                return Err(self.ctx.err(p.span(), msg));
+            }
+            return Ok((consumer, None, None));
+        };
+        let (topic, _) = self.known_topic(t)?;
+        let partition = match &raw.partition {
+            Some(p) => Some(self.known_partition(&topic, p)?),
+            None => None,
+        };
+        Ok((consumer, Some(topic), partition))
+    }
+
     fn known_consumer(&self, c: &Spanned<String>) -> Result<String, ScenarioError> {
         if self.consumers.contains(c.get_ref()) {
             Ok(c.get_ref().clone())
@@ -1033,6 +1112,12 @@ impl<'a> Validator<'a> {
             "resume_polling",
             s.resume_polling.as_ref().map(|v| v.span()),
         );
+        mark("seek", s.seek.as_ref().map(|v| v.span()));
+        mark(
+            "seek_to_beginning",
+            s.seek_to_beginning.as_ref().map(|v| v.span()),
+        );
+        mark("seek_to_end", s.seek_to_end.as_ref().map(|v| v.span()));
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
@@ -1172,6 +1257,31 @@ impl<'a> Validator<'a> {
         } else if let Some(c) = &s.resume_polling {
             Command::ResumePolling {
                 consumer: self.known_consumer(c)?,
+            }
+        } else if let Some(sk) = &s.seek {
+            let sk = sk.get_ref();
+            let consumer = self.known_consumer(&sk.consumer)?;
+            let (topic, _) = self.known_topic(&sk.topic)?;
+            let partition = self.known_partition(&topic, &sk.partition)?;
+            Command::Seek {
+                consumer,
+                topic,
+                partition,
+                offset: sk.offset,
+            }
+        } else if let Some(sk) = &s.seek_to_beginning {
+            let (consumer, topic, partition) = self.seek_to(sk.get_ref())?;
+            Command::SeekToBeginning {
+                consumer,
+                topic,
+                partition,
+            }
+        } else if let Some(sk) = &s.seek_to_end {
+            let (consumer, topic, partition) = self.seek_to(sk.get_ref())?;
+            Command::SeekToEnd {
+                consumer,
+                topic,
+                partition,
             }
         } else if let Some(cp) = &s.create_partitions {
             let cp = cp.get_ref();
@@ -1949,6 +2059,15 @@ fn render_state(snap: &Snapshot) -> String {
     out
 }
 
+/// ` orders-0`, ` orders`, or nothing (every assigned partition).
+fn seek_scope(topic: &Option<String>, partition: &Option<u32>) -> String {
+    match (topic, partition) {
+        (Some(t), Some(p)) => format!(" {t}-{p}"),
+        (Some(t), None) => format!(" {t}"),
+        _ => String::new(),
+    }
+}
+
 /// Consumer groups at the end (only for scenarios with consumers, so older traces keep their form).
 fn render_groups(snap: &Snapshot) -> String {
     let mut out = String::from("== consumer groups\n");
@@ -1980,9 +2099,10 @@ fn render_groups(snap: &Snapshot) -> String {
             ]);
         }
         out.push_str(&table(&rows));
+        let l = &g.ledger;
         out.push_str(&format!(
-            "ledger: {} processed once, {} duplicated, {} never processed\n",
-            g.ledger.processed_once, g.ledger.duplicated, g.ledger.never_processed
+            "ledger: {} processed once, {} duplicated, {} never processed ({} lost, {} pending)\n",
+            l.processed_once, l.duplicated, l.never_processed, l.lost, l.pending
         ));
     }
     out

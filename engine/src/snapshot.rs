@@ -106,8 +106,17 @@ pub struct GroupPartitionView {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerView {
     pub processed_once: u64,
+    /// Processed more than once.
     pub duplicated: u64,
+    /// Never processed (= `lost` + `pending`).
     pub never_processed: u64,
+    /// Never processed although the group's committed offset passed them and no live member is
+    /// still processing them (see `delivery::add_partition`).
+    #[serde(default)]
+    pub lost: u64,
+    /// Never processed, but the group will still get to them.
+    #[serde(default)]
+    pub pending: u64,
     /// Processings beyond the first, summed over all records.
     pub extra_processings: u64,
 }

@@ -259,7 +259,7 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("controller-{controller} is no longer active (epoch {epoch}); {uncommitted} uncommitted metadata {rec} abandoned")
             }
         }
-        // Consumer-group events: the engine's English line until the UI gets consumer views.
+        // Consumer and group events: rendered in consumer_text.rs.
         OffsetsTopicCreationFailed { .. }
         | CoordinatorLoaded { .. }
         | CoordinatorUnloaded { .. }
@@ -276,15 +276,9 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
         | RecordsPolled { .. }
         | ConsumerError { .. }
         | PollTimeoutExpired { .. }
-        | ConsumerLifecycle { .. } => {
-            let line = kplay_engine::Event {
-                at_ms: 0,
-                kind: kind.clone(),
-            }
-            .to_string();
-            line.split_once("ms ")
-                .map_or(line.clone(), |(_, rest)| rest.to_string())
-        }
+        | ConsumerLifecycle { .. }
+        | DeliverySemanticsApplied { .. }
+        | OffsetCommitCompleted { .. } => crate::consumer_text::render(l, kind).unwrap_or_default(),
         BrokerRegistered {
             broker,
             broker_epoch,

@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod codec;
+pub mod consumer_text;
 pub mod demo;
 pub mod event_text;
 pub mod i18n;

@@ -109,7 +109,9 @@ impl Category {
             | RecordsPolled { .. }
             | ConsumerError { .. }
             | PollTimeoutExpired { .. }
-            | ConsumerLifecycle { .. } => Category::Replication,
+            | ConsumerLifecycle { .. }
+            | DeliverySemanticsApplied { .. }
+            | OffsetCommitCompleted { .. } => Category::Replication,
         }
     }
 }
