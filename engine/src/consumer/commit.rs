@@ -91,15 +91,20 @@ pub(super) fn request_of(key: &str) -> Option<u64> {
 
 /// The commit the application makes in its loop (`kplay.commit.mode`), of the current
 /// positions; `then`: records to process after it (empty when it commits after processing).
-pub(super) fn app_commit(c: &mut Consumer, ctx: &mut Ctx, then: VecDeque<(TopicPartition, u64, u64)>) {
-    let offsets = c.consumed_offsets();
+pub(super) fn app_commit(
+    c: &mut Consumer,
+    ctx: &mut Ctx,
+    then: VecDeque<(TopicPartition, u64, u64)>,
+) {
     match c.settings.commit_mode {
         CommitMode::None => c.start_processing(ctx, then),
         CommitMode::Async => {
+            let offsets = c.consumed_offsets();
             commit_async(c, ctx, offsets);
             c.start_processing(ctx, then);
         }
         CommitMode::Sync => {
+            let offsets = c.consumed_offsets();
             if offsets.is_empty() {
                 c.start_processing(ctx, then);
                 return;
