@@ -118,11 +118,17 @@ impl Cluster {
                             ctx.send(from.clone(), NodeAddr::Broker(coord), rpc);
                         }
                     }
-                    let rpc = Rpc::LeaveGroup {
-                        group: c.settings.group_id.clone(),
-                        member_id: c.member_id.clone(),
-                    };
-                    ctx.send(from, NodeAddr::Broker(coord), rpc);
+                    // KIP-848: leave with member epoch -1. KIP-345: a static member does not
+                    // leave (its session keeps its partitions for a restart).
+                    if let Some(rpc) = crate::consumer::group_consumer::leave_request(c) {
+                        ctx.send(from, NodeAddr::Broker(coord), rpc);
+                    } else if c.membership.is_none() && c.instance_id().is_none() {
+                        let rpc = Rpc::LeaveGroup {
+                            group: c.settings.group_id.clone(),
+                            member_id: c.member_id.clone(),
+                        };
+                        ctx.send(from, NodeAddr::Broker(coord), rpc);
+                    }
                 }
             }
             "stopped calling poll()" => c.polling = false,

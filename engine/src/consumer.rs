@@ -24,6 +24,8 @@ use crate::network::{Ctx, Rpc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+pub mod group_consumer;
+
 /// `kplay.commit.mode`: what the application does after processing a poll()'s records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,6 +74,7 @@ impl ConsumerSettings {
         if n("heartbeat.interval.ms") >= n("session.timeout.ms") {
             return Err("Heartbeat must be set lower than the session timeout".into());
         }
+        group_consumer::check_unsupported_configs(c)?;
         Ok(ConsumerSettings {
             group_id,
             session_timeout_ms: n("session.timeout.ms"),
@@ -172,6 +175,9 @@ pub struct Consumer {
     /// Consecutive coordinator failures, for the exponential backoff.
     #[serde(default)]
     pub failures: u32,
+    /// `group.protocol=consumer` (KIP-848): the membership; `None` for the classic protocol.
+    #[serde(default)]
+    pub membership: Option<group_consumer::Membership>,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -195,7 +201,9 @@ impl Consumer {
         configs: BTreeMap<String, String>,
         now: Tick,
     ) -> Self {
+        let membership = group_consumer::for_configs(&configs);
         Consumer {
+            membership,
             name,
             topics,
             settings,
@@ -239,6 +247,14 @@ impl Consumer {
         self.settings.group_id.clone()
     }
 
+    /// `group.instance.id` (static membership), if set.
+    pub fn instance_id(&self) -> Option<String> {
+        self.configs
+            .get("group.instance.id")
+            .filter(|s| !s.trim().is_empty())
+            .cloned()
+    }
+
     fn send(&mut self, ctx: &mut Ctx, key: &str, to: BrokerId, rpc: Rpc, timeout: u64) {
         self.in_flight
             .insert(key.to_string(), Tick(ctx.now.0 + timeout));
@@ -263,7 +279,13 @@ impl Consumer {
     fn coordinator_unknown(&mut self, ctx: &mut Ctx) {
         self.coordinator = None;
         self.next_find_at = Tick(ctx.now.0 + self.backoff());
-        for k in ["JoinGroup", "SyncGroup", "Heartbeat", "OffsetFetch"] {
+        for k in [
+            "JoinGroup",
+            "SyncGroup",
+            "Heartbeat",
+            "OffsetFetch",
+            "ConsumerGroupHeartbeat",
+        ] {
             self.in_flight.remove(k);
         }
         if matches!(
@@ -403,7 +425,11 @@ impl Consumers {
                 continue;
             }
             expire_requests(c, ctx);
-            heartbeat_thread(c, ctx);
+            if c.membership.is_some() {
+                group_consumer::heartbeat_thread(c, ctx);
+            } else {
+                heartbeat_thread(c, ctx);
+            }
             if c.polling {
                 if !self.ledger.contains_key(&c.settings.group_id) {
                     self.ledger
@@ -504,6 +530,12 @@ impl Consumers {
                 on_heartbeat_response(c, ctx, error);
             }
             Rpc::LeaveGroupResponse { .. } => {}
+            Rpc::ConsumerGroupHeartbeatResponse(r) => {
+                if let App::Idle { next_poll_at } = &mut c.app {
+                    *next_poll_at = (*next_poll_at).min(Tick(ctx.now.0 + 1));
+                }
+                group_consumer::on_response(c, ctx, r);
+            }
             Rpc::OffsetCommitResponse {
                 request,
                 error,
@@ -512,6 +544,9 @@ impl Consumers {
             } => {
                 c.in_flight.remove(&format!("OffsetCommit #{request}"));
                 on_commit_response(c, ctx, request, error, offsets);
+                if c.membership.is_some() {
+                    group_consumer::heartbeat_thread(c, ctx);
+                }
             }
             Rpc::OffsetFetchResponse { error, offsets, .. } => {
                 c.in_flight.remove("OffsetFetch");
@@ -652,7 +687,8 @@ fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
             consumer: c.name.clone(),
             ms_since_poll: since_poll * crate::config::MS_PER_TICK,
         });
-        if let Some(coord) = c.coordinator {
+        // Kafka: AbstractCoordinator.maybeLeaveGroup — only dynamic members send LeaveGroup.
+        if let Some(coord) = c.coordinator.filter(|_| c.instance_id().is_none()) {
             let rpc = Rpc::LeaveGroup {
                 group: c.group(),
                 member_id: c.member_id.clone(),
@@ -672,6 +708,7 @@ fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
             group: c.group(),
             generation: c.generation,
             member_id: c.member_id.clone(),
+            group_instance_id: c.instance_id(),
         };
         let timeout = c.settings.request_timeout_ticks;
         c.send(ctx, "Heartbeat", coord, rpc, timeout);
@@ -777,7 +814,9 @@ fn poll(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId])
         }
         return;
     };
+    group_consumer::on_poll(c);
     if c.rejoin_needed
+        && c.membership.is_none()
         && !c.in_flight.contains_key("JoinGroup")
         && !c.in_flight.contains_key("SyncGroup")
     {
@@ -844,6 +883,7 @@ fn send_join(c: &mut Consumer, ctx: &mut Ctx, coord: BrokerId) {
         session_timeout_ms: c.settings.session_timeout_ms,
         rebalance_timeout_ms: c.settings.max_poll_interval_ms,
         protocols: c.protocols(),
+        group_instance_id: c.instance_id(),
     };
     // Kafka: the JoinGroup timeout is the rebalance timeout plus 5 s.
     let timeout = c
@@ -918,7 +958,9 @@ fn on_join_response(
         protocol: proto.clone(),
     });
     let mut assignments = vec![];
-    if c.is_leader {
+    // Kafka (JoinGroup v9 skipAssignment): a static leader that rejoined without a rebalance
+    // gets no member list and keeps the stored assignment.
+    if c.is_leader && !members.is_empty() {
         // Kafka: ConsumerCoordinator.onLeaderElected — the leader's metadata covers every
         // member's topics; it runs the chosen assignor.
         let topics: BTreeSet<&String> = members.iter().flat_map(|(_, s)| &s.topics).collect();
@@ -1016,6 +1058,19 @@ fn on_heartbeat_response(c: &mut Consumer, ctx: &mut Ctx, error: Option<KafkaErr
                 c.fail(ctx, "Heartbeat", e, "rejoining on the next poll()");
             }
             c.rejoin_needed = true;
+        }
+        KafkaError::FencedInstanceId => {
+            // Kafka: FencedInstanceIdException is fatal — another consumer took this instance id.
+            let msg = format!(
+                "Heartbeat failed with FENCED_INSTANCE_ID: another consumer joined with group.instance.id={}",
+                c.instance_id().unwrap_or_default()
+            );
+            ctx.emit(EventKind::ConsumerError {
+                consumer: c.name.clone(),
+                error: e,
+                message: msg.clone(),
+            });
+            c.failed = Some(msg);
         }
         KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
             c.fail(
