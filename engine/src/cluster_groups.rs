@@ -164,6 +164,13 @@ impl Cluster {
                 positions: c.positions.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 committed: c.committed.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 records_processed: c.processed,
+                group_protocol: if c.membership.is_some() { "consumer" } else { "classic" }.into(),
+                membership_state: c.membership.as_ref().map(|m| {
+                    serde_json::to_value(m.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                }),
                 ms_since_poll: (self.now.0.saturating_sub(c.last_poll.0)) * MS_PER_TICK,
             })
             .collect()
@@ -204,7 +211,18 @@ impl Cluster {
         if let Some(g) = group {
             topics.extend(g.offsets.keys().map(|tp| tp.topic.clone()));
         }
+        let cg = group.and_then(|g| g.consumer.as_deref());
         let owner = |tp: &TopicPartition| -> Option<String> {
+            if let Some(cg) = cg {
+                return cg
+                    .members
+                    .values()
+                    .find(|m| {
+                        m.assigned.get(&tp.topic).is_some_and(|s| s.contains(&tp.partition))
+                            || m.pending_revocation.get(&tp.topic).is_some_and(|s| s.contains(&tp.partition))
+                    })
+                    .map(|m| m.client_id.clone());
+            }
             group.and_then(|g| {
                 g.members
                     .values()
@@ -252,11 +270,25 @@ impl Cluster {
             group: name.to_string(),
             offsets_partition: self.groups.partition_for(name),
             coordinator: held.map(|(b, _)| b),
-            state: group.map_or_else(|| "Unknown".to_string(), |g| g.state.to_string()),
-            generation: group.map_or(0, |g| g.generation),
-            protocol: group.and_then(|g| g.protocol.clone()),
+            state: match (group, cg) {
+                (_, Some(cg)) => cg.state().to_string(),
+                (Some(g), None) => g.state.to_string(),
+                (None, None) => "Unknown".to_string(),
+            },
+            generation: match cg {
+                Some(cg) => cg.group_epoch.max(0) as u32,
+                None => group.map_or(0, |g| g.generation),
+            },
+            group_type: if cg.is_some() { "consumer" } else { "classic" }.into(),
+            assignment_epoch: cg.map(|cg| cg.assignment_epoch),
+            protocol: match cg {
+                Some(cg) => Some(cg.last_assignor.clone().unwrap_or_else(|| "uniform".into())),
+                None => group.and_then(|g| g.protocol.clone()),
+            },
             leader: group.and_then(|g| g.leader.clone()),
-            members: group
+            members: match cg {
+                Some(cg) => self.consumer_group_members(cg),
+                None => group
                 .map(|g| {
                     g.members
                         .values()
@@ -269,13 +301,35 @@ impl Cluster {
                                 .0
                                 .saturating_sub(self.now.0)
                                 * MS_PER_TICK,
+                            group_instance_id: m.group_instance_id.clone(),
+                            ..Default::default()
                         })
                         .collect()
                 })
                 .unwrap_or_default(),
+            },
             partitions,
             ledger: lv,
         }
+    }
+
+    /// The members of a KIP-848 group with their epochs and reconciliation state.
+    fn consumer_group_members(&self, cg: &crate::consumer_group::ConsumerGroup) -> Vec<GroupMemberView> {
+        use crate::consumer_group::to_tps;
+        cg.members
+            .values()
+            .map(|m| GroupMemberView {
+                member_id: m.member_id.clone(),
+                client_id: m.client_id.clone(),
+                assignment: to_tps(&m.assigned),
+                ms_until_session_expires: m.session_deadline.0.saturating_sub(self.now.0) * MS_PER_TICK,
+                group_instance_id: None,
+                member_epoch: Some(m.member_epoch),
+                member_state: Some(m.state.to_string()),
+                pending_revocation: to_tps(&m.pending_revocation),
+                target: cg.target.get(&m.member_id).map(to_tps).unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// Group invariants: a committed offset never exceeds its partition's log end; within a
@@ -300,6 +354,17 @@ impl Cluster {
                     if *o > leo {
                         return Err(format!(
                             "group {name}: committed offset {o} for {tp} is beyond its log end {leo}"
+                        ));
+                    }
+                }
+                if let Some(cg) = &g.consumer {
+                    // KIP-848: a partition is never assigned to (or being revoked from) two
+                    // members at once — the reconciliation hands it over only once released.
+                    if let Some((tp, who)) = cg.owners().into_iter().find(|(_, o)| o.len() > 1) {
+                        return Err(format!(
+                            "consumer group {name} epoch {}: {tp} owned by {} at once",
+                            cg.group_epoch,
+                            who.join(" and ")
                         ));
                     }
                 }

@@ -1110,6 +1110,12 @@ fn on_commit_response(
         Some(e) => {
             // Kafka: commitSync retries retriable errors; a CommitFailedException (the member
             // is no longer in this generation) or REBALANCE_IN_PROGRESS reaches the application.
+            if e == KafkaError::StaleMemberEpoch {
+                // KIP-848: the member epoch moved on while the commit was in flight; the next
+                // commit carries the new epoch (Kafka's CommitRequestManager retries it).
+                c.fail(ctx, "OffsetCommit", e, "the next commit uses the new member epoch");
+                return;
+            }
             let action = match e {
                 KafkaError::RebalanceInProgress => "commit failed: rejoining",
                 KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {

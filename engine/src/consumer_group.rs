@@ -279,6 +279,9 @@ pub struct ConsumerGroup {
     /// Partition counts of the subscribed topics the last target was computed with (Kafka's
     /// subscription metadata: a change, e.g. partitions added, bumps the group epoch).
     pub subscription_metadata: BTreeMap<String, u32>,
+    /// The assignor that computed the current target.
+    #[serde(default)]
+    pub last_assignor: Option<String>,
 }
 
 /// Broker settings of consumer groups (`group.consumer.*`).
@@ -581,6 +584,7 @@ impl ConsumerGroup {
             assignment_epoch: self.assignment_epoch,
         });
         out.target_computed = Some((assignor.name().to_string(), self.assignment_epoch));
+        self.last_assignor = Some(assignor.name().to_string());
         Ok(())
     }
 

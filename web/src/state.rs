@@ -109,6 +109,12 @@ impl Category {
             | RecordsPolled { .. }
             | ConsumerError { .. }
             | PollTimeoutExpired { .. }
+            | TargetAssignmentComputed { .. }
+            | MemberReconciled { .. }
+            | ConsumerGroupMemberFenced { .. }
+            | StaticMemberReplaced { .. }
+            | PartitionsRevoked { .. }
+            | ConsumerFenced { .. }
             | ConsumerLifecycle { .. } => Category::Replication,
         }
     }
