@@ -141,6 +141,22 @@ impl Cluster {
         Ok(())
     }
 
+    /// Which running consumers of `group` (alive, not failed) hold each partition right now —
+    /// the client side of the "one owner per partition" guarantee, cheap enough to check every
+    /// tick in property tests.
+    pub fn client_owners(&self, group: &str) -> BTreeMap<TopicPartition, Vec<String>> {
+        let mut out: BTreeMap<TopicPartition, Vec<String>> = BTreeMap::new();
+        for c in self.consumers.consumers.values() {
+            if c.settings.group_id != group || !c.alive || c.failed.is_some() {
+                continue;
+            }
+            for tp in &c.assignment {
+                out.entry(tp.clone()).or_default().push(c.name.clone());
+            }
+        }
+        out
+    }
+
     /// Every consumer, for the snapshot.
     pub(super) fn consumer_views(&self) -> Vec<ConsumerView> {
         self.consumers
@@ -164,7 +180,12 @@ impl Cluster {
                 positions: c.positions.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 committed: c.committed.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 records_processed: c.processed,
-                group_protocol: if c.membership.is_some() { "consumer" } else { "classic" }.into(),
+                group_protocol: if c.membership.is_some() {
+                    "consumer"
+                } else {
+                    "classic"
+                }
+                .into(),
                 membership_state: c.membership.as_ref().map(|m| {
                     serde_json::to_value(m.state)
                         .ok()
@@ -218,8 +239,12 @@ impl Cluster {
                     .members
                     .values()
                     .find(|m| {
-                        m.assigned.get(&tp.topic).is_some_and(|s| s.contains(&tp.partition))
-                            || m.pending_revocation.get(&tp.topic).is_some_and(|s| s.contains(&tp.partition))
+                        m.assigned
+                            .get(&tp.topic)
+                            .is_some_and(|s| s.contains(&tp.partition))
+                            || m.pending_revocation
+                                .get(&tp.topic)
+                                .is_some_and(|s| s.contains(&tp.partition))
                     })
                     .map(|m| m.client_id.clone());
             }
@@ -289,24 +314,24 @@ impl Cluster {
             members: match cg {
                 Some(cg) => self.consumer_group_members(cg),
                 None => group
-                .map(|g| {
-                    g.members
-                        .values()
-                        .map(|m| GroupMemberView {
-                            member_id: m.member_id.clone(),
-                            client_id: m.client_id.clone(),
-                            assignment: m.assignment.clone(),
-                            ms_until_session_expires: m
-                                .heartbeat_deadline
-                                .0
-                                .saturating_sub(self.now.0)
-                                * MS_PER_TICK,
-                            group_instance_id: m.group_instance_id.clone(),
-                            ..Default::default()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+                    .map(|g| {
+                        g.members
+                            .values()
+                            .map(|m| GroupMemberView {
+                                member_id: m.member_id.clone(),
+                                client_id: m.client_id.clone(),
+                                assignment: m.assignment.clone(),
+                                ms_until_session_expires: m
+                                    .heartbeat_deadline
+                                    .0
+                                    .saturating_sub(self.now.0)
+                                    * MS_PER_TICK,
+                                group_instance_id: m.group_instance_id.clone(),
+                                ..Default::default()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             },
             partitions,
             ledger: lv,
@@ -314,7 +339,10 @@ impl Cluster {
     }
 
     /// The members of a KIP-848 group with their epochs and reconciliation state.
-    fn consumer_group_members(&self, cg: &crate::consumer_group::ConsumerGroup) -> Vec<GroupMemberView> {
+    fn consumer_group_members(
+        &self,
+        cg: &crate::consumer_group::ConsumerGroup,
+    ) -> Vec<GroupMemberView> {
         use crate::consumer_group::to_tps;
         cg.members
             .values()
@@ -322,7 +350,8 @@ impl Cluster {
                 member_id: m.member_id.clone(),
                 client_id: m.client_id.clone(),
                 assignment: to_tps(&m.assigned),
-                ms_until_session_expires: m.session_deadline.0.saturating_sub(self.now.0) * MS_PER_TICK,
+                ms_until_session_expires: m.session_deadline.0.saturating_sub(self.now.0)
+                    * MS_PER_TICK,
                 group_instance_id: None,
                 member_epoch: Some(m.member_epoch),
                 member_state: Some(m.state.to_string()),

@@ -1059,19 +1059,7 @@ fn on_heartbeat_response(c: &mut Consumer, ctx: &mut Ctx, error: Option<KafkaErr
             }
             c.rejoin_needed = true;
         }
-        KafkaError::FencedInstanceId => {
-            // Kafka: FencedInstanceIdException is fatal — another consumer took this instance id.
-            let msg = format!(
-                "Heartbeat failed with FENCED_INSTANCE_ID: another consumer joined with group.instance.id={}",
-                c.instance_id().unwrap_or_default()
-            );
-            ctx.emit(EventKind::ConsumerError {
-                consumer: c.name.clone(),
-                error: e,
-                message: msg.clone(),
-            });
-            c.failed = Some(msg);
-        }
+        KafkaError::FencedInstanceId => fenced_instance(c, ctx, "Heartbeat"),
         KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
             c.fail(
                 ctx,
@@ -1086,6 +1074,20 @@ fn on_heartbeat_response(c: &mut Consumer, ctx: &mut Ctx, error: Option<KafkaErr
             c.coordinator_unknown(ctx);
         }
     }
+}
+
+/// Kafka: `FencedInstanceIdException` is fatal — another consumer took this `group.instance.id`.
+fn fenced_instance(c: &mut Consumer, ctx: &mut Ctx, api: &str) {
+    let msg = format!(
+        "{api} failed with FENCED_INSTANCE_ID: another consumer joined with group.instance.id={}",
+        c.instance_id().unwrap_or_default()
+    );
+    ctx.emit(EventKind::ConsumerError {
+        consumer: c.name.clone(),
+        error: KafkaError::FencedInstanceId,
+        message: msg.clone(),
+    });
+    c.failed = Some(msg);
 }
 
 fn on_commit_response(
@@ -1110,10 +1112,19 @@ fn on_commit_response(
         Some(e) => {
             // Kafka: commitSync retries retriable errors; a CommitFailedException (the member
             // is no longer in this generation) or REBALANCE_IN_PROGRESS reaches the application.
+            if e == KafkaError::FencedInstanceId {
+                fenced_instance(c, ctx, "OffsetCommit");
+                return;
+            }
             if e == KafkaError::StaleMemberEpoch {
                 // KIP-848: the member epoch moved on while the commit was in flight; the next
                 // commit carries the new epoch (Kafka's CommitRequestManager retries it).
-                c.fail(ctx, "OffsetCommit", e, "the next commit uses the new member epoch");
+                c.fail(
+                    ctx,
+                    "OffsetCommit",
+                    e,
+                    "the next commit uses the new member epoch",
+                );
                 return;
             }
             let action = match e {

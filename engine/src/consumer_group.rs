@@ -64,7 +64,10 @@ impl HeartbeatRequest {
             .as_ref()
             .map(|o| format!(" owned={}", tps_text(o)))
             .unwrap_or_default();
-        format!("{} {} epoch={}{owned}", self.group, self.member_id, self.member_epoch)
+        format!(
+            "{} {} epoch={}{owned}",
+            self.group, self.member_id, self.member_epoch
+        )
     }
 }
 
@@ -192,9 +195,11 @@ pub fn reconcile(
 /// Kafka: `CurrentAssignmentBuilder.ownsRevokedPartitions` (no report counts as still owning).
 fn owns_any(owned: Option<&[TopicPartition]>, pending: &Assignment) -> bool {
     let Some(owned) = owned else { return true };
-    owned
-        .iter()
-        .any(|tp| pending.get(&tp.topic).is_some_and(|ps| ps.contains(&tp.partition)))
+    owned.iter().any(|tp| {
+        pending
+            .get(&tp.topic)
+            .is_some_and(|ps| ps.contains(&tp.partition))
+    })
 }
 
 /// Kafka: `CurrentAssignmentBuilder.computeNextAssignment`.
@@ -308,16 +313,30 @@ impl Default for ConsumerGroupSettings {
 /// One change to persist, with the record it becomes (see [`record_key`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GroupRecord {
-    /// `ConsumerGroupMetadata`: the group epoch.
-    Metadata { epoch: i32 },
+    /// `ConsumerGroupMetadata`: the group epoch, and the partition counts of the subscribed
+    /// topics it was computed with (Kafka 4.1 stores a hash of them in this record, KIP-1101;
+    /// 4.0 wrote a separate `ConsumerGroupPartitionMetadata` record).
+    Metadata {
+        epoch: i32,
+        subscription_metadata: BTreeMap<String, u32>,
+    },
     /// `ConsumerGroupMemberMetadata` (`None`: tombstone).
-    MemberMetadata { member: String, value: Option<MemberMetadataValue> },
+    MemberMetadata {
+        member: String,
+        value: Option<MemberMetadataValue>,
+    },
     /// `ConsumerGroupTargetAssignmentMember` (`None`: tombstone).
-    TargetAssignment { member: String, partitions: Option<Vec<TopicPartition>> },
+    TargetAssignment {
+        member: String,
+        partitions: Option<Vec<TopicPartition>>,
+    },
     /// `ConsumerGroupTargetAssignmentMetadata`: the assignment epoch.
     TargetAssignmentMetadata { assignment_epoch: i32 },
     /// `ConsumerGroupCurrentMemberAssignment` (`None`: tombstone).
-    CurrentAssignment { member: String, value: Option<CurrentAssignmentValue> },
+    CurrentAssignment {
+        member: String,
+        value: Option<CurrentAssignmentValue>,
+    },
 }
 
 /// The value of a `ConsumerGroupMemberMetadata` record.
@@ -387,18 +406,19 @@ impl ConsumerGroup {
 
     /// Whether a session or a revocation deadline has passed.
     pub fn timer_due(&self, now: Tick) -> bool {
-        self.members.values().any(|m| {
-            now >= m.session_deadline || m.revocation_deadline.is_some_and(|d| now >= d)
-        })
+        self.members
+            .values()
+            .any(|m| now >= m.session_deadline || m.revocation_deadline.is_some_and(|d| now >= d))
     }
 
     /// Kafka: `ConsumerGroup.currentPartitionEpoch(...) != -1` — some member holds the
     /// partition (assigned or still to revoke).
     pub fn partition_owned(&self, topic: &str, partition: u32) -> bool {
         self.members.values().any(|m| {
-            m.assigned.get(topic).is_some_and(|s| s.contains(&partition))
-                || m
-                    .pending_revocation
+            m.assigned
+                .get(topic)
+                .is_some_and(|s| s.contains(&partition))
+                || m.pending_revocation
                     .get(topic)
                     .is_some_and(|s| s.contains(&partition))
         })
@@ -491,6 +511,7 @@ impl ConsumerGroup {
             self.group_epoch += 1;
             out.records.push(GroupRecord::Metadata {
                 epoch: self.group_epoch,
+                subscription_metadata: self.subscription_metadata.clone(),
             });
         }
         if self.group_epoch > self.assignment_epoch {
@@ -514,7 +535,10 @@ impl ConsumerGroup {
             return found.ok_or_else(|| {
                 (
                     KafkaError::UnsupportedAssignor,
-                    format!("ServerAssignor {name} is not supported. Supported assignors: {}.", names(&s.assignors)),
+                    format!(
+                        "ServerAssignor {name} is not supported. Supported assignors: {}.",
+                        names(&s.assignors)
+                    ),
                 )
             });
         }
@@ -605,9 +629,12 @@ impl ConsumerGroup {
         let mut next = reconcile(&member, self.assignment_epoch, &target, owned, &others);
         if next.state == MemberState::UnrevokedPartitions {
             // Kafka: scheduleConsumerGroupRebalanceTimeout when the revocation starts.
-            if member.state != MemberState::UnrevokedPartitions || member.revocation_deadline.is_none() {
-                next.revocation_deadline =
-                    Some(Tick(now.0 + crate::config::ticks_from_ms(next.rebalance_timeout_ms)));
+            if member.state != MemberState::UnrevokedPartitions
+                || member.revocation_deadline.is_none()
+            {
+                next.revocation_deadline = Some(Tick(
+                    now.0 + crate::config::ticks_from_ms(next.rebalance_timeout_ms),
+                ));
             }
         } else {
             next.revocation_deadline = None;
@@ -648,6 +675,7 @@ impl ConsumerGroup {
         self.group_epoch += 1;
         out.records.push(GroupRecord::Metadata {
             epoch: self.group_epoch,
+            subscription_metadata: self.subscription_metadata.clone(),
         });
         out.fenced
             .push((member_id.to_string(), m.member_epoch, why.to_string()));
@@ -677,7 +705,13 @@ impl ConsumerGroup {
     /// Rebuilds a group from its records (Kafka: `GroupMetadataManager.replay`).
     pub fn replay(&mut self, rec: GroupRecord) {
         match rec {
-            GroupRecord::Metadata { epoch } => self.group_epoch = epoch,
+            GroupRecord::Metadata {
+                epoch,
+                subscription_metadata,
+            } => {
+                self.group_epoch = epoch;
+                self.subscription_metadata = subscription_metadata;
+            }
             GroupRecord::TargetAssignmentMetadata { assignment_epoch } => {
                 self.assignment_epoch = assignment_epoch
             }
@@ -757,8 +791,11 @@ fn throw_if_member_epoch_is_invalid(
     }
     if received < m.member_epoch {
         let subset = owned.is_some_and(|o| {
-            o.iter()
-                .all(|tp| m.assigned.get(&tp.topic).is_some_and(|s| s.contains(&tp.partition)))
+            o.iter().all(|tp| {
+                m.assigned
+                    .get(&tp.topic)
+                    .is_some_and(|s| s.contains(&tp.partition))
+            })
         });
         if received != m.previous_member_epoch || !subset {
             return fenced();
@@ -791,7 +828,12 @@ pub fn record_key(group: &str, rec: &GroupRecord) -> String {
 pub fn record_value(rec: &GroupRecord) -> String {
     let j = |v: serde_json::Value| v.to_string();
     match rec {
-        GroupRecord::Metadata { epoch } => j(serde_json::json!({ "epoch": epoch })),
+        GroupRecord::Metadata {
+            epoch,
+            subscription_metadata,
+        } => {
+            j(serde_json::json!({ "epoch": epoch, "subscription_metadata": subscription_metadata }))
+        }
         GroupRecord::TargetAssignmentMetadata { assignment_epoch } => {
             j(serde_json::json!({ "assignment_epoch": assignment_epoch }))
         }
@@ -814,31 +856,60 @@ pub fn record_value(rec: &GroupRecord) -> String {
 pub fn decode(key: &str, value: &str) -> Option<(String, GroupRecord)> {
     let (kind, rest) = key.split_once(':')?;
     // Group ids may contain ':'; member ids here never do, so split members from the right.
-    let member_split = || rest.rsplit_once(':').map(|(g, m)| (g.to_string(), m.to_string()));
+    let member_split = || {
+        rest.rsplit_once(':')
+            .map(|(g, m)| (g.to_string(), m.to_string()))
+    };
     let tomb = value.is_empty();
     let rec = match kind {
         "ConsumerGroupMetadata" => {
             let v: serde_json::Value = serde_json::from_str(value).ok()?;
-            return Some((rest.to_string(), GroupRecord::Metadata { epoch: v["epoch"].as_i64()? as i32 }));
+            let subscription_metadata =
+                serde_json::from_value(v["subscription_metadata"].clone()).unwrap_or_default();
+            let epoch = v["epoch"].as_i64()? as i32;
+            return Some((
+                rest.to_string(),
+                GroupRecord::Metadata {
+                    epoch,
+                    subscription_metadata,
+                },
+            ));
         }
         "ConsumerGroupTargetAssignmentMetadata" => {
             let v: serde_json::Value = serde_json::from_str(value).ok()?;
             let e = v["assignment_epoch"].as_i64()? as i32;
-            return Some((rest.to_string(), GroupRecord::TargetAssignmentMetadata { assignment_epoch: e }));
+            return Some((
+                rest.to_string(),
+                GroupRecord::TargetAssignmentMetadata {
+                    assignment_epoch: e,
+                },
+            ));
         }
         "ConsumerGroupMemberMetadata" => {
             let (g, member) = member_split()?;
-            let value = if tomb { None } else { Some(serde_json::from_str(value).ok()?) };
+            let value = if tomb {
+                None
+            } else {
+                Some(serde_json::from_str(value).ok()?)
+            };
             (g, GroupRecord::MemberMetadata { member, value })
         }
         "ConsumerGroupTargetAssignmentMember" => {
             let (g, member) = member_split()?;
-            let partitions = if tomb { None } else { Some(serde_json::from_str(value).ok()?) };
+            let partitions = if tomb {
+                None
+            } else {
+                Some(serde_json::from_str(value).ok()?)
+            };
             (g, GroupRecord::TargetAssignment { member, partitions })
         }
         "ConsumerGroupCurrentMemberAssignment" => {
             let (g, member) = member_split()?;
-            let value = if tomb { None } else { Some(serde_json::from_str(value).ok()?) };
+            let value = if tomb {
+                None
+            } else {
+                Some(serde_json::from_str(value).ok()?)
+            };
             (g, GroupRecord::CurrentAssignment { member, value })
         }
         _ => return None,
@@ -863,7 +934,12 @@ mod tests {
         to_tps(&a(entries))
     }
 
-    fn member(state: MemberState, epoch: i32, assigned: Assignment, pending: Assignment) -> ConsumerGroupMember {
+    fn member(
+        state: MemberState,
+        epoch: i32,
+        assigned: Assignment,
+        pending: Assignment,
+    ) -> ConsumerGroupMember {
         ConsumerGroupMember {
             member_id: "member".into(),
             member_epoch: epoch,
@@ -879,52 +955,101 @@ mod tests {
     #[test]
     fn stable_to_stable() {
         // Kafka: CurrentAssignmentBuilderTest.testStableToStable.
-        let m = member(MemberState::Stable, 10, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]), a(&[]));
+        let m = member(
+            MemberState::Stable,
+            10,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]),
+            a(&[]),
+        );
         let target = a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]);
         let r = reconcile(&m, 11, &target, None, &|_, _| true);
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::Stable, 11, 10));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::Stable, 11, 10)
+        );
         assert_eq!(r.assigned, target);
     }
 
     #[test]
     fn stable_to_stable_with_new_partitions() {
         // Kafka: testStableToStableWithNewPartitions.
-        let m = member(MemberState::Stable, 10, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]), a(&[]));
+        let m = member(
+            MemberState::Stable,
+            10,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]),
+            a(&[]),
+        );
         let target = a(&[("topic1", &[1, 2, 3, 4]), ("topic2", &[4, 5, 6, 7])]);
         let r = reconcile(&m, 11, &target, None, &|_, _| false);
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::Stable, 11, 10));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::Stable, 11, 10)
+        );
         assert_eq!(r.assigned, target);
     }
 
     #[test]
     fn stable_to_unrevoked_partitions() {
         // Kafka: testStableToUnrevokedPartitions.
-        let m = member(MemberState::Stable, 10, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]), a(&[]));
+        let m = member(
+            MemberState::Stable,
+            10,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]),
+            a(&[]),
+        );
         let target = a(&[("topic1", &[2, 3, 4]), ("topic2", &[5, 6, 7])]);
         let r = reconcile(&m, 11, &target, None, &|_, _| false);
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::UnrevokedPartitions, 10, 10));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::UnrevokedPartitions, 10, 10)
+        );
         assert_eq!(r.assigned, a(&[("topic1", &[2, 3]), ("topic2", &[5, 6])]));
-        assert_eq!(r.pending_revocation, a(&[("topic1", &[1]), ("topic2", &[4])]));
+        assert_eq!(
+            r.pending_revocation,
+            a(&[("topic1", &[1]), ("topic2", &[4])])
+        );
     }
 
     #[test]
     fn stable_to_unreleased_partitions() {
         // Kafka: testStableToUnreleasedPartitions.
-        let m = member(MemberState::Stable, 10, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]), a(&[]));
+        let m = member(
+            MemberState::Stable,
+            10,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]),
+            a(&[]),
+        );
         let target = a(&[("topic1", &[1, 2, 3, 4]), ("topic2", &[4, 5, 6, 7])]);
         let r = reconcile(&m, 11, &target, None, &|_, _| true);
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::UnreleasedPartitions, 11, 10));
-        assert_eq!(r.assigned, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::UnreleasedPartitions, 11, 10)
+        );
+        assert_eq!(
+            r.assigned,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])])
+        );
     }
 
     #[test]
     fn stable_to_unreleased_when_owned_has_no_revoked_partitions() {
         // Kafka: testStableToUnreleasedPartitionsWithOwnedPartitionsNotHavingRevokedPartitions.
-        let m = member(MemberState::Stable, 10, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]), a(&[]));
+        let m = member(
+            MemberState::Stable,
+            10,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 6])]),
+            a(&[]),
+        );
         let target = a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5, 7])]);
         let r = reconcile(&m, 11, &target, Some(&[]), &|t, _| t == "topic2");
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::UnreleasedPartitions, 11, 10));
-        assert_eq!(r.assigned, a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5])]));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::UnreleasedPartitions, 11, 10)
+        );
+        assert_eq!(
+            r.assigned,
+            a(&[("topic1", &[1, 2, 3]), ("topic2", &[4, 5])])
+        );
         assert!(r.pending_revocation.is_empty());
     }
 
@@ -940,7 +1065,10 @@ mod tests {
         let target = a(&[("topic1", &[2, 3]), ("topic2", &[5, 6])]);
         let owned = tps(&[("topic1", &[2, 3]), ("topic2", &[5, 6])]);
         let r = reconcile(&m, 11, &target, Some(&owned), &|_, _| false);
-        assert_eq!((r.state, r.member_epoch, r.previous_member_epoch), (MemberState::Stable, 11, 10));
+        assert_eq!(
+            (r.state, r.member_epoch, r.previous_member_epoch),
+            (MemberState::Stable, 11, 10)
+        );
         assert_eq!(r.assigned, target);
         assert!(r.pending_revocation.is_empty());
     }
@@ -976,9 +1104,15 @@ mod tests {
         let target = a(&[("topic1", &[3]), ("topic2", &[6])]);
         let owned = tps(&[("topic1", &[2, 3]), ("topic2", &[5, 6])]);
         let r = reconcile(&m, 12, &target, Some(&owned), &|_, _| false);
-        assert_eq!((r.state, r.member_epoch), (MemberState::UnrevokedPartitions, 10));
+        assert_eq!(
+            (r.state, r.member_epoch),
+            (MemberState::UnrevokedPartitions, 10)
+        );
         assert_eq!(r.assigned, a(&[("topic1", &[3]), ("topic2", &[6])]));
-        assert_eq!(r.pending_revocation, a(&[("topic1", &[2]), ("topic2", &[5])]));
+        assert_eq!(
+            r.pending_revocation,
+            a(&[("topic1", &[2]), ("topic2", &[5])])
+        );
     }
 
     fn settings() -> ConsumerGroupSettings {
@@ -1010,30 +1144,42 @@ mod tests {
         let s = settings();
         let mut g = ConsumerGroup::default();
         let mut out = Outcome::default();
-        let (e, asg) = g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out).unwrap();
+        let (e, asg) = g
+            .heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out)
+            .unwrap();
         assert_eq!((e, asg.len()), (1, 4));
         assert_eq!(g.state(), ConsumerGroupState::Stable);
         // B joins: group epoch 2, target A:{0,1} B:{2,3}; B must wait (A still owns 2,3).
-        let (e, asg) = g.heartbeat(&hb("B", 0, vec![]), &topics, &s, Tick(1), &mut out).unwrap();
+        let (e, asg) = g
+            .heartbeat(&hb("B", 0, vec![]), &topics, &s, Tick(1), &mut out)
+            .unwrap();
         assert_eq!(g.group_epoch, 2);
         assert_eq!((e, asg), (2, vec![]));
         assert_eq!(g.members["B"].state, MemberState::UnreleasedPartitions);
         // A heartbeats still owning all four: told to keep only 0,1 (epoch stays 1).
         let all = tps(&[("foo", &[0, 1, 2, 3])]);
-        let (e, asg) = g.heartbeat(&hb("A", 1, all.clone()), &topics, &s, Tick(2), &mut out).unwrap();
+        let (e, asg) = g
+            .heartbeat(&hb("A", 1, all.clone()), &topics, &s, Tick(2), &mut out)
+            .unwrap();
         assert_eq!((e, asg), (1, tps(&[("foo", &[0, 1])])));
         assert_eq!(g.members["A"].state, MemberState::UnrevokedPartitions);
         // Never two owners, whatever happens in between.
         assert!(g.owners().values().all(|o| o.len() == 1));
         // B asks again: still unreleased.
-        let (_, asg) = g.heartbeat(&hb("B", 2, vec![]), &topics, &s, Tick(3), &mut out).unwrap();
+        let (_, asg) = g
+            .heartbeat(&hb("B", 2, vec![]), &topics, &s, Tick(3), &mut out)
+            .unwrap();
         assert!(asg.is_empty());
         // A acknowledges the revocation: epoch 2, Stable.
         let kept = tps(&[("foo", &[0, 1])]);
-        let (e, _) = g.heartbeat(&hb("A", 1, kept), &topics, &s, Tick(4), &mut out).unwrap();
+        let (e, _) = g
+            .heartbeat(&hb("A", 1, kept), &topics, &s, Tick(4), &mut out)
+            .unwrap();
         assert_eq!((e, g.members["A"].state), (2, MemberState::Stable));
         // Now B gets 2,3.
-        let (e, asg) = g.heartbeat(&hb("B", 2, vec![]), &topics, &s, Tick(5), &mut out).unwrap();
+        let (e, asg) = g
+            .heartbeat(&hb("B", 2, vec![]), &topics, &s, Tick(5), &mut out)
+            .unwrap();
         assert_eq!((e, asg), (2, tps(&[("foo", &[2, 3])])));
         assert_eq!(g.state(), ConsumerGroupState::Stable);
     }
@@ -1045,19 +1191,31 @@ mod tests {
         let s = settings();
         let mut g = ConsumerGroup::default();
         let mut out = Outcome::default();
-        g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out).unwrap();
+        g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out)
+            .unwrap();
         let err = |r: Result<(i32, Vec<TopicPartition>), (KafkaError, String)>| r.unwrap_err().0;
         // Epoch ahead of the coordinator's.
-        assert_eq!(err(g.heartbeat(&hb("A", 5, vec![]), &topics, &s, Tick(1), &mut out)), KafkaError::FencedMemberEpoch);
+        assert_eq!(
+            err(g.heartbeat(&hb("A", 5, vec![]), &topics, &s, Tick(1), &mut out)),
+            KafkaError::FencedMemberEpoch
+        );
         // Unknown member with a non-zero epoch.
-        assert_eq!(err(g.heartbeat(&hb("Z", 1, vec![]), &topics, &s, Tick(1), &mut out)), KafkaError::UnknownMemberId);
+        assert_eq!(
+            err(g.heartbeat(&hb("Z", 1, vec![]), &topics, &s, Tick(1), &mut out)),
+            KafkaError::UnknownMemberId
+        );
         // Rejoining with epoch 0 while the coordinator has epoch 1 (previous epoch 0, nothing
         // owned beyond the assignment) is the lost-response case: accepted.
-        assert!(g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(1), &mut out).is_ok());
+        assert!(g
+            .heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(1), &mut out)
+            .is_ok());
         // Unsupported assignor.
         let mut r = hb("A", 1, vec![]);
         r.server_assignor = Some("sticky".into());
-        assert_eq!(err(g.heartbeat(&r, &topics, &s, Tick(1), &mut out)), KafkaError::UnsupportedAssignor);
+        assert_eq!(
+            err(g.heartbeat(&r, &topics, &s, Tick(1), &mut out)),
+            KafkaError::UnsupportedAssignor
+        );
         // Session expiry fences and bumps the group epoch.
         let epoch = g.group_epoch;
         let mut out = Outcome::default();
@@ -1073,8 +1231,10 @@ mod tests {
         let s = settings();
         let mut g = ConsumerGroup::default();
         let mut out = Outcome::default();
-        g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out).unwrap();
-        g.heartbeat(&hb("B", 0, vec![]), &topics, &s, Tick(0), &mut out).unwrap();
+        g.heartbeat(&hb("A", 0, vec![]), &topics, &s, Tick(0), &mut out)
+            .unwrap();
+        g.heartbeat(&hb("B", 0, vec![]), &topics, &s, Tick(0), &mut out)
+            .unwrap();
         let mut replayed = ConsumerGroup::default();
         for r in &out.records {
             let (grp, rec) = decode(&record_key("g:x", r), &record_value(r)).expect("decodes");

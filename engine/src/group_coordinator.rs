@@ -11,8 +11,8 @@
 //! `ClassicGroup`, `InitialDelayedJoin`, `CoordinatorLoaderImpl`.
 
 use crate::assignor::{Assignor, Subscription};
-use crate::consumer_group::{ConsumerGroup, ConsumerGroupSettings};
 use crate::config::{ConfigScope, Configs};
+use crate::consumer_group::{ConsumerGroup, ConsumerGroupSettings};
 use crate::errors::KafkaError;
 use crate::events::EventKind;
 use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, Tick, TopicPartition};
@@ -142,6 +142,11 @@ pub struct Group {
     /// Static members: `group.instance.id` → member id (Kafka: `ClassicGroup.staticMembers`).
     #[serde(default)]
     pub static_members: BTreeMap<String, String>,
+    /// Member ids replaced by a newer member with the same `group.instance.id` → that instance
+    /// id: their requests get FENCED_INSTANCE_ID (Kafka finds this from the instance id every
+    /// request carries; here only JoinGroup and Heartbeat carry it).
+    #[serde(default)]
+    pub fenced_static_members: BTreeMap<String, String>,
     /// `Some` when this is a KIP-848 consumer group (type `consumer`, not `classic`): then the
     /// classic fields above stay empty and the offsets are shared.
     #[serde(default)]
@@ -162,6 +167,7 @@ impl Group {
             phase_deadline: None,
             initial_delay: None,
             static_members: BTreeMap::new(),
+            fenced_static_members: BTreeMap::new(),
             consumer: None,
         }
     }
@@ -743,7 +749,11 @@ impl Coordinator {
                 g.static_members = g
                     .members
                     .values()
-                    .filter_map(|m| m.group_instance_id.clone().map(|i| (i, m.member_id.clone())))
+                    .filter_map(|m| {
+                        m.group_instance_id
+                            .clone()
+                            .map(|i| (i, m.member_id.clone()))
+                    })
                     .collect();
                 // Kafka: GroupMetadataManager.replay — a group with members loads as Stable.
                 g.state = if g.members.is_empty() {
@@ -833,7 +843,11 @@ impl Coordinator {
                 }
             });
             for k in failed {
-                if let WriteKind::Respond { client, mut response } = k {
+                if let WriteKind::Respond {
+                    client,
+                    mut response,
+                } = k
+                {
                     response.error = Some(KafkaError::NotCoordinator);
                     response.assignment = None;
                     let rpc = Rpc::ConsumerGroupHeartbeatResponse(*response);
@@ -874,7 +888,9 @@ impl Coordinator {
     ) {
         let mut touched = std::collections::BTreeSet::new();
         for r in p.log.records().iter() {
-            let Some(key) = r.key.as_deref() else { continue };
+            let Some(key) = r.key.as_deref() else {
+                continue;
+            };
             let Some((name, rec)) = crate::consumer_group::decode(key, &r.value) else {
                 continue;
             };
@@ -1215,7 +1231,11 @@ impl Handler<'_, '_> {
     /// Kafka: `GroupMetadataManager.consumerGroupHeartbeat` — validation, the group lookup
     /// rules between classic and consumer groups, then the group's own heartbeat logic; the
     /// answer waits for the records it wrote.
-    fn consumer_group_heartbeat(&mut self, from: NodeAddr, req: crate::consumer_group::HeartbeatRequest) {
+    fn consumer_group_heartbeat(
+        &mut self,
+        from: NodeAddr,
+        req: crate::consumer_group::HeartbeatRequest,
+    ) {
         use crate::consumer_group::{HeartbeatResponse, Outcome, LEAVE_GROUP_MEMBER_EPOCH};
         let s = self.settings.consumer.clone();
         let mut resp = HeartbeatResponse {
@@ -1231,16 +1251,28 @@ impl Handler<'_, '_> {
         let now = self.ctx.now;
         let topics: BTreeMap<String, u32> = self
             .image
-            .map(|i| i.topics.iter().map(|(t, m)| (t.clone(), m.partitions)).collect())
+            .map(|i| {
+                i.topics
+                    .iter()
+                    .map(|(t, m)| (t.clone(), m.partitions))
+                    .collect()
+            })
             .unwrap_or_default();
         let result = self.consumer_group_for(&req).and_then(|g| {
             if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH {
                 // Kafka: consumerGroupLeave.
                 if !g.members.contains_key(&req.member_id) {
-                    let msg = format!("Member {} is not a member of group {}.", req.member_id, req.group);
+                    let msg = format!(
+                        "Member {} is not a member of group {}.",
+                        req.member_id, req.group
+                    );
                     return Err((KafkaError::UnknownMemberId, msg));
                 }
-                g.fence(&req.member_id, "left the group (heartbeat with member epoch -1)", &mut out);
+                g.fence(
+                    &req.member_id,
+                    "left the group (heartbeat with member epoch -1)",
+                    &mut out,
+                );
                 return Ok((LEAVE_GROUP_MEMBER_EPOCH, None));
             }
             g.heartbeat(&req, &topics, &s, now, &mut out)
@@ -1287,14 +1319,20 @@ impl Handler<'_, '_> {
         let id = req.group.as_str();
         if !self.coord.groups.contains_key(id) {
             if !create {
-                return Err((KafkaError::GroupIdNotFound, format!("Consumer group {id} not found.")));
+                return Err((
+                    KafkaError::GroupIdNotFound,
+                    format!("Consumer group {id} not found."),
+                ));
             }
             self.coord.groups.insert(id.to_string(), Group::new(id));
         }
         let g = self.coord.groups.get_mut(id).expect("group");
         if g.consumer.is_none() {
             if !(create && g.members.is_empty() && g.pending_members.is_empty()) {
-                return Err((KafkaError::GroupIdNotFound, format!("Group {id} is not a consumer group")));
+                return Err((
+                    KafkaError::GroupIdNotFound,
+                    format!("Group {id} is not a consumer group"),
+                ));
             }
             g.consumer = Some(Box::default());
             g.state = GroupState::Empty;
@@ -1310,7 +1348,12 @@ impl Handler<'_, '_> {
     /// One event per change a consumer-group heartbeat or timer made.
     fn report_consumer_group(&mut self, group: &str, out: &crate::consumer_group::Outcome) {
         let me = self.me;
-        let Some(cg) = self.coord.groups.get(group).and_then(|g| g.consumer.as_ref()) else {
+        let Some(cg) = self
+            .coord
+            .groups
+            .get(group)
+            .and_then(|g| g.consumer.as_ref())
+        else {
             return;
         };
         for (member, epoch, why) in &out.fenced {
@@ -1338,7 +1381,9 @@ impl Handler<'_, '_> {
             });
         }
         for member in &out.reconciled {
-            let Some(m) = cg.members.get(member) else { continue };
+            let Some(m) = cg.members.get(member) else {
+                continue;
+            };
             self.ctx.emit(EventKind::MemberReconciled {
                 broker: me,
                 group: group.to_string(),
@@ -1491,7 +1536,13 @@ impl Handler<'_, '_> {
         };
         if old.awaiting_join {
             let stub = join_stub(group_id, &old);
-            reply_error(self.ctx, me, NodeAddr::Client(old.client_id.clone()), &stub, KafkaError::FencedInstanceId);
+            reply_error(
+                self.ctx,
+                me,
+                NodeAddr::Client(old.client_id.clone()),
+                &stub,
+                KafkaError::FencedInstanceId,
+            );
         }
         let same_protocols = old.protocols == req.protocols;
         old.member_id = new_id.clone();
@@ -1505,7 +1556,10 @@ impl Handler<'_, '_> {
         if g.leader.as_deref() == Some(old_id.as_str()) {
             g.leader = Some(new_id.clone());
         }
-        g.static_members.insert(instance_id.to_string(), new_id.clone());
+        g.static_members
+            .insert(instance_id.to_string(), new_id.clone());
+        g.fenced_static_members
+            .insert(old_id.clone(), instance_id.to_string());
         g.members.insert(new_id.clone(), old);
         self.ctx.emit(EventKind::StaticMemberReplaced {
             broker: me,
@@ -1801,6 +1855,9 @@ impl Handler<'_, '_> {
                 return Err(KafkaError::FencedInstanceId);
             }
         }
+        if g.fenced_static_members.contains_key(member_id) {
+            return Err(KafkaError::FencedInstanceId);
+        }
         let Some(m) = g.members.get_mut(member_id) else {
             return Err(KafkaError::UnknownMemberId);
         };
@@ -1886,26 +1943,32 @@ impl Handler<'_, '_> {
         if let Some(cg) = &g.consumer {
             // Kafka: ConsumerGroup.validateOffsetCommit — the member epoch must be the member's.
             if !(generation < 0 && member_id.is_empty() && cg.members.is_empty()) {
-                let m = cg.members.get(member_id).ok_or(KafkaError::UnknownMemberId)?;
+                let m = cg
+                    .members
+                    .get(member_id)
+                    .ok_or(KafkaError::UnknownMemberId)?;
                 if generation != m.member_epoch {
                     return Err(KafkaError::StaleMemberEpoch);
                 }
             }
         } else {
             match g.state {
-            GroupState::Dead => return Err(KafkaError::CoordinatorNotAvailable),
-            GroupState::Empty if generation < 0 && member_id.is_empty() => {}
-            _ => {
-                if !g.members.contains_key(member_id) {
-                    return Err(KafkaError::UnknownMemberId);
+                GroupState::Dead => return Err(KafkaError::CoordinatorNotAvailable),
+                GroupState::Empty if generation < 0 && member_id.is_empty() => {}
+                _ => {
+                    if g.fenced_static_members.contains_key(member_id) {
+                        return Err(KafkaError::FencedInstanceId);
+                    }
+                    if !g.members.contains_key(member_id) {
+                        return Err(KafkaError::UnknownMemberId);
+                    }
+                    if generation != g.generation as i32 {
+                        return Err(KafkaError::IllegalGeneration);
+                    }
+                    if g.state == GroupState::CompletingRebalance {
+                        return Err(KafkaError::RebalanceInProgress);
+                    }
                 }
-                if generation != g.generation as i32 {
-                    return Err(KafkaError::IllegalGeneration);
-                }
-                if g.state == GroupState::CompletingRebalance {
-                    return Err(KafkaError::RebalanceInProgress);
-                }
-            }
             }
         }
         let records = offsets

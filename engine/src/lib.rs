@@ -33,8 +33,8 @@ pub mod quorum;
 pub mod raft;
 pub mod replication;
 pub mod rng;
-pub mod server_assignor;
 pub mod scenario;
+pub mod server_assignor;
 pub mod snapshot;
 pub mod sticky;
 

@@ -85,8 +85,9 @@ pub fn parse_assignors(v: &str) -> Result<Vec<ServerAssignor>, String> {
             "org.apache.kafka.coordinator.group.assignor.RangeAssignor" => "range",
             other => other,
         };
-        let a = ServerAssignor::from_name(short)
-            .ok_or_else(|| format!("Unknown server-side assignor {part} (known: uniform, range)"))?;
+        let a = ServerAssignor::from_name(short).ok_or_else(|| {
+            format!("Unknown server-side assignor {part} (known: uniform, range)")
+        })?;
         out.push(a);
     }
     if out.is_empty() {
@@ -97,7 +98,9 @@ pub fn parse_assignors(v: &str) -> Result<Vec<ServerAssignor>, String> {
 
 fn partition_count(partitions: &BTreeMap<String, u32>, topic: &str) -> Result<u32, String> {
     partitions.get(topic).copied().ok_or_else(|| {
-        format!("Members are subscribed to topic {topic} which doesn't exist in the topic metadata.")
+        format!(
+            "Members are subscribed to topic {topic} which doesn't exist in the topic metadata."
+        )
     })
 }
 
@@ -246,10 +249,17 @@ fn uniform_heterogeneous(
         }
         break;
     }
-    let mut target: BTreeMap<String, Assignment> =
-        members.keys().map(|k| (k.clone(), Assignment::new())).collect();
+    let mut target: BTreeMap<String, Assignment> = members
+        .keys()
+        .map(|k| (k.clone(), Assignment::new()))
+        .collect();
     for ((t, p), m) in owner {
-        target.get_mut(&m).expect("member").entry(t).or_default().insert(p);
+        target
+            .get_mut(&m)
+            .expect("member")
+            .entry(t)
+            .or_default()
+            .insert(p);
     }
     Ok(target)
 }
@@ -421,7 +431,10 @@ mod tests {
             ),
             (
                 "B".to_string(),
-                member(&["topic1", "topic2"], a(&[("topic1", &[2]), ("topic2", &[2])])),
+                member(
+                    &["topic1", "topic2"],
+                    a(&[("topic1", &[2]), ("topic2", &[2])]),
+                ),
             ),
         ]);
         let r = ServerAssignor::Uniform.assign(&members, &parts).unwrap();
@@ -455,11 +468,17 @@ mod tests {
         let mut members = BTreeMap::from([
             (
                 "A".to_string(),
-                member(&["topic1", "topic2"], a(&[("topic1", &[0, 2]), ("topic2", &[0])])),
+                member(
+                    &["topic1", "topic2"],
+                    a(&[("topic1", &[0, 2]), ("topic2", &[0])]),
+                ),
             ),
             (
                 "B".to_string(),
-                member(&["topic1", "topic2"], a(&[("topic1", &[1]), ("topic2", &[1, 2])])),
+                member(
+                    &["topic1", "topic2"],
+                    a(&[("topic1", &[1]), ("topic2", &[1, 2])]),
+                ),
             ),
         ]);
         members.insert(
@@ -498,9 +517,15 @@ mod tests {
         // Members with different subscriptions: every partition once, only to subscribers.
         let parts = topics(&[("topic1", 3), ("topic2", 3), ("topic3", 2)]);
         let members = BTreeMap::from([
-            ("A".to_string(), member(&["topic1", "topic2"], Assignment::new())),
+            (
+                "A".to_string(),
+                member(&["topic1", "topic2"], Assignment::new()),
+            ),
             ("B".to_string(), member(&["topic3"], Assignment::new())),
-            ("C".to_string(), member(&["topic2", "topic3"], Assignment::new())),
+            (
+                "C".to_string(),
+                member(&["topic2", "topic3"], Assignment::new()),
+            ),
         ]);
         let r = ServerAssignor::Uniform.assign(&members, &parts).unwrap();
         let mut seen = 0;
@@ -511,8 +536,14 @@ mod tests {
             }
         }
         assert_eq!(seen, 8);
-        let sizes: Vec<usize> = r.values().map(|a| a.values().map(|s| s.len()).sum()).collect();
-        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+        let sizes: Vec<usize> = r
+            .values()
+            .map(|a| a.values().map(|s| s.len()).sum())
+            .collect();
+        assert!(
+            sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+            "{sizes:?}"
+        );
     }
 
     #[test]
@@ -520,9 +551,15 @@ mod tests {
         // Kafka: RangeAssignorTest.testFirstAssignmentThreeConsumersThreeTopicsDifferentSubscriptions.
         let parts = topics(&[("topic1", 3), ("topic2", 3), ("topic3", 2)]);
         let members = BTreeMap::from([
-            ("A".to_string(), member(&["topic1", "topic2"], Assignment::new())),
+            (
+                "A".to_string(),
+                member(&["topic1", "topic2"], Assignment::new()),
+            ),
             ("B".to_string(), member(&["topic3"], Assignment::new())),
-            ("C".to_string(), member(&["topic2", "topic3"], Assignment::new())),
+            (
+                "C".to_string(),
+                member(&["topic2", "topic3"], Assignment::new()),
+            ),
         ]);
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());
         assert_eq!(r["A"], a(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1])]));
@@ -536,7 +573,12 @@ mod tests {
         let parts = topics(&[("topic1", 3), ("topic3", 2)]);
         let members: BTreeMap<String, MemberSpec> = ["A", "B", "C"]
             .iter()
-            .map(|m| (m.to_string(), member(&["topic1", "topic3"], Assignment::new())))
+            .map(|m| {
+                (
+                    m.to_string(),
+                    member(&["topic1", "topic3"], Assignment::new()),
+                )
+            })
             .collect();
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());
         assert_eq!(r["A"], a(&[("topic1", &[0]), ("topic3", &[0])]));
@@ -550,8 +592,14 @@ mod tests {
         let parts = topics(&[("topic1", 2), ("topic2", 2)]);
         let both = ["topic1", "topic2"];
         let members = BTreeMap::from([
-            ("A".to_string(), member(&both, a(&[("topic1", &[0]), ("topic2", &[0])]))),
-            ("B".to_string(), member(&both, a(&[("topic1", &[1]), ("topic2", &[1])]))),
+            (
+                "A".to_string(),
+                member(&both, a(&[("topic1", &[0]), ("topic2", &[0])])),
+            ),
+            (
+                "B".to_string(),
+                member(&both, a(&[("topic1", &[1]), ("topic2", &[1])])),
+            ),
             ("C".to_string(), member(&both, Assignment::new())),
         ]);
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());
@@ -562,8 +610,14 @@ mod tests {
         // Kafka: testReassignmentWhenOnePartitionAddedForTwoConsumersTwoTopics.
         let parts = topics(&[("topic1", 4), ("topic2", 4)]);
         let members = BTreeMap::from([
-            ("A".to_string(), member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]))),
-            ("B".to_string(), member(&both, a(&[("topic1", &[2]), ("topic2", &[2])]))),
+            (
+                "A".to_string(),
+                member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])])),
+            ),
+            (
+                "B".to_string(),
+                member(&both, a(&[("topic1", &[2]), ("topic2", &[2])])),
+            ),
         ]);
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());
         assert_eq!(r["A"], a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]));
@@ -572,8 +626,14 @@ mod tests {
         // Kafka: testReassignmentWhenOneConsumerAddedAfterInitialAssignmentWithTwoConsumersTwoTopics.
         let parts = topics(&[("topic1", 3), ("topic2", 3)]);
         let members = BTreeMap::from([
-            ("A".to_string(), member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]))),
-            ("B".to_string(), member(&both, a(&[("topic1", &[2]), ("topic2", &[2])]))),
+            (
+                "A".to_string(),
+                member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])])),
+            ),
+            (
+                "B".to_string(),
+                member(&both, a(&[("topic1", &[2]), ("topic2", &[2])])),
+            ),
             ("C".to_string(), member(&both, Assignment::new())),
         ]);
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());
@@ -584,8 +644,14 @@ mod tests {
         // Kafka: testReassignmentWhenOneConsumerAddedAndOnePartitionAfterInitialAssignmentWithTwoConsumersTwoTopics.
         let parts = topics(&[("topic1", 4), ("topic2", 3)]);
         let members = BTreeMap::from([
-            ("A".to_string(), member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]))),
-            ("B".to_string(), member(&both, a(&[("topic1", &[2]), ("topic2", &[2])]))),
+            (
+                "A".to_string(),
+                member(&both, a(&[("topic1", &[0, 1]), ("topic2", &[0, 1])])),
+            ),
+            (
+                "B".to_string(),
+                member(&both, a(&[("topic1", &[2]), ("topic2", &[2])])),
+            ),
             ("C".to_string(), member(&["topic1"], Assignment::new())),
         ]);
         let r = non_empty(ServerAssignor::Range.assign(&members, &parts).unwrap());

@@ -331,10 +331,18 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             rebalance,
         } => {
             if zh {
-                let r = if *rebalance { "需要再平衡" } else { "不触发再平衡，保留原来的分区" };
+                let r = if *rebalance {
+                    "需要再平衡"
+                } else {
+                    "不触发再平衡，保留原来的分区"
+                };
                 format!("{broker} 消费组 {group} 静态成员 {instance_id}：{new_member} 取代 {old_member}（{r}）")
             } else {
-                let r = if *rebalance { "rebalance" } else { "no rebalance, it keeps the old partitions" };
+                let r = if *rebalance {
+                    "rebalance"
+                } else {
+                    "no rebalance, it keeps the old partitions"
+                };
                 format!("{broker} group {group} static member {instance_id}: {new_member} replaces {old_member} ({r})")
             }
         }
@@ -345,7 +353,10 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             revoked,
         } => {
             if zh {
-                format!("{consumer}（消费组 {group}，epoch={member_epoch}）撤销了 {}，下一次心跳确认", tps_text(revoked))
+                format!(
+                    "{consumer}（消费组 {group}，epoch={member_epoch}）撤销了 {}，下一次心跳确认",
+                    tps_text(revoked)
+                )
             } else {
                 format!("{consumer} (group {group}, epoch={member_epoch}) revoked {}; the next heartbeat acknowledges it", tps_text(revoked))
             }
@@ -357,7 +368,10 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             lost,
         } => {
             if zh {
-                format!("{consumer} 在消费组 {group} 中被隔离（{error}）：失去 {}，以 epoch 0 重新加入", tps_text(lost))
+                format!(
+                    "{consumer} 在消费组 {group} 中被隔离（{error}）：失去 {}，以 epoch 0 重新加入",
+                    tps_text(lost)
+                )
             } else {
                 format!("{consumer} was fenced from group {group} ({error}): lost {}, rejoining with epoch 0", tps_text(lost))
             }

@@ -78,7 +78,11 @@ pub fn for_configs(configs: &BTreeMap<String, String>) -> Option<Membership> {
 pub fn check_unsupported_configs(c: &Configs) -> Result<(), String> {
     let protocol = c.get(ConfigScope::Consumer, "group.protocol");
     let unsupported: &[&str] = if protocol == "consumer" {
-        &["partition.assignment.strategy", "heartbeat.interval.ms", "session.timeout.ms"]
+        &[
+            "partition.assignment.strategy",
+            "heartbeat.interval.ms",
+            "session.timeout.ms",
+        ]
     } else {
         &["group.remote.assignor"]
     };
@@ -112,7 +116,9 @@ pub fn on_poll(c: &mut Consumer) {
 pub fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
     let now = ctx.now;
     let Some(coord) = c.coordinator else { return };
-    let Some(m) = c.membership.clone() else { return };
+    let Some(m) = c.membership.clone() else {
+        return;
+    };
     if m.member_epoch > 0 && m.state != MembershipState::Stale {
         let since_poll = now.0.saturating_sub(c.last_poll.0);
         if since_poll > crate::config::ticks_from_ms(c.settings.max_poll_interval_ms) {
@@ -138,10 +144,15 @@ pub fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
         }
         return;
     }
-    if matches!(m.state, MembershipState::Stale | MembershipState::Leaving) || c.in_flight.contains_key(KEY) {
+    if matches!(m.state, MembershipState::Stale | MembershipState::Leaving)
+        || c.in_flight.contains_key(KEY)
+    {
         return;
     }
-    let urgent = matches!(m.state, MembershipState::Joining | MembershipState::Acknowledging);
+    let urgent = matches!(
+        m.state,
+        MembershipState::Joining | MembershipState::Acknowledging
+    );
     if urgent || now >= c.next_heartbeat_at {
         let epoch = m.member_epoch;
         send(c, ctx, coord, epoch);
@@ -156,7 +167,10 @@ fn request(c: &Consumer, epoch: i32) -> HeartbeatRequest {
         client_id: c.name.clone(),
         rebalance_timeout_ms: c.settings.max_poll_interval_ms,
         subscribed_topics: Some(c.topics.clone()),
-        server_assignor: c.membership.as_ref().and_then(|m| m.remote_assignor.clone()),
+        server_assignor: c
+            .membership
+            .as_ref()
+            .and_then(|m| m.remote_assignor.clone()),
         owned: Some(c.assignment.clone()),
     }
 }
@@ -167,7 +181,12 @@ fn send(c: &mut Consumer, ctx: &mut Ctx, coord: crate::ids::BrokerId, epoch: i32
         c.member_id = format!("{}-{:08x}", c.name, ctx.rng.next_u64() as u32);
     }
     let rpc = Rpc::ConsumerGroupHeartbeat(request(c, epoch));
-    c.next_heartbeat_at = Tick(ctx.now.0 + c.membership.as_ref().map_or(1, |m| m.heartbeat_interval_ticks));
+    c.next_heartbeat_at = Tick(
+        ctx.now.0
+            + c.membership
+                .as_ref()
+                .map_or(1, |m| m.heartbeat_interval_ticks),
+    );
     if epoch == LEAVE_GROUP_MEMBER_EPOCH {
         ctx.send(c.addr(), crate::ids::NodeAddr::Broker(coord), rpc);
         return;
@@ -198,7 +217,9 @@ fn reset(c: &mut Consumer, state: MembershipState) {
 /// A ConsumerGroupHeartbeat response.
 pub fn on_response(c: &mut Consumer, ctx: &mut Ctx, r: HeartbeatResponse) {
     c.in_flight.remove(KEY);
-    let Some(state) = c.membership.as_ref().map(|m| m.state) else { return };
+    let Some(state) = c.membership.as_ref().map(|m| m.state) else {
+        return;
+    };
     if matches!(state, MembershipState::Leaving | MembershipState::Stale) {
         return; // the answer to a leave, or to a heartbeat sent before leaving
     }
@@ -251,7 +272,9 @@ fn on_error(c: &mut Consumer, ctx: &mut Ctx, e: KafkaError, message: String) {
             });
             reset(c, MembershipState::Joining);
         }
-        KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut => {
+        KafkaError::NotCoordinator
+        | KafkaError::CoordinatorNotAvailable
+        | KafkaError::RequestTimedOut => {
             c.fail(ctx, KEY, e, "finding the coordinator again");
             c.coordinator_unknown(ctx);
         }
@@ -291,7 +314,9 @@ fn reconcile(c: &mut Consumer, ctx: &mut Ctx, target: Vec<TopicPartition>) {
 }
 
 fn finish_reconciliation(c: &mut Consumer, ctx: &mut Ctx) {
-    let Some(m) = c.membership.as_mut() else { return };
+    let Some(m) = c.membership.as_mut() else {
+        return;
+    };
     let Some(target) = m.reconciling_to.take() else {
         m.state = MembershipState::Stable;
         return;
