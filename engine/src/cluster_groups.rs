@@ -122,6 +122,7 @@ impl Cluster {
                     // leave (its session keeps its partitions for a restart).
                     if let Some(rpc) = crate::consumer::group_consumer::leave_request(c) {
                         ctx.send(from, NodeAddr::Broker(coord), rpc);
+                        crate::consumer::group_consumer::mark_leaving(c);
                     } else if c.membership.is_none() && c.instance_id().is_none() {
                         let rpc = Rpc::LeaveGroup {
                             group: c.settings.group_id.clone(),

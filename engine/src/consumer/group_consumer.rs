@@ -201,6 +201,13 @@ pub fn leave_request(c: &Consumer) -> Option<Rpc> {
     (m.member_epoch > 0).then(|| Rpc::ConsumerGroupHeartbeat(request(c, LEAVE_GROUP_MEMBER_EPOCH)))
 }
 
+/// close() sent the leave heartbeat.
+pub fn mark_leaving(c: &mut Consumer) {
+    if let Some(m) = &mut c.membership {
+        m.state = MembershipState::Leaving;
+    }
+}
+
 /// Drops the member epoch and every partition (Kafka: `onPartitionsLost`, no commit).
 fn reset(c: &mut Consumer, state: MembershipState) {
     if let Some(m) = &mut c.membership {
