@@ -161,7 +161,10 @@ impl Tone {
             | NetworkPartitioned { .. }
             | NodeIsolated { .. }
             | EnvelopeDropped { .. }
-            | EnvelopeLost { .. } => Tone::Warn,
+            | EnvelopeLost { .. }
+            | ConsumerGroupMemberFenced { .. }
+            | ConsumerFenced { .. }
+            | PartitionsRevoked { .. } => Tone::Warn,
             BrokerUnfenced { .. }
             | BrokerRestarted { .. }
             | ControllerRestarted { .. }
