@@ -136,11 +136,18 @@ impl Cluster {
                             ctx.send(from.clone(), NodeAddr::Broker(coord), rpc);
                         }
                     }
-                    let rpc = Rpc::LeaveGroup {
-                        group: c.settings.group_id.clone(),
-                        member_id: c.member_id.clone(),
-                    };
-                    ctx.send(from, NodeAddr::Broker(coord), rpc);
+                    // KIP-848: leave with member epoch -1. KIP-345: a static member does not
+                    // leave (its session keeps its partitions for a restart).
+                    if let Some(rpc) = crate::consumer::group_consumer::leave_request(c) {
+                        ctx.send(from, NodeAddr::Broker(coord), rpc);
+                        crate::consumer::group_consumer::mark_leaving(c);
+                    } else if c.membership.is_none() && c.instance_id().is_none() {
+                        let rpc = Rpc::LeaveGroup {
+                            group: c.settings.group_id.clone(),
+                            member_id: c.member_id.clone(),
+                        };
+                        ctx.send(from, NodeAddr::Broker(coord), rpc);
+                    }
                 }
             }
             "stopped calling poll()" => c.polling = false,
@@ -212,6 +219,22 @@ impl Cluster {
             .map_err(|m| (KafkaError::InvalidRequest, m))
     }
 
+    /// Which running consumers of `group` (alive, not failed) hold each partition right now —
+    /// the client side of the "one owner per partition" guarantee, cheap enough to check every
+    /// tick in property tests.
+    pub fn client_owners(&self, group: &str) -> BTreeMap<TopicPartition, Vec<String>> {
+        let mut out: BTreeMap<TopicPartition, Vec<String>> = BTreeMap::new();
+        for c in self.consumers.consumers.values() {
+            if c.settings.group_id != group || !c.alive || c.failed.is_some() {
+                continue;
+            }
+            for tp in &c.assignment {
+                out.entry(tp.clone()).or_default().push(c.name.clone());
+            }
+        }
+        out
+    }
+
     /// Every consumer, for the snapshot.
     pub(super) fn consumer_views(&self) -> Vec<ConsumerView> {
         self.consumers
@@ -235,6 +258,18 @@ impl Cluster {
                 positions: c.positions.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 committed: c.committed.iter().map(|(t, o)| (t.clone(), *o)).collect(),
                 records_processed: c.processed,
+                group_protocol: if c.membership.is_some() {
+                    "consumer"
+                } else {
+                    "classic"
+                }
+                .into(),
+                membership_state: c.membership.as_ref().map(|m| {
+                    serde_json::to_value(m.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                }),
                 ms_since_poll: (self.now.0.saturating_sub(c.last_poll.0)) * MS_PER_TICK,
             })
             .collect()
@@ -275,7 +310,22 @@ impl Cluster {
         if let Some(g) = group {
             topics.extend(g.offsets.keys().map(|tp| tp.topic.clone()));
         }
+        let cg = group.and_then(|g| g.consumer.as_deref());
         let owner = |tp: &TopicPartition| -> Option<String> {
+            if let Some(cg) = cg {
+                return cg
+                    .members
+                    .values()
+                    .find(|m| {
+                        m.assigned
+                            .get(&tp.topic)
+                            .is_some_and(|s| s.contains(&tp.partition))
+                            || m.pending_revocation
+                                .get(&tp.topic)
+                                .is_some_and(|s| s.contains(&tp.partition))
+                    })
+                    .map(|m| m.client_id.clone());
+            }
             group.and_then(|g| {
                 g.members
                     .values()
@@ -318,27 +368,44 @@ impl Cluster {
             group: name.to_string(),
             offsets_partition: self.groups.partition_for(name),
             coordinator: held.map(|(b, _)| b),
-            state: group.map_or_else(|| "Unknown".to_string(), |g| g.state.to_string()),
-            generation: group.map_or(0, |g| g.generation),
-            protocol: group.and_then(|g| g.protocol.clone()),
+            state: match (group, cg) {
+                (_, Some(cg)) => cg.state().to_string(),
+                (Some(g), None) => g.state.to_string(),
+                (None, None) => "Unknown".to_string(),
+            },
+            generation: match cg {
+                Some(cg) => cg.group_epoch.max(0) as u32,
+                None => group.map_or(0, |g| g.generation),
+            },
+            group_type: if cg.is_some() { "consumer" } else { "classic" }.into(),
+            assignment_epoch: cg.map(|cg| cg.assignment_epoch),
+            protocol: match cg {
+                Some(cg) => Some(cg.last_assignor.clone().unwrap_or_else(|| "uniform".into())),
+                None => group.and_then(|g| g.protocol.clone()),
+            },
             leader: group.and_then(|g| g.leader.clone()),
-            members: group
-                .map(|g| {
-                    g.members
-                        .values()
-                        .map(|m| GroupMemberView {
-                            member_id: m.member_id.clone(),
-                            client_id: m.client_id.clone(),
-                            assignment: m.assignment.clone(),
-                            ms_until_session_expires: m
-                                .heartbeat_deadline
-                                .0
-                                .saturating_sub(self.now.0)
-                                * MS_PER_TICK,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            members: match cg {
+                Some(cg) => self.consumer_group_members(cg),
+                None => group
+                    .map(|g| {
+                        g.members
+                            .values()
+                            .map(|m| GroupMemberView {
+                                member_id: m.member_id.clone(),
+                                client_id: m.client_id.clone(),
+                                assignment: m.assignment.clone(),
+                                ms_until_session_expires: m
+                                    .heartbeat_deadline
+                                    .0
+                                    .saturating_sub(self.now.0)
+                                    * MS_PER_TICK,
+                                group_instance_id: m.group_instance_id.clone(),
+                                ..Default::default()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
             partitions,
             ledger: lv,
         }
@@ -364,6 +431,29 @@ impl Cluster {
             })
     }
 
+    /// The members of a KIP-848 group with their epochs and reconciliation state.
+    fn consumer_group_members(
+        &self,
+        cg: &crate::consumer_group::ConsumerGroup,
+    ) -> Vec<GroupMemberView> {
+        use crate::consumer_group::to_tps;
+        cg.members
+            .values()
+            .map(|m| GroupMemberView {
+                member_id: m.member_id.clone(),
+                client_id: m.client_id.clone(),
+                assignment: to_tps(&m.assigned),
+                ms_until_session_expires: m.session_deadline.0.saturating_sub(self.now.0)
+                    * MS_PER_TICK,
+                group_instance_id: None,
+                member_epoch: Some(m.member_epoch),
+                member_state: Some(m.state.to_string()),
+                pending_revocation: to_tps(&m.pending_revocation),
+                target: cg.target.get(&m.member_id).map(to_tps).unwrap_or_default(),
+            })
+            .collect()
+    }
+
     /// Group invariants: a committed offset never exceeds its partition's log end; within a
     /// Stable generation each partition has at most one owner; one coordinator per group.
     pub(super) fn check_groups(&self) -> Result<(), String> {
@@ -386,6 +476,17 @@ impl Cluster {
                     if *o > leo {
                         return Err(format!(
                             "group {name}: committed offset {o} for {tp} is beyond its log end {leo}"
+                        ));
+                    }
+                }
+                if let Some(cg) = &g.consumer {
+                    // KIP-848: a partition is never assigned to (or being revoked from) two
+                    // members at once — the reconciliation hands it over only once released.
+                    if let Some((tp, who)) = cg.owners().into_iter().find(|(_, o)| o.len() > 1) {
+                        return Err(format!(
+                            "consumer group {name} epoch {}: {tp} owned by {} at once",
+                            cg.group_epoch,
+                            who.join(" and ")
                         ));
                     }
                 }

@@ -54,6 +54,8 @@ pub enum ConfigKind {
     Text,
     /// `partition.assignment.strategy`: assignor class names, comma-separated.
     AssignorList,
+    /// `group.consumer.assignors`: server-side assignor names, comma-separated.
+    ServerAssignorList,
 }
 
 /// One config definition: Kafka key, default, validator and a one-line explanation per locale.
@@ -398,6 +400,30 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "提交位移时等待 offsets 分区所有副本（acks=all）的最长时间，超时返回 REQUEST_TIMED_OUT。",
     },
     ConfigDef {
+        key: "group.consumer.heartbeat.interval.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "5000",
+        doc_en: "KIP-848 consumer groups (group.protocol=consumer): the heartbeat interval the coordinator tells members to use.",
+        doc_zh: "KIP-848 消费组（group.protocol=consumer）：协调者告诉成员使用的心跳间隔。",
+    },
+    ConfigDef {
+        key: "group.consumer.session.timeout.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "45000",
+        doc_en: "KIP-848 consumer groups: a member without a heartbeat for this long is fenced and its partitions are reassigned (set on the broker, not the consumer).",
+        doc_zh: "KIP-848 消费组：成员超过这么久没有心跳就被隔离，它的分区被重新分配（在 broker 上设置，而不是消费者）。",
+    },
+    ConfigDef {
+        key: "group.consumer.assignors",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::ServerAssignorList,
+        default: "uniform,range",
+        doc_en: "KIP-848 server-side assignors the coordinator offers (uniform, range); the first is the default when no member sets group.remote.assignor.",
+        doc_zh: "KIP-848 协调者提供的服务端分配器（uniform、range）；没有成员设置 group.remote.assignor 时使用第一个。",
+    },
+    ConfigDef {
         key: "cleanup.policy",
         scope: ConfigScope::Topic,
         kind: ConfigKind::OneOf(&["delete", "compact", "compact,delete", "delete,compact"]),
@@ -508,6 +534,30 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         default: "300000",
         doc_en: "Metadata is refreshed at least this often: the group leader only notices new partitions (and rebalances) after a refresh.",
         doc_zh: "元数据至少每隔这么久刷新一次：组 leader 只有在刷新后才会发现新增分区（并触发再平衡）。",
+    },
+    ConfigDef {
+        key: "group.protocol",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::OneOf(&["classic", "consumer"]),
+        default: "classic",
+        doc_en: "classic: JoinGroup/SyncGroup rebalances run by a group leader. consumer: the KIP-848 protocol (Kafka 4.0) — ConsumerGroupHeartbeat, server-side assignment, incremental reconciliation without a stop-the-world rebalance.",
+        doc_zh: "classic：由组 leader 主导的 JoinGroup/SyncGroup 再平衡。consumer：KIP-848 协议（Kafka 4.0）——ConsumerGroupHeartbeat、服务端分配、增量协调，没有全组停顿的再平衡。",
+    },
+    ConfigDef {
+        key: "group.remote.assignor",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::Text,
+        default: "",
+        doc_en: "With group.protocol=consumer: the server-side assignor to ask for (uniform or range); empty = the broker's default.",
+        doc_zh: "group.protocol=consumer 时请求使用的服务端分配器（uniform 或 range）；为空则用 broker 的默认值。",
+    },
+    ConfigDef {
+        key: "group.instance.id",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::Text,
+        default: "",
+        doc_en: "Static membership (KIP-345, classic protocol): a consumer restarted within session.timeout.ms rejoins with its old partitions and no rebalance; close() does not send LeaveGroup; a second consumer with the same id fences the first (FENCED_INSTANCE_ID).",
+        doc_zh: "静态成员（KIP-345，classic 协议）：在 session.timeout.ms 内重启的消费者重新加入时拿回原来的分区且不触发再平衡；close() 不发送 LeaveGroup；相同 id 的第二个消费者会隔离第一个（FENCED_INSTANCE_ID）。",
     },
     ConfigDef {
         key: "kplay.poll.interval.ms",
@@ -664,6 +714,10 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
         ConfigKind::Text => Ok(v.to_string()),
         ConfigKind::AssignorList => {
             crate::assignor::parse_strategy(v).map_err(bad)?;
+            Ok(v.to_string())
+        }
+        ConfigKind::ServerAssignorList => {
+            crate::server_assignor::parse_assignors(v).map_err(bad)?;
             Ok(v.to_string())
         }
     }

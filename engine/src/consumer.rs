@@ -28,6 +28,8 @@ use std::fmt::Write as _;
 pub mod commit;
 pub mod seek;
 
+pub mod group_consumer;
+
 /// `kplay.commit.mode`: what the application does after processing a poll()'s records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,6 +94,7 @@ impl ConsumerSettings {
         if n("heartbeat.interval.ms") >= n("session.timeout.ms") {
             return Err("Heartbeat must be set lower than the session timeout".into());
         }
+        group_consumer::check_unsupported_configs(c)?;
         Ok(ConsumerSettings {
             group_id,
             session_timeout_ms: n("session.timeout.ms"),
@@ -215,6 +218,9 @@ pub struct Consumer {
     /// commitAsync calls made while the coordinator was unknown, sent once it is found.
     #[serde(default)]
     pub queued_async: Vec<Vec<(TopicPartition, u64)>>,
+    /// `group.protocol=consumer` (KIP-848): the membership; `None` for the classic protocol.
+    #[serde(default)]
+    pub membership: Option<group_consumer::Membership>,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -238,7 +244,9 @@ impl Consumer {
         configs: BTreeMap<String, String>,
         now: Tick,
     ) -> Self {
+        let membership = group_consumer::for_configs(&configs);
         Consumer {
+            membership,
             name,
             topics,
             settings,
@@ -287,6 +295,14 @@ impl Consumer {
         self.settings.group_id.clone()
     }
 
+    /// `group.instance.id` (static membership), if set.
+    pub fn instance_id(&self) -> Option<String> {
+        self.configs
+            .get("group.instance.id")
+            .filter(|s| !s.trim().is_empty())
+            .cloned()
+    }
+
     fn send(&mut self, ctx: &mut Ctx, key: &str, to: BrokerId, rpc: Rpc, timeout: u64) {
         self.in_flight
             .insert(key.to_string(), Tick(ctx.now.0 + timeout));
@@ -311,7 +327,13 @@ impl Consumer {
     fn coordinator_unknown(&mut self, ctx: &mut Ctx) {
         self.coordinator = None;
         self.next_find_at = Tick(ctx.now.0 + self.backoff());
-        for k in ["JoinGroup", "SyncGroup", "Heartbeat", "OffsetFetch"] {
+        for k in [
+            "JoinGroup",
+            "SyncGroup",
+            "Heartbeat",
+            "OffsetFetch",
+            "ConsumerGroupHeartbeat",
+        ] {
             self.in_flight.remove(k);
         }
         if matches!(
@@ -466,7 +488,11 @@ impl Consumers {
                 continue;
             }
             expire_requests(c, ctx);
-            heartbeat_thread(c, ctx);
+            if c.membership.is_some() {
+                group_consumer::heartbeat_thread(c, ctx);
+            } else {
+                heartbeat_thread(c, ctx);
+            }
             if c.polling {
                 if !self.ledger.contains_key(&c.settings.group_id) {
                     self.ledger
@@ -568,6 +594,12 @@ impl Consumers {
                 on_heartbeat_response(c, ctx, error);
             }
             Rpc::LeaveGroupResponse { .. } => {}
+            Rpc::ConsumerGroupHeartbeatResponse(r) => {
+                if let App::Idle { next_poll_at } = &mut c.app {
+                    *next_poll_at = (*next_poll_at).min(Tick(ctx.now.0 + 1));
+                }
+                group_consumer::on_response(c, ctx, r);
+            }
             Rpc::OffsetCommitResponse {
                 request,
                 error,
@@ -576,6 +608,9 @@ impl Consumers {
             } => {
                 c.in_flight.remove(&format!("OffsetCommit #{request}"));
                 on_commit_response(c, ctx, request, error, offsets);
+                if c.membership.is_some() {
+                    group_consumer::heartbeat_thread(c, ctx);
+                }
             }
             Rpc::OffsetFetchResponse { error, offsets, .. } => {
                 c.in_flight.remove("OffsetFetch");
@@ -712,7 +747,8 @@ fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
             consumer: c.name.clone(),
             ms_since_poll: since_poll * crate::config::MS_PER_TICK,
         });
-        if let Some(coord) = c.coordinator {
+        // Kafka: AbstractCoordinator.maybeLeaveGroup — only dynamic members send LeaveGroup.
+        if let Some(coord) = c.coordinator.filter(|_| c.instance_id().is_none()) {
             let rpc = Rpc::LeaveGroup {
                 group: c.group(),
                 member_id: c.member_id.clone(),
@@ -732,6 +768,7 @@ fn heartbeat_thread(c: &mut Consumer, ctx: &mut Ctx) {
             group: c.group(),
             generation: c.generation,
             member_id: c.member_id.clone(),
+            group_instance_id: c.instance_id(),
         };
         let timeout = c.settings.request_timeout_ticks;
         c.send(ctx, "Heartbeat", coord, rpc, timeout);
@@ -838,7 +875,9 @@ fn poll(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId])
         lookup_coordinator(c, ctx, alive);
         return;
     };
+    group_consumer::on_poll(c);
     if c.rejoin_needed
+        && c.membership.is_none()
         && !c.in_flight.contains_key("JoinGroup")
         && !c.in_flight.contains_key("SyncGroup")
     {
@@ -919,6 +958,7 @@ fn send_join(c: &mut Consumer, ctx: &mut Ctx, coord: BrokerId) {
         session_timeout_ms: c.settings.session_timeout_ms,
         rebalance_timeout_ms: c.settings.max_poll_interval_ms,
         protocols: c.protocols(),
+        group_instance_id: c.instance_id(),
     };
     // Kafka: the JoinGroup timeout is the rebalance timeout plus 5 s.
     let timeout = c
@@ -993,7 +1033,9 @@ fn on_join_response(
         protocol: proto.clone(),
     });
     let mut assignments = vec![];
-    if c.is_leader {
+    // Kafka (JoinGroup v9 skipAssignment): a static leader that rejoined without a rebalance
+    // gets no member list and keeps the stored assignment.
+    if c.is_leader && !members.is_empty() {
         // Kafka: ConsumerCoordinator.onLeaderElected — the leader's metadata covers every
         // member's topics; it runs the chosen assignor.
         let topics: BTreeSet<&String> = members.iter().flat_map(|(_, s)| &s.topics).collect();
@@ -1093,6 +1135,7 @@ fn on_heartbeat_response(c: &mut Consumer, ctx: &mut Ctx, error: Option<KafkaErr
             }
             c.rejoin_needed = true;
         }
+        KafkaError::FencedInstanceId => fenced_instance(c, ctx, "Heartbeat"),
         KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
             c.fail(
                 ctx,
@@ -1107,6 +1150,20 @@ fn on_heartbeat_response(c: &mut Consumer, ctx: &mut Ctx, error: Option<KafkaErr
             c.coordinator_unknown(ctx);
         }
     }
+}
+
+/// Kafka: `FencedInstanceIdException` is fatal — another consumer took this `group.instance.id`.
+fn fenced_instance(c: &mut Consumer, ctx: &mut Ctx, api: &str) {
+    let msg = format!(
+        "{api} failed with FENCED_INSTANCE_ID: another consumer joined with group.instance.id={}",
+        c.instance_id().unwrap_or_default()
+    );
+    ctx.emit(EventKind::ConsumerError {
+        consumer: c.name.clone(),
+        error: KafkaError::FencedInstanceId,
+        message: msg.clone(),
+    });
+    c.failed = Some(msg);
 }
 
 fn on_commit_response(
@@ -1125,6 +1182,21 @@ fn on_commit_response(
         Some(e) => {
             // Kafka: commitSync retries retriable errors; a CommitFailedException (the member
             // is no longer in this generation) or REBALANCE_IN_PROGRESS reaches the application.
+            if e == KafkaError::FencedInstanceId {
+                fenced_instance(c, ctx, "OffsetCommit");
+                return;
+            }
+            if e == KafkaError::StaleMemberEpoch {
+                // KIP-848: the member epoch moved on while the commit was in flight; the next
+                // commit carries the new epoch (Kafka's CommitRequestManager retries it).
+                c.fail(
+                    ctx,
+                    "OffsetCommit",
+                    e,
+                    "the next commit uses the new member epoch",
+                );
+                return;
+            }
             let action = match e {
                 KafkaError::RebalanceInProgress => "commit failed: rejoining",
                 KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {

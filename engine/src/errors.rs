@@ -73,6 +73,18 @@ pub enum KafkaError {
     /// The consumer has no committed offset and `auto.offset.reset=none` (the client's
     /// `NoOffsetForPartitionException`, not a wire error code).
     NoOffsetForPartition,
+    /// KIP-848: the member epoch in ConsumerGroupHeartbeat is not the coordinator's (the member
+    /// must give up its partitions and rejoin with epoch 0).
+    FencedMemberEpoch,
+    /// KIP-848: an OffsetCommit carries a member epoch other than the member's current one.
+    StaleMemberEpoch,
+    /// The group does not exist, or is not of the requested type (e.g. a ConsumerGroupHeartbeat
+    /// to a non-empty classic group).
+    GroupIdNotFound,
+    /// Static membership: another consumer joined with the same `group.instance.id`.
+    FencedInstanceId,
+    /// `group.remote.assignor` names an assignor the broker does not offer.
+    UnsupportedAssignor,
 }
 
 impl KafkaError {
@@ -116,6 +128,11 @@ impl KafkaError {
             InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
             NoOffsetForPartition => "NoOffsetForPartitionException",
+            FencedMemberEpoch => "FENCED_MEMBER_EPOCH",
+            StaleMemberEpoch => "STALE_MEMBER_EPOCH",
+            GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            FencedInstanceId => "FENCED_INSTANCE_ID",
+            UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
         }
     }
 

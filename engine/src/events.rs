@@ -443,6 +443,62 @@ pub enum EventKind {
         member: String,
         reason: String,
     },
+    /// KIP-848: the coordinator computed a new target assignment for a consumer group (its
+    /// group epoch moved past the assignment epoch).
+    TargetAssignmentComputed {
+        broker: BrokerId,
+        group: String,
+        group_epoch: i32,
+        assignor: String,
+        assignment: Vec<(String, Vec<TopicPartition>)>,
+    },
+    /// KIP-848: a member's current assignment moved towards its target (Kafka's
+    /// `CurrentAssignmentBuilder`): new epoch and/or state `STABLE`, `UNREVOKED_PARTITIONS`
+    /// (must revoke first) or `UNRELEASED_PARTITIONS` (waits for partitions others still own).
+    MemberReconciled {
+        broker: BrokerId,
+        group: String,
+        member: String,
+        member_epoch: i32,
+        state: String,
+        assigned: Vec<TopicPartition>,
+        pending_revocation: Vec<TopicPartition>,
+    },
+    /// KIP-848: a member was removed (left with epoch -1, session or rebalance timeout); the
+    /// group epoch was bumped so its partitions move.
+    ConsumerGroupMemberFenced {
+        broker: BrokerId,
+        group: String,
+        member: String,
+        member_epoch: i32,
+        group_epoch: i32,
+        reason: String,
+    },
+    /// Static membership: a consumer joined with a `group.instance.id` already in the group and
+    /// took over the previous member's place (and partitions).
+    StaticMemberReplaced {
+        broker: BrokerId,
+        group: String,
+        instance_id: String,
+        old_member: String,
+        new_member: String,
+        rebalance: bool,
+    },
+    /// KIP-848 client: partitions revoked before the heartbeat that acknowledges it.
+    PartitionsRevoked {
+        consumer: String,
+        group: String,
+        member_epoch: i32,
+        revoked: Vec<TopicPartition>,
+    },
+    /// KIP-848 client: fenced (FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID): partitions lost, rejoins
+    /// with epoch 0.
+    ConsumerFenced {
+        consumer: String,
+        group: String,
+        error: KafkaError,
+        lost: Vec<TopicPartition>,
+    },
     /// Committed offsets reached the offsets partition's HW: the commit is durable.
     OffsetsCommitted {
         broker: BrokerId,
@@ -770,6 +826,32 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "{broker} group {group} {from} → {to} generation={generation} ({reason})")
         }
         MemberRemoved { broker, group, member, reason } => write!(f, "{broker} group {group} removed {member}: {reason}"),
+        TargetAssignmentComputed { broker, group, group_epoch, assignor, assignment } => {
+            let v: Vec<String> = assignment.iter().map(|(m, tps)| format!("{m}→{}", tps_text(tps))).collect();
+            write!(f, "{broker} group {group} target assignment epoch={group_epoch} ({assignor}): {}", v.join(" "))
+        }
+        MemberReconciled { broker, group, member, member_epoch, state, assigned, pending_revocation } => {
+            write!(f, "{broker} group {group} member {member} epoch={member_epoch} {state} assigned {}", tps_text(assigned))?;
+            if !pending_revocation.is_empty() {
+                write!(f, " revoking {}", tps_text(pending_revocation))?;
+            }
+            Ok(())
+        }
+        ConsumerGroupMemberFenced { broker, group, member, member_epoch, group_epoch, reason } => write!(
+            f,
+            "{broker} group {group} fenced {member} (epoch {member_epoch}): {reason}; group epoch={group_epoch}"
+        ),
+        StaticMemberReplaced { broker, group, instance_id, old_member, new_member, rebalance } => write!(
+            f,
+            "{broker} group {group} static member {instance_id}: {new_member} replaces {old_member}{}",
+            if *rebalance { " (rebalance)" } else { " (no rebalance)" }
+        ),
+        PartitionsRevoked { consumer, group, member_epoch, revoked } => {
+            write!(f, "{consumer} group {group} epoch={member_epoch} revoked {}", tps_text(revoked))
+        }
+        ConsumerFenced { consumer, group, error, lost } => {
+            write!(f, "{consumer} group {group} fenced ({error}): lost {}, rejoining with epoch 0", tps_text(lost))
+        }
         OffsetsCommitted { broker, group, offsets } => {
             let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
             write!(f, "{broker} group {group} committed {}", v.join(" "))

@@ -12,6 +12,7 @@
 
 use crate::assignor::{Assignor, Subscription};
 use crate::config::{ConfigScope, Configs};
+use crate::consumer_group::{ConsumerGroup, ConsumerGroupSettings};
 use crate::errors::KafkaError;
 use crate::events::EventKind;
 use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, Tick, TopicPartition};
@@ -33,6 +34,9 @@ pub struct GroupSettings {
     pub min_session_timeout_ms: u64,
     pub max_session_timeout_ms: u64,
     pub offsets_commit_timeout_ticks: u64,
+    /// KIP-848 consumer groups: `group.consumer.*`.
+    #[serde(default)]
+    pub consumer: ConsumerGroupSettings,
 }
 
 impl GroupSettings {
@@ -49,6 +53,17 @@ impl GroupSettings {
             min_session_timeout_ms: c.get_u64(ConfigScope::Broker, "group.min.session.timeout.ms"),
             max_session_timeout_ms: c.get_u64(ConfigScope::Broker, "group.max.session.timeout.ms"),
             offsets_commit_timeout_ticks: ms("offsets.commit.timeout.ms"),
+            consumer: ConsumerGroupSettings {
+                heartbeat_interval_ms: c
+                    .get_u64(ConfigScope::Broker, "group.consumer.heartbeat.interval.ms"),
+                session_timeout_ms: c
+                    .get_u64(ConfigScope::Broker, "group.consumer.session.timeout.ms"),
+                // Validated when set (config.rs), so parsing cannot fail here.
+                assignors: crate::server_assignor::parse_assignors(
+                    &c.get(ConfigScope::Broker, "group.consumer.assignors"),
+                )
+                .unwrap_or_else(|_| ConsumerGroupSettings::default().assignors),
+            },
         }
     }
 }
@@ -100,6 +115,9 @@ pub struct Member {
     pub awaiting_sync: bool,
     /// When the session expires without a heartbeat.
     pub heartbeat_deadline: Tick,
+    /// Static membership (KIP-345): `group.instance.id`.
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
 }
 
 /// A classic group on its coordinator.
@@ -121,6 +139,18 @@ pub struct Group {
     pub phase_deadline: Option<Tick>,
     /// `InitialDelayedJoin`: (remaining delay budget in ticks, a member joined meanwhile).
     pub initial_delay: Option<(u64, bool)>,
+    /// Static members: `group.instance.id` → member id (Kafka: `ClassicGroup.staticMembers`).
+    #[serde(default)]
+    pub static_members: BTreeMap<String, String>,
+    /// Member ids replaced by a newer member with the same `group.instance.id` → that instance
+    /// id: their requests get FENCED_INSTANCE_ID (Kafka finds this from the instance id every
+    /// request carries; here only JoinGroup and Heartbeat carry it).
+    #[serde(default)]
+    pub fenced_static_members: BTreeMap<String, String>,
+    /// `Some` when this is a KIP-848 consumer group (type `consumer`, not `classic`): then the
+    /// classic fields above stay empty and the offsets are shared.
+    #[serde(default)]
+    pub consumer: Option<Box<ConsumerGroup>>,
 }
 
 impl Group {
@@ -136,12 +166,16 @@ impl Group {
             offsets: BTreeMap::new(),
             phase_deadline: None,
             initial_delay: None,
+            static_members: BTreeMap::new(),
+            fenced_static_members: BTreeMap::new(),
+            consumer: None,
         }
     }
 
     /// Whether a session, a pending member or the phase deadline expires by `now`.
     fn timer_due(&self, now: Tick) -> bool {
-        self.phase_deadline.is_some_and(|d| now >= d)
+        self.consumer.as_ref().is_some_and(|c| c.timer_due(now))
+            || self.phase_deadline.is_some_and(|d| now >= d)
             || self.pending_members.values().any(|d| now >= *d)
             || self
                 .members
@@ -209,6 +243,7 @@ impl Group {
                     client_id: m.client_id.clone(),
                     session_timeout_ms: m.session_timeout_ms,
                     rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    group_instance_id: m.group_instance_id.clone(),
                     subscription: m
                         .protocols
                         .iter()
@@ -244,6 +279,12 @@ pub enum WriteKind {
     },
     /// The group's assignment for `generation` (SyncGroup from the leader).
     StoreGroup { group: String, generation: u32 },
+    /// A ConsumerGroupHeartbeat answered once its records are committed (Kafka's
+    /// `CoordinatorRuntime` completes a write's response after the HW passes it).
+    Respond {
+        client: NodeAddr,
+        response: Box<crate::consumer_group::HeartbeatResponse>,
+    },
 }
 
 /// The coordinator role of one broker.
@@ -292,6 +333,7 @@ pub fn is_group_request(rpc: &Rpc) -> bool {
             | Rpc::OffsetFetch { .. }
             | Rpc::ListOffsets { .. }
             | Rpc::ConsumerFetch { .. }
+            | Rpc::ConsumerGroupHeartbeat(_)
     )
 }
 
@@ -365,7 +407,7 @@ impl GroupCoordinators {
                 fetch_offset,
                 max_records,
             } => consumer_fetch(ctx, broker, from, tp, fetch_offset, max_records),
-            other => self.handle_group_request(ctx, broker, from, other, replication),
+            other => self.handle_group_request(ctx, broker, image, from, other, replication),
         }
         f
     }
@@ -394,6 +436,7 @@ impl GroupCoordinators {
         &mut self,
         ctx: &mut Ctx,
         broker: &mut Broker,
+        image: &Controller,
         from: NodeAddr,
         rpc: Rpc,
         replication: &crate::config::BrokerSettings,
@@ -405,6 +448,7 @@ impl GroupCoordinators {
             | Rpc::LeaveGroup { group, .. }
             | Rpc::OffsetCommit { group, .. }
             | Rpc::OffsetFetch { group, .. } => group.clone(),
+            Rpc::ConsumerGroupHeartbeat(r) => r.group.clone(),
             _ => return,
         };
         let partition = self.partition_for(&group_id);
@@ -428,6 +472,7 @@ impl GroupCoordinators {
                 partition,
                 epoch,
                 settings.offsets_topic_num_partitions,
+                settings.consumer.session_timeout_ms,
             );
         }
         let mut h = Handler {
@@ -439,6 +484,7 @@ impl GroupCoordinators {
             epoch,
             settings: &settings,
             replication,
+            image: Some(image),
         };
         h.dispatch(from, rpc);
     }
@@ -483,6 +529,7 @@ impl GroupCoordinators {
                         tp.partition,
                         epoch,
                         settings.offsets_topic_num_partitions,
+                        settings.consumer.session_timeout_ms,
                     );
                 }
             }
@@ -516,6 +563,7 @@ impl GroupCoordinators {
                     epoch,
                     settings: &settings,
                     replication,
+                    image: None,
                 };
                 h.timers(&g);
             }
@@ -608,6 +656,17 @@ fn reply_error(ctx: &mut Ctx, me: BrokerId, to: NodeAddr, rpc: &Rpc, error: Kafk
             error: Some(error),
             offsets: vec![],
         },
+        Rpc::ConsumerGroupHeartbeat(r) => {
+            Rpc::ConsumerGroupHeartbeatResponse(crate::consumer_group::HeartbeatResponse {
+                group: r.group.clone(),
+                error: Some(error),
+                error_message: None,
+                member_id: r.member_id.clone(),
+                member_epoch: r.member_epoch,
+                heartbeat_interval_ms: 0,
+                assignment: None,
+            })
+        }
         _ => return,
     };
     ctx.send(NodeAddr::Broker(me), to, resp);
@@ -623,6 +682,7 @@ impl Coordinator {
         partition: u32,
         epoch: LeaderEpoch,
         num_partitions: u32,
+        consumer_session_ms: u64,
     ) {
         let Some(p) = broker.partitions.get(&offsets_tp(partition)) else {
             return;
@@ -682,9 +742,19 @@ impl Coordinator {
                             heartbeat_deadline: Tick(
                                 ctx.now.0 + crate::config::ticks_from_ms(m.session_timeout_ms),
                             ),
+                            group_instance_id: m.group_instance_id.clone(),
                         },
                     );
                 }
+                g.static_members = g
+                    .members
+                    .values()
+                    .filter_map(|m| {
+                        m.group_instance_id
+                            .clone()
+                            .map(|i| (i, m.member_id.clone()))
+                    })
+                    .collect();
                 // Kafka: GroupMetadataManager.replay — a group with members loads as Stable.
                 g.state = if g.members.is_empty() {
                     GroupState::Empty
@@ -694,6 +764,7 @@ impl Coordinator {
             }
             self.groups.insert(name.clone(), g);
         }
+        self.load_consumer_groups(ctx.now, p, consumer_session_ms);
         self.loaded.insert(partition, epoch);
         if p.log.records().is_empty() {
             return; // nothing to load: no event for each of the 50 empty partitions
@@ -775,6 +846,17 @@ impl Coordinator {
                 }
             });
             for k in failed {
+                if let WriteKind::Respond {
+                    client,
+                    mut response,
+                } = k
+                {
+                    response.error = Some(KafkaError::NotCoordinator);
+                    response.assignment = None;
+                    let rpc = Rpc::ConsumerGroupHeartbeatResponse(*response);
+                    ctx.send(NodeAddr::Broker(broker.id), client, rpc);
+                    continue;
+                }
                 if let WriteKind::Commit {
                     client,
                     group,
@@ -796,6 +878,39 @@ impl Coordinator {
                 partition: p,
                 groups: names.len() as u32,
             });
+        }
+    }
+
+    /// Replays the KIP-848 records of a partition (Kafka: `GroupMetadataManager.replay` of the
+    /// `ConsumerGroup…` records); every member gets a fresh session, as Kafka schedules.
+    fn load_consumer_groups(
+        &mut self,
+        now: Tick,
+        p: &crate::replication::ReplicaPartition,
+        session_ms: u64,
+    ) {
+        let mut touched = std::collections::BTreeSet::new();
+        for r in p.log.records().iter() {
+            let Some(key) = r.key.as_deref() else {
+                continue;
+            };
+            let Some((name, rec)) = crate::consumer_group::decode(key, &r.value) else {
+                continue;
+            };
+            let g = self
+                .groups
+                .entry(name.clone())
+                .or_insert_with(|| Group::new(&name));
+            g.consumer.get_or_insert_with(Box::default).replay(rec);
+            touched.insert(name);
+        }
+        let deadline = Tick(now.0 + crate::config::ticks_from_ms(session_ms));
+        for name in touched {
+            if let Some(cg) = self.groups.get_mut(&name).and_then(|g| g.consumer.as_mut()) {
+                for m in cg.members.values_mut() {
+                    m.session_deadline = deadline;
+                }
+            }
         }
     }
 
@@ -862,6 +977,17 @@ impl Coordinator {
                 };
                 ctx.send(NodeAddr::Broker(me), client, rpc);
             }
+            WriteKind::Respond {
+                client,
+                mut response,
+            } => {
+                if let Some(e) = error {
+                    response.error = Some(e);
+                    response.assignment = None;
+                }
+                let rpc = Rpc::ConsumerGroupHeartbeatResponse(*response);
+                ctx.send(NodeAddr::Broker(me), client, rpc);
+            }
             WriteKind::StoreGroup { group, generation } => {
                 let Some(g) = self.groups.get_mut(&group) else {
                     return;
@@ -914,6 +1040,7 @@ fn join_stub(group: &str, m: &Member) -> Rpc {
         session_timeout_ms: 0,
         rebalance_timeout_ms: 0,
         protocols: vec![],
+        group_instance_id: m.group_instance_id.clone(),
     }
 }
 
@@ -991,6 +1118,8 @@ struct Handler<'a, 'c> {
     settings: &'a GroupSettings,
     #[allow(dead_code)]
     replication: &'a crate::config::BrokerSettings,
+    /// The metadata image (partition counts for the server-side assignor); `None` for timers.
+    image: Option<&'a Controller>,
 }
 
 impl Handler<'_, '_> {
@@ -1008,6 +1137,7 @@ impl Handler<'_, '_> {
                 session_timeout_ms,
                 rebalance_timeout_ms,
                 protocols,
+                group_instance_id,
             } => {
                 let req = JoinRequest {
                     member_id,
@@ -1015,6 +1145,7 @@ impl Handler<'_, '_> {
                     session_timeout_ms,
                     rebalance_timeout_ms,
                     protocols,
+                    group_instance_id,
                 };
                 if let Err(e) = self.join(&from, &group, req.clone()) {
                     let stub = Rpc::JoinGroup {
@@ -1024,6 +1155,7 @@ impl Handler<'_, '_> {
                         session_timeout_ms,
                         rebalance_timeout_ms,
                         protocols: vec![],
+                        group_instance_id: req.group_instance_id,
                     };
                     reply_error(self.ctx, self.me, from, &stub, e);
                 }
@@ -1042,8 +1174,11 @@ impl Handler<'_, '_> {
                 group,
                 generation,
                 member_id,
+                group_instance_id,
             } => {
-                let error = self.heartbeat(&group, generation, &member_id).err();
+                let error = self
+                    .heartbeat(&group, generation, &member_id, group_instance_id.as_deref())
+                    .err();
                 self.send(&from, Rpc::HeartbeatResponse { group, error });
             }
             Rpc::LeaveGroup { group, member_id } => {
@@ -1069,6 +1204,7 @@ impl Handler<'_, '_> {
                     self.send(&from, rpc);
                 }
             }
+            Rpc::ConsumerGroupHeartbeat(req) => self.consumer_group_heartbeat(from, req),
             Rpc::OffsetFetch { group, partitions } => {
                 let g = self.coord.groups.get(&group);
                 let offsets = partitions
@@ -1093,6 +1229,201 @@ impl Handler<'_, '_> {
 
     fn group(&mut self, id: &str) -> Option<&mut Group> {
         self.coord.groups.get_mut(id)
+    }
+
+    /// Kafka: `GroupMetadataManager.consumerGroupHeartbeat` — validation, the group lookup
+    /// rules between classic and consumer groups, then the group's own heartbeat logic; the
+    /// answer waits for the records it wrote.
+    fn consumer_group_heartbeat(
+        &mut self,
+        from: NodeAddr,
+        req: crate::consumer_group::HeartbeatRequest,
+    ) {
+        use crate::consumer_group::{HeartbeatResponse, Outcome, LEAVE_GROUP_MEMBER_EPOCH};
+        let s = self.settings.consumer.clone();
+        let mut resp = HeartbeatResponse {
+            group: req.group.clone(),
+            error: None,
+            error_message: None,
+            member_id: req.member_id.clone(),
+            member_epoch: req.member_epoch,
+            heartbeat_interval_ms: s.heartbeat_interval_ms,
+            assignment: None,
+        };
+        let mut out = Outcome::default();
+        let now = self.ctx.now;
+        let topics: BTreeMap<String, u32> = self
+            .image
+            .map(|i| {
+                i.topics
+                    .iter()
+                    .map(|(t, m)| (t.clone(), m.partitions))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let result = self.consumer_group_for(&req).and_then(|g| {
+            if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH {
+                // Kafka: consumerGroupLeave.
+                if !g.members.contains_key(&req.member_id) {
+                    let msg = format!(
+                        "Member {} is not a member of group {}.",
+                        req.member_id, req.group
+                    );
+                    return Err((KafkaError::UnknownMemberId, msg));
+                }
+                g.fence(
+                    &req.member_id,
+                    "left the group (heartbeat with member epoch -1)",
+                    &mut out,
+                );
+                return Ok((LEAVE_GROUP_MEMBER_EPOCH, None));
+            }
+            g.heartbeat(&req, &topics, &s, now, &mut out)
+                .map(|(epoch, a)| (epoch, Some(a)))
+        });
+        match result {
+            Ok((epoch, assignment)) => {
+                resp.member_epoch = epoch;
+                resp.assignment = assignment;
+            }
+            Err((e, msg)) => {
+                resp.error = Some(e);
+                resp.error_message = Some(msg);
+            }
+        }
+        self.report_consumer_group(&req.group, &out);
+        let records: Vec<NewRecord> = out
+            .records
+            .iter()
+            .map(|r| NewRecord {
+                key: Some(crate::consumer_group::record_key(&req.group, r).into()),
+                value: crate::consumer_group::record_value(r).into(),
+                produce_id: None,
+            })
+            .collect();
+        let kind = WriteKind::Respond {
+            client: from.clone(),
+            response: Box::new(resp.clone()),
+        };
+        if records.is_empty() || !self.append(records, kind) {
+            self.send(&from, Rpc::ConsumerGroupHeartbeatResponse(resp));
+        }
+    }
+
+    /// Kafka: `getOrMaybeCreateConsumerGroup` — a join (epoch 0) creates the group or converts
+    /// an empty classic group (its offsets stay); a non-empty classic group is not a consumer
+    /// group. (Kafka 4.0 can also upgrade a non-empty classic group online, per
+    /// `group.consumer.migration.policy`; the playground does not simulate that migration.)
+    fn consumer_group_for(
+        &mut self,
+        req: &crate::consumer_group::HeartbeatRequest,
+    ) -> Result<&mut ConsumerGroup, (KafkaError, String)> {
+        let create = req.member_epoch == 0;
+        let id = req.group.as_str();
+        if !self.coord.groups.contains_key(id) {
+            if !create {
+                return Err((
+                    KafkaError::GroupIdNotFound,
+                    format!("Consumer group {id} not found."),
+                ));
+            }
+            self.coord.groups.insert(id.to_string(), Group::new(id));
+        }
+        let g = self.coord.groups.get_mut(id).expect("group");
+        if g.consumer.is_none() {
+            if !(create && g.members.is_empty() && g.pending_members.is_empty()) {
+                return Err((
+                    KafkaError::GroupIdNotFound,
+                    format!("Group {id} is not a consumer group"),
+                ));
+            }
+            g.consumer = Some(Box::default());
+            g.state = GroupState::Empty;
+            g.generation = 0;
+            g.protocol = None;
+            g.leader = None;
+            g.phase_deadline = None;
+            g.initial_delay = None;
+        }
+        Ok(g.consumer.as_mut().expect("consumer group"))
+    }
+
+    /// One event per change a consumer-group heartbeat or timer made.
+    fn report_consumer_group(&mut self, group: &str, out: &crate::consumer_group::Outcome) {
+        let me = self.me;
+        let Some(cg) = self
+            .coord
+            .groups
+            .get(group)
+            .and_then(|g| g.consumer.as_ref())
+        else {
+            return;
+        };
+        for (member, epoch, why) in &out.fenced {
+            self.ctx.emit(EventKind::ConsumerGroupMemberFenced {
+                broker: me,
+                group: group.to_string(),
+                member: member.clone(),
+                member_epoch: *epoch,
+                group_epoch: cg.group_epoch,
+                reason: why.clone(),
+            });
+        }
+        if let Some((assignor, epoch)) = &out.target_computed {
+            let assignment = cg
+                .target
+                .iter()
+                .map(|(m, a)| (m.clone(), crate::consumer_group::to_tps(a)))
+                .collect();
+            self.ctx.emit(EventKind::TargetAssignmentComputed {
+                broker: me,
+                group: group.to_string(),
+                group_epoch: *epoch,
+                assignor: assignor.clone(),
+                assignment,
+            });
+        }
+        for member in &out.reconciled {
+            let Some(m) = cg.members.get(member) else {
+                continue;
+            };
+            self.ctx.emit(EventKind::MemberReconciled {
+                broker: me,
+                group: group.to_string(),
+                member: member.clone(),
+                member_epoch: m.member_epoch,
+                state: m.state.to_string(),
+                assigned: crate::consumer_group::to_tps(&m.assigned),
+                pending_revocation: crate::consumer_group::to_tps(&m.pending_revocation),
+            });
+        }
+    }
+
+    /// Consumer-group timers: expired sessions and revocations fence members.
+    fn consumer_group_timers(&mut self, group_id: &str) {
+        let now = self.ctx.now;
+        let mut out = crate::consumer_group::Outcome::default();
+        let Some(cg) = self.group(group_id).and_then(|g| g.consumer.as_mut()) else {
+            return;
+        };
+        cg.expire(now, &mut out);
+        if out.records.is_empty() {
+            return;
+        }
+        self.report_consumer_group(group_id, &out);
+        let records: Vec<NewRecord> = out
+            .records
+            .iter()
+            .map(|r| NewRecord {
+                key: Some(crate::consumer_group::record_key(group_id, r).into()),
+                value: crate::consumer_group::record_value(r).into(),
+                produce_id: None,
+            })
+            .collect();
+        let tp = offsets_tp(self.partition);
+        let _ = self
+            .broker
+            .append_internal(self.ctx, &tp, records, self.replication);
     }
 
     /// Kafka: `GroupMetadataManager.classicGroupJoin`.
@@ -1122,10 +1453,22 @@ impl Handler<'_, '_> {
         if g.state == GroupState::Dead {
             return Err(KafkaError::CoordinatorNotAvailable);
         }
+        if let Some(cg) = &g.consumer {
+            // Kafka: classicGroupJoin — an empty consumer group becomes a classic group; a
+            // non-empty one takes the member as a classic member of a consumer group (not
+            // simulated here: INCONSISTENT_GROUP_PROTOCOL, as for any other group type).
+            if !cg.members.is_empty() {
+                return Err(KafkaError::InconsistentGroupProtocol);
+            }
+            g.consumer = None;
+        }
         if !g.supports(&req.protocols) {
             return Err(KafkaError::InconsistentGroupProtocol);
         }
         let session_ticks = crate::config::ticks_from_ms(req.session_timeout_ms);
+        if let Some(iid) = req.group_instance_id.clone() {
+            return self.join_static(from, group_id, &iid, req, session_ticks);
+        }
         if req.member_id.is_empty() {
             // KIP-394 (2.2+): hand out a member id and ask the member to join again with it.
             let id = new_member_id(self.ctx, &req.client_id);
@@ -1155,6 +1498,107 @@ impl Handler<'_, '_> {
         self.update_member_and_rebalance(from, group_id, req, session_ticks)
     }
 
+    /// Static membership (KIP-345). Kafka: `classicGroupJoinNewStaticMember`,
+    /// `updateStaticMemberThenRebalanceOrCompleteJoin`, `ClassicGroup.replaceStaticMember` and the
+    /// FENCED_INSTANCE_ID checks of `classicGroupJoinExistingMember`.
+    fn join_static(
+        &mut self,
+        from: &NodeAddr,
+        group_id: &str,
+        instance_id: &str,
+        mut req: JoinRequest,
+        session_ticks: u64,
+    ) -> Result<(), KafkaError> {
+        let g = self.coord.groups.get_mut(group_id).expect("group");
+        let mapped = g.static_members.get(instance_id).cloned();
+        if !req.member_id.is_empty() {
+            // A known member id must be the one mapped to the instance id.
+            if mapped.as_deref() != Some(req.member_id.as_str()) {
+                return Err(KafkaError::FencedInstanceId);
+            }
+            return self.update_member_and_rebalance(from, group_id, req, session_ticks);
+        }
+        // A static member gets its id at once (no MEMBER_ID_REQUIRED round trip).
+        let new_id = new_member_id(self.ctx, instance_id);
+        req.member_id = new_id.clone();
+        let Some(old_id) = mapped else {
+            let g = self.coord.groups.get_mut(group_id).expect("group");
+            g.static_members.insert(instance_id.to_string(), new_id);
+            self.add_member_and_rebalance(group_id, req, session_ticks);
+            return Ok(());
+        };
+        // Replace the previous member of this instance id: it is fenced, the group keeps its
+        // assignment under the new id.
+        let me = self.me;
+        let now = self.ctx.now;
+        let g = self.coord.groups.get_mut(group_id).expect("group");
+        let Some(mut old) = g.members.remove(&old_id) else {
+            g.static_members.insert(instance_id.to_string(), new_id);
+            self.add_member_and_rebalance(group_id, req, session_ticks);
+            return Ok(());
+        };
+        if old.awaiting_join {
+            let stub = join_stub(group_id, &old);
+            reply_error(
+                self.ctx,
+                me,
+                NodeAddr::Client(old.client_id.clone()),
+                &stub,
+                KafkaError::FencedInstanceId,
+            );
+        }
+        let same_protocols = old.protocols == req.protocols;
+        old.member_id = new_id.clone();
+        old.client_id = req.client_id.clone();
+        old.session_timeout_ms = req.session_timeout_ms;
+        old.rebalance_timeout_ms = req.rebalance_timeout_ms;
+        old.protocols = req.protocols.clone();
+        old.heartbeat_deadline = Tick(now.0 + session_ticks);
+        old.awaiting_join = false;
+        old.awaiting_sync = false;
+        if g.leader.as_deref() == Some(old_id.as_str()) {
+            g.leader = Some(new_id.clone());
+        }
+        g.static_members
+            .insert(instance_id.to_string(), new_id.clone());
+        g.fenced_static_members
+            .insert(old_id.clone(), instance_id.to_string());
+        g.members.insert(new_id.clone(), old);
+        self.ctx.emit(EventKind::StaticMemberReplaced {
+            broker: me,
+            group: group_id.to_string(),
+            instance_id: instance_id.to_string(),
+            old_member: old_id,
+            new_member: new_id.clone(),
+            rebalance: !(g.state == GroupState::Stable && same_protocols),
+        });
+        match g.state {
+            GroupState::Stable if same_protocols => {
+                // Kafka: the static member rejoins without a rebalance and gets the current
+                // generation (a rejoining leader skips the assignment); SyncGroup then returns
+                // its old partitions.
+                let mut rpc = join_response(g, &new_id, false);
+                if let Rpc::JoinGroupResponse { members, .. } = &mut rpc {
+                    members.clear();
+                }
+                self.store_group(group_id);
+                self.send(from, rpc);
+                Ok(())
+            }
+            GroupState::Empty | GroupState::Dead => Err(KafkaError::UnknownMemberId),
+            _ => {
+                let g = self.coord.groups.get_mut(group_id).expect("group");
+                g.members.get_mut(&new_id).expect("member").awaiting_join = true;
+                if g.state != GroupState::PreparingRebalance {
+                    let reason = format!("static member {instance_id} rejoined with new metadata");
+                    prepare_rebalance(self.ctx, me, g, reason, 0);
+                }
+                self.maybe_complete_join(group_id);
+                Ok(())
+            }
+        }
+    }
+
     fn add_member_and_rebalance(&mut self, group_id: &str, req: JoinRequest, session_ticks: u64) {
         let now = self.ctx.now;
         let delay = self.settings.initial_rebalance_delay_ticks;
@@ -1170,6 +1614,7 @@ impl Handler<'_, '_> {
             awaiting_join: true,
             awaiting_sync: false,
             heartbeat_deadline: Tick(now.0 + session_ticks),
+            group_instance_id: req.group_instance_id.clone(),
         };
         // Kafka: the first member to join becomes the leader.
         if g.leader.is_none() || g.members.is_empty() {
@@ -1400,11 +1845,21 @@ impl Handler<'_, '_> {
         group_id: &str,
         generation: i32,
         member_id: &str,
+        instance_id: Option<&str>,
     ) -> Result<(), KafkaError> {
         let now = self.ctx.now;
         let g = self.group(group_id).ok_or(KafkaError::UnknownMemberId)?;
         if g.state == GroupState::Dead {
             return Err(KafkaError::CoordinatorNotAvailable);
+        }
+        // Kafka: ClassicGroup.validateMember — the instance id now maps to another member.
+        if let Some(iid) = instance_id {
+            if g.static_members.get(iid).is_some_and(|m| m != member_id) {
+                return Err(KafkaError::FencedInstanceId);
+            }
+        }
+        if g.fenced_static_members.contains_key(member_id) {
+            return Err(KafkaError::FencedInstanceId);
         }
         let Some(m) = g.members.get_mut(member_id) else {
             return Err(KafkaError::UnknownMemberId);
@@ -1441,6 +1896,7 @@ impl Handler<'_, '_> {
         let Some(m) = g.members.remove(member_id) else {
             return;
         };
+        g.static_members.retain(|_, id| id != member_id);
         self.ctx.emit(EventKind::MemberRemoved {
             broker: me,
             group: group_id.to_string(),
@@ -1487,18 +1943,34 @@ impl Handler<'_, '_> {
                 .insert(group_id.to_string(), Group::new(group_id));
         }
         let g = self.group(group_id).expect("group");
-        match g.state {
-            GroupState::Dead => return Err(KafkaError::CoordinatorNotAvailable),
-            GroupState::Empty if generation < 0 && member_id.is_empty() => {}
-            _ => {
-                if !g.members.contains_key(member_id) {
-                    return Err(KafkaError::UnknownMemberId);
+        if let Some(cg) = &g.consumer {
+            // Kafka: ConsumerGroup.validateOffsetCommit — the member epoch must be the member's.
+            if !(generation < 0 && member_id.is_empty() && cg.members.is_empty()) {
+                let m = cg
+                    .members
+                    .get(member_id)
+                    .ok_or(KafkaError::UnknownMemberId)?;
+                if generation != m.member_epoch {
+                    return Err(KafkaError::StaleMemberEpoch);
                 }
-                if generation != g.generation as i32 {
-                    return Err(KafkaError::IllegalGeneration);
-                }
-                if g.state == GroupState::CompletingRebalance {
-                    return Err(KafkaError::RebalanceInProgress);
+            }
+        } else {
+            match g.state {
+                GroupState::Dead => return Err(KafkaError::CoordinatorNotAvailable),
+                GroupState::Empty if generation < 0 && member_id.is_empty() => {}
+                _ => {
+                    if g.fenced_static_members.contains_key(member_id) {
+                        return Err(KafkaError::FencedInstanceId);
+                    }
+                    if !g.members.contains_key(member_id) {
+                        return Err(KafkaError::UnknownMemberId);
+                    }
+                    if generation != g.generation as i32 {
+                        return Err(KafkaError::IllegalGeneration);
+                    }
+                    if g.state == GroupState::CompletingRebalance {
+                        return Err(KafkaError::RebalanceInProgress);
+                    }
                 }
             }
         }
@@ -1527,6 +1999,10 @@ impl Handler<'_, '_> {
     /// the pending-sync timeout), matched on the group's state in this one place.
     fn timers(&mut self, group_id: &str) {
         let now = self.ctx.now;
+        if self.group(group_id).is_some_and(|g| g.consumer.is_some()) {
+            self.consumer_group_timers(group_id);
+            return;
+        }
         let Some(g) = self.group(group_id) else {
             return;
         };
@@ -1597,6 +2073,7 @@ struct JoinRequest {
     session_timeout_ms: u64,
     rebalance_timeout_ms: u64,
     protocols: Vec<JoinProtocol>,
+    group_instance_id: Option<String>,
 }
 
 fn join_response(g: &Group, member_id: &str, leader: bool) -> Rpc {
@@ -1770,6 +2247,7 @@ mod tests {
                 owned: vec![],
                 generation: -1,
             }],
+            group_instance_id: None,
         }
     }
 
@@ -1778,6 +2256,7 @@ mod tests {
             group: "g".into(),
             generation,
             member_id: member.into(),
+            group_instance_id: None,
         }
     }
 

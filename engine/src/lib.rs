@@ -15,6 +15,7 @@ pub mod compression;
 pub mod config;
 pub mod consumer;
 pub mod delivery;
+pub mod consumer_group;
 pub mod errors;
 pub mod events;
 pub mod experiments;
@@ -34,6 +35,7 @@ pub mod raft;
 pub mod replication;
 pub mod rng;
 pub mod scenario;
+pub mod server_assignor;
 pub mod snapshot;
 pub mod sticky;
 

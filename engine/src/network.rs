@@ -209,6 +209,9 @@ pub enum Rpc {
         session_timeout_ms: u64,
         rebalance_timeout_ms: u64,
         protocols: Vec<crate::group_coordinator::JoinProtocol>,
+        /// Static membership (KIP-345): `group.instance.id`, if set.
+        #[serde(default)]
+        group_instance_id: Option<String>,
     },
     /// The new generation; the leader also gets every member's subscription.
     JoinGroupResponse {
@@ -237,6 +240,9 @@ pub enum Rpc {
         group: String,
         generation: i32,
         member_id: String,
+        /// Static membership: `group.instance.id`, if set.
+        #[serde(default)]
+        group_instance_id: Option<String>,
     },
     HeartbeatResponse {
         group: String,
@@ -297,6 +303,10 @@ pub enum Rpc {
         records: Vec<Record>,
     },
     /// The connection broke before the answer to `api` came back (the peer crashed).
+    /// KIP-848 consumer → coordinator (`group.protocol=consumer`): join (epoch 0), heartbeat and
+    /// acknowledge owned partitions, or leave (epoch -1), in one API.
+    ConsumerGroupHeartbeat(crate::consumer_group::HeartbeatRequest),
+    ConsumerGroupHeartbeatResponse(crate::consumer_group::HeartbeatResponse),
     Disconnected {
         api: String,
         tp: Option<TopicPartition>,
@@ -322,6 +332,8 @@ impl Rpc {
             Rpc::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse",
             Rpc::MetadataUpdate { .. } => "MetadataUpdate",
             Rpc::Disconnected { .. } => "Disconnected",
+            Rpc::ConsumerGroupHeartbeat(_) => "ConsumerGroupHeartbeat",
+            Rpc::ConsumerGroupHeartbeatResponse(_) => "ConsumerGroupHeartbeatResponse",
             Rpc::NotController { request, .. } => match request.as_str() {
                 "BrokerHeartbeat" => "BrokerHeartbeatResponse",
                 "BrokerRegistration" => "BrokerRegistrationResponse",
@@ -423,6 +435,8 @@ impl Rpc {
                 format!("{} partition records", partitions.len())
             }
             Rpc::Disconnected { api, .. } => format!("{api}: connection closed"),
+            Rpc::ConsumerGroupHeartbeat(r) => r.summary(),
+            Rpc::ConsumerGroupHeartbeatResponse(r) => r.summary(),
             Rpc::NotController { leader, .. } => match leader {
                 Some(l) => format!("NOT_CONTROLLER (active: controller-{l})"),
                 None => "NOT_CONTROLLER (no active controller known)".into(),

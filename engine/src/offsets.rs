@@ -69,6 +69,9 @@ pub struct MemberMetadata {
     pub client_id: String,
     pub session_timeout_ms: u64,
     pub rebalance_timeout_ms: u64,
+    /// Static membership: `group.instance.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_instance_id: Option<String>,
     /// Subscribed topics and, for cooperative assignors, the partitions it owned.
     pub subscription: Vec<String>,
     pub assignment: Vec<TopicPartition>,

@@ -2072,6 +2072,10 @@ fn seek_scope(topic: &Option<String>, partition: &Option<u32>) -> String {
 fn render_groups(snap: &Snapshot) -> String {
     let mut out = String::from("== consumer groups\n");
     for g in &snap.groups {
+        if g.group_type == "consumer" {
+            render_consumer_group(g, &mut out);
+            continue;
+        }
         out.push_str(&format!(
             "group {} state={} generation={} protocol={} coordinator={} (__consumer_offsets-{})\n",
             g.group,
@@ -2106,6 +2110,67 @@ fn render_groups(snap: &Snapshot) -> String {
         ));
     }
     out
+}
+
+/// A KIP-848 group: epochs, then each member's epoch, state and partitions.
+fn render_consumer_group(g: &crate::snapshot::GroupView, out: &mut String) {
+    out.push_str(&format!(
+        "group {} type=consumer state={} group-epoch={} assignment-epoch={} assignor={} coordinator={} (__consumer_offsets-{})\n",
+        g.group,
+        g.state,
+        g.generation,
+        g.assignment_epoch.unwrap_or(0),
+        g.protocol.as_deref().unwrap_or("-"),
+        g.coordinator.map_or("none".to_string(), |b| b.to_string()),
+        g.offsets_partition
+    ));
+    let tps = |v: &[crate::ids::TopicPartition]| {
+        let s: Vec<String> = v.iter().map(|t| t.to_string()).collect();
+        format!("[{}]", s.join(","))
+    };
+    let mut rows = vec![vec![
+        "member".to_string(),
+        "client".to_string(),
+        "epoch".to_string(),
+        "state".to_string(),
+        "assigned".to_string(),
+        "revoking".to_string(),
+        "target".to_string(),
+    ]];
+    for m in &g.members {
+        rows.push(vec![
+            m.member_id.clone(),
+            m.client_id.clone(),
+            m.member_epoch.unwrap_or(0).to_string(),
+            m.member_state.clone().unwrap_or_default(),
+            tps(&m.assignment),
+            tps(&m.pending_revocation),
+            tps(&m.target),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    let mut rows = vec![vec![
+        "partition".to_string(),
+        "owner".to_string(),
+        "committed".to_string(),
+        "HW".to_string(),
+        "lag".to_string(),
+    ]];
+    let opt = |o: Option<u64>| o.map_or("-".to_string(), |o| o.to_string());
+    for p in &g.partitions {
+        rows.push(vec![
+            p.tp.to_string(),
+            p.owner.clone().unwrap_or_else(|| "-".into()),
+            opt(p.committed),
+            opt(p.high_watermark),
+            opt(p.lag),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out.push_str(&format!(
+        "ledger: {} processed once, {} duplicated, {} never processed\n",
+        g.ledger.processed_once, g.ledger.duplicated, g.ledger.never_processed
+    ));
 }
 
 fn render_produces(produces: &[ProduceSummary]) -> String {

@@ -79,6 +79,13 @@ pub struct GroupView {
     pub partitions: Vec<GroupPartitionView>,
     /// How often this group processed each record below the HW (delivery semantics).
     pub ledger: LedgerView,
+    /// `classic` or `consumer` (KIP-848; then `state` is `Empty`, `Assigning`, `Reconciling` or
+    /// `Stable`, and `generation` is the group epoch).
+    #[serde(default)]
+    pub group_type: String,
+    /// KIP-848: the epoch of the current target assignment.
+    #[serde(default)]
+    pub assignment_epoch: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +94,21 @@ pub struct GroupMemberView {
     pub client_id: String,
     pub assignment: Vec<TopicPartition>,
     pub ms_until_session_expires: u64,
+    /// Static membership: `group.instance.id`.
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
+    /// KIP-848: the member epoch.
+    #[serde(default)]
+    pub member_epoch: Option<i32>,
+    /// KIP-848: `STABLE`, `UNREVOKED_PARTITIONS` or `UNRELEASED_PARTITIONS`.
+    #[serde(default)]
+    pub member_state: Option<String>,
+    /// KIP-848: partitions the member must still revoke.
+    #[serde(default)]
+    pub pending_revocation: Vec<TopicPartition>,
+    /// KIP-848: the member's target assignment.
+    #[serde(default)]
+    pub target: Vec<TopicPartition>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +168,13 @@ pub struct ConsumerView {
     /// The group's committed offsets as this consumer last committed or fetched them.
     pub committed: Vec<(TopicPartition, u64)>,
     pub records_processed: u64,
+    /// `group.protocol`: `classic` or `consumer`.
+    #[serde(default)]
+    pub group_protocol: String,
+    /// KIP-848: the client's membership state (`JOINING`, `RECONCILING`, `ACKNOWLEDGING`,
+    /// `STABLE`, `STALE`, `LEAVING`); `generation` is then the member epoch.
+    #[serde(default)]
+    pub membership_state: Option<String>,
     pub ms_since_poll: u64,
 }
 

@@ -260,6 +260,124 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             }
         }
         // Consumer and group events: rendered in consumer_text.rs.
+        TargetAssignmentComputed {
+            broker,
+            group,
+            group_epoch,
+            assignor,
+            assignment,
+        } => {
+            let v: Vec<String> = assignment
+                .iter()
+                .map(|(m, t)| format!("{m}→{}", tps_text(t)))
+                .collect();
+            if zh {
+                format!("{broker} 为消费组 {group} 计算了新的目标分配（组 epoch={group_epoch}，{assignor} 分配器）：{}", v.join(" "))
+            } else {
+                format!("{broker} computed a new target assignment for group {group} (group epoch={group_epoch}, {assignor} assignor): {}", v.join(" "))
+            }
+        }
+        MemberReconciled {
+            broker,
+            group,
+            member,
+            member_epoch,
+            state,
+            assigned,
+            pending_revocation,
+        } => {
+            let why_zh = match state.as_str() {
+                "UNREVOKED_PARTITIONS" => "必须先撤销分区",
+                "UNRELEASED_PARTITIONS" => "等待其他成员释放分区",
+                _ => "已与目标一致",
+            };
+            let why_en = match state.as_str() {
+                "UNREVOKED_PARTITIONS" => "must revoke first",
+                "UNRELEASED_PARTITIONS" => "waits for partitions others still own",
+                _ => "reconciled",
+            };
+            let revoking = if pending_revocation.is_empty() {
+                String::new()
+            } else if zh {
+                format!("，待撤销 {}", tps_text(pending_revocation))
+            } else {
+                format!(", revoking {}", tps_text(pending_revocation))
+            };
+            if zh {
+                format!("{broker} 消费组 {group} 成员 {member} epoch={member_epoch} {state}（{why_zh}）：分配 {}{revoking}", tps_text(assigned))
+            } else {
+                format!("{broker} group {group} member {member} epoch={member_epoch} {state} ({why_en}): assigned {}{revoking}", tps_text(assigned))
+            }
+        }
+        ConsumerGroupMemberFenced {
+            broker,
+            group,
+            member,
+            member_epoch,
+            group_epoch,
+            reason,
+        } => {
+            if zh {
+                format!("{broker} 消费组 {group} 移除并隔离成员 {member}（epoch {member_epoch}）：{reason}；组 epoch 升为 {group_epoch}，它的分区将被重新分配")
+            } else {
+                format!("{broker} group {group} fenced member {member} (epoch {member_epoch}): {reason}; group epoch is now {group_epoch}, its partitions move")
+            }
+        }
+        StaticMemberReplaced {
+            broker,
+            group,
+            instance_id,
+            old_member,
+            new_member,
+            rebalance,
+        } => {
+            if zh {
+                let r = if *rebalance {
+                    "需要再平衡"
+                } else {
+                    "不触发再平衡，保留原来的分区"
+                };
+                format!("{broker} 消费组 {group} 静态成员 {instance_id}：{new_member} 取代 {old_member}（{r}）")
+            } else {
+                let r = if *rebalance {
+                    "rebalance"
+                } else {
+                    "no rebalance, it keeps the old partitions"
+                };
+                format!("{broker} group {group} static member {instance_id}: {new_member} replaces {old_member} ({r})")
+            }
+        }
+        PartitionsRevoked {
+            consumer,
+            group,
+            member_epoch,
+            revoked,
+        } => {
+            if zh {
+                format!(
+                    "{consumer}（消费组 {group}，epoch={member_epoch}）撤销了 {}，下一次心跳确认",
+                    tps_text(revoked)
+                )
+            } else {
+                format!("{consumer} (group {group}, epoch={member_epoch}) revoked {}; the next heartbeat acknowledges it", tps_text(revoked))
+            }
+        }
+        ConsumerFenced {
+            consumer,
+            group,
+            error,
+            lost,
+        } => {
+            if zh {
+                format!(
+                    "{consumer} 在消费组 {group} 中被隔离（{error}）：失去 {}，以 epoch 0 重新加入",
+                    tps_text(lost)
+                )
+            } else {
+                format!("{consumer} was fenced from group {group} ({error}): lost {}, rejoining with epoch 0", tps_text(lost))
+            }
+        }
+        // Consumer-group events: the engine's English line until the UI gets consumer views.
         OffsetsTopicCreationFailed { .. }
         | CoordinatorLoaded { .. }
         | CoordinatorUnloaded { .. }
@@ -789,4 +907,10 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             }
         },
     }
+}
+
+/// `[orders-0,orders-1]`.
+fn tps_text(tps: &[kplay_engine::ids::TopicPartition]) -> String {
+    let v: Vec<String> = tps.iter().map(|t| t.to_string()).collect();
+    format!("[{}]", v.join(","))
 }

@@ -111,7 +111,14 @@ impl Category {
             | PollTimeoutExpired { .. }
             | ConsumerLifecycle { .. }
             | DeliverySemanticsApplied { .. }
-            | OffsetCommitCompleted { .. } => Category::Replication,
+            | OffsetCommitCompleted { .. }
+            | TargetAssignmentComputed { .. }
+            | MemberReconciled { .. }
+            | ConsumerGroupMemberFenced { .. }
+            | StaticMemberReplaced { .. }
+            | PartitionsRevoked { .. }
+            | ConsumerFenced { .. }
+            => Category::Replication,
         }
     }
 }
@@ -157,7 +164,10 @@ impl Tone {
             | NetworkPartitioned { .. }
             | NodeIsolated { .. }
             | EnvelopeDropped { .. }
-            | EnvelopeLost { .. } => Tone::Warn,
+            | EnvelopeLost { .. }
+            | ConsumerGroupMemberFenced { .. }
+            | ConsumerFenced { .. }
+            | PartitionsRevoked { .. } => Tone::Warn,
             BrokerUnfenced { .. }
             | BrokerRestarted { .. }
             | ControllerRestarted { .. }
