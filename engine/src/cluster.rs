@@ -39,6 +39,9 @@ pub struct Cluster {
     groups: crate::group_coordinator::GroupCoordinators,
     /// Consumer clients and the processing ledger.
     consumers: crate::consumer::Consumers,
+    /// The transaction coordinator role of every broker (`__transaction_state`) and the
+    /// markers partition leaders owe answers for.
+    txns: crate::transactions::TxnCoordinators,
 }
 
 impl Cluster {
@@ -59,6 +62,7 @@ impl Cluster {
         let voters = quorum_voters(spec, &ids)?;
         let mut settings = BrokerSettings::from_configs(&broker_cfg, &sim_cfg);
         let group_settings = crate::group_coordinator::GroupSettings::from_configs(&broker_cfg);
+        let txn_settings = crate::transactions::TxnSettings::from_configs(&broker_cfg);
         settings.voters = voters.clone();
         let mut c = Cluster {
             seed: spec.seed,
@@ -77,6 +81,7 @@ impl Cluster {
             history: std::collections::VecDeque::new(),
             groups: crate::group_coordinator::GroupCoordinators::new(group_settings),
             consumers: crate::consumer::Consumers::default(),
+            txns: crate::transactions::TxnCoordinators::new(txn_settings),
         };
         for v in &voters {
             if ids.contains(v) {
@@ -236,6 +241,7 @@ impl Cluster {
     fn deliver_due(&mut self, out: &mut Vec<Event>) {
         let alive = self.alive();
         let mut create_offsets_topic = false;
+        let mut create_txn_topic = false;
         while let Some(env) = self.net.pop_due(self.now) {
             let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
             if ctx.net.is_cut(&env.from, &env.to) {
@@ -264,6 +270,20 @@ impl Cluster {
                         );
                         create_offsets_topic |= f.create_offsets_topic;
                     }
+                    Some(broker)
+                        if broker.alive && crate::transactions::is_txn_request(&env.rpc) =>
+                    {
+                        let image = best_image(&self.controllers);
+                        let f = self.txns.handle(
+                            &mut ctx,
+                            broker,
+                            image,
+                            env.from,
+                            env.rpc,
+                            &self.settings,
+                        );
+                        create_txn_topic |= f.create_topic;
+                    }
                     Some(broker) if broker.alive => {
                         broker.handle(&mut ctx, env.from, env.rpc, &self.settings)
                     }
@@ -285,6 +305,48 @@ impl Cluster {
         }
         if create_offsets_topic {
             self.create_offsets_topic(out);
+        }
+        if create_txn_topic {
+            self.create_txn_topic(out);
+        }
+    }
+
+    /// Kafka: `AutoTopicCreationManager.createTopics` for `__transaction_state` (at the first
+    /// FindCoordinator for a transactional id), with `transaction.state.log.num.partitions`,
+    /// `transaction.state.log.replication.factor`, `min.insync.replicas` =
+    /// `transaction.state.log.min.isr` and `cleanup.policy=compact`.
+    fn create_txn_topic(&mut self, out: &mut Vec<Event>) {
+        use crate::transactions::TRANSACTION_STATE_TOPIC;
+        let s = self.txns.settings.clone();
+        let result = self.on_active_controller(out, |c, ctx| {
+            if c.topics.contains_key(TRANSACTION_STATE_TOPIC) {
+                return Ok(());
+            }
+            let mut placement_rng = Rng::new(ctx.rng.next_u64());
+            let configs = BTreeMap::from([
+                ("cleanup.policy".to_string(), "compact".to_string()),
+                ("min.insync.replicas".to_string(), s.min_isr.to_string()),
+            ]);
+            c.create_topic(
+                ctx,
+                &mut placement_rng,
+                TRANSACTION_STATE_TOPIC,
+                s.num_partitions,
+                s.replication_factor,
+                &configs,
+            )
+        });
+        match result {
+            Ok(()) => self.txns.creation_error = None,
+            Err((error, message)) => {
+                if self.txns.creation_error.as_deref() != Some(message.as_str()) {
+                    self.txns.creation_error = Some(message.clone());
+                    out.push(Event {
+                        at_ms: self.now_ms(),
+                        kind: EventKind::TxnTopicCreationFailed { error, message },
+                    });
+                }
+            }
         }
     }
 
@@ -339,6 +401,13 @@ impl Cluster {
             .on_tick(&mut ctx, &mut self.brokers, &self.settings);
         self.consumers
             .on_tick(&mut ctx, best_image(&self.controllers), &alive);
+        self.txns.on_tick(
+            &mut ctx,
+            &mut self.brokers,
+            best_image(&self.controllers),
+            &mut self.groups,
+            &self.settings,
+        );
     }
 
     /// Runs an admin operation on the active controller, if there is one.
@@ -453,6 +522,18 @@ impl Cluster {
                     record_size,
                     throughput,
                 )
+            }
+            Command::InitTransactions { producer } => self.clients.init_transactions(&producer),
+            Command::BeginTransaction { producer } => {
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                self.clients.begin_transaction(&mut ctx, &producer)
+            }
+            Command::CommitTransaction { producer } | Command::AbortTransaction { producer } => {
+                let commit = name == "commit_transaction";
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                self.clients.end_transaction(&mut ctx, &producer, commit)
             }
             Command::AddConsumer {
                 name,
@@ -658,8 +739,9 @@ impl Cluster {
         let Some(broker) = self.brokers.get_mut(&id).filter(|b| b.alive) else {
             return;
         };
-        // The group coordinator's state is in memory: gone with the process.
+        // The group and transaction coordinators' state is in memory: gone with the process.
         self.groups.crash(id);
+        self.txns.crash(id);
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
         ctx.emit(EventKind::BrokerCrashed { broker: id });
         let me = NodeAddr::Broker(id);
@@ -707,7 +789,13 @@ impl Cluster {
                 | Rpc::SyncGroupResponse { .. }
                 | Rpc::HeartbeatResponse { .. }
                 | Rpc::OffsetCommitResponse { .. }
-                | Rpc::OffsetFetchResponse { .. }) => {
+                | Rpc::OffsetFetchResponse { .. }
+                | Rpc::FindTxnCoordinatorResponse { .. }
+                | Rpc::InitTxnProducerIdResponse { .. }
+                | Rpc::AddPartitionsToTxnResponse { .. }
+                | Rpc::AddOffsetsToTxnResponse { .. }
+                | Rpc::TxnOffsetCommitResponse { .. }
+                | Rpc::EndTxnResponse { .. }) => {
                     Some((r.api().trim_end_matches("Response"), None, None))
                 }
                 _ => None,
@@ -1410,6 +1498,11 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
         Rpc::ConsumerFetch { tp, .. } => ("Fetch", Some(tp.clone()), None),
         Rpc::ListOffsets { tp, .. } => ("ListOffsets", Some(tp.clone()), None),
         r if crate::group_coordinator::is_group_request(r) => (r.api(), None, None),
+        r @ (Rpc::FindTxnCoordinator { .. }
+        | Rpc::InitTxnProducerId { .. }
+        | Rpc::AddPartitionsToTxn { .. }
+        | Rpc::AddOffsetsToTxn { .. }
+        | Rpc::EndTxn { .. }) => (r.api(), None, None),
         _ => return,
     };
     ctx.send(

@@ -55,6 +55,9 @@ pub struct ConsumerSettings {
     pub poll_interval_ticks: u64,
     pub processing_ticks_per_record: u64,
     pub commit_mode: CommitMode,
+    /// `isolation.level=read_committed`.
+    #[serde(default)]
+    pub read_committed: bool,
 }
 
 impl ConsumerSettings {
@@ -93,6 +96,8 @@ impl ConsumerSettings {
                 "async" => CommitMode::Async,
                 _ => CommitMode::None,
             },
+            read_committed: get("isolation.level") == "read_committed"
+                || get("kplay.delivery.semantics") == "exactly-once",
         })
     }
 }
@@ -152,6 +157,10 @@ pub struct Consumer {
     pub committed: BTreeMap<TopicPartition, u64>,
     /// Fetched records not yet returned by poll().
     pub buffer: BTreeMap<TopicPartition, VecDeque<Record>>,
+    /// The offset after the last record of the latest fetch per partition: the position once
+    /// the buffer is drained, past control records and aborted records that were skipped.
+    #[serde(default)]
+    pub fetched_end: BTreeMap<TopicPartition, u64>,
     /// Requests waiting for an answer, by key (`JoinGroup`, `Fetch orders-0`, …), with their
     /// deadline (`request.timeout.ms`).
     pub in_flight: BTreeMap<String, Tick>,
@@ -217,6 +226,7 @@ impl Consumer {
             positions: BTreeMap::new(),
             committed: BTreeMap::new(),
             buffer: BTreeMap::new(),
+            fetched_end: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             next_find_at: now,
             next_heartbeat_at: now,
@@ -299,6 +309,7 @@ impl Consumer {
         self.assignment.clear();
         self.positions.clear();
         self.buffer.clear();
+        self.fetched_end.clear();
         self.in_flight
             .retain(|k, _| !k.starts_with("Fetch ") && !k.starts_with("ListOffsets"));
         if let App::Processing { .. } = self.app {
@@ -515,6 +526,11 @@ impl Consumers {
             }
             Rpc::OffsetFetchResponse { error, offsets, .. } => {
                 c.in_flight.remove("OffsetFetch");
+                if error == Some(KafkaError::UnstableOffsetCommit) {
+                    // KIP-447: a transaction still holds offsets here; ask again on a later poll.
+                    c.fail(ctx, "OffsetFetch", KafkaError::UnstableOffsetCommit, "retrying until the transaction completes");
+                    return;
+                }
                 if let Some(e) = error {
                     c.fail(ctx, "OffsetFetch", e, "finding the coordinator again");
                     c.coordinator_unknown(ctx);
@@ -549,6 +565,7 @@ impl Consumers {
                 fetch_offset,
                 error,
                 records,
+                aborted,
                 ..
             } => {
                 c.in_flight.remove(&key_fetch(&tp));
@@ -556,7 +573,14 @@ impl Consumers {
                     return; // stale: the partition was revoked or the position moved
                 }
                 match error {
-                    None => c.buffer.entry(tp).or_default().extend(records),
+                    None => {
+                        if let Some(last) = records.last() {
+                            c.fetched_end.insert(tp.clone(), last.offset.0 + 1);
+                        }
+                        let read_committed = c.settings.read_committed;
+                        let kept = filter_fetched(records, &aborted, read_committed);
+                        c.buffer.entry(tp).or_default().extend(kept);
+                    }
                     Some(KafkaError::OffsetOutOfRange) => {
                         c.positions.remove(&tp);
                         reset_position(c, ctx, image, tp);
@@ -991,6 +1015,7 @@ fn on_sync_response(
     for tp in &revoked {
         c.positions.remove(tp);
         c.buffer.remove(tp);
+        c.fetched_end.remove(tp);
     }
     c.assignment = assignment.clone();
     c.state = MemberState::Stable;
@@ -1104,7 +1129,12 @@ fn reset_position(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, tp: Topic
     };
     let timeout = c.settings.request_timeout_ticks;
     let key = format!("ListOffsets {tp}");
-    c.send(ctx, &key, leader, Rpc::ListOffsets { tp, latest }, timeout);
+    let rpc = Rpc::ListOffsets {
+        tp,
+        latest,
+        read_committed: c.settings.read_committed,
+    };
+    c.send(ctx, &key, leader, rpc, timeout);
 }
 
 /// Kafka: `Fetcher.sendFetches` — one fetch per partition with a position and nothing buffered.
@@ -1124,6 +1154,7 @@ fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
             tp: tp.clone(),
             fetch_offset: Offset(offset),
             max_records: c.settings.max_poll_records,
+            read_committed: c.settings.read_committed,
         };
         let timeout = c.settings.request_timeout_ticks;
         c.send(ctx, &key_fetch(&tp), leader, rpc, timeout);
@@ -1146,7 +1177,8 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         let mut last = 0;
         while budget > 0 {
             let Some(r) = buf.pop_front() else { break };
-            if c.positions.get(&tp) != Some(&r.offset.0) {
+            // Offsets may have gaps (control records and aborted records were filtered out).
+            if c.positions.get(&tp).is_none_or(|p| r.offset.0 < *p) {
                 continue;
             }
             first.get_or_insert(r.offset.0);
@@ -1154,6 +1186,13 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
             c.positions.insert(tp.clone(), r.offset.0 + 1);
             out.push_back((tp.clone(), r.offset.0));
             budget -= 1;
+        }
+        // Kafka: `CompletedFetch` — skipped batches (markers, aborted data) still move the
+        // position (`nextFetchOffset`) once everything before them was returned.
+        if buf.is_empty() {
+            if let (Some(end), Some(p)) = (c.fetched_end.get(&tp), c.positions.get_mut(&tp)) {
+                *p = (*p).max(*end);
+            }
         }
         if let Some(f) = first {
             ranges.push((tp.clone(), f, last));
@@ -1171,6 +1210,47 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         records: out,
         done_at: Tick(ctx.now.0 + c.settings.processing_ticks_per_record),
     };
+}
+
+/// Kafka: `CompletedFetch.nextFetchedRecord` — control records are never returned; with
+/// read_committed, records of a producer inside one of its aborted transactions are skipped
+/// (a producer joins the aborted set when a record reaches its aborted transaction's first
+/// offset, and leaves it at its ABORT marker).
+pub fn filter_fetched(
+    records: Vec<Record>,
+    aborted: &[crate::log::AbortedTxn],
+    read_committed: bool,
+) -> Vec<Record> {
+    use crate::log::BatchKind;
+    if !records.iter().any(|r| r.producer.is_some_and(|s| s.kind != BatchKind::Idempotent)) {
+        return records; // the common case: nothing transactional, no copy
+    }
+    let mut pending: Vec<&crate::log::AbortedTxn> = aborted.iter().collect();
+    pending.sort_by_key(|t| t.first_offset);
+    let mut aborted_pids: BTreeSet<u64> = BTreeSet::new();
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let Some(stamp) = r.producer else {
+            out.push(r);
+            continue;
+        };
+        if read_committed {
+            while pending.first().is_some_and(|t| t.first_offset <= r.offset) {
+                aborted_pids.insert(pending.remove(0).producer_id);
+            }
+            if stamp.kind == BatchKind::Transactional && aborted_pids.contains(&stamp.producer_id)
+            {
+                continue;
+            }
+            if stamp.kind == BatchKind::Abort {
+                aborted_pids.remove(&stamp.producer_id);
+            }
+        }
+        if !stamp.kind.is_control() {
+            out.push(r);
+        }
+    }
+    out
 }
 
 /// One-line summaries of the consumer-group messages (for the UI's envelopes).
@@ -1245,7 +1325,7 @@ pub fn rpc_summary(rpc: &Rpc) -> Option<String> {
                 v.join(" ")
             }
         },
-        Rpc::ListOffsets { tp, latest } => {
+        Rpc::ListOffsets { tp, latest, .. } => {
             format!("{tp} {}", if *latest { "LATEST" } else { "EARLIEST" })
         }
         Rpc::ListOffsetsResponse { tp, result } => match result {

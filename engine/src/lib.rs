@@ -35,6 +35,7 @@ pub mod rng;
 pub mod scenario;
 pub mod snapshot;
 pub mod sticky;
+pub mod transactions;
 
 pub use cluster::Cluster;
 pub use command::{ClusterSpec, Command, Input};

@@ -250,6 +250,10 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             }
             Ok(())
         }
+        Command::InitTransactions { producer } => write!(f, "init_transactions {producer}"),
+        Command::BeginTransaction { producer } => write!(f, "begin_transaction {producer}"),
+        Command::CommitTransaction { producer } => write!(f, "commit_transaction {producer}"),
+        Command::AbortTransaction { producer } => write!(f, "abort_transaction {producer}"),
         Command::CrashConsumer { consumer } => write!(f, "crash_consumer {consumer}"),
         Command::CloseConsumer { consumer } => write!(f, "close_consumer {consumer}"),
         Command::StopPolling { consumer } => write!(f, "stop_polling {consumer}"),
@@ -490,6 +494,14 @@ struct RawStep {
     stop_polling: Option<Spanned<String>>,
     #[serde(default)]
     resume_polling: Option<Spanned<String>>,
+    #[serde(default)]
+    init_transactions: Option<Spanned<String>>,
+    #[serde(default)]
+    begin_transaction: Option<Spanned<String>>,
+    #[serde(default)]
+    commit_transaction: Option<Spanned<String>>,
+    #[serde(default)]
+    abort_transaction: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -526,6 +538,10 @@ pub const STEP_ACTIONS: &[&str] = &[
     "close_consumer",
     "stop_polling",
     "resume_polling",
+    "init_transactions",
+    "begin_transaction",
+    "commit_transaction",
+    "abort_transaction",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1033,6 +1049,22 @@ impl<'a> Validator<'a> {
             "resume_polling",
             s.resume_polling.as_ref().map(|v| v.span()),
         );
+        mark(
+            "init_transactions",
+            s.init_transactions.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "begin_transaction",
+            s.begin_transaction.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "commit_transaction",
+            s.commit_transaction.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "abort_transaction",
+            s.abort_transaction.as_ref().map(|v| v.span()),
+        );
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
@@ -1172,6 +1204,22 @@ impl<'a> Validator<'a> {
         } else if let Some(c) = &s.resume_polling {
             Command::ResumePolling {
                 consumer: self.known_consumer(c)?,
+            }
+        } else if let Some(p) = &s.init_transactions {
+            Command::InitTransactions {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.begin_transaction {
+            Command::BeginTransaction {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.commit_transaction {
+            Command::CommitTransaction {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.abort_transaction {
+            Command::AbortTransaction {
+                producer: self.known_producer(p)?,
             }
         } else if let Some(cp) = &s.create_partitions {
             let cp = cp.get_ref();
