@@ -1207,6 +1207,15 @@ impl Cluster {
                 idempotent: p.idempotent(),
                 producer_id: p.producer_id,
                 batches: self.clients.batch_views(&p.name, self.now),
+                transaction: p.txn().map(|t| TxnClientView {
+                    transactional_id: t.transactional_id.clone(),
+                    state: t.state.name().to_string(),
+                    coordinator: t.coordinator,
+                    partitions: t.partitions.iter().cloned().collect(),
+                    last_error: t.last_error.clone(),
+                    committed: t.committed,
+                    aborted: t.aborted,
+                }),
                 perf_test: p.perf.as_ref().map(|t| {
                     let elapsed_ms = (self.now.0 - t.total.start.0) * MS_PER_TICK;
                     PerfTestView {
@@ -1269,6 +1278,7 @@ impl Cluster {
             history: self.history.iter().cloned().collect(),
             groups: self.group_views(),
             consumers: self.consumer_views(),
+            transactions: self.transaction_views(),
         }
     }
 
@@ -1366,6 +1376,45 @@ impl Cluster {
         }
     }
 
+    /// Every transactional id held by a live coordinator (`kafka-transactions --describe`).
+    fn transaction_views(&self) -> Vec<TransactionView> {
+        let n = self.txns.settings.num_partitions;
+        let mut out = vec![];
+        for (b, c) in &self.txns.by_broker {
+            if !self.brokers.get(b).is_some_and(|x| x.alive) {
+                continue;
+            }
+            for m in c.txns.values() {
+                let started = !matches!(
+                    m.state,
+                    crate::transactions::TxnState::Empty
+                        | crate::transactions::TxnState::CompleteCommit
+                        | crate::transactions::TxnState::CompleteAbort
+                );
+                out.push(TransactionView {
+                    transactional_id: m.transactional_id.clone(),
+                    coordinator: *b,
+                    state_partition: crate::transactions::partition_for(&m.transactional_id, n),
+                    state: m.state.to_string(),
+                    pending_state: m.pending_state.map(|s| s.to_string()),
+                    producer_id: m.producer_id,
+                    producer_epoch: m.producer_epoch,
+                    timeout_ms: m.timeout_ms,
+                    partitions: m.partitions.iter().cloned().collect(),
+                    ms_since_start: started
+                        .then(|| self.now_ms().saturating_sub(m.txn_start_ms)),
+                    markers_pending: c
+                        .markers
+                        .get(&m.transactional_id)
+                        .map(|pm| pm.partitions.keys().cloned().collect())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.transactional_id.cmp(&b.transactional_id));
+        out
+    }
+
     fn partition_view(&self, p: &crate::network::PartitionState) -> PartitionView {
         let leader_replica = p
             .leader
@@ -1398,6 +1447,8 @@ impl Cluster {
                                     leader_epoch: r.leader_epoch,
                                     key: r.key.as_deref().map(str::to_string),
                                     value: r.value.to_string(),
+                                    batch_kind: r.producer.map(|s| s.kind),
+                                    producer_id: r.producer.map(|s| s.producer_id),
                                 })
                                 .collect()
                         })
@@ -1414,6 +1465,13 @@ impl Cluster {
             isr: p.isr.clone(),
             pending_isr: leader_replica.and_then(|r| r.pending_isr()),
             high_watermark: leader_replica.map(|r| r.log.high_watermark()),
+            last_stable_offset: leader_replica.map(|r| r.log.last_stable_offset()),
+            ongoing_transactions: leader_replica
+                .map(|r| r.log.ongoing_txns().iter().map(|(p, o)| (*p, *o)).collect())
+                .unwrap_or_default(),
+            aborted_transactions: leader_replica
+                .map(|r| r.log.aborted_txns().to_vec())
+                .unwrap_or_default(),
             under_replicated: p.leader.is_some() && p.isr.len() < p.replicas.len(),
             under_min_isr: p.leader.is_some() && p.isr.len() < effective_min,
             replica_states,

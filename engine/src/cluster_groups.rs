@@ -163,6 +163,13 @@ impl Cluster {
             .collect()
     }
 
+    /// The log of a partition's current leader, if it is running.
+    pub(super) fn leader_log(&self, tp: &TopicPartition) -> Option<&crate::log::Log> {
+        let leader = self.image().partitions.get(tp)?.leader?;
+        let b = self.brokers.get(&leader).filter(|b| b.alive)?;
+        Some(&b.partitions.get(tp).filter(|p| p.is_leader())?.log)
+    }
+
     /// The high watermark of a partition's current leader, if it is running.
     fn leader_hw(&self, tp: &TopicPartition) -> Option<u64> {
         let leader = self.image().partitions.get(tp)?.leader?;
@@ -208,6 +215,13 @@ impl Cluster {
         };
         let empty = BTreeMap::new();
         let ledger = self.consumers.ledger.get(name).unwrap_or(&empty);
+        // Records a member should never process: transaction markers, and for read_committed
+        // groups the records of aborted transactions.
+        let read_committed = self
+            .consumers
+            .consumers
+            .values()
+            .any(|c| c.settings.group_id == name && c.settings.read_committed);
         let mut lv = LedgerView::default();
         let mut partitions = vec![];
         for t in &topics {
@@ -220,7 +234,11 @@ impl Cluster {
                 let committed = group.and_then(|g| g.offsets.get(&tp).copied());
                 if let Some(hw) = hw {
                     let counts = ledger.get(&tp).map_or(&[][..], Vec::as_slice);
+                    let log = self.leader_log(&tp);
                     for o in 0..hw {
+                        if log.is_some_and(|l| not_for_processing(l, o, read_committed)) {
+                            continue;
+                        }
                         match counts.get(o as usize).copied().unwrap_or(0) {
                             0 => lv.never_processed += 1,
                             1 => lv.processed_once += 1,
@@ -313,5 +331,23 @@ impl Cluster {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether the record at `offset` is not for an application: a transaction marker, or (for
+/// read_committed) a record of an aborted transaction.
+pub fn not_for_processing(log: &crate::log::Log, offset: u64, read_committed: bool) -> bool {
+    use crate::log::BatchKind;
+    let Some(stamp) = log.records().get(offset as usize).and_then(|r| r.producer) else {
+        return false;
+    };
+    match stamp.kind {
+        BatchKind::Commit | BatchKind::Abort => true,
+        BatchKind::Transactional if read_committed => log.aborted_txns().iter().any(|t| {
+            t.producer_id == stamp.producer_id
+                && t.first_offset.0 <= offset
+                && offset < t.last_offset.0
+        }),
+        _ => false,
     }
 }

@@ -1778,6 +1778,10 @@ impl Run {
             out.push('\n');
             out.push_str(&render_groups(&snap));
         }
+        if !snap.transactions.is_empty() {
+            out.push('\n');
+            out.push_str(&render_transactions(&snap));
+        }
         out.push('\n');
         out.push_str(&render_produces(&self.produces()));
         out.push_str(&format!("\ntrace_hash: {}\n", self.trace_hash_hex()));
@@ -1995,6 +1999,78 @@ fn render_state(snap: &Snapshot) -> String {
     }
     out.push_str(&table(&rows));
     out
+}
+
+/// Transactions at the end (only for scenarios with transactional ids): each id on its
+/// coordinator, then the LSO of every partition that holds transactional records.
+fn render_transactions(snap: &Snapshot) -> String {
+    let mut out = String::from("== transactions\n");
+    for t in &snap.transactions {
+        out.push_str(&format!(
+            "transactional.id {} state={} producerId={} epoch={} coordinator={} (__transaction_state-{}) partitions={}\n",
+            t.transactional_id,
+            t.state,
+            t.producer_id,
+            t.producer_epoch,
+            t.coordinator,
+            t.state_partition,
+            ids_text(&t.partitions)
+        ));
+    }
+    let mut rows = vec![vec![
+        "partition".to_string(),
+        "HW".to_string(),
+        "LSO".to_string(),
+        "open".to_string(),
+        "aborted".to_string(),
+        "markers".to_string(),
+    ]];
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let Some(leader) = p.replica_states.iter().find(|r| r.is_leader) else {
+                continue;
+            };
+            let markers: Vec<String> = leader
+                .records
+                .iter()
+                .filter_map(|r| match r.batch_kind {
+                    Some(crate::log::BatchKind::Commit) => Some(format!("C@{}", r.offset.0)),
+                    Some(crate::log::BatchKind::Abort) => Some(format!("A@{}", r.offset.0)),
+                    _ => None,
+                })
+                .collect();
+            let transactional = !markers.is_empty() || !p.ongoing_transactions.is_empty();
+            if !transactional || t.name == crate::transactions::TRANSACTION_STATE_TOPIC {
+                continue;
+            }
+            let open: Vec<String> = p
+                .ongoing_transactions
+                .iter()
+                .map(|(pid, o)| format!("{pid}@{}", o.0))
+                .collect();
+            let aborted: Vec<String> = p
+                .aborted_transactions
+                .iter()
+                .map(|a| format!("{}:{}..{}", a.producer_id, a.first_offset.0, a.last_offset.0))
+                .collect();
+            let opt = |o: Option<crate::ids::Offset>| o.map_or("-".to_string(), |o| o.0.to_string());
+            rows.push(vec![
+                p.tp.to_string(),
+                opt(p.high_watermark),
+                opt(p.last_stable_offset),
+                if open.is_empty() { "-".into() } else { open.join(" ") },
+                if aborted.is_empty() { "-".into() } else { aborted.join(" ") },
+                markers.join(" "),
+            ]);
+        }
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
+fn ids_text(tps: &[crate::ids::TopicPartition]) -> String {
+    let v: Vec<String> = tps.iter().map(|t| t.to_string()).collect();
+    format!("[{}]", v.join(","))
 }
 
 /// Consumer groups at the end (only for scenarios with consumers, so older traces keep their form).
