@@ -978,4 +978,124 @@ mod tests {
             "HW never moves back"
         );
     }
+
+    /// Fills the log with plain records up to `offset` (Kafka's tests append at arbitrary
+    /// offsets; here offsets are dense, so the gap is filled with non-producer records).
+    fn fill_to(log: &mut Log, offset: u64) {
+        while log.log_end_offset().0 < offset {
+            log.append_as_leader(LeaderEpoch(0), None, "x".into(), None);
+        }
+    }
+
+    fn txn_append(log: &mut Log, pid: u64, epoch: u16, seq: i32, at: u64) {
+        fill_to(log, at);
+        let r = vec![NewRecord {
+            key: None,
+            value: "t".into(),
+            produce_id: None,
+        }];
+        log.append_batch_of_kind(LeaderEpoch(0), r, Some((pid, epoch, seq)), BatchKind::Transactional);
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testFirstUnstableOffsetAfterTruncation` (offsets 99,
+    /// 105, 106 as in the test).
+    #[test]
+    fn producer_state_manager_test_first_unstable_offset_after_truncation() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 99);
+        assert_eq!(log.first_unstable_offset(), Some(Offset(99)));
+        fill_to(&mut log, 105);
+        log.append_control(LeaderEpoch(0), 1, 0, true).unwrap();
+        log.maybe_increment_high_watermark(Offset(106));
+        assert_eq!(log.first_unstable_offset(), None);
+        let r = vec![NewRecord {
+            key: None,
+            value: "i".into(),
+            produce_id: None,
+        }];
+        log.append_batch_as_leader(LeaderEpoch(0), r, Some((1, 0, 1)));
+        log.truncate_to(Offset(106));
+        assert_eq!(log.first_unstable_offset(), None);
+        log.truncate_to(Offset(100));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(99)));
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testLastStableOffsetCompletedTxn` in its shape — a
+    /// completed transaction holds the LSO until the HW passes its marker; the earliest open
+    /// transaction bounds it; LSO = min(first unstable offset, HW).
+    #[test]
+    fn last_stable_offset_follows_open_and_unreplicated_transactions() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 10); // pid 1 opens at 10
+        txn_append(&mut log, 2, 0, 0, 15); // pid 2 opens at 15
+        txn_append(&mut log, 3, 0, 0, 20); // pid 3 opens at 20
+        log.maybe_increment_high_watermark(Offset(21));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
+        assert_eq!(log.last_stable_offset(), Offset(10));
+        let m1 = log.append_control(LeaderEpoch(0), 1, 0, true).unwrap(); // @21
+        assert_eq!(m1, Offset(21));
+        // The marker is not replicated yet: pid 1's transaction still holds the LSO.
+        assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
+        log.maybe_increment_high_watermark(Offset(22));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
+        assert_eq!(log.last_stable_offset(), Offset(15));
+        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // @22, abort pid 3
+        log.maybe_increment_high_watermark(Offset(23));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
+        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // @23
+        assert_eq!(log.last_stable_offset(), Offset(15), "HW 23 has not passed the marker");
+        log.maybe_increment_high_watermark(Offset(24));
+        assert_eq!(log.first_unstable_offset(), None);
+        assert_eq!(log.last_stable_offset(), Offset(24));
+        assert_eq!(
+            log.aborted_txns(),
+            &[AbortedTxn { producer_id: 3, first_offset: Offset(20), last_offset: Offset(22) }]
+        );
+    }
+
+    /// Kafka: `UnifiedLogTest.testCollectAbortedTransactions` in its shape — the aborted index
+    /// answers a fetch range with the aborted transactions overlapping it.
+    #[test]
+    fn collect_aborted_transactions_overlapping_a_fetch_range() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 0);
+        txn_append(&mut log, 2, 0, 0, 1);
+        log.append_control(LeaderEpoch(0), 1, 0, false).unwrap(); // aborted 0..2
+        txn_append(&mut log, 3, 0, 0, 3);
+        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // committed 1..4
+        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // aborted 3..5
+        let pids = |v: Vec<AbortedTxn>| v.iter().map(|t| t.producer_id).collect::<Vec<_>>();
+        assert_eq!(pids(log.collect_aborted_transactions(Offset(0), Offset(6))), vec![1, 3]);
+        assert_eq!(pids(log.collect_aborted_transactions(Offset(3), Offset(4))), vec![3]);
+        assert_eq!(pids(log.collect_aborted_transactions(Offset(0), Offset(1))), vec![1]);
+        assert!(log.collect_aborted_transactions(Offset(6), Offset(7)).is_empty());
+        // A marker from an epoch older than the partition has seen is refused.
+        txn_append(&mut log, 4, 2, 0, 6);
+        assert!(matches!(
+            log.append_control(LeaderEpoch(0), 4, 1, true),
+            Err((crate::errors::KafkaError::InvalidProducerEpoch, _))
+        ));
+        // A marker bumps the producer's epoch: the old epoch's data is then refused.
+        log.append_control(LeaderEpoch(0), 4, 3, false).unwrap();
+        assert!(matches!(
+            log.check_sequence(&tp(), 4, 2, 1, 1),
+            SequenceCheck::Reject(crate::errors::KafkaError::InvalidProducerEpoch, _)
+        ));
+    }
+
+    /// Followers rebuild the transaction state from replicated records, also when a
+    /// transaction's batch arrives in two fetches.
+    #[test]
+    fn followers_track_transactions_from_replicated_records() {
+        let mut leader = Log::default();
+        txn_append(&mut leader, 7, 0, 0, 0);
+        txn_append(&mut leader, 8, 0, 0, 1);
+        leader.append_control(LeaderEpoch(0), 7, 0, false).unwrap();
+        let mut follower = Log::default();
+        follower.append_as_follower(leader.read(Offset(0), 2));
+        assert_eq!(follower.ongoing_txns().len(), 2);
+        follower.append_as_follower(leader.read(Offset(2), 10));
+        assert_eq!(follower.ongoing_txns().keys().copied().collect::<Vec<_>>(), vec![8]);
+        assert_eq!(follower.aborted_txns(), leader.aborted_txns());
+    }
 }

@@ -155,7 +155,7 @@ impl TransactionMetadata {
 
     /// Kafka: `TransactionMetadata.prepareTransitionTo` — the state must be one the target
     /// accepts, and no other transition may be pending.
-    fn prepare_transition_to(&mut self, mut t: TxnTransit) -> Result<TxnTransit, String> {
+    fn prepare_transition_to(&mut self, t: TxnTransit) -> Result<TxnTransit, String> {
         if let Some(p) = self.pending_state {
             return Err(format!("TransactionalId {} is already in pending state {p} while trying to transit to {}", self.transactional_id, t.state));
         }
@@ -165,8 +165,8 @@ impl TransactionMetadata {
                 self.transactional_id, t.state, self.state
             ));
         }
+        // Kafka tolerates a clock that moved back: the new update time is taken as given.
         self.pending_state = Some(t.state);
-        t.last_update_ms = t.last_update_ms.max(self.last_update_ms);
         Ok(t)
     }
 
@@ -217,10 +217,7 @@ impl TransactionMetadata {
                 self.transactional_id
             ));
         }
-        // Kafka: an exhausted epoch is not bumped (the abort then bumps the producer id later).
-        if !is_epoch_exhausted(self.producer_epoch) || self.producer_epoch == i16::MAX - 1 {
-            self.producer_epoch += 1;
-        }
+        self.producer_epoch += 1;
         self.pending_state = Some(TxnState::PrepareEpochFence);
         Ok(())
     }
@@ -1553,4 +1550,121 @@ pub fn rpc_summary(rpc: &Rpc) -> Option<String> {
             .join(" "),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Kafka's `TransactionMetadataTest` and `TransactionStateTest`, with their values.
+    use super::*;
+
+    const PID: u64 = 23423;
+
+    fn metadata(epoch: i16, state: TxnState) -> TransactionMetadata {
+        TransactionMetadata {
+            producer_epoch: epoch,
+            state,
+            ..TransactionMetadata::new("txnlId", PID, 30000, 1000)
+        }
+    }
+
+    /// Kafka: `TransactionMetadataTest.testInitializeEpoch`.
+    #[test]
+    fn test_initialize_epoch() {
+        let mut m = metadata(-1, TxnState::Empty);
+        let t = m.prepare_increment_producer_epoch(30000, 1000).unwrap();
+        m.complete_transition(t).unwrap();
+        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 0, -1));
+    }
+
+    /// Kafka: `TransactionMetadataTest.testNormalEpochBump` (epoch 735 → 736).
+    #[test]
+    fn test_normal_epoch_bump() {
+        let mut m = metadata(735, TxnState::Empty);
+        let t = m.prepare_increment_producer_epoch(30000, 1000).unwrap();
+        m.complete_transition(t).unwrap();
+        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 736, 735));
+    }
+
+    /// Kafka: `TransactionMetadataTest.testBumpEpochNotAllowedIfEpochsExhausted`.
+    #[test]
+    fn test_bump_epoch_not_allowed_if_epochs_exhausted() {
+        let mut m = metadata(i16::MAX - 1, TxnState::Empty);
+        assert!(is_epoch_exhausted(m.producer_epoch));
+        assert!(m.prepare_increment_producer_epoch(30000, 1000).is_err());
+    }
+
+    /// Kafka: `TransactionMetadataTest.testFenceProducerAfterEpochsExhausted`.
+    #[test]
+    fn test_fence_producer_after_epochs_exhausted() {
+        let mut m = metadata(i16::MAX - 1, TxnState::Ongoing);
+        assert!(is_epoch_exhausted(m.producer_epoch));
+        m.prepare_fence_producer_epoch().unwrap();
+        assert_eq!(m.producer_epoch, i16::MAX);
+        assert_eq!(m.pending_state, Some(TxnState::PrepareEpochFence));
+        let t = m.prepare_abort_or_commit(false, 1000).unwrap();
+        m.complete_transition(t.clone()).unwrap();
+        assert_eq!(t.producer_id, PID);
+        assert_eq!(m.state, TxnState::PrepareAbort);
+    }
+
+    /// Kafka: `TransactionMetadataTest.testFenceProducerNotAllowedIfItWouldOverflow`.
+    #[test]
+    fn test_fence_producer_not_allowed_if_it_would_overflow() {
+        let mut m = metadata(i16::MAX, TxnState::Ongoing);
+        assert!(m.prepare_fence_producer_epoch().is_err());
+    }
+
+    /// Kafka: `TransactionMetadataTest.testTolerateUpdateTimeShiftDuringAbortCompletion` — the
+    /// completion takes an update time earlier than the last one.
+    #[test]
+    fn test_tolerate_update_time_shift_during_abort_completion() {
+        let now = 10_000;
+        let mut m = TransactionMetadata {
+            producer_epoch: 1,
+            last_producer_epoch: 0,
+            state: TxnState::PrepareAbort,
+            txn_start_ms: 1,
+            last_update_ms: now,
+            ..TransactionMetadata::new("txnlId", PID, 30000, now)
+        };
+        let t = m.prepare_complete(now - 1).unwrap();
+        m.complete_transition(t).unwrap();
+        assert_eq!(m.state, TxnState::CompleteAbort);
+        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 1, 0));
+        assert_eq!((m.txn_start_ms, m.last_update_ms), (1, now - 1));
+    }
+
+    /// Kafka: `TransactionState.VALID_PREVIOUS_STATES` — every transition the table forbids is
+    /// refused, every one it allows is accepted (and a pending transition blocks the next).
+    #[test]
+    fn valid_previous_states_guard_every_transition() {
+        use TxnState::*;
+        let all = [Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead, PrepareEpochFence];
+        for from in all {
+            for to in all {
+                let mut m = metadata(3, from);
+                let mut t = m.transit();
+                t.state = to;
+                let ok = m.prepare_transition_to(t.clone()).is_ok();
+                assert_eq!(ok, to.valid_previous_states().contains(&from), "{from} → {to}");
+                if ok {
+                    assert!(m.prepare_transition_to(t).is_err(), "pending {from} → {to}");
+                }
+            }
+        }
+        // A few rows spelled out, as Kafka lists them.
+        assert_eq!(PrepareCommit.valid_previous_states(), &[Ongoing]);
+        assert_eq!(CompleteAbort.valid_previous_states(), &[PrepareAbort]);
+        assert!(PrepareAbort.valid_previous_states().contains(&PrepareEpochFence));
+    }
+
+    /// Kafka: `TransactionCoordinator.partitionFor` uses `Utils.abs(transactionalId.hashCode)`.
+    #[test]
+    fn partition_for_uses_java_hash_code() {
+        // "polygenelubricants".hashCode() == Integer.MIN_VALUE, whose Utils.abs is 0.
+        assert_eq!(partition_for("polygenelubricants", 50), 0);
+        // "payments-tx".hashCode() == -1539523292 → 1539523292 % 50 = 42 (the trace's partition).
+        assert_eq!(crate::offsets::java_string_hash_code("payments-tx"), -1539523292);
+        assert_eq!(partition_for("payments-tx", 50), 42);
+    }
 }
