@@ -110,6 +110,18 @@ impl Category {
             | ConsumerError { .. }
             | PollTimeoutExpired { .. }
             | ConsumerLifecycle { .. } => Category::Replication,
+            // Transactions: the client's steps are produce events; the coordinator's and the
+            // partition leaders' work is replication.
+            TxnClient { .. } | TxnClientError { .. } | RecordToDeadLetterQueue { .. } => {
+                Category::Produce
+            }
+            TxnStateChanged { .. }
+            | TxnCoordinatorLoaded { .. }
+            | TxnCoordinatorUnloaded { .. }
+            | TxnMarkerWritten { .. }
+            | TxnTimedOut { .. }
+            | TxnProducerFenced { .. }
+            | TxnTopicCreationFailed { .. } => Category::Replication,
         }
     }
 }
