@@ -153,6 +153,16 @@ impl Cluster {
         self.clients.producers.get(name)
     }
 
+    /// The log of a partition's current leader, if it is running (for tests and tools).
+    pub fn leader_partition_log(&self, tp: &TopicPartition) -> Option<&crate::log::Log> {
+        self.leader_log(tp)
+    }
+
+    /// How many times a member of `group` processed each record, per partition (index = offset).
+    pub fn processing_ledger(&self, group: &str) -> Option<&BTreeMap<TopicPartition, Vec<u32>>> {
+        self.consumers.ledger.get(group)
+    }
+
     /// The controller processes by node id.
     pub fn controllers(&self) -> &BTreeMap<u32, ControllerNode> {
         &self.controllers
