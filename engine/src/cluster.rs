@@ -176,6 +176,7 @@ impl Cluster {
                 self.now = Tick(self.now.0 + 1);
                 self.deliver_due(&mut out);
                 self.run_timers(&mut out);
+                self.drive_stream_apps(&mut out);
                 if self.now_ms() % HISTORY_SAMPLE_MS == 0 {
                     self.sample_metrics();
                 }

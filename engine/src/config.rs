@@ -614,6 +614,14 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "练习场：消费-转换-生产应用中 producer 的 transactional.id。设置后每次 poll() 的一批就是一个事务：输出消息和消费位移（sendOffsetsToTransaction）一起提交或一起中止。",
     },
     ConfigDef {
+        key: "transaction.timeout.ms",
+        scope: ConfigScope::Consumer,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "60000",
+        doc_en: "Playground: transaction.timeout.ms of the consume-transform-produce application's transactional producer (how long a crashed application's open transaction blocks read_committed readers).",
+        doc_zh: "练习场：消费-转换-生产应用中事务型 producer 的 transaction.timeout.ms（崩溃的应用留下的未完成事务会阻塞 read_committed 读者多久）。",
+    },
+    ConfigDef {
         key: "kplay.delivery.semantics",
         scope: ConfigScope::Consumer,
         kind: ConfigKind::OneOf(&["at-least-once", "at-most-once", "exactly-once"]),

@@ -58,6 +58,44 @@ pub struct ConsumerSettings {
     /// `isolation.level=read_committed`.
     #[serde(default)]
     pub read_committed: bool,
+    /// Consume-transform-produce: where processed records go, if anywhere.
+    #[serde(default)]
+    pub stream: Option<StreamSettings>,
+}
+
+/// A consume-transform-produce application (`kplay.output.topic`): its own producer writes
+/// each processed record to the output topic (failures to `kplay.dlq.topic`), transactionally
+/// with `transactional.id` (exactly-once) or with a plain idempotent producer (at-least-once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamSettings {
+    pub output_topic: String,
+    pub dlq_topic: Option<String>,
+    pub fail_keys: Vec<String>,
+    pub transactional_id: Option<String>,
+    pub transaction_timeout_ms: u64,
+}
+
+/// What the application asks its producer to do (carried out by the cluster, which owns the
+/// producer clients).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppAction {
+    BeginTransaction,
+    Send {
+        topic: String,
+        key: Option<std::sync::Arc<str>>,
+        value: std::sync::Arc<str>,
+        /// A record that failed processing, going to the dead-letter topic.
+        dead_letter: Option<(TopicPartition, u64)>,
+    },
+    /// `sendOffsetsToTransaction(positions, groupMetadata)` then `commitTransaction()`.
+    CommitTransaction {
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+}
+
+/// The producer of a consume-transform-produce application.
+pub fn app_producer_name(consumer: &str) -> String {
+    format!("{consumer}-producer")
 }
 
 impl ConsumerSettings {
@@ -98,8 +136,47 @@ impl ConsumerSettings {
             },
             read_committed: get("isolation.level") == "read_committed"
                 || get("kplay.delivery.semantics") == "exactly-once",
+            stream: stream_settings(c),
+        })
+        .map(|mut s: ConsumerSettings| {
+            // Kafka: an exactly-once loop commits offsets only through the transaction.
+            if s.stream.as_ref().is_some_and(|x| x.transactional_id.is_some()) {
+                s.enable_auto_commit = false;
+            }
+            s
         })
     }
+}
+
+/// `kplay.output.topic` and friends. exactly-once makes the loop transactional; its
+/// transactional.id defaults to the consumer's name (set when the consumer is added: each
+/// instance needs its own id, KIP-447).
+fn stream_settings(c: &Configs) -> Option<StreamSettings> {
+    let get = |k: &str| c.get(ConfigScope::Consumer, k);
+    let output_topic = get("kplay.output.topic");
+    if output_topic.is_empty() {
+        return None;
+    }
+    let exactly_once = get("kplay.delivery.semantics") == "exactly-once";
+    let id = get("transactional.id");
+    let transactional_id = match (id.is_empty(), exactly_once) {
+        (false, _) => Some(id),
+        (true, true) => Some(String::new()),
+        (true, false) => None,
+    };
+    let dlq = get("kplay.dlq.topic");
+    Some(StreamSettings {
+        output_topic,
+        dlq_topic: (!dlq.is_empty()).then_some(dlq),
+        fail_keys: get("kplay.fail.keys")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
+        transactional_id,
+        transaction_timeout_ms: c.get_u64(ConfigScope::Consumer, "transaction.timeout.ms"),
+    })
 }
 
 /// Where the member is in the group protocol (Kafka: `AbstractCoordinator.MemberState`).
@@ -124,6 +201,11 @@ pub enum App {
     },
     /// Blocked in commitSync() on request `request`.
     Committing { request: u64 },
+    /// Consume-transform-produce, transactional: waiting for `commitTransaction()` (the
+    /// producer had committed `committed_before` transactions when it was called).
+    AwaitingTransaction { committed_before: u64 },
+    /// Consume-transform-produce, at-least-once: `producer.flush()` before committing offsets.
+    Flushing,
 }
 
 /// One consumer client.
@@ -181,6 +263,15 @@ pub struct Consumer {
     /// Consecutive coordinator failures, for the exponential backoff.
     #[serde(default)]
     pub failures: u32,
+    /// Consume-transform-produce: the key and value of each record being processed (in the
+    /// order of `App::Processing`), and the producer actions not yet carried out.
+    #[serde(default)]
+    pub polled_values: VecDeque<(Option<std::sync::Arc<str>>, std::sync::Arc<str>)>,
+    #[serde(default)]
+    pub actions: Vec<AppAction>,
+    /// The application's transactional producer is ready (initTransactions done): poll() may run.
+    #[serde(default)]
+    pub stream_ready: bool,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -238,6 +329,9 @@ impl Consumer {
             last_notice: String::new(),
             last_coordinator: None,
             failures: 0,
+            polled_values: VecDeque::new(),
+            actions: vec![],
+            stream_ready: false,
         }
     }
 
@@ -712,7 +806,8 @@ fn application_thread(
     let now = ctx.now;
     match &mut c.app {
         App::Idle { next_poll_at } => {
-            if now >= *next_poll_at {
+            let ready = c.settings.stream.is_none() || c.stream_ready;
+            if now >= *next_poll_at && ready {
                 poll(c, ctx, image, alive);
             }
         }
@@ -722,6 +817,11 @@ fn application_thread(
             }
             // Process every record due by now (several per tick with no processing time).
             while let Some((tp, o)) = records.pop_front() {
+                if let Some(s) = &c.settings.stream {
+                    if let Some((key, value)) = c.polled_values.pop_front() {
+                        c.actions.push(transform(s, &tp, o, key, value));
+                    }
+                }
                 let counts = match ledger.get_mut(&tp) {
                     Some(v) => v,
                     None => ledger.entry(tp).or_default(),
@@ -741,13 +841,62 @@ fn application_thread(
             }
             after_processing(c, ctx);
         }
-        App::Committing { .. } => {}
+        App::Committing { .. } | App::AwaitingTransaction { .. } | App::Flushing => {}
+    }
+}
+
+/// The application's processing of one record: `value + " processed"` to the output topic, or
+/// (a key listed in `kplay.fail.keys`) the original record to the dead-letter topic.
+fn transform(
+    s: &StreamSettings,
+    tp: &TopicPartition,
+    offset: u64,
+    key: Option<std::sync::Arc<str>>,
+    value: std::sync::Arc<str>,
+) -> AppAction {
+    let fails = key
+        .as_deref()
+        .is_some_and(|k| s.fail_keys.iter().any(|f| f == k));
+    match (&s.dlq_topic, fails) {
+        (Some(dlq), true) => AppAction::Send {
+            topic: dlq.clone(),
+            key,
+            value,
+            dead_letter: Some((tp.clone(), offset)),
+        },
+        _ => AppAction::Send {
+            topic: s.output_topic.clone(),
+            key,
+            value: format!("{value} processed").into(),
+            dead_letter: None,
+        },
     }
 }
 
 /// The end of one loop iteration: commit as configured, then poll again.
 fn after_processing(c: &mut Consumer, ctx: &mut Ctx) {
     let offsets = c.consumed_offsets();
+    c.app = App::Idle {
+        next_poll_at: ctx.now,
+    };
+    match c.settings.stream.as_ref().map(|s| s.transactional_id.is_some()) {
+        Some(true) => {
+            // sendOffsetsToTransaction + commitTransaction; the cluster sets the waiting state.
+            c.actions.push(AppAction::CommitTransaction { offsets });
+            return;
+        }
+        Some(false) => {
+            // producer.flush() before the offsets are committed (at-least-once).
+            c.app = App::Flushing;
+            return;
+        }
+        None => {}
+    }
+    commit_as_configured(c, ctx, offsets);
+}
+
+/// The commit step of the loop, by `kplay.commit.mode`.
+pub fn commit_as_configured(c: &mut Consumer, ctx: &mut Ctx, offsets: Vec<(TopicPartition, u64)>) {
     c.app = App::Idle {
         next_poll_at: ctx.now,
     };
@@ -1164,6 +1313,8 @@ fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
 /// Kafka: `Fetcher.collectFetch` — at most `max.poll.records`, advancing positions.
 fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
     let mut budget = c.settings.max_poll_records as usize;
+    let stream = c.settings.stream.is_some();
+    let mut values = VecDeque::new();
     let mut out: VecDeque<(TopicPartition, u64)> = VecDeque::new();
     let mut ranges = vec![];
     for tp in c.assignment.clone() {
@@ -1185,6 +1336,9 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
             last = r.offset.0;
             c.positions.insert(tp.clone(), r.offset.0 + 1);
             out.push_back((tp.clone(), r.offset.0));
+            if stream {
+                values.push_back((r.key.clone(), r.value.clone()));
+            }
             budget -= 1;
         }
         // Kafka: `CompletedFetch` — skipped batches (markers, aborted data) still move the
@@ -1206,6 +1360,12 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         records: out.len() as u32,
         ranges,
     });
+    if let Some(s) = &c.settings.stream {
+        if s.transactional_id.is_some() {
+            c.actions.push(AppAction::BeginTransaction);
+        }
+        c.polled_values = values;
+    }
     c.app = App::Processing {
         records: out,
         done_at: Tick(ctx.now.0 + c.settings.processing_ticks_per_record),
