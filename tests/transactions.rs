@@ -541,7 +541,7 @@ fn stream_consumer(c: &mut Cluster, name: &str) {
                 ("auto.offset.reset", "earliest"),
                 ("kplay.output.topic", "out"),
                 ("kplay.delivery.semantics", "exactly-once"),
-                ("kplay.processing.ms.per.record", "5"),
+                ("kplay.processing.ms.per.record", "40"),
                 ("max.poll.records", "4"),
                 ("transaction.timeout.ms", "3000"),
                 ("session.timeout.ms", "6000"),
@@ -549,6 +549,22 @@ fn stream_consumer(c: &mut Cluster, name: &str) {
             ]),
         },
     );
+}
+
+/// Sends input records `from..to` (key `k{i}`, value `v{i}`) with the plain producer `src`.
+fn send_inputs(c: &mut Cluster, from: u32, to: u32) {
+    for i in from..to {
+        cmd(
+            c,
+            Command::Produce {
+                producer: "src".into(),
+                topic: "in".into(),
+                partition: None,
+                key: Some(format!("k{i}")),
+                value: format!("v{i}"),
+            },
+        );
+    }
 }
 
 /// A stream cluster: topics `in` and `out` (3 partitions each, RF 3), `n` input records.
@@ -574,18 +590,7 @@ fn stream_cluster(seed: u64, n: u32) -> Cluster {
         );
     }
     cmd(&mut c, Command::AddProducer { name: "src".into(), configs: cfg(&[("linger.ms", "0")]) });
-    for i in 0..n {
-        cmd(
-            &mut c,
-            Command::Produce {
-                producer: "src".into(),
-                topic: "in".into(),
-                partition: None,
-                key: Some(format!("k{i}")),
-                value: format!("v{i}"),
-            },
-        );
-    }
+    send_inputs(&mut c, 0, n);
     c.run_ms(500);
     c
 }
@@ -600,8 +605,9 @@ fn swarm_exactly_once_stream_processing_under_crashes() {
     let mut aborted = 0;
     let mut crashes = 0;
     for seed in 1..=6u64 {
-        let n = 24;
-        let mut c = stream_cluster(seed, n);
+        // Inputs keep coming while instances and brokers crash: 4 per round, 8 rounds.
+        let n = 32;
+        let mut c = stream_cluster(seed, 0);
         let mut rng = seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1;
         let mut next = move || {
             rng ^= rng << 13;
@@ -615,8 +621,10 @@ fn swarm_exactly_once_stream_processing_under_crashes() {
         }
         let mut down: Option<u32> = None;
         let mut spawned = 0;
-        for _ in 0..8 {
-            c.run_ms(100 + next() % 700);
+        c.run_ms(500);
+        for round in 0..8 {
+            send_inputs(&mut c, round * 4, round * 4 + 4);
+            c.run_ms(100 + next() % 300);
             match next() % 4 {
                 0 if live.len() > 1 => {
                     let victim = live.remove((next() % live.len() as u64) as usize);

@@ -1826,6 +1826,7 @@ impl Run {
             "metrics": snap.metrics,
             "groups": snap.groups,
             "consumers": snap.consumers,
+            "transactions": snap.transactions,
             "steps": steps,
             "events": events,
         })
@@ -2153,6 +2154,29 @@ fn render_produces(produces: &[ProduceSummary]) -> String {
     out
 }
 
+/// The transaction markers among the leader's last records (`RECORDS_IN_VIEW`): control records
+/// take offsets, so consumers see gaps there.
+fn control_records(p: &crate::snapshot::PartitionView) -> Vec<Value> {
+    use crate::log::BatchKind;
+    p.replica_states
+        .iter()
+        .find(|r| r.is_leader)
+        .map(|r| {
+            r.records
+                .iter()
+                .filter_map(|x| {
+                    let kind = match x.batch_kind? {
+                        BatchKind::Commit => "commit",
+                        BatchKind::Abort => "abort",
+                        _ => return None,
+                    };
+                    Some(json!({ "offset": x.offset.0, "type": kind, "producer_id": x.producer_id }))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn partitions_json(snap: &Snapshot) -> Vec<Value> {
     let mut out = Vec::new();
     for t in &snap.topics {
@@ -2185,6 +2209,12 @@ fn partitions_json(snap: &Snapshot) -> Vec<Value> {
                 "under_replicated": p.under_replicated,
                 "under_min_isr": p.under_min_isr,
                 "replica_states": replicas,
+                "last_stable_offset": p.last_stable_offset.map(|o| o.0),
+                "ongoing_transactions": p.ongoing_transactions.iter().map(|(pid, o)| json!({
+                    "producer_id": pid, "first_offset": o.0,
+                })).collect::<Vec<_>>(),
+                "aborted_transactions": p.aborted_transactions,
+                "control_records": control_records(p),
             }));
         }
     }
