@@ -490,6 +490,18 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
             Command::CloseConsumer { consumer } => format!("close_consumer = {}", q(consumer)),
             Command::StopPolling { consumer } => format!("stop_polling = {}", q(consumer)),
             Command::ResumePolling { consumer } => format!("resume_polling = {}", q(consumer)),
+            Command::InitTransactions { producer } => {
+                format!("init_transactions = {}", q(producer))
+            }
+            Command::BeginTransaction { producer } => {
+                format!("begin_transaction = {}", q(producer))
+            }
+            Command::CommitTransaction { producer } => {
+                format!("commit_transaction = {}", q(producer))
+            }
+            Command::AbortTransaction { producer } => {
+                format!("abort_transaction = {}", q(producer))
+            }
         }
     };
     for c in &plan.setup {

@@ -154,7 +154,12 @@ fn processed_values(c: &Cluster, group: &str, partitions: u32) -> Vec<String> {
 }
 
 fn init(c: &mut Cluster, producer: &str) {
-    cmd(c, Command::InitTransactions { producer: producer.into() });
+    cmd(
+        c,
+        Command::InitTransactions {
+            producer: producer.into(),
+        },
+    );
     c.run_ms(300);
     assert_eq!(client_state(c, producer), "READY", "{producer} initialised");
 }
@@ -169,31 +174,60 @@ fn commit_and_abort_as_read_committed_and_read_uncommitted_consumers_see_them() 
     add_consumer(&mut c, "ru", "uncommitted", "read_uncommitted");
     init(&mut c, "tx");
     c.run_ms(1000);
-    cmd(&mut c, Command::BeginTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "tx".into(),
+        },
+    );
     send(&mut c, "tx", 0, "a0");
     send(&mut c, "tx", 1, "a1");
     c.run_ms(500);
     // Ongoing: LSO stays at the transaction's first offset while the HW moves on.
     let log = c.leader_partition_log(&tp(0)).unwrap();
-    assert_eq!((log.high_watermark(), log.last_stable_offset()), (Offset(1), Offset(0)));
+    assert_eq!(
+        (log.high_watermark(), log.last_stable_offset()),
+        (Offset(1), Offset(0))
+    );
     assert_eq!(txn(&c, "tx-1").state, "Ongoing");
     assert_eq!(processed_values(&c, "uncommitted", 2), vec!["a0", "a1"]);
-    assert!(processed_values(&c, "committed", 2).is_empty(), "nothing stable yet");
-    cmd(&mut c, Command::CommitTransaction { producer: "tx".into() });
+    assert!(
+        processed_values(&c, "committed", 2).is_empty(),
+        "nothing stable yet"
+    );
+    cmd(
+        &mut c,
+        Command::CommitTransaction {
+            producer: "tx".into(),
+        },
+    );
     c.run_ms(500);
     assert_eq!(txn(&c, "tx-1").state, "CompleteCommit");
     assert_eq!(processed_values(&c, "committed", 2), vec!["a0", "a1"]);
-    cmd(&mut c, Command::BeginTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "tx".into(),
+        },
+    );
     send(&mut c, "tx", 0, "b0");
     send(&mut c, "tx", 1, "b1");
     c.run_ms(300);
-    cmd(&mut c, Command::AbortTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::AbortTransaction {
+            producer: "tx".into(),
+        },
+    );
     c.run_ms(1000);
     assert_eq!(txn(&c, "tx-1").state, "CompleteAbort");
     for p in 0..2 {
         let log = c.leader_partition_log(&tp(p)).unwrap();
-        let kinds: Vec<Option<BatchKind>> =
-            log.records().iter().map(|r| r.producer.map(|s| s.kind)).collect();
+        let kinds: Vec<Option<BatchKind>> = log
+            .records()
+            .iter()
+            .map(|r| r.producer.map(|s| s.kind))
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -203,15 +237,30 @@ fn commit_and_abort_as_read_committed_and_read_uncommitted_consumers_see_them() 
                 Some(BatchKind::Abort)
             ]
         );
-        assert_eq!((log.high_watermark(), log.last_stable_offset()), (Offset(4), Offset(4)));
+        assert_eq!(
+            (log.high_watermark(), log.last_stable_offset()),
+            (Offset(4), Offset(4))
+        );
     }
     assert_eq!(processed_values(&c, "committed", 2), vec!["a0", "a1"]);
-    assert_eq!(processed_values(&c, "uncommitted", 2), vec!["a0", "a1", "b0", "b1"]);
+    assert_eq!(
+        processed_values(&c, "uncommitted", 2),
+        vec!["a0", "a1", "b0", "b1"]
+    );
     for name in ["rc", "ru"] {
-        let positions: Vec<u64> = consumer(&c, name).positions.iter().map(|(_, o)| *o).collect();
+        let positions: Vec<u64> = consumer(&c, name)
+            .positions
+            .iter()
+            .map(|(_, o)| *o)
+            .collect();
         assert_eq!(positions, vec![4, 4], "{name} steps over the markers");
     }
-    let g = c.snapshot().groups.into_iter().find(|g| g.group == "committed").unwrap();
+    let g = c
+        .snapshot()
+        .groups
+        .into_iter()
+        .find(|g| g.group == "committed")
+        .unwrap();
     assert_eq!((g.ledger.processed_once, g.ledger.never_processed), (2, 0));
 }
 
@@ -222,21 +271,40 @@ fn commit_and_abort_as_read_committed_and_read_uncommitted_consumers_see_them() 
 /// EndTxn with PRODUCER_FENCED (fatal).
 #[test]
 fn a_new_producer_with_the_same_transactional_id_fences_the_zombie() {
-    let mut c = cluster(5, 1, &[], &[("old", "orders-tx", &[]), ("new", "orders-tx", &[])]);
+    let mut c = cluster(
+        5,
+        1,
+        &[],
+        &[("old", "orders-tx", &[]), ("new", "orders-tx", &[])],
+    );
     add_consumer(&mut c, "rc", "g", "read_committed");
     init(&mut c, "old");
     assert_eq!(txn(&c, "orders-tx").producer_epoch, 0);
-    cmd(&mut c, Command::BeginTransaction { producer: "old".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "old".into(),
+        },
+    );
     send(&mut c, "old", 0, "zombie-1");
     c.run_ms(300);
     assert_eq!(txn(&c, "orders-tx").state, "Ongoing");
-    let out = cmd(&mut c, Command::InitTransactions { producer: "new".into() });
+    let out = cmd(
+        &mut c,
+        Command::InitTransactions {
+            producer: "new".into(),
+        },
+    );
     let mut events = out;
     for _ in 0..1000 {
         events.extend(c.run_ms(1));
     }
     let fenced = events.iter().find_map(|e| match &e.kind {
-        EventKind::TxnProducerFenced { old_epoch, new_epoch, .. } => Some((*old_epoch, *new_epoch)),
+        EventKind::TxnProducerFenced {
+            old_epoch,
+            new_epoch,
+            ..
+        } => Some((*old_epoch, *new_epoch)),
         _ => None,
     });
     assert_eq!(fenced, Some((0, 1)));
@@ -263,10 +331,24 @@ fn a_new_producer_with_the_same_transactional_id_fences_the_zombie() {
         EventKind::ProduceCompleted { producer, outcome: kplay_engine::ProduceOutcome::Err { error: KafkaError::InvalidProducerEpoch, .. }, .. } if producer == "old"
     )), "zombie write refused");
     assert_eq!(client_state(&c, "old"), "ABORTABLE_ERROR");
-    let (error, message) = failed(&step(&mut c, Command::CommitTransaction { producer: "old".into() })).unwrap();
+    let (error, message) = failed(&step(
+        &mut c,
+        Command::CommitTransaction {
+            producer: "old".into(),
+        },
+    ))
+    .unwrap();
     assert_eq!(error, KafkaError::IllegalState);
-    assert!(message.starts_with("Cannot execute transactional method because we are in an error state"), "{message}");
-    cmd(&mut c, Command::AbortTransaction { producer: "old".into() });
+    assert!(
+        message.starts_with("Cannot execute transactional method because we are in an error state"),
+        "{message}"
+    );
+    cmd(
+        &mut c,
+        Command::AbortTransaction {
+            producer: "old".into(),
+        },
+    );
     let mut events = vec![];
     for _ in 0..500 {
         events.extend(c.run_ms(1));
@@ -277,10 +359,20 @@ fn a_new_producer_with_the_same_transactional_id_fences_the_zombie() {
     )));
     assert_eq!(client_state(&c, "old"), "FATAL_ERROR");
     // The new producer works; the read_committed group never sees the zombie's records.
-    cmd(&mut c, Command::BeginTransaction { producer: "new".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "new".into(),
+        },
+    );
     send(&mut c, "new", 0, "fresh");
     c.run_ms(300);
-    cmd(&mut c, Command::CommitTransaction { producer: "new".into() });
+    cmd(
+        &mut c,
+        Command::CommitTransaction {
+            producer: "new".into(),
+        },
+    );
     c.run_ms(4000);
     assert_eq!(processed_values(&c, "g", 1), vec!["fresh"]);
 }
@@ -292,11 +384,19 @@ fn an_open_transaction_past_its_timeout_is_aborted_and_the_producer_fenced() {
     let mut c = cluster(
         7,
         1,
-        &[("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500")],
+        &[(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+            "500",
+        )],
         &[("tx", "slow-tx", &[("transaction.timeout.ms", "1000")])],
     );
     init(&mut c, "tx");
-    cmd(&mut c, Command::BeginTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "tx".into(),
+        },
+    );
     send(&mut c, "tx", 0, "never-committed");
     let mut events = vec![];
     for _ in 0..2000 {
@@ -305,7 +405,11 @@ fn an_open_transaction_past_its_timeout_is_aborted_and_the_producer_fenced() {
     let timed_out = events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::TxnTimedOut { timeout_ms, producer_epoch, .. } => Some((e.at_ms, *timeout_ms, *producer_epoch)),
+            EventKind::TxnTimedOut {
+                timeout_ms,
+                producer_epoch,
+                ..
+            } => Some((e.at_ms, *timeout_ms, *producer_epoch)),
             _ => None,
         })
         .expect("timed out");
@@ -315,7 +419,12 @@ fn an_open_transaction_past_its_timeout_is_aborted_and_the_producer_fenced() {
     let log = c.leader_partition_log(&tp(0)).unwrap();
     assert_eq!(log.last_stable_offset(), log.high_watermark());
     assert_eq!(log.aborted_txns().len(), 1);
-    cmd(&mut c, Command::CommitTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::CommitTransaction {
+            producer: "tx".into(),
+        },
+    );
     c.run_ms(300);
     assert_eq!(client_state(&c, "tx"), "FATAL_ERROR");
 }
@@ -324,8 +433,18 @@ fn an_open_transaction_past_its_timeout_is_aborted_and_the_producer_fenced() {
 /// `transaction.max.timeout.ms` is INVALID_TRANSACTION_TIMEOUT (fatal for the client).
 #[test]
 fn a_transaction_timeout_above_the_broker_maximum_is_refused() {
-    let mut c = cluster(9, 1, &[("transaction.max.timeout.ms", "60000")], &[("tx", "big", &[("transaction.timeout.ms", "60001")])]);
-    cmd(&mut c, Command::InitTransactions { producer: "tx".into() });
+    let mut c = cluster(
+        9,
+        1,
+        &[("transaction.max.timeout.ms", "60000")],
+        &[("tx", "big", &[("transaction.timeout.ms", "60001")])],
+    );
+    cmd(
+        &mut c,
+        Command::InitTransactions {
+            producer: "tx".into(),
+        },
+    );
     let events = c.run_ms(300);
     assert!(events.iter().any(|e| matches!(
         &e.kind,
@@ -349,17 +468,37 @@ fn transactional_id_requires_idempotence() {
         );
         let (error, message) = failed(&out).expect("refused");
         assert_eq!(error, KafkaError::ConfigException);
-        assert_eq!(message, "Cannot set a transactional.id without also enabling idempotence.");
+        assert_eq!(
+            message,
+            "Cannot set a transactional.id without also enabling idempotence."
+        );
     }
     // The client's state machine: no send before initTransactions, no begin twice.
-    cmd(&mut c, Command::AddProducer { name: "p".into(), configs: cfg(&[("transactional.id", "x")]) });
+    cmd(
+        &mut c,
+        Command::AddProducer {
+            name: "p".into(),
+            configs: cfg(&[("transactional.id", "x")]),
+        },
+    );
     let (_, m) = failed(&send(&mut c, "p", 0, "v")).unwrap();
     assert_eq!(m, "Cannot perform a 'send' before completing a call to initTransactions when transactions are enabled.");
     init(&mut c, "p");
     let (_, m) = failed(&send(&mut c, "p", 0, "v")).unwrap();
     assert_eq!(m, "Cannot call send in state READY");
-    cmd(&mut c, Command::BeginTransaction { producer: "p".into() });
-    let (_, m) = failed(&step(&mut c, Command::BeginTransaction { producer: "p".into() })).unwrap();
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "p".into(),
+        },
+    );
+    let (_, m) = failed(&step(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "p".into(),
+        },
+    ))
+    .unwrap();
     assert_eq!(m, "TransactionalId x: Invalid transition attempted from state IN_TRANSACTION to state IN_TRANSACTION");
 }
 
@@ -370,12 +509,22 @@ fn transactional_id_requires_idempotence() {
 fn a_new_coordinator_finishes_a_commit_after_failover() {
     let mut c = cluster(13, 2, &[], &[("tx", "failover-tx", &[])]);
     init(&mut c, "tx");
-    cmd(&mut c, Command::BeginTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::BeginTransaction {
+            producer: "tx".into(),
+        },
+    );
     send(&mut c, "tx", 0, "x0");
     send(&mut c, "tx", 1, "x1");
     c.run_ms(300);
     let coordinator = txn(&c, "failover-tx").coordinator;
-    cmd(&mut c, Command::CommitTransaction { producer: "tx".into() });
+    cmd(
+        &mut c,
+        Command::CommitTransaction {
+            producer: "tx".into(),
+        },
+    );
     // Run until PrepareCommit is durable, then crash the coordinator before it completes.
     let mut prepared = false;
     for _ in 0..500 {
@@ -386,7 +535,12 @@ fn a_new_coordinator_finishes_a_commit_after_failover() {
         }
     }
     assert!(prepared);
-    cmd(&mut c, Command::CrashBroker { broker: coordinator.0 });
+    cmd(
+        &mut c,
+        Command::CrashBroker {
+            broker: coordinator.0,
+        },
+    );
     let mut events = vec![];
     for _ in 0..15_000 {
         events.extend(c.run_ms(1));
@@ -397,7 +551,12 @@ fn a_new_coordinator_finishes_a_commit_after_failover() {
     assert!(events.iter().any(|e| matches!(&e.kind, EventKind::TxnCoordinatorLoaded { broker, .. } if *broker == t.coordinator)));
     for p in 0..2 {
         let log = c.leader_partition_log(&tp(p)).unwrap();
-        assert!(log.records().iter().any(|r| r.producer.is_some_and(|s| s.kind == BatchKind::Commit)), "marker on t-{p}");
+        assert!(
+            log.records()
+                .iter()
+                .any(|r| r.producer.is_some_and(|s| s.kind == BatchKind::Commit)),
+            "marker on t-{p}"
+        );
         assert!(log.ongoing_txns().is_empty());
         assert_eq!(log.last_stable_offset(), log.high_watermark());
     }
@@ -420,12 +579,23 @@ fn swarm_read_committed_never_returns_aborted_data() {
         aborted += a;
     }
     // The property is not vacuous: records were read and transactions were aborted.
-    assert!(processed > 20 && aborted > 5, "processed {processed}, aborted transactions {aborted}");
+    assert!(
+        processed > 20 && aborted > 5,
+        "processed {processed}, aborted transactions {aborted}"
+    );
 }
 
 /// Runs one seed; returns (records the group processed, aborted-index entries).
 fn swarm_run(seed: u64) -> (u64, usize) {
-    let mut c = cluster(seed, 3, &[("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")], &[("tx", "swarm-tx", &[("transaction.timeout.ms", "5000")])]);
+    let mut c = cluster(
+        seed,
+        3,
+        &[(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+            "1000",
+        )],
+        &[("tx", "swarm-tx", &[("transaction.timeout.ms", "5000")])],
+    );
     add_consumer(&mut c, "rc", "g", "read_committed");
     init(&mut c, "tx");
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -438,10 +608,20 @@ fn swarm_run(seed: u64) -> (u64, usize) {
     let mut down: Option<u32> = None;
     for round in 0..12 {
         if client_state(&c, "tx") == "ABORTABLE_ERROR" {
-            step(&mut c, Command::AbortTransaction { producer: "tx".into() });
+            step(
+                &mut c,
+                Command::AbortTransaction {
+                    producer: "tx".into(),
+                },
+            );
         }
         if client_state(&c, "tx") == "READY" {
-            cmd(&mut c, Command::BeginTransaction { producer: "tx".into() });
+            cmd(
+                &mut c,
+                Command::BeginTransaction {
+                    producer: "tx".into(),
+                },
+            );
             let commit = next() % 3 != 0;
             for i in 0..(1 + next() % 4) {
                 let value = format!("{}-{round}-{i}", if commit { "C" } else { "A" });
@@ -449,9 +629,13 @@ fn swarm_run(seed: u64) -> (u64, usize) {
             }
             c.run_ms(50 + next() % 300);
             let end = if commit {
-                Command::CommitTransaction { producer: "tx".into() }
+                Command::CommitTransaction {
+                    producer: "tx".into(),
+                }
             } else {
-                Command::AbortTransaction { producer: "tx".into() }
+                Command::AbortTransaction {
+                    producer: "tx".into(),
+                }
             };
             step(&mut c, end);
         }
@@ -474,15 +658,30 @@ fn swarm_run(seed: u64) -> (u64, usize) {
     }
     c.run_ms(12_000);
     let state = client_state(&c, "tx");
-    assert!(state == "READY" || state == "FATAL_ERROR" || state == "ABORTABLE_ERROR", "seed={seed}: {state}");
+    assert!(
+        state == "READY" || state == "FATAL_ERROR" || state == "ABORTABLE_ERROR",
+        "seed={seed}: {state}"
+    );
     let ledger = c.processing_ledger("g").cloned().unwrap_or_default();
     let mut totals = (0, 0);
     for p in 0..3 {
-        let log = c.leader_partition_log(&tp(p)).unwrap_or_else(|| panic!("seed={seed}: t-{p} has a leader"));
-        assert!(log.ongoing_txns().is_empty(), "seed={seed}: t-{p} open transactions {:?}", log.ongoing_txns());
-        assert_eq!(log.last_stable_offset(), log.high_watermark(), "seed={seed}: t-{p}");
+        let log = c
+            .leader_partition_log(&tp(p))
+            .unwrap_or_else(|| panic!("seed={seed}: t-{p} has a leader"));
+        assert!(
+            log.ongoing_txns().is_empty(),
+            "seed={seed}: t-{p} open transactions {:?}",
+            log.ongoing_txns()
+        );
+        assert_eq!(
+            log.last_stable_offset(),
+            log.high_watermark(),
+            "seed={seed}: t-{p}"
+        );
         totals.1 += log.aborted_txns().len();
-        let Some(counts) = ledger.get(&tp(p)) else { continue };
+        let Some(counts) = ledger.get(&tp(p)) else {
+            continue;
+        };
         for (o, n) in counts.iter().enumerate() {
             if *n == 0 {
                 continue;
@@ -490,10 +689,25 @@ fn swarm_run(seed: u64) -> (u64, usize) {
             totals.0 += u64::from(*n);
             let r = &log.records()[o];
             let stamp = r.producer.unwrap();
-            assert!(!stamp.kind.is_control(), "seed={seed}: marker t-{p}@{o} processed");
-            let aborted = log.aborted_txns().iter().any(|t| t.producer_id == stamp.producer_id && t.first_offset.0 <= o as u64 && (o as u64) < t.last_offset.0);
-            assert!(!aborted, "seed={seed}: aborted record t-{p}@{o} ({}) processed", r.value);
-            assert!(r.value.starts_with("C-"), "seed={seed}: t-{p}@{o} = {} is not from a committed transaction", r.value);
+            assert!(
+                !stamp.kind.is_control(),
+                "seed={seed}: marker t-{p}@{o} processed"
+            );
+            let aborted = log.aborted_txns().iter().any(|t| {
+                t.producer_id == stamp.producer_id
+                    && t.first_offset.0 <= o as u64
+                    && (o as u64) < t.last_offset.0
+            });
+            assert!(
+                !aborted,
+                "seed={seed}: aborted record t-{p}@{o} ({}) processed",
+                r.value
+            );
+            assert!(
+                r.value.starts_with("C-"),
+                "seed={seed}: t-{p}@{o} = {} is not from a committed transaction",
+                r.value
+            );
         }
     }
     totals
@@ -573,7 +787,10 @@ fn stream_cluster(seed: u64, n: u32) -> Cluster {
         seed,
         configs: cfg(&[
             ("group.initial.rebalance.delay.ms", "0"),
-            ("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"),
+            (
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                "1000",
+            ),
         ]),
         ..ClusterSpec::default()
     };
@@ -589,7 +806,13 @@ fn stream_cluster(seed: u64, n: u32) -> Cluster {
             },
         );
     }
-    cmd(&mut c, Command::AddProducer { name: "src".into(), configs: cfg(&[("linger.ms", "0")]) });
+    cmd(
+        &mut c,
+        Command::AddProducer {
+            name: "src".into(),
+            configs: cfg(&[("linger.ms", "0")]),
+        },
+    );
     send_inputs(&mut c, 0, n);
     c.run_ms(500);
     c
@@ -658,13 +881,21 @@ fn swarm_exactly_once_stream_processing_under_crashes() {
         want.sort();
         assert_eq!(committed_values(&c, "out", 3), want, "seed={seed}");
         for p in 0..3 {
-            let log = c.leader_partition_log(&TopicPartition::new("out", p)).unwrap();
-            assert!(log.ongoing_txns().is_empty(), "seed={seed}: out-{p} still has open transactions");
+            let log = c
+                .leader_partition_log(&TopicPartition::new("out", p))
+                .unwrap();
+            assert!(
+                log.ongoing_txns().is_empty(),
+                "seed={seed}: out-{p} still has open transactions"
+            );
             aborted += log.aborted_txns().len();
         }
     }
     // Not vacuous: instances crashed mid-stream and transactions were aborted.
-    assert!(crashes > 0 && aborted > 0, "crashes {crashes}, aborted transactions {aborted}");
+    assert!(
+        crashes > 0 && aborted > 0,
+        "crashes {crashes}, aborted transactions {aborted}"
+    );
 }
 
 /// The notes' DLQ loop (八): a record whose processing fails goes to the dead-letter topic, its
@@ -708,10 +939,24 @@ fn failed_records_go_to_the_dead_letter_topic_and_are_committed() {
     assert_eq!(committed_values(&c, "dlq", 1), vec!["v2", "v5"]);
     assert_eq!(
         committed_values(&c, "out", 3),
-        vec!["v0 processed", "v1 processed", "v3 processed", "v4 processed"]
+        vec![
+            "v0 processed",
+            "v1 processed",
+            "v3 processed",
+            "v4 processed"
+        ]
     );
-    let g = c.snapshot().groups.into_iter().find(|g| g.group == "etl").unwrap();
+    let g = c
+        .snapshot()
+        .groups
+        .into_iter()
+        .find(|g| g.group == "etl")
+        .unwrap();
     for p in &g.partitions {
-        assert_eq!(p.committed, p.high_watermark, "{} committed past the failures", p.tp);
+        assert_eq!(
+            p.committed, p.high_watermark,
+            "{} committed past the failures",
+            p.tp
+        );
     }
 }

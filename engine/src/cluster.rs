@@ -1412,8 +1412,7 @@ impl Cluster {
                     producer_epoch: m.producer_epoch,
                     timeout_ms: m.timeout_ms,
                     partitions: m.partitions.iter().cloned().collect(),
-                    ms_since_start: started
-                        .then(|| self.now_ms().saturating_sub(m.txn_start_ms)),
+                    ms_since_start: started.then(|| self.now_ms().saturating_sub(m.txn_start_ms)),
                     markers_pending: c
                         .markers
                         .get(&m.transactional_id)

@@ -102,7 +102,9 @@ impl Cluster {
         );
         out.push(Event {
             at_ms: self.now_ms(),
-            kind: EventKind::ProducerAdded { producer: name.clone() },
+            kind: EventKind::ProducerAdded {
+                producer: name.clone(),
+            },
         });
         if stream.transactional_id.is_some() {
             self.clients.init_transactions(&name)?;
@@ -130,7 +132,7 @@ impl Cluster {
     }
 
     fn drive_stream_app(&mut self, name: &str, out: &mut Vec<Event>) {
-        use crate::consumer::{AppAction, App};
+        use crate::consumer::{App, AppAction};
         use crate::producer::TxnClientState as S;
         let producer = crate::consumer::app_producer_name(name);
         let alive = self.alive();
@@ -157,7 +159,10 @@ impl Cluster {
                 .as_ref()
                 .is_some_and(|(s, _, _)| !matches!(s, S::Uninitialized | S::Initializing));
         if let Some((S::FatalError, _, e)) = &state {
-            let message = format!("the application's producer failed: {}", e.clone().unwrap_or_default());
+            let message = format!(
+                "the application's producer failed: {}",
+                e.clone().unwrap_or_default()
+            );
             ctx.emit(EventKind::ConsumerError {
                 consumer: name.to_string(),
                 error: KafkaError::ProducerFenced,
@@ -241,7 +246,10 @@ impl Cluster {
                     next_poll_at: ctx.now,
                 };
             }
-            (App::AwaitingTransaction { .. }, Some((S::AbortableError | S::InTransaction, _, _))) => {
+            (
+                App::AwaitingTransaction { .. },
+                Some((S::AbortableError | S::InTransaction, _, _)),
+            ) => {
                 let _ = self.clients.end_transaction(&mut ctx, &producer, false);
             }
             (App::Flushing, _) => {

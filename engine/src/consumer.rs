@@ -140,7 +140,10 @@ impl ConsumerSettings {
         })
         .map(|mut s: ConsumerSettings| {
             // Kafka: an exactly-once loop commits offsets only through the transaction.
-            if s.stream.as_ref().is_some_and(|x| x.transactional_id.is_some()) {
+            if s.stream
+                .as_ref()
+                .is_some_and(|x| x.transactional_id.is_some())
+            {
                 s.enable_auto_commit = false;
             }
             s
@@ -622,7 +625,12 @@ impl Consumers {
                 c.in_flight.remove("OffsetFetch");
                 if error == Some(KafkaError::UnstableOffsetCommit) {
                     // KIP-447: a transaction still holds offsets here; ask again on a later poll.
-                    c.fail(ctx, "OffsetFetch", KafkaError::UnstableOffsetCommit, "retrying until the transaction completes");
+                    c.fail(
+                        ctx,
+                        "OffsetFetch",
+                        KafkaError::UnstableOffsetCommit,
+                        "retrying until the transaction completes",
+                    );
                     return;
                 }
                 if let Some(e) = error {
@@ -879,7 +887,12 @@ fn after_processing(c: &mut Consumer, ctx: &mut Ctx) {
     c.app = App::Idle {
         next_poll_at: ctx.now,
     };
-    match c.settings.stream.as_ref().map(|s| s.transactional_id.is_some()) {
+    match c
+        .settings
+        .stream
+        .as_ref()
+        .map(|s| s.transactional_id.is_some())
+    {
         Some(true) => {
             // sendOffsetsToTransaction + commitTransaction; the cluster sets the waiting state.
             c.actions.push(AppAction::CommitTransaction { offsets });
@@ -1382,7 +1395,10 @@ pub fn filter_fetched(
     read_committed: bool,
 ) -> Vec<Record> {
     use crate::log::BatchKind;
-    if !records.iter().any(|r| r.producer.is_some_and(|s| s.kind != BatchKind::Idempotent)) {
+    if !records
+        .iter()
+        .any(|r| r.producer.is_some_and(|s| s.kind != BatchKind::Idempotent))
+    {
         return records; // the common case: nothing transactional, no copy
     }
     let mut pending: Vec<&crate::log::AbortedTxn> = aborted.iter().collect();
@@ -1398,8 +1414,7 @@ pub fn filter_fetched(
             while pending.first().is_some_and(|t| t.first_offset <= r.offset) {
                 aborted_pids.insert(pending.remove(0).producer_id);
             }
-            if stamp.kind == BatchKind::Transactional && aborted_pids.contains(&stamp.producer_id)
-            {
+            if stamp.kind == BatchKind::Transactional && aborted_pids.contains(&stamp.producer_id) {
                 continue;
             }
             if stamp.kind == BatchKind::Abort {

@@ -596,7 +596,10 @@ fn consumer_fetch(
             let hw = p.log.high_watermark();
             lso = p.log.last_stable_offset();
             let upper = if read_committed { lso } else { hw };
-            let n = upper.0.saturating_sub(fetch_offset.0).min(max_records as u64) as usize;
+            let n = upper
+                .0
+                .saturating_sub(fetch_offset.0)
+                .min(max_records as u64) as usize;
             let records = p.log.read(fetch_offset, n);
             if read_committed && n > 0 {
                 aborted = p

@@ -994,7 +994,12 @@ mod tests {
             value: "t".into(),
             produce_id: None,
         }];
-        log.append_batch_of_kind(LeaderEpoch(0), r, Some((pid, epoch, seq)), BatchKind::Transactional);
+        log.append_batch_of_kind(
+            LeaderEpoch(0),
+            r,
+            Some((pid, epoch, seq)),
+            BatchKind::Transactional,
+        );
     }
 
     /// Kafka: `ProducerStateManagerTest.testFirstUnstableOffsetAfterTruncation` (offsets 99,
@@ -1043,13 +1048,21 @@ mod tests {
         log.maybe_increment_high_watermark(Offset(23));
         assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
         log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // @23
-        assert_eq!(log.last_stable_offset(), Offset(15), "HW 23 has not passed the marker");
+        assert_eq!(
+            log.last_stable_offset(),
+            Offset(15),
+            "HW 23 has not passed the marker"
+        );
         log.maybe_increment_high_watermark(Offset(24));
         assert_eq!(log.first_unstable_offset(), None);
         assert_eq!(log.last_stable_offset(), Offset(24));
         assert_eq!(
             log.aborted_txns(),
-            &[AbortedTxn { producer_id: 3, first_offset: Offset(20), last_offset: Offset(22) }]
+            &[AbortedTxn {
+                producer_id: 3,
+                first_offset: Offset(20),
+                last_offset: Offset(22)
+            }]
         );
     }
 
@@ -1065,10 +1078,21 @@ mod tests {
         log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // committed 1..4
         log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // aborted 3..5
         let pids = |v: Vec<AbortedTxn>| v.iter().map(|t| t.producer_id).collect::<Vec<_>>();
-        assert_eq!(pids(log.collect_aborted_transactions(Offset(0), Offset(6))), vec![1, 3]);
-        assert_eq!(pids(log.collect_aborted_transactions(Offset(3), Offset(4))), vec![3]);
-        assert_eq!(pids(log.collect_aborted_transactions(Offset(0), Offset(1))), vec![1]);
-        assert!(log.collect_aborted_transactions(Offset(6), Offset(7)).is_empty());
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(0), Offset(6))),
+            vec![1, 3]
+        );
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(3), Offset(4))),
+            vec![3]
+        );
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(0), Offset(1))),
+            vec![1]
+        );
+        assert!(log
+            .collect_aborted_transactions(Offset(6), Offset(7))
+            .is_empty());
         // A marker from an epoch older than the partition has seen is refused.
         txn_append(&mut log, 4, 2, 0, 6);
         assert!(matches!(
@@ -1095,7 +1119,10 @@ mod tests {
         follower.append_as_follower(leader.read(Offset(0), 2));
         assert_eq!(follower.ongoing_txns().len(), 2);
         follower.append_as_follower(leader.read(Offset(2), 10));
-        assert_eq!(follower.ongoing_txns().keys().copied().collect::<Vec<_>>(), vec![8]);
+        assert_eq!(
+            follower.ongoing_txns().keys().copied().collect::<Vec<_>>(),
+            vec![8]
+        );
         assert_eq!(follower.aborted_txns(), leader.aborted_txns());
     }
 }

@@ -313,7 +313,9 @@ pub enum Rpc {
         aborted: Vec<crate::log::AbortedTxn>,
     },
     /// Transactional producer → any broker: FindCoordinator with key type TRANSACTION.
-    FindTxnCoordinator { transactional_id: String },
+    FindTxnCoordinator {
+        transactional_id: String,
+    },
     FindTxnCoordinatorResponse {
         transactional_id: String,
         result: Result<BrokerId, KafkaError>,

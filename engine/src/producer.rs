@@ -126,9 +126,7 @@ pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
     // `transactional.id` requires it.
     let idempotent = Settings::from(c).idempotent;
     if !c.get(ConfigScope::Producer, "transactional.id").is_empty() && !idempotent {
-        return Err(
-            "Cannot set a transactional.id without also enabling idempotence.".into(),
-        );
+        return Err("Cannot set a transactional.id without also enabling idempotence.".into());
     }
     if c.overrides.contains_key("delivery.timeout.ms")
         && get("delivery.timeout.ms") < get("linger.ms") + get("request.timeout.ms")
@@ -145,7 +143,10 @@ pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
 fn txn_manager(c: &Configs) -> Option<TxnManager> {
     let id = c.get(ConfigScope::Producer, "transactional.id");
     (!id.is_empty()).then(|| {
-        TxnManager::new(id, c.get_u64(ConfigScope::Producer, "transaction.timeout.ms"))
+        TxnManager::new(
+            id,
+            c.get_u64(ConfigScope::Producer, "transaction.timeout.ms"),
+        )
     })
 }
 

@@ -2052,15 +2052,29 @@ fn render_transactions(snap: &Snapshot) -> String {
             let aborted: Vec<String> = p
                 .aborted_transactions
                 .iter()
-                .map(|a| format!("{}:{}..{}", a.producer_id, a.first_offset.0, a.last_offset.0))
+                .map(|a| {
+                    format!(
+                        "{}:{}..{}",
+                        a.producer_id, a.first_offset.0, a.last_offset.0
+                    )
+                })
                 .collect();
-            let opt = |o: Option<crate::ids::Offset>| o.map_or("-".to_string(), |o| o.0.to_string());
+            let opt =
+                |o: Option<crate::ids::Offset>| o.map_or("-".to_string(), |o| o.0.to_string());
             rows.push(vec![
                 p.tp.to_string(),
                 opt(p.high_watermark),
                 opt(p.last_stable_offset),
-                if open.is_empty() { "-".into() } else { open.join(" ") },
-                if aborted.is_empty() { "-".into() } else { aborted.join(" ") },
+                if open.is_empty() {
+                    "-".into()
+                } else {
+                    open.join(" ")
+                },
+                if aborted.is_empty() {
+                    "-".into()
+                } else {
+                    aborted.join(" ")
+                },
                 markers.join(" "),
             ]);
         }
@@ -2170,7 +2184,9 @@ fn control_records(p: &crate::snapshot::PartitionView) -> Vec<Value> {
                         BatchKind::Abort => "abort",
                         _ => return None,
                     };
-                    Some(json!({ "offset": x.offset.0, "type": kind, "producer_id": x.producer_id }))
+                    Some(
+                        json!({ "offset": x.offset.0, "type": kind, "producer_id": x.producer_id }),
+                    )
                 })
                 .collect()
         })

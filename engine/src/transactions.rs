@@ -58,7 +58,13 @@ impl TxnState {
             Empty => &[Empty, CompleteCommit, CompleteAbort],
             Ongoing => &[Ongoing, Empty, CompleteCommit, CompleteAbort],
             PrepareCommit => &[Ongoing],
-            PrepareAbort => &[Ongoing, PrepareEpochFence, Empty, CompleteCommit, CompleteAbort],
+            PrepareAbort => &[
+                Ongoing,
+                PrepareEpochFence,
+                Empty,
+                CompleteCommit,
+                CompleteAbort,
+            ],
             CompleteCommit => &[PrepareCommit],
             CompleteAbort => &[PrepareAbort],
             Dead => &[Empty, CompleteAbort, CompleteCommit],
@@ -157,7 +163,10 @@ impl TransactionMetadata {
     /// accepts, and no other transition may be pending.
     fn prepare_transition_to(&mut self, t: TxnTransit) -> Result<TxnTransit, String> {
         if let Some(p) = self.pending_state {
-            return Err(format!("TransactionalId {} is already in pending state {p} while trying to transit to {}", self.transactional_id, t.state));
+            return Err(format!(
+                "TransactionalId {} is already in pending state {p} while trying to transit to {}",
+                self.transactional_id, t.state
+            ));
         }
         if !t.state.valid_previous_states().contains(&self.state) {
             return Err(format!(
@@ -355,13 +364,21 @@ impl TxnSettings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
     None,
-    InitProducerId { client: NodeAddr },
+    InitProducerId {
+        client: NodeAddr,
+    },
     AddPartitions {
         client: NodeAddr,
         partitions: Vec<TopicPartition>,
     },
-    AddOffsets { client: NodeAddr, group: String },
-    EndTxn { client: NodeAddr, commit: bool },
+    AddOffsets {
+        client: NodeAddr,
+        group: String,
+    },
+    EndTxn {
+        client: NodeAddr,
+        commit: bool,
+    },
 }
 
 /// A `__transaction_state` write waiting for the HW.
@@ -608,7 +625,14 @@ impl TxnCoordinators {
     ) {
         let mut errors = vec![];
         for tp in partitions {
-            match broker.append_marker(ctx, &tp, m.producer_id, m.producer_epoch, m.commit, replication) {
+            match broker.append_marker(
+                ctx,
+                &tp,
+                m.producer_id,
+                m.producer_epoch,
+                m.commit,
+                replication,
+            ) {
                 Ok((offset, leader_epoch)) => {
                     ctx.emit(EventKind::TxnMarkerWritten {
                         broker: broker.id,
@@ -617,15 +641,18 @@ impl TxnCoordinators {
                         producer_id: m.producer_id,
                         commit: m.commit,
                     });
-                    self.marker_waits.entry(broker.id).or_default().push(MarkerWait {
-                        coordinator: from.clone(),
-                        transactional_id: m.transactional_id.clone(),
-                        producer_id: m.producer_id,
-                        commit: m.commit,
-                        tp,
-                        leader_epoch,
-                        required: Offset(offset.0 + 1),
-                    });
+                    self.marker_waits
+                        .entry(broker.id)
+                        .or_default()
+                        .push(MarkerWait {
+                            coordinator: from.clone(),
+                            transactional_id: m.transactional_id.clone(),
+                            producer_id: m.producer_id,
+                            commit: m.commit,
+                            tp,
+                            leader_epoch,
+                            required: Offset(offset.0 + 1),
+                        });
                 }
                 Err(e) => errors.push((tp, Some(e))),
             }
@@ -824,8 +851,10 @@ impl TxnCoordinator {
             .retain(|id, _| partition_for(id, num_partitions) != partition);
         let mut loaded: BTreeMap<String, TxnLogValue> = BTreeMap::new();
         for r in p.log.records().iter() {
-            let (Some(key), Ok(v)) = (r.key.as_deref(), serde_json::from_str::<TxnLogValue>(&r.value))
-            else {
+            let (Some(key), Ok(v)) = (
+                r.key.as_deref(),
+                serde_json::from_str::<TxnLogValue>(&r.value),
+            ) else {
                 continue;
             };
             loaded.insert(key.to_string(), v);
@@ -919,7 +948,11 @@ impl TxnCoordinator {
                 commit: m.state == TxnState::PrepareCommit,
                 producer_id: m.producer_id,
                 producer_epoch: m.producer_epoch.max(0) as u16,
-                partitions: m.partitions.iter().map(|tp| (tp.clone(), ctx.now)).collect(),
+                partitions: m
+                    .partitions
+                    .iter()
+                    .map(|tp| (tp.clone(), ctx.now))
+                    .collect(),
             },
         );
     }
@@ -1146,7 +1179,12 @@ impl TxnCoordinator {
 }
 
 /// Answers the client of a finished (or failed) state-log write.
-fn reply_write(ctx: &mut Ctx, me: BrokerId, w: &PendingTxnWrite, result: Result<(u64, u16), KafkaError>) {
+fn reply_write(
+    ctx: &mut Ctx,
+    me: BrokerId,
+    w: &PendingTxnWrite,
+    result: Result<(u64, u16), KafkaError>,
+) {
     let id = w.transactional_id.clone();
     let error = result.err();
     let (to, rpc) = match &w.reply {
@@ -1253,7 +1291,12 @@ impl Handler<'_, '_> {
                 producer_epoch,
                 commit,
             } => {
-                let (id, pid, e, c) = (transactional_id.clone(), *producer_id, *producer_epoch, *commit);
+                let (id, pid, e, c) = (
+                    transactional_id.clone(),
+                    *producer_id,
+                    *producer_epoch,
+                    *commit,
+                );
                 self.end_transaction(&id, pid, e as i16, c, Some(from.clone()))
             }
             _ => Ok(()),
@@ -1573,7 +1616,10 @@ mod tests {
         let mut m = metadata(-1, TxnState::Empty);
         let t = m.prepare_increment_producer_epoch(30000, 1000).unwrap();
         m.complete_transition(t).unwrap();
-        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 0, -1));
+        assert_eq!(
+            (m.producer_id, m.producer_epoch, m.last_producer_epoch),
+            (PID, 0, -1)
+        );
     }
 
     /// Kafka: `TransactionMetadataTest.testNormalEpochBump` (epoch 735 → 736).
@@ -1582,7 +1628,10 @@ mod tests {
         let mut m = metadata(735, TxnState::Empty);
         let t = m.prepare_increment_producer_epoch(30000, 1000).unwrap();
         m.complete_transition(t).unwrap();
-        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 736, 735));
+        assert_eq!(
+            (m.producer_id, m.producer_epoch, m.last_producer_epoch),
+            (PID, 736, 735)
+        );
     }
 
     /// Kafka: `TransactionMetadataTest.testBumpEpochNotAllowedIfEpochsExhausted`.
@@ -1630,7 +1679,10 @@ mod tests {
         let t = m.prepare_complete(now - 1).unwrap();
         m.complete_transition(t).unwrap();
         assert_eq!(m.state, TxnState::CompleteAbort);
-        assert_eq!((m.producer_id, m.producer_epoch, m.last_producer_epoch), (PID, 1, 0));
+        assert_eq!(
+            (m.producer_id, m.producer_epoch, m.last_producer_epoch),
+            (PID, 1, 0)
+        );
         assert_eq!((m.txn_start_ms, m.last_update_ms), (1, now - 1));
     }
 
@@ -1639,14 +1691,27 @@ mod tests {
     #[test]
     fn valid_previous_states_guard_every_transition() {
         use TxnState::*;
-        let all = [Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead, PrepareEpochFence];
+        let all = [
+            Empty,
+            Ongoing,
+            PrepareCommit,
+            PrepareAbort,
+            CompleteCommit,
+            CompleteAbort,
+            Dead,
+            PrepareEpochFence,
+        ];
         for from in all {
             for to in all {
                 let mut m = metadata(3, from);
                 let mut t = m.transit();
                 t.state = to;
                 let ok = m.prepare_transition_to(t.clone()).is_ok();
-                assert_eq!(ok, to.valid_previous_states().contains(&from), "{from} → {to}");
+                assert_eq!(
+                    ok,
+                    to.valid_previous_states().contains(&from),
+                    "{from} → {to}"
+                );
                 if ok {
                     assert!(m.prepare_transition_to(t).is_err(), "pending {from} → {to}");
                 }
@@ -1655,7 +1720,9 @@ mod tests {
         // A few rows spelled out, as Kafka lists them.
         assert_eq!(PrepareCommit.valid_previous_states(), &[Ongoing]);
         assert_eq!(CompleteAbort.valid_previous_states(), &[PrepareAbort]);
-        assert!(PrepareAbort.valid_previous_states().contains(&PrepareEpochFence));
+        assert!(PrepareAbort
+            .valid_previous_states()
+            .contains(&PrepareEpochFence));
     }
 
     /// Kafka: `TransactionCoordinator.partitionFor` uses `Utils.abs(transactionalId.hashCode)`.
@@ -1664,7 +1731,10 @@ mod tests {
         // "polygenelubricants".hashCode() == Integer.MIN_VALUE, whose Utils.abs is 0.
         assert_eq!(partition_for("polygenelubricants", 50), 0);
         // "payments-tx".hashCode() == -1539523292 → 1539523292 % 50 = 42 (the trace's partition).
-        assert_eq!(crate::offsets::java_string_hash_code("payments-tx"), -1539523292);
+        assert_eq!(
+            crate::offsets::java_string_hash_code("payments-tx"),
+            -1539523292
+        );
         assert_eq!(partition_for("payments-tx", 50), 42);
     }
 }

@@ -58,32 +58,52 @@ pub fn reason(l: Lang, r: ChangeReason) -> &'static str {
 fn txn_step(zh: bool, producer: &str, id: &str, step: &kplay_engine::events::TxnStep) -> String {
     use kplay_engine::events::TxnStep::*;
     let tps = |v: &[kplay_engine::ids::TopicPartition]| {
-        v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
+        v.iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     };
     match (step, zh) {
         (Begin, false) => format!("{producer} beginTransaction() ({id})"),
         (Begin, true) => format!("{producer} 调用 beginTransaction()（{id}）"),
         (PartitionsAdded { partitions }, false) => {
-            format!("{producer} AddPartitionsToTxn [{}] ok ({id})", tps(partitions))
+            format!(
+                "{producer} AddPartitionsToTxn [{}] ok ({id})",
+                tps(partitions)
+            )
         }
         (PartitionsAdded { partitions }, true) => {
-            format!("{producer} AddPartitionsToTxn [{}] 成功：这些分区加入了事务（{id}）", tps(partitions))
+            format!(
+                "{producer} AddPartitionsToTxn [{}] 成功：这些分区加入了事务（{id}）",
+                tps(partitions)
+            )
         }
         (OffsetsSent { group, offsets }, _) => {
             let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
             if zh {
                 format!("{producer} sendOffsetsToTransaction 消费组 {group} {}（随事务一起提交或中止；{id}）", v.join(" "))
             } else {
-                format!("{producer} sendOffsetsToTransaction group {group} {} ({id})", v.join(" "))
+                format!(
+                    "{producer} sendOffsetsToTransaction group {group} {} ({id})",
+                    v.join(" ")
+                )
             }
         }
         (EndRequested { commit }, false) => format!(
             "{producer} {}() ({id})",
-            if *commit { "commitTransaction" } else { "abortTransaction" }
+            if *commit {
+                "commitTransaction"
+            } else {
+                "abortTransaction"
+            }
         ),
         (EndRequested { commit }, true) => format!(
             "{producer} 调用 {}()（{id}）",
-            if *commit { "commitTransaction" } else { "abortTransaction" }
+            if *commit {
+                "commitTransaction"
+            } else {
+                "abortTransaction"
+            }
         ),
         (Completed { commit }, false) => format!(
             "{producer} transaction {} ({id})",
@@ -356,7 +376,10 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
             if zh {
                 format!("{broker} 在 {tp} 的位移 {} 写入 producerId={producer_id} 的 {m} 标记（控制记录）", offset.0)
             } else {
-                format!("{broker} wrote {m} marker for producerId={producer_id} to {tp} at offset {}", offset.0)
+                format!(
+                    "{broker} wrote {m} marker for producerId={producer_id} to {tp} at offset {}",
+                    offset.0
+                )
             }
         }
         TxnTimedOut {

@@ -169,7 +169,11 @@ impl Clients {
     }
 
     /// `producer.beginTransaction()`.
-    pub fn begin_transaction(&mut self, ctx: &mut Ctx, name: &str) -> Result<(), (KafkaError, String)> {
+    pub fn begin_transaction(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &str,
+    ) -> Result<(), (KafkaError, String)> {
         let t = self.txn_mut(name)?;
         if t.state != TxnClientState::Ready {
             return Err(illegal(format!(
@@ -241,13 +245,11 @@ impl Clients {
                     ),
                 ))
             }
-            (s, _) => {
-                return Err(illegal(format!(
-                    "TransactionalId {}: Invalid transition attempted from state {} to state {target}",
-                    t.transactional_id,
-                    s.name()
-                )))
-            }
+            (s, _) => return Err(illegal(format!(
+                "TransactionalId {}: Invalid transition attempted from state {} to state {target}",
+                t.transactional_id,
+                s.name()
+            ))),
         }
         t.state = if commit {
             TxnClientState::CommittingTransaction
@@ -321,7 +323,13 @@ impl Clients {
     }
 
     /// The transaction manager's part of the sender loop: at most one request in flight.
-    pub(super) fn txn_tick(&mut self, ctx: &mut Ctx, image: &Controller, alive: &[BrokerId], name: &str) {
+    pub(super) fn txn_tick(
+        &mut self,
+        ctx: &mut Ctx,
+        image: &Controller,
+        alive: &[BrokerId],
+        name: &str,
+    ) {
         let now = ctx.now;
         let Some(p) = self.producers.get_mut(name) else {
             return;
@@ -346,7 +354,10 @@ impl Clients {
             });
         }
         if now < t.next_request_at
-            || matches!(t.state, TxnClientState::FatalError | TxnClientState::Uninitialized)
+            || matches!(
+                t.state,
+                TxnClientState::FatalError | TxnClientState::Uninitialized
+            )
         {
             return;
         }
@@ -361,8 +372,16 @@ impl Clients {
         if let Some(o) = t.offsets.as_ref().filter(|o| o.added && in_txn) {
             let (api, to, rpc) = match t.group_coordinator {
                 None => {
-                    let Some(b) = pick(image, alive, &mut t.find_target) else { return };
-                    ("FindCoordinator", b, Rpc::FindCoordinator { key: o.group.clone() })
+                    let Some(b) = pick(image, alive, &mut t.find_target) else {
+                        return;
+                    };
+                    (
+                        "FindCoordinator",
+                        b,
+                        Rpc::FindCoordinator {
+                            key: o.group.clone(),
+                        },
+                    )
                 }
                 Some(gc) => (
                     "TxnOffsetCommit",
@@ -397,7 +416,11 @@ impl Clients {
                 transactional_id: id.clone(),
                 producer_id: pid.0,
                 producer_epoch: pid.1,
-                group: t.offsets.as_ref().map(|o| o.group.clone()).unwrap_or_default(),
+                group: t
+                    .offsets
+                    .as_ref()
+                    .map(|o| o.group.clone())
+                    .unwrap_or_default(),
             },
             TxnClientState::CommittingTransaction | TxnClientState::AbortingTransaction
                 if !batches_pending =>
@@ -420,8 +443,16 @@ impl Clients {
         let (api, to, rpc) = match t.coordinator {
             Some(c) => (rpc.api(), c, rpc),
             None => {
-                let Some(b) = pick(image, alive, &mut t.find_target) else { return };
-                ("FindCoordinator", b, Rpc::FindTxnCoordinator { transactional_id: id })
+                let Some(b) = pick(image, alive, &mut t.find_target) else {
+                    return;
+                };
+                (
+                    "FindCoordinator",
+                    b,
+                    Rpc::FindTxnCoordinator {
+                        transactional_id: id,
+                    },
+                )
             }
         };
         t.in_flight = Some((api.to_string(), Tick(now.0 + request_timeout)));
@@ -534,7 +565,10 @@ impl Clients {
                         return true;
                     }
                     Some(e) => {
-                        if matches!(e, KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable) {
+                        if matches!(
+                            e,
+                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                        ) {
                             t.group_coordinator = None;
                         }
                         ("TxnOffsetCommit", *e)
