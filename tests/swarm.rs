@@ -524,6 +524,18 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
                 }
                 format!("{action} = {{ {} }}", fields.join(", "))
             }
+            Command::InitTransactions { producer } => {
+                format!("init_transactions = {}", q(producer))
+            }
+            Command::BeginTransaction { producer } => {
+                format!("begin_transaction = {}", q(producer))
+            }
+            Command::CommitTransaction { producer } => {
+                format!("commit_transaction = {}", q(producer))
+            }
+            Command::AbortTransaction { producer } => {
+                format!("abort_transaction = {}", q(producer))
+            }
         }
     };
     for c in &plan.setup {

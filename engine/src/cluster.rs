@@ -1,8 +1,8 @@
 //! The whole simulated cluster and its one entry point, [`Cluster::step`].
 
 use crate::command::{ClusterSpec, Command, Input};
-use crate::consumer::seek::SeekTarget;
 use crate::config::{validate, BrokerSettings, ConfigError, ConfigScope, Configs, MS_PER_TICK};
+use crate::consumer::seek::SeekTarget;
 use crate::errors::KafkaError;
 use crate::events::{Event, EventKind, ProduceOutcome};
 use crate::ids::{BrokerId, EnvelopeId, NodeAddr, Offset, Tick, TopicPartition};
@@ -40,6 +40,9 @@ pub struct Cluster {
     groups: crate::group_coordinator::GroupCoordinators,
     /// Consumer clients and the processing ledger.
     consumers: crate::consumer::Consumers,
+    /// The transaction coordinator role of every broker (`__transaction_state`) and the
+    /// markers partition leaders owe answers for.
+    txns: crate::transactions::TxnCoordinators,
 }
 
 impl Cluster {
@@ -60,6 +63,7 @@ impl Cluster {
         let voters = quorum_voters(spec, &ids)?;
         let mut settings = BrokerSettings::from_configs(&broker_cfg, &sim_cfg);
         let group_settings = crate::group_coordinator::GroupSettings::from_configs(&broker_cfg);
+        let txn_settings = crate::transactions::TxnSettings::from_configs(&broker_cfg);
         settings.voters = voters.clone();
         let mut c = Cluster {
             seed: spec.seed,
@@ -78,6 +82,7 @@ impl Cluster {
             history: std::collections::VecDeque::new(),
             groups: crate::group_coordinator::GroupCoordinators::new(group_settings),
             consumers: crate::consumer::Consumers::default(),
+            txns: crate::transactions::TxnCoordinators::new(txn_settings),
         };
         for v in &voters {
             if ids.contains(v) {
@@ -149,6 +154,16 @@ impl Cluster {
         self.clients.producers.get(name)
     }
 
+    /// The log of a partition's current leader, if it is running (for tests and tools).
+    pub fn leader_partition_log(&self, tp: &TopicPartition) -> Option<&crate::log::Log> {
+        self.leader_log(tp)
+    }
+
+    /// How many times a member of `group` processed each record, per partition (index = offset).
+    pub fn processing_ledger(&self, group: &str) -> Option<&BTreeMap<TopicPartition, Vec<u32>>> {
+        self.consumers.ledger.get(group)
+    }
+
     /// The controller processes by node id.
     pub fn controllers(&self) -> &BTreeMap<u32, ControllerNode> {
         &self.controllers
@@ -162,6 +177,7 @@ impl Cluster {
                 self.now = Tick(self.now.0 + 1);
                 self.deliver_due(&mut out);
                 self.run_timers(&mut out);
+                self.drive_stream_apps(&mut out);
                 if self.now_ms() % HISTORY_SAMPLE_MS == 0 {
                     self.sample_metrics();
                 }
@@ -237,6 +253,7 @@ impl Cluster {
     fn deliver_due(&mut self, out: &mut Vec<Event>) {
         let alive = self.alive();
         let mut create_offsets_topic = false;
+        let mut create_txn_topic = false;
         while let Some(env) = self.net.pop_due(self.now) {
             let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
             if ctx.net.is_cut(&env.from, &env.to) {
@@ -265,6 +282,20 @@ impl Cluster {
                         );
                         create_offsets_topic |= f.create_offsets_topic;
                     }
+                    Some(broker)
+                        if broker.alive && crate::transactions::is_txn_request(&env.rpc) =>
+                    {
+                        let image = best_image(&self.controllers);
+                        let f = self.txns.handle(
+                            &mut ctx,
+                            broker,
+                            image,
+                            env.from,
+                            env.rpc,
+                            &self.settings,
+                        );
+                        create_txn_topic |= f.create_topic;
+                    }
                     Some(broker) if broker.alive => {
                         broker.handle(&mut ctx, env.from, env.rpc, &self.settings)
                     }
@@ -286,6 +317,48 @@ impl Cluster {
         }
         if create_offsets_topic {
             self.create_offsets_topic(out);
+        }
+        if create_txn_topic {
+            self.create_txn_topic(out);
+        }
+    }
+
+    /// Kafka: `AutoTopicCreationManager.createTopics` for `__transaction_state` (at the first
+    /// FindCoordinator for a transactional id), with `transaction.state.log.num.partitions`,
+    /// `transaction.state.log.replication.factor`, `min.insync.replicas` =
+    /// `transaction.state.log.min.isr` and `cleanup.policy=compact`.
+    fn create_txn_topic(&mut self, out: &mut Vec<Event>) {
+        use crate::transactions::TRANSACTION_STATE_TOPIC;
+        let s = self.txns.settings.clone();
+        let result = self.on_active_controller(out, |c, ctx| {
+            if c.topics.contains_key(TRANSACTION_STATE_TOPIC) {
+                return Ok(());
+            }
+            let mut placement_rng = Rng::new(ctx.rng.next_u64());
+            let configs = BTreeMap::from([
+                ("cleanup.policy".to_string(), "compact".to_string()),
+                ("min.insync.replicas".to_string(), s.min_isr.to_string()),
+            ]);
+            c.create_topic(
+                ctx,
+                &mut placement_rng,
+                TRANSACTION_STATE_TOPIC,
+                s.num_partitions,
+                s.replication_factor,
+                &configs,
+            )
+        });
+        match result {
+            Ok(()) => self.txns.creation_error = None,
+            Err((error, message)) => {
+                if self.txns.creation_error.as_deref() != Some(message.as_str()) {
+                    self.txns.creation_error = Some(message.clone());
+                    out.push(Event {
+                        at_ms: self.now_ms(),
+                        kind: EventKind::TxnTopicCreationFailed { error, message },
+                    });
+                }
+            }
         }
     }
 
@@ -340,6 +413,13 @@ impl Cluster {
             .on_tick(&mut ctx, &mut self.brokers, &self.settings);
         self.consumers
             .on_tick(&mut ctx, best_image(&self.controllers), &alive);
+        self.txns.on_tick(
+            &mut ctx,
+            &mut self.brokers,
+            best_image(&self.controllers),
+            &mut self.groups,
+            &self.settings,
+        );
     }
 
     /// Runs an admin operation on the active controller, if there is one.
@@ -454,6 +534,18 @@ impl Cluster {
                     record_size,
                     throughput,
                 )
+            }
+            Command::InitTransactions { producer } => self.clients.init_transactions(&producer),
+            Command::BeginTransaction { producer } => {
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                self.clients.begin_transaction(&mut ctx, &producer)
+            }
+            Command::CommitTransaction { producer } | Command::AbortTransaction { producer } => {
+                let commit = name == "commit_transaction";
+                let mut ctx =
+                    Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+                self.clients.end_transaction(&mut ctx, &producer, commit)
             }
             Command::AddConsumer {
                 name,
@@ -684,8 +776,9 @@ impl Cluster {
         let Some(broker) = self.brokers.get_mut(&id).filter(|b| b.alive) else {
             return;
         };
-        // The group coordinator's state is in memory: gone with the process.
+        // The group and transaction coordinators' state is in memory: gone with the process.
         self.groups.crash(id);
+        self.txns.crash(id);
         let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
         ctx.emit(EventKind::BrokerCrashed { broker: id });
         let me = NodeAddr::Broker(id);
@@ -733,7 +826,13 @@ impl Cluster {
                 | Rpc::SyncGroupResponse { .. }
                 | Rpc::HeartbeatResponse { .. }
                 | Rpc::OffsetCommitResponse { .. }
-                | Rpc::OffsetFetchResponse { .. }) => {
+                | Rpc::OffsetFetchResponse { .. }
+                | Rpc::FindTxnCoordinatorResponse { .. }
+                | Rpc::InitTxnProducerIdResponse { .. }
+                | Rpc::AddPartitionsToTxnResponse { .. }
+                | Rpc::AddOffsetsToTxnResponse { .. }
+                | Rpc::TxnOffsetCommitResponse { .. }
+                | Rpc::EndTxnResponse { .. }) => {
                     Some((r.api().trim_end_matches("Response"), None, None))
                 }
                 _ => None,
@@ -1145,6 +1244,15 @@ impl Cluster {
                 idempotent: p.idempotent(),
                 producer_id: p.producer_id,
                 batches: self.clients.batch_views(&p.name, self.now),
+                transaction: p.txn().map(|t| TxnClientView {
+                    transactional_id: t.transactional_id.clone(),
+                    state: t.state.name().to_string(),
+                    coordinator: t.coordinator,
+                    partitions: t.partitions.iter().cloned().collect(),
+                    last_error: t.last_error.clone(),
+                    committed: t.committed,
+                    aborted: t.aborted,
+                }),
                 perf_test: p.perf.as_ref().map(|t| {
                     let elapsed_ms = (self.now.0 - t.total.start.0) * MS_PER_TICK;
                     PerfTestView {
@@ -1207,6 +1315,7 @@ impl Cluster {
             history: self.history.iter().cloned().collect(),
             groups: self.group_views(),
             consumers: self.consumer_views(),
+            transactions: self.transaction_views(),
         }
     }
 
@@ -1304,6 +1413,44 @@ impl Cluster {
         }
     }
 
+    /// Every transactional id held by a live coordinator (`kafka-transactions --describe`).
+    fn transaction_views(&self) -> Vec<TransactionView> {
+        let n = self.txns.settings.num_partitions;
+        let mut out = vec![];
+        for (b, c) in &self.txns.by_broker {
+            if !self.brokers.get(b).is_some_and(|x| x.alive) {
+                continue;
+            }
+            for m in c.txns.values() {
+                let started = !matches!(
+                    m.state,
+                    crate::transactions::TxnState::Empty
+                        | crate::transactions::TxnState::CompleteCommit
+                        | crate::transactions::TxnState::CompleteAbort
+                );
+                out.push(TransactionView {
+                    transactional_id: m.transactional_id.clone(),
+                    coordinator: *b,
+                    state_partition: crate::transactions::partition_for(&m.transactional_id, n),
+                    state: m.state.to_string(),
+                    pending_state: m.pending_state.map(|s| s.to_string()),
+                    producer_id: m.producer_id,
+                    producer_epoch: m.producer_epoch,
+                    timeout_ms: m.timeout_ms,
+                    partitions: m.partitions.iter().cloned().collect(),
+                    ms_since_start: started.then(|| self.now_ms().saturating_sub(m.txn_start_ms)),
+                    markers_pending: c
+                        .markers
+                        .get(&m.transactional_id)
+                        .map(|pm| pm.partitions.keys().cloned().collect())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.transactional_id.cmp(&b.transactional_id));
+        out
+    }
+
     fn partition_view(&self, p: &crate::network::PartitionState) -> PartitionView {
         let leader_replica = p
             .leader
@@ -1336,6 +1483,8 @@ impl Cluster {
                                     leader_epoch: r.leader_epoch,
                                     key: r.key.as_deref().map(str::to_string),
                                     value: r.value.to_string(),
+                                    batch_kind: r.producer.map(|s| s.kind),
+                                    producer_id: r.producer.map(|s| s.producer_id),
                                 })
                                 .collect()
                         })
@@ -1352,6 +1501,13 @@ impl Cluster {
             isr: p.isr.clone(),
             pending_isr: leader_replica.and_then(|r| r.pending_isr()),
             high_watermark: leader_replica.map(|r| r.log.high_watermark()),
+            last_stable_offset: leader_replica.map(|r| r.log.last_stable_offset()),
+            ongoing_transactions: leader_replica
+                .map(|r| r.log.ongoing_txns().iter().map(|(p, o)| (*p, *o)).collect())
+                .unwrap_or_default(),
+            aborted_transactions: leader_replica
+                .map(|r| r.log.aborted_txns().to_vec())
+                .unwrap_or_default(),
             under_replicated: p.leader.is_some() && p.isr.len() < p.replicas.len(),
             under_min_isr: p.leader.is_some() && p.isr.len() < effective_min,
             replica_states,
@@ -1436,6 +1592,11 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
         Rpc::ConsumerFetch { tp, .. } => ("Fetch", Some(tp.clone()), None),
         Rpc::ListOffsets { tp, .. } => ("ListOffsets", Some(tp.clone()), None),
         r if crate::group_coordinator::is_group_request(r) => (r.api(), None, None),
+        r @ (Rpc::FindTxnCoordinator { .. }
+        | Rpc::InitTxnProducerId { .. }
+        | Rpc::AddPartitionsToTxn { .. }
+        | Rpc::AddOffsetsToTxn { .. }
+        | Rpc::EndTxn { .. }) => (r.api(), None, None),
         _ => return,
     };
     ctx.send(

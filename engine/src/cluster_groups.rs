@@ -35,12 +35,23 @@ impl Cluster {
         }
         let cfg = Configs::from_map(ConfigScope::Consumer, &configs)
             .map_err(|e| (KafkaError::ConfigException, e.message))?;
-        let settings =
+        let mut settings =
             ConsumerSettings::from_configs(&cfg).map_err(|m| (KafkaError::ConfigException, m))?;
+        if let Some(id) = settings
+            .stream
+            .as_mut()
+            .and_then(|s| s.transactional_id.as_mut())
+            .filter(|id| id.is_empty())
+        {
+            *id = name.clone();
+        }
         let group = settings.group_id.clone();
         let semantics = settings.semantics;
         // The snapshot shows the preset's configs as the consumer's own.
         let cfg = crate::delivery::apply(&cfg).map_err(|m| (KafkaError::ConfigException, m))?;
+        if let Some(stream) = settings.stream.clone() {
+            self.add_app_producer(&name, &stream, out)?;
+        }
         let c = Consumer::new(
             name.clone(),
             topics.clone(),
@@ -72,6 +83,204 @@ impl Cluster {
             });
         }
         Ok(())
+    }
+
+    /// The producer of a consume-transform-produce application: idempotent, and transactional
+    /// with the application's transactional.id (initTransactions() at once).
+    fn add_app_producer(
+        &mut self,
+        consumer: &str,
+        stream: &crate::consumer::StreamSettings,
+        out: &mut Vec<Event>,
+    ) -> Result<(), (KafkaError, String)> {
+        let name = crate::consumer::app_producer_name(consumer);
+        if self.clients.producers.contains_key(&name) || self.consumers.contains(&name) {
+            return Err((
+                KafkaError::ConfigException,
+                format!("A client named '{name}' already exists"),
+            ));
+        }
+        let mut configs = BTreeMap::from([
+            ("acks".to_string(), "all".to_string()),
+            ("enable.idempotence".to_string(), "true".to_string()),
+            ("linger.ms".to_string(), "0".to_string()),
+        ]);
+        if let Some(id) = &stream.transactional_id {
+            configs.insert("transactional.id".into(), id.clone());
+            configs.insert(
+                "transaction.timeout.ms".into(),
+                stream.transaction_timeout_ms.to_string(),
+            );
+        }
+        let cfg = Configs::from_map(ConfigScope::Producer, &configs)
+            .map_err(|e| (KafkaError::ConfigException, e.message))?;
+        self.clients.producers.insert(
+            name.clone(),
+            crate::producer::Producer::new(name.clone(), cfg),
+        );
+        out.push(Event {
+            at_ms: self.now_ms(),
+            kind: EventKind::ProducerAdded {
+                producer: name.clone(),
+            },
+        });
+        if stream.transactional_id.is_some() {
+            self.clients.init_transactions(&name)?;
+        }
+        Ok(())
+    }
+
+    /// Carries out what consume-transform-produce applications asked of their producers this
+    /// tick (begin, send, sendOffsetsToTransaction + commit) and moves applications waiting for
+    /// a commit or a flush on.
+    pub(super) fn drive_stream_apps(&mut self, out: &mut Vec<Event>) {
+        if self.consumers.is_empty() {
+            return;
+        }
+        let names: Vec<String> = self
+            .consumers
+            .consumers
+            .values()
+            .filter(|c| c.alive && c.failed.is_none() && c.settings.stream.is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        for name in names {
+            self.drive_stream_app(&name, out);
+        }
+    }
+
+    fn drive_stream_app(&mut self, name: &str, out: &mut Vec<Event>) {
+        use crate::consumer::{App, AppAction};
+        use crate::producer::TxnClientState as S;
+        let producer = crate::consumer::app_producer_name(name);
+        let alive = self.alive();
+        let mut ctx = Self::ctx(self.now, &mut self.rng, &mut self.net, out, &self.settings);
+        let image = super::best_image(&self.controllers);
+        let Some(c) = self.consumers.consumers.get_mut(name) else {
+            return;
+        };
+        let transactional = c
+            .settings
+            .stream
+            .as_ref()
+            .is_some_and(|s| s.transactional_id.is_some());
+        let txn = |clients: &crate::producer::Clients| {
+            clients
+                .producers
+                .get(&producer)
+                .and_then(|p| p.txn())
+                .map(|t| (t.state, t.committed, t.last_error.clone()))
+        };
+        let state = txn(&self.clients);
+        c.stream_ready = !transactional
+            || state
+                .as_ref()
+                .is_some_and(|(s, _, _)| !matches!(s, S::Uninitialized | S::Initializing));
+        if let Some((S::FatalError, _, e)) = &state {
+            let message = format!(
+                "the application's producer failed: {}",
+                e.clone().unwrap_or_default()
+            );
+            ctx.emit(EventKind::ConsumerError {
+                consumer: name.to_string(),
+                error: KafkaError::ProducerFenced,
+                message: message.clone(),
+            });
+            c.failed = Some(message);
+            return;
+        }
+        let mut failure = None;
+        for a in std::mem::take(&mut c.actions) {
+            let r = match a {
+                AppAction::BeginTransaction => self.clients.begin_transaction(&mut ctx, &producer),
+                AppAction::Send {
+                    topic,
+                    key,
+                    value,
+                    dead_letter,
+                } => {
+                    if let Some((tp, offset)) = dead_letter {
+                        ctx.emit(EventKind::RecordToDeadLetterQueue {
+                            consumer: name.to_string(),
+                            tp,
+                            offset,
+                            dlq: topic.clone(),
+                        });
+                    }
+                    let mut rng = crate::rng::Rng::new(ctx.rng.next_u64());
+                    self.clients
+                        .produce(
+                            &mut ctx,
+                            &mut rng,
+                            image,
+                            &alive,
+                            &producer,
+                            &topic,
+                            None,
+                            key.as_deref().map(str::to_string),
+                            value.to_string(),
+                        )
+                        .map(|_| ())
+                }
+                AppAction::CommitTransaction { offsets } => {
+                    let before = txn(&self.clients).map_or(0, |t| t.1);
+                    c.app = App::AwaitingTransaction {
+                        committed_before: before,
+                    };
+                    self.clients
+                        .send_offsets_to_transaction(
+                            &producer,
+                            &c.settings.group_id,
+                            &c.member_id,
+                            c.generation,
+                            offsets,
+                        )
+                        .and_then(|()| self.clients.end_transaction(&mut ctx, &producer, true))
+                }
+            };
+            if let Err(e) = r {
+                failure.get_or_insert(e);
+            }
+        }
+        if let Some((error, message)) = failure {
+            ctx.emit(EventKind::ConsumerRequestFailed {
+                consumer: name.to_string(),
+                api: "producer".into(),
+                error,
+                action: message,
+            });
+        }
+        let state = txn(&self.clients);
+        match (&c.app, state) {
+            (App::AwaitingTransaction { committed_before }, Some((S::Ready, committed, _))) => {
+                if committed <= *committed_before {
+                    // Aborted: go back to the group's committed offsets (Kafka: the
+                    // application seeks to the last committed position and reprocesses).
+                    c.positions.clear();
+                    c.buffer.clear();
+                    c.fetched_end.clear();
+                }
+                c.app = App::Idle {
+                    next_poll_at: ctx.now,
+                };
+            }
+            (
+                App::AwaitingTransaction { .. },
+                Some((S::AbortableError | S::InTransaction, _, _)),
+            ) => {
+                let _ = self.clients.end_transaction(&mut ctx, &producer, false);
+            }
+            (App::Flushing, _) => {
+                let flushed = self.clients.producers.get(&producer).is_none_or(|p| {
+                    p.accumulator.values().all(|d| d.is_empty())
+                        && p.in_flight.values().all(|s| s.is_empty())
+                });
+                if flushed {
+                    crate::consumer::commit_as_configured(c, &mut ctx);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// CrashConsumer, CloseConsumer, StopPolling, ResumePolling.
@@ -110,6 +319,11 @@ impl Cluster {
         match what {
             "crashed" => {
                 c.alive = false;
+                // The application's producer dies with it (its open transaction is left to
+                // transaction.timeout.ms).
+                self.clients
+                    .producers
+                    .remove(&crate::consumer::app_producer_name(name));
                 let me = NodeAddr::Client(name.to_string());
                 // Its connections close; answers on their way to it are lost.
                 ctx.net.remove_where(|e| e.to == me);
@@ -275,6 +489,13 @@ impl Cluster {
             .collect()
     }
 
+    /// The log of a partition's current leader, if it is running.
+    pub(super) fn leader_log(&self, tp: &TopicPartition) -> Option<&crate::log::Log> {
+        let leader = self.image().partitions.get(tp)?.leader?;
+        let b = self.brokers.get(&leader).filter(|b| b.alive)?;
+        Some(&b.partitions.get(tp).filter(|p| p.is_leader())?.log)
+    }
+
     /// The high watermark of a partition's current leader, if it is running.
     fn leader_hw(&self, tp: &TopicPartition) -> Option<u64> {
         let leader = self.image().partitions.get(tp)?.leader?;
@@ -335,6 +556,13 @@ impl Cluster {
         };
         let empty = BTreeMap::new();
         let ledger = self.consumers.ledger.get(name).unwrap_or(&empty);
+        // Records a member should never process: transaction markers, and for read_committed
+        // groups the records of aborted transactions.
+        let read_committed = self
+            .consumers
+            .consumers
+            .values()
+            .any(|c| c.settings.group_id == name && c.settings.read_committed);
         let mut lv = LedgerView::default();
         let mut partitions = vec![];
         for t in &topics {
@@ -348,7 +576,10 @@ impl Cluster {
                 if let Some(hw) = hw {
                     let counts = ledger.get(&tp).map_or(&[][..], Vec::as_slice);
                     let in_hand = |o: u64| self.in_hand(name, &tp, o);
-                    crate::delivery::add_partition(&mut lv, counts, hw, committed, in_hand);
+                    let log = self.leader_log(&tp);
+                    let skip =
+                        |o: u64| log.is_some_and(|l| not_for_processing(l, o, read_committed));
+                    crate::delivery::add_partition(&mut lv, counts, hw, committed, in_hand, skip);
                 }
                 partitions.push(GroupPartitionView {
                     owner: owner(&tp),
@@ -506,5 +737,23 @@ impl Cluster {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether the record at `offset` is not for an application: a transaction marker, or (for
+/// read_committed) a record of an aborted transaction.
+pub fn not_for_processing(log: &crate::log::Log, offset: u64, read_committed: bool) -> bool {
+    use crate::log::BatchKind;
+    let Some(stamp) = log.records().get(offset as usize).and_then(|r| r.producer) else {
+        return false;
+    };
+    match stamp.kind {
+        BatchKind::Commit | BatchKind::Abort => true,
+        BatchKind::Transactional if read_committed => log.aborted_txns().iter().any(|t| {
+            t.producer_id == stamp.producer_id
+                && t.first_offset.0 <= offset
+                && offset < t.last_offset.0
+        }),
+        _ => false,
     }
 }

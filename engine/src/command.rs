@@ -64,6 +64,15 @@ pub enum Command {
         key: Option<String>,
         value: String,
     },
+    /// `producer.initTransactions()` on a producer with `transactional.id`: find the transaction
+    /// coordinator and get the (bumped) epoch, fencing older producers with the same id.
+    InitTransactions { producer: String },
+    /// `producer.beginTransaction()`.
+    BeginTransaction { producer: String },
+    /// `producer.commitTransaction()`: flush, then EndTxn(COMMIT).
+    CommitTransaction { producer: String },
+    /// `producer.abortTransaction()`: unsent batches fail, then EndTxn(ABORT).
+    AbortTransaction { producer: String },
     /// `kafka-producer-perf-test.sh --topic T --num-records N --record-size S --throughput R`
     /// on `producer`: N keyless records of S random bytes at R records/s (-1: as fast as
     /// `send()` allows). Progress lines and the summary come as events.
@@ -156,6 +165,10 @@ impl Command {
             Command::AlterProducerConfig { .. } => "alter_producer_config",
             Command::Produce { .. } => "produce",
             Command::PerfTest { .. } => "perf_test",
+            Command::InitTransactions { .. } => "init_transactions",
+            Command::BeginTransaction { .. } => "begin_transaction",
+            Command::CommitTransaction { .. } => "commit_transaction",
+            Command::AbortTransaction { .. } => "abort_transaction",
             Command::AddConsumer { .. } => "add_consumer",
             Command::CrashConsumer { .. } => "crash_consumer",
             Command::CloseConsumer { .. } => "close_consumer",

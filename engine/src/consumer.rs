@@ -74,6 +74,47 @@ pub struct ConsumerSettings {
     /// `kplay.delivery.semantics`, if a preset set the configs above.
     #[serde(default)]
     pub semantics: Option<crate::delivery::Semantics>,
+    /// `isolation.level=read_committed`.
+    #[serde(default)]
+    pub read_committed: bool,
+    /// Consume-transform-produce: where processed records go, if anywhere.
+    #[serde(default)]
+    pub stream: Option<StreamSettings>,
+}
+
+/// A consume-transform-produce application (`kplay.output.topic`): its own producer writes
+/// each processed record to the output topic (failures to `kplay.dlq.topic`), transactionally
+/// with `transactional.id` (exactly-once) or with a plain idempotent producer (at-least-once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamSettings {
+    pub output_topic: String,
+    pub dlq_topic: Option<String>,
+    pub fail_keys: Vec<String>,
+    pub transactional_id: Option<String>,
+    pub transaction_timeout_ms: u64,
+}
+
+/// What the application asks its producer to do (carried out by the cluster, which owns the
+/// producer clients).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppAction {
+    BeginTransaction,
+    Send {
+        topic: String,
+        key: Option<std::sync::Arc<str>>,
+        value: std::sync::Arc<str>,
+        /// A record that failed processing, going to the dead-letter topic.
+        dead_letter: Option<(TopicPartition, u64)>,
+    },
+    /// `sendOffsetsToTransaction(positions, groupMetadata)` then `commitTransaction()`.
+    CommitTransaction {
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+}
+
+/// The producer of a consume-transform-produce application.
+pub fn app_producer_name(consumer: &str) -> String {
+    format!("{consumer}-producer")
 }
 
 impl ConsumerSettings {
@@ -120,8 +161,52 @@ impl ConsumerSettings {
             async_commit_retry: c.get_bool(ConfigScope::Consumer, "kplay.commit.async.retry"),
             default_api_timeout_ticks: t("default.api.timeout.ms"),
             semantics,
+            read_committed: get("isolation.level") == "read_committed"
+                || get("kplay.delivery.semantics") == "exactly-once",
+            stream: stream_settings(c),
+        })
+        .map(|mut s: ConsumerSettings| {
+            // Kafka: an exactly-once loop commits offsets only through the transaction.
+            if s.stream
+                .as_ref()
+                .is_some_and(|x| x.transactional_id.is_some())
+            {
+                s.enable_auto_commit = false;
+            }
+            s
         })
     }
+}
+
+/// `kplay.output.topic` and friends. exactly-once makes the loop transactional; its
+/// transactional.id defaults to the consumer's name (set when the consumer is added: each
+/// instance needs its own id, KIP-447).
+fn stream_settings(c: &Configs) -> Option<StreamSettings> {
+    let get = |k: &str| c.get(ConfigScope::Consumer, k);
+    let output_topic = get("kplay.output.topic");
+    if output_topic.is_empty() {
+        return None;
+    }
+    let exactly_once = get("kplay.delivery.semantics") == "exactly-once";
+    let id = get("transactional.id");
+    let transactional_id = match (id.is_empty(), exactly_once) {
+        (false, _) => Some(id),
+        (true, true) => Some(String::new()),
+        (true, false) => None,
+    };
+    let dlq = get("kplay.dlq.topic");
+    Some(StreamSettings {
+        output_topic,
+        dlq_topic: (!dlq.is_empty()).then_some(dlq),
+        fail_keys: get("kplay.fail.keys")
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
+        transactional_id,
+        transaction_timeout_ms: c.get_u64(ConfigScope::Consumer, "transaction.timeout.ms"),
+    })
 }
 
 /// Where the member is in the group protocol (Kafka: `AbstractCoordinator.MemberState`).
@@ -150,6 +235,11 @@ pub enum App {
     /// Inside commitSync() after a retriable failure: sends it again at `retry_at`
     /// (Kafka: `ConsumerCoordinator.commitOffsetsSync` sleeps `retry.backoff.ms`).
     CommitBackoff { retry_at: Tick },
+    /// Consume-transform-produce, transactional: waiting for `commitTransaction()` (the
+    /// producer had committed `committed_before` transactions when it was called).
+    AwaitingTransaction { committed_before: u64 },
+    /// Consume-transform-produce, at-least-once: `producer.flush()` before committing offsets.
+    Flushing,
 }
 
 /// One consumer client.
@@ -183,6 +273,10 @@ pub struct Consumer {
     pub committed: BTreeMap<TopicPartition, u64>,
     /// Fetched records not yet returned by poll().
     pub buffer: BTreeMap<TopicPartition, VecDeque<Record>>,
+    /// The offset after the last record of the latest fetch per partition: the position once
+    /// the buffer is drained, past control records and aborted records that were skipped.
+    #[serde(default)]
+    pub fetched_end: BTreeMap<TopicPartition, u64>,
     /// Requests waiting for an answer, by key (`JoinGroup`, `Fetch orders-0`, …), with their
     /// deadline (`request.timeout.ms`).
     pub in_flight: BTreeMap<String, Tick>,
@@ -221,6 +315,15 @@ pub struct Consumer {
     /// `group.protocol=consumer` (KIP-848): the membership; `None` for the classic protocol.
     #[serde(default)]
     pub membership: Option<group_consumer::Membership>,
+    /// Consume-transform-produce: the key and value of each record being processed (in the
+    /// order of `App::Processing`), and the producer actions not yet carried out.
+    #[serde(default)]
+    pub polled_values: VecDeque<(Option<std::sync::Arc<str>>, std::sync::Arc<str>)>,
+    #[serde(default)]
+    pub actions: Vec<AppAction>,
+    /// The application's transactional producer is ready (initTransactions done): poll() may run.
+    #[serde(default)]
+    pub stream_ready: bool,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -268,6 +371,7 @@ impl Consumer {
             positions: BTreeMap::new(),
             committed: BTreeMap::new(),
             buffer: BTreeMap::new(),
+            fetched_end: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             next_find_at: now,
             next_heartbeat_at: now,
@@ -284,6 +388,9 @@ impl Consumer {
             last_commit_ok: 0,
             reset_requests: BTreeMap::new(),
             queued_async: vec![],
+            polled_values: VecDeque::new(),
+            actions: vec![],
+            stream_ready: false,
         }
     }
 
@@ -370,6 +477,7 @@ impl Consumer {
         self.positions.clear();
         self.reset_requests.clear();
         self.buffer.clear();
+        self.fetched_end.clear();
         self.in_flight
             .retain(|k, _| !k.starts_with("Fetch ") && !k.starts_with("ListOffsets"));
         if let App::Processing { .. } = self.app {
@@ -614,6 +722,16 @@ impl Consumers {
             }
             Rpc::OffsetFetchResponse { error, offsets, .. } => {
                 c.in_flight.remove("OffsetFetch");
+                if error == Some(KafkaError::UnstableOffsetCommit) {
+                    // KIP-447: a transaction still holds offsets here; ask again on a later poll.
+                    c.fail(
+                        ctx,
+                        "OffsetFetch",
+                        KafkaError::UnstableOffsetCommit,
+                        "retrying until the transaction completes",
+                    );
+                    return;
+                }
                 if let Some(e) = error {
                     c.fail(ctx, "OffsetFetch", e, "finding the coordinator again");
                     c.coordinator_unknown(ctx);
@@ -651,6 +769,7 @@ impl Consumers {
                 fetch_offset,
                 error,
                 records,
+                aborted,
                 ..
             } => {
                 c.in_flight.remove(&key_fetch(&tp));
@@ -658,7 +777,14 @@ impl Consumers {
                     return; // stale: the partition was revoked or the position moved
                 }
                 match error {
-                    None => c.buffer.entry(tp).or_default().extend(records),
+                    None => {
+                        if let Some(last) = records.last() {
+                            c.fetched_end.insert(tp.clone(), last.offset.0 + 1);
+                        }
+                        let read_committed = c.settings.read_committed;
+                        let kept = filter_fetched(records, &aborted, read_committed);
+                        c.buffer.entry(tp).or_default().extend(kept);
+                    }
                     Some(KafkaError::OffsetOutOfRange) => {
                         c.positions.remove(&tp);
                         reset_position(c, ctx, image, tp);
@@ -785,7 +911,8 @@ fn application_thread(
     let now = ctx.now;
     match &mut c.app {
         App::Idle { next_poll_at } => {
-            if now >= *next_poll_at {
+            let ready = c.settings.stream.is_none() || c.stream_ready;
+            if now >= *next_poll_at && ready {
                 poll(c, ctx, image, alive);
             }
         }
@@ -796,6 +923,14 @@ fn application_thread(
             // Process every record due by now (several per tick with no processing time).
             let per_record = c.settings.processing_ticks_per_record;
             while let Some((tp, first, last)) = records.front_mut() {
+                if let Some(s) = &c.settings.stream {
+                    let end = if per_record > 0 { *first } else { *last };
+                    for o in *first..=end {
+                        if let Some((key, value)) = c.polled_values.pop_front() {
+                            c.actions.push(transform(s, tp, o, key, value));
+                        }
+                    }
+                }
                 let counts = match ledger.get_mut(tp) {
                     Some(v) => v,
                     None => ledger.entry(tp.clone()).or_default(),
@@ -824,7 +959,7 @@ fn application_thread(
             }
             after_processing(c, ctx);
         }
-        App::Committing { .. } => {}
+        App::Committing { .. } | App::AwaitingTransaction { .. } | App::Flushing => {}
         App::CommitBackoff { retry_at } => {
             if now >= *retry_at {
                 commit::retry_sync(c, ctx, alive);
@@ -833,9 +968,65 @@ fn application_thread(
     }
 }
 
+/// The application's processing of one record: `value + " processed"` to the output topic, or
+/// (a key listed in `kplay.fail.keys`) the original record to the dead-letter topic.
+fn transform(
+    s: &StreamSettings,
+    tp: &TopicPartition,
+    offset: u64,
+    key: Option<std::sync::Arc<str>>,
+    value: std::sync::Arc<str>,
+) -> AppAction {
+    let fails = key
+        .as_deref()
+        .is_some_and(|k| s.fail_keys.iter().any(|f| f == k));
+    match (&s.dlq_topic, fails) {
+        (Some(dlq), true) => AppAction::Send {
+            topic: dlq.clone(),
+            key,
+            value,
+            dead_letter: Some((tp.clone(), offset)),
+        },
+        _ => AppAction::Send {
+            topic: s.output_topic.clone(),
+            key,
+            value: format!("{value} processed").into(),
+            dead_letter: None,
+        },
+    }
+}
+
 /// The end of one loop iteration: commit as configured (unless it committed before
 /// processing), then poll again.
 fn after_processing(c: &mut Consumer, ctx: &mut Ctx) {
+    c.app = App::Idle {
+        next_poll_at: ctx.now,
+    };
+    match c
+        .settings
+        .stream
+        .as_ref()
+        .map(|s| s.transactional_id.is_some())
+    {
+        Some(true) => {
+            // sendOffsetsToTransaction + commitTransaction; the cluster sets the waiting state.
+            let offsets = c.consumed_offsets();
+            c.actions.push(AppAction::CommitTransaction { offsets });
+            return;
+        }
+        Some(false) => {
+            // producer.flush() before the offsets are committed (at-least-once).
+            c.app = App::Flushing;
+            return;
+        }
+        None => {}
+    }
+    commit_as_configured(c, ctx);
+}
+
+/// The commit step of the loop, by `kplay.commit.mode` / `kplay.commit.timing` (nothing here
+/// when the application committed before processing).
+pub fn commit_as_configured(c: &mut Consumer, ctx: &mut Ctx) {
     c.app = App::Idle {
         next_poll_at: ctx.now,
     };
@@ -1109,6 +1300,7 @@ fn on_sync_response(
         c.positions.remove(tp);
         c.buffer.remove(tp);
         c.reset_requests.remove(tp);
+        c.fetched_end.remove(tp);
     }
     c.assignment = assignment.clone();
     c.state = MemberState::Stable;
@@ -1249,7 +1441,12 @@ fn reset_position(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, tp: Topic
     };
     let timeout = c.settings.request_timeout_ticks;
     let key = format!("ListOffsets {tp}");
-    c.send(ctx, &key, leader, Rpc::ListOffsets { tp, latest }, timeout);
+    let rpc = Rpc::ListOffsets {
+        tp,
+        latest,
+        read_committed: c.settings.read_committed,
+    };
+    c.send(ctx, &key, leader, rpc, timeout);
 }
 
 /// Kafka: `Fetcher.sendFetches` — one fetch per partition with a position and nothing buffered.
@@ -1279,6 +1476,7 @@ fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
             tp: tp.clone(),
             fetch_offset: Offset(offset),
             max_records: c.settings.max_poll_records,
+            read_committed: c.settings.read_committed,
         };
         let timeout = c.settings.request_timeout_ticks;
         c.send(ctx, &key_fetch(&tp), leader, rpc, timeout);
@@ -1288,6 +1486,8 @@ fn send_fetches(c: &mut Consumer, ctx: &mut Ctx, image: &Controller) {
 /// Kafka: `Fetcher.collectFetch` — at most `max.poll.records`, advancing positions.
 fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
     let mut budget = c.settings.max_poll_records as usize;
+    let stream = c.settings.stream.is_some();
+    let mut values = VecDeque::new();
     let mut runs: VecDeque<(TopicPartition, u64, u64)> = VecDeque::new();
     let mut polled = 0u32;
     for tp in &c.assignment {
@@ -1304,10 +1504,10 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         let mut run: Option<(u64, u64)> = None;
         while budget > 0 {
             let Some(r) = buf.pop_front() else { break };
-            if *position != r.offset.0 {
+            // Offsets may have gaps (control records and aborted records were filtered out).
+            if r.offset.0 < *position {
                 continue;
             }
-            // Offsets returned by one poll() run on from the position (no gaps in a plain log).
             match &mut run {
                 Some((_, last)) if *last + 1 == r.offset.0 => *last = r.offset.0,
                 Some(_) => {
@@ -1318,8 +1518,18 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
                 None => run = Some((r.offset.0, r.offset.0)),
             }
             *position = r.offset.0 + 1;
+            if stream {
+                values.push_back((r.key.clone(), r.value.clone()));
+            }
             polled += 1;
             budget -= 1;
+        }
+        // Kafka: `CompletedFetch` — skipped batches (markers, aborted data) still move the
+        // position (`nextFetchOffset`) once everything before them was returned.
+        if buf.is_empty() {
+            if let Some(end) = c.fetched_end.get(tp) {
+                *position = (*position).max(*end);
+            }
         }
         if let Some((first, last)) = run {
             runs.push_back((tp.clone(), first, last));
@@ -1341,6 +1551,12 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         records: polled,
         ranges,
     });
+    if let Some(s) = &c.settings.stream {
+        if s.transactional_id.is_some() {
+            c.actions.push(AppAction::BeginTransaction);
+        }
+        c.polled_values = values;
+    }
     if c.settings.commit_before_processing {
         // At-most-once: commit the new positions first; the records are processed once the
         // commit returns (commitSync) or at once (commitAsync).
@@ -1348,6 +1564,49 @@ fn return_records(c: &mut Consumer, ctx: &mut Ctx) {
         return;
     }
     c.start_processing(ctx, runs);
+}
+
+/// Kafka: `CompletedFetch.nextFetchedRecord` — control records are never returned; with
+/// read_committed, records of a producer inside one of its aborted transactions are skipped
+/// (a producer joins the aborted set when a record reaches its aborted transaction's first
+/// offset, and leaves it at its ABORT marker).
+pub fn filter_fetched(
+    records: Vec<Record>,
+    aborted: &[crate::log::AbortedTxn],
+    read_committed: bool,
+) -> Vec<Record> {
+    use crate::log::BatchKind;
+    if !records
+        .iter()
+        .any(|r| r.producer.is_some_and(|s| s.kind != BatchKind::Idempotent))
+    {
+        return records; // the common case: nothing transactional, no copy
+    }
+    let mut pending: Vec<&crate::log::AbortedTxn> = aborted.iter().collect();
+    pending.sort_by_key(|t| t.first_offset);
+    let mut aborted_pids: BTreeSet<u64> = BTreeSet::new();
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let Some(stamp) = r.producer else {
+            out.push(r);
+            continue;
+        };
+        if read_committed {
+            while pending.first().is_some_and(|t| t.first_offset <= r.offset) {
+                aborted_pids.insert(pending.remove(0).producer_id);
+            }
+            if stamp.kind == BatchKind::Transactional && aborted_pids.contains(&stamp.producer_id) {
+                continue;
+            }
+            if stamp.kind == BatchKind::Abort {
+                aborted_pids.remove(&stamp.producer_id);
+            }
+        }
+        if !stamp.kind.is_control() {
+            out.push(r);
+        }
+    }
+    out
 }
 
 /// One-line summaries of the consumer-group messages (for the UI's envelopes).
@@ -1422,7 +1681,7 @@ pub fn rpc_summary(rpc: &Rpc) -> Option<String> {
                 v.join(" ")
             }
         },
-        Rpc::ListOffsets { tp, latest } => {
+        Rpc::ListOffsets { tp, latest, .. } => {
             format!("{tp} {}", if *latest { "LATEST" } else { "EARLIEST" })
         }
         Rpc::ListOffsetsResponse { tp, result } => match result {

@@ -9,9 +9,12 @@
 //! |-----------------|----------------------|---------------------|-----------------------|
 //! | `at-most-once`  | `false`              | `commitSync()`      | `before-processing`   |
 //! | `at-least-once` | `false`              | `commitSync()`      | `after-processing`    |
+//! | `exactly-once`  | `false`              | in the transaction  | —                     |
 //!
-//! Exactly-once needs a transactional producer (`transactional.id`, `sendOffsetsToTransaction`)
-//! and `isolation.level=read_committed`; without transactions the preset is refused.
+//! Exactly-once is a consume-transform-produce guarantee: it needs `kplay.output.topic`; the
+//! application's producer is transactional (`transactional.id`, default the consumer's name),
+//! each poll()'s outputs and offsets commit together (`sendOffsetsToTransaction`), and the
+//! consumer reads with `isolation.level=read_committed`.
 
 use crate::config::{ConfigScope, Configs};
 use crate::snapshot::LedgerView;
@@ -28,6 +31,8 @@ pub enum Semantics {
     AtMostOnce,
     /// Process, then commit: a crash after processing and before the commit duplicates.
     AtLeastOnce,
+    /// Outputs and offsets in one transaction (consume-transform-produce).
+    ExactlyOnce,
 }
 
 impl Semantics {
@@ -36,6 +41,7 @@ impl Semantics {
         match self {
             Semantics::AtMostOnce => "at-most-once",
             Semantics::AtLeastOnce => "at-least-once",
+            Semantics::ExactlyOnce => "exactly-once",
         }
     }
 
@@ -52,6 +58,10 @@ impl Semantics {
                 ("kplay.commit.mode", "sync"),
                 ("kplay.commit.timing", "after-processing"),
             ],
+            Semantics::ExactlyOnce => &[
+                ("enable.auto.commit", "false"),
+                ("isolation.level", "read_committed"),
+            ],
         }
     }
 
@@ -60,6 +70,7 @@ impl Semantics {
         match self {
             Semantics::AtMostOnce => "commitSync() right after poll(), before processing: a crash mid-batch loses the records not yet processed, none is processed twice",
             Semantics::AtLeastOnce => "process the batch, then commitSync(): a crash before the commit means the records are processed again, none is lost",
+            Semantics::ExactlyOnce => "each poll()'s results and its offsets commit in one transaction (sendOffsetsToTransaction, commitTransaction): a crash aborts both, so read_committed readers of the output see every input's result exactly once",
         }
     }
 }
@@ -71,9 +82,14 @@ pub fn preset(c: &Configs) -> Result<Option<Semantics>, String> {
         "at-most-once" => Semantics::AtMostOnce,
         "at-least-once" => Semantics::AtLeastOnce,
         "exactly-once" => {
-            return Err(format!(
-                "{SEMANTICS_KEY}=exactly-once needs transactions (transactional.id): a transactional producer that commits the consumer's offsets with sendOffsetsToTransaction, and isolation.level=read_committed; use at-most-once or at-least-once"
-            ))
+            if c.get(ConfigScope::Consumer, "kplay.output.topic")
+                .is_empty()
+            {
+                return Err(format!(
+                    "{SEMANTICS_KEY}=exactly-once is a consume-transform-produce guarantee: set kplay.output.topic (the application's results are committed in one transaction with its offsets)"
+                ));
+            }
+            Semantics::ExactlyOnce
         }
         _ => return Ok(None),
     };
@@ -121,9 +137,15 @@ pub fn add_partition(
     hw: u64,
     committed: Option<u64>,
     in_hand: impl Fn(u64) -> bool,
+    skip: impl Fn(u64) -> bool,
 ) {
     let committed = committed.unwrap_or(0);
     for o in 0..hw {
+        // Transaction markers, and aborted records for read_committed groups, are never
+        // returned by poll(): they are neither processed nor lost.
+        if skip(o) {
+            continue;
+        }
         match counts.get(o as usize).copied().unwrap_or(0) {
             0 => {
                 lv.never_processed += 1;
@@ -187,7 +209,17 @@ mod tests {
         ])
         .is_ok());
         let e = configs(&[(SEMANTICS_KEY, "exactly-once")]).unwrap_err();
-        assert!(e.contains("needs transactions (transactional.id)"), "{e}");
+        assert!(e.contains("set kplay.output.topic"), "{e}");
+        let c = configs(&[
+            (SEMANTICS_KEY, "exactly-once"),
+            ("kplay.output.topic", "out"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.get(ConfigScope::Consumer, "isolation.level"),
+            "read_committed"
+        );
+        assert_eq!(c.get(ConfigScope::Consumer, "enable.auto.commit"), "false");
         let e = configs(&[(SEMANTICS_KEY, "twice")]).unwrap_err();
         assert!(
             e.starts_with("Invalid value twice for configuration kplay.delivery.semantics"),
@@ -201,7 +233,7 @@ mod tests {
         // Offsets 0..8 below the HW; 0,1 once; 2 twice; 3,4 never (committed = 6 passed them);
         // 5 never but in hand; 6 once; 7 never and not yet committed.
         let counts = [1, 1, 2, 0, 0, 0, 1, 0];
-        add_partition(&mut lv, &counts, 8, Some(6), |o| o == 5);
+        add_partition(&mut lv, &counts, 8, Some(6), |o| o == 5, |_| false);
         assert_eq!(lv.processed_once, 3);
         assert_eq!(lv.duplicated, 1);
         assert_eq!(lv.never_processed, 4);
@@ -209,7 +241,7 @@ mod tests {
         assert_eq!(lv.pending, 2);
         // No commit: nothing is lost yet.
         let mut lv = LedgerView::default();
-        add_partition(&mut lv, &[], 3, None, |_| false);
+        add_partition(&mut lv, &[], 3, None, |_| false, |_| false);
         assert_eq!((lv.lost, lv.pending), (0, 3));
     }
 }

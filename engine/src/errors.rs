@@ -85,6 +85,26 @@ pub enum KafkaError {
     FencedInstanceId,
     /// `group.remote.assignor` names an assignor the broker does not offer.
     UnsupportedAssignor,
+    /// A newer producer with the same `transactional.id` has taken over (KIP-588: the
+    /// transaction coordinator's answer to an older epoch).
+    ProducerFenced,
+    /// The request is not valid in the transaction's state (e.g. EndTxn with no transaction).
+    InvalidTxnState,
+    /// The coordinator is completing the previous transaction (or fencing): retry.
+    ConcurrentTransactions,
+    /// The producer id does not match the one the coordinator holds for this transactional.id.
+    InvalidProducerIdMapping,
+    /// `transaction.timeout.ms` is larger than the broker's `transaction.max.timeout.ms`.
+    InvalidTransactionTimeout,
+    /// A transactional method was called in the wrong client state (the client's
+    /// `IllegalStateException` / `KafkaException`, not a wire error code).
+    IllegalState,
+    /// OffsetFetch (KIP-447 `requireStable`): a transaction holding offsets for the partition is
+    /// still open; retry once it completes.
+    UnstableOffsetCommit,
+    /// The batch was never sent: its transaction was aborted (the client's
+    /// `TransactionAbortedException`).
+    TransactionAborted,
 }
 
 impl KafkaError {
@@ -133,6 +153,14 @@ impl KafkaError {
             GroupIdNotFound => "GROUP_ID_NOT_FOUND",
             FencedInstanceId => "FENCED_INSTANCE_ID",
             UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
+            ProducerFenced => "PRODUCER_FENCED",
+            InvalidTxnState => "INVALID_TXN_STATE",
+            ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
+            InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
+            IllegalState => "IllegalStateException",
+            TransactionAborted => "TransactionAbortedException",
+            UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
         }
     }
 
@@ -152,6 +180,8 @@ impl KafkaError {
                 | UnknownLeaderEpoch
                 | CoordinatorNotAvailable
                 | NotCoordinator
+                | ConcurrentTransactions
+                | UnstableOffsetCommit
         )
     }
 }

@@ -26,6 +26,26 @@ pub enum ProduceOutcome {
     Err { error: KafkaError, message: String },
 }
 
+/// One step of a transactional producer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum TxnStep {
+    /// `beginTransaction()` (local: nothing is sent until the first record).
+    Begin,
+    /// AddPartitionsToTxn answered: records for these partitions may now be sent.
+    PartitionsAdded { partitions: Vec<TopicPartition> },
+    /// `sendOffsetsToTransaction()`: the group's offsets are written, pending the outcome.
+    OffsetsSent {
+        group: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// `commitTransaction()` (true) or `abortTransaction()` called: EndTxn goes out once every
+    /// batch is done.
+    EndRequested { commit: bool },
+    /// EndTxn answered: the outcome is durable in `__transaction_state`.
+    Completed { commit: bool },
+}
+
 /// Why the controller changed a partition's leader or ISR (a `PartitionChangeRecord`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -427,6 +447,85 @@ pub enum EventKind {
         partition: u32,
         groups: u32,
     },
+    /// A transaction coordinator wrote a state change to `__transaction_state` and the HW passed it
+    /// (Kafka: `TransactionMetadata.completeTransitionTo`).
+    TxnStateChanged {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: i16,
+        from: crate::transactions::TxnState,
+        to: crate::transactions::TxnState,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A broker became transaction coordinator for a `__transaction_state` partition and rebuilt
+    /// its transactions from the log.
+    TxnCoordinatorLoaded {
+        broker: BrokerId,
+        partition: u32,
+        leader_epoch: LeaderEpoch,
+        transactions: u32,
+    },
+    /// A broker no longer leads a `__transaction_state` partition.
+    TxnCoordinatorUnloaded {
+        broker: BrokerId,
+        partition: u32,
+        transactions: u32,
+    },
+    /// A partition leader appended a COMMIT or ABORT control record (WriteTxnMarkers).
+    TxnMarkerWritten {
+        broker: BrokerId,
+        tp: TopicPartition,
+        offset: Offset,
+        producer_id: u64,
+        commit: bool,
+    },
+    /// An Ongoing transaction outlived its `transaction.timeout.ms`: the coordinator fences the
+    /// producer (epoch + 1) and aborts it.
+    TxnTimedOut {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: i16,
+        timeout_ms: u64,
+    },
+    /// InitProducerId from a new producer with the same `transactional.id` while a transaction
+    /// was open: the old producer is fenced (epoch bumped) and its transaction aborted.
+    TxnProducerFenced {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_id: u64,
+        old_epoch: i16,
+        new_epoch: i16,
+    },
+    /// `__transaction_state` could not be created (too few brokers for its replication factor).
+    TxnTopicCreationFailed {
+        error: KafkaError,
+        message: String,
+    },
+    /// A transactional producer's step (Kafka's `TransactionManager`): `beginTransaction()`,
+    /// partitions added, `commitTransaction()` / `abortTransaction()` called or completed,
+    /// offsets sent to the transaction.
+    TxnClient {
+        producer: String,
+        transactional_id: String,
+        step: TxnStep,
+    },
+    /// A transactional request failed; `state` is where the client's transaction manager went.
+    TxnClientError {
+        producer: String,
+        api: String,
+        error: KafkaError,
+        state: String,
+    },
+    /// A consume-transform-produce application sent a record whose processing failed to the
+    /// dead-letter topic.
+    RecordToDeadLetterQueue {
+        consumer: String,
+        tp: TopicPartition,
+        offset: u64,
+        dlq: String,
+    },
     /// The coordinator moved a group to another state (Kafka: `ClassicGroupState`).
     GroupStateChanged {
         broker: BrokerId,
@@ -606,9 +705,14 @@ pub fn offsets_text(offsets: &[(TopicPartition, u64)]) -> String {
 pub fn commit_timeout_message(timeout_ms: u64, offsets: &[(TopicPartition, u64)]) -> String {
     let v: Vec<String> = offsets
         .iter()
-        .map(|(tp, o)| format!("{tp}=OffsetAndMetadata{{offset={o}, leaderEpoch=null, metadata=''}}"))
+        .map(|(tp, o)| {
+            format!("{tp}=OffsetAndMetadata{{offset={o}, leaderEpoch=null, metadata=''}}")
+        })
         .collect();
-    format!("Timeout of {timeout_ms}ms expired before successfully committing offsets {{{}}}", v.join(", "))
+    format!(
+        "Timeout of {timeout_ms}ms expired before successfully committing offsets {{{}}}",
+        v.join(", ")
+    )
 }
 
 fn commit_text(
@@ -624,7 +728,11 @@ fn commit_text(
     let api = api.name();
     let offs = offsets_text(offsets);
     let err = error.map_or_else(String::new, |e| e.to_string());
-    let later = |l: &Option<u64>| l.map_or_else(String::new, |l| format!(", after the later commit #{l} had already succeeded"));
+    let later = |l: &Option<u64>| {
+        l.map_or_else(String::new, |l| {
+            format!(", after the later commit #{l} had already succeeded")
+        })
+    };
     match outcome {
         Committed => write!(f, "{consumer} {api} #{request} {offs}: committed"),
         Retrying { backoff_ms } => write!(f, "{consumer} {api} #{request} {offs}: {err}; retrying in {backoff_ms}ms (commitSync retries until default.api.timeout.ms)"),
@@ -821,6 +929,65 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ),
         CoordinatorUnloaded { broker, partition, groups } => {
             write!(f, "{broker} no longer coordinates __consumer_offsets-{partition}: {groups} group(s) unloaded")
+        }
+        TxnStateChanged { broker, transactional_id, producer_id, producer_epoch, from, to, partitions } => {
+            write!(f, "{broker} transaction {transactional_id} (producerId={producer_id} epoch={producer_epoch}) {from} → {to}")?;
+            if !partitions.is_empty() {
+                write!(f, " partitions {}", tps_text(partitions))?;
+            }
+            Ok(())
+        }
+        TxnCoordinatorLoaded { broker, partition, leader_epoch, transactions } => write!(
+            f,
+            "{broker} transaction coordinator for __transaction_state-{partition} (epoch {}): loaded {transactions} transactional id{} from the log",
+            leader_epoch.0,
+            if *transactions == 1 { "" } else { "s" }
+        ),
+        TxnCoordinatorUnloaded { broker, partition, transactions } => {
+            write!(f, "{broker} no longer coordinates __transaction_state-{partition}: {transactions} transactional id(s) unloaded")
+        }
+        TxnMarkerWritten { broker, tp, offset, producer_id, commit } => write!(
+            f,
+            "{broker} wrote {} marker for producerId={producer_id} to {tp} at offset {}",
+            if *commit { "COMMIT" } else { "ABORT" },
+            offset.0
+        ),
+        TxnTimedOut { broker, transactional_id, producer_id, producer_epoch, timeout_ms } => write!(
+            f,
+            "{broker} transaction {transactional_id} (producerId={producer_id} epoch={producer_epoch}) open longer than transaction.timeout.ms={timeout_ms}: fencing and aborting"
+        ),
+        TxnProducerFenced { broker, transactional_id, producer_id, old_epoch, new_epoch } => write!(
+            f,
+            "{broker} transaction {transactional_id}: a new producer called InitProducerId; producerId={producer_id} epoch {old_epoch} → {new_epoch} fences the old one and aborts its open transaction"
+        ),
+        TxnTopicCreationFailed { error, message } => {
+            write!(f, "cannot create __transaction_state: {error} ({message}); FindCoordinator answers COORDINATOR_NOT_AVAILABLE")
+        }
+        TxnClient { producer, transactional_id, step } => match step {
+            TxnStep::Begin => write!(f, "{producer} beginTransaction() ({transactional_id})"),
+            TxnStep::PartitionsAdded { partitions } => {
+                write!(f, "{producer} AddPartitionsToTxn {} ok ({transactional_id})", tps_text(partitions))
+            }
+            TxnStep::OffsetsSent { group, offsets } => {
+                let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
+                write!(f, "{producer} sendOffsetsToTransaction group {group} {} ({transactional_id})", v.join(" "))
+            }
+            TxnStep::EndRequested { commit } => write!(
+                f,
+                "{producer} {}() ({transactional_id})",
+                if *commit { "commitTransaction" } else { "abortTransaction" }
+            ),
+            TxnStep::Completed { commit } => write!(
+                f,
+                "{producer} transaction {} ({transactional_id})",
+                if *commit { "committed" } else { "aborted" }
+            ),
+        },
+        TxnClientError { producer, api, error, state } => {
+            write!(f, "{producer} {api} failed: {error} (transaction manager → {state})")
+        }
+        RecordToDeadLetterQueue { consumer, tp, offset, dlq } => {
+            write!(f, "{consumer} processing {tp}@{offset} failed: record sent to dead-letter topic {dlq}")
         }
         GroupStateChanged { broker, group, from, to, generation, reason } => {
             write!(f, "{broker} group {group} {from} → {to} generation={generation} ({reason})")

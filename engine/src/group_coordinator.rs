@@ -285,6 +285,24 @@ pub enum WriteKind {
         client: NodeAddr,
         response: Box<crate::consumer_group::HeartbeatResponse>,
     },
+    /// TxnOffsetCommit from a transactional producer: pending until its transaction's marker.
+    TxnCommit {
+        client: NodeAddr,
+        transactional_id: String,
+        group: String,
+        producer_id: u64,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+}
+
+/// Offsets written by a transaction that has not completed yet (Kafka:
+/// `GroupMetadataManager.pendingTransactionalOffsetCommits`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingTxnOffset {
+    pub producer_id: u64,
+    pub group: String,
+    pub tp: TopicPartition,
+    pub offset: u64,
 }
 
 /// The coordinator role of one broker.
@@ -294,6 +312,9 @@ pub struct Coordinator {
     pub loaded: BTreeMap<u32, LeaderEpoch>,
     pub groups: BTreeMap<String, Group>,
     pub pending_writes: Vec<PendingWrite>,
+    /// Transactional offsets waiting for their COMMIT / ABORT marker.
+    #[serde(default)]
+    pub pending_txn_offsets: Vec<PendingTxnOffset>,
 }
 
 /// Every broker's coordinator role, plus the broker-wide settings.
@@ -334,6 +355,7 @@ pub fn is_group_request(rpc: &Rpc) -> bool {
             | Rpc::ListOffsets { .. }
             | Rpc::ConsumerFetch { .. }
             | Rpc::ConsumerGroupHeartbeat(_)
+            | Rpc::TxnOffsetCommit { .. }
     )
 }
 
@@ -388,9 +410,16 @@ impl GroupCoordinators {
                     Rpc::FindCoordinatorResponse { key, result },
                 );
             }
-            Rpc::ListOffsets { tp, latest } => {
+            Rpc::ListOffsets {
+                tp,
+                latest,
+                read_committed,
+            } => {
                 let result = match broker.partitions.get(&tp).filter(|p| p.is_leader()) {
                     None => Err(KafkaError::NotLeaderOrFollower),
+                    // read_committed: LATEST is the last stable offset (Kafka:
+                    // `UnifiedLog.fetchOffsetByTimestamp` with the isolation level).
+                    Some(p) if latest && read_committed => Ok(p.log.last_stable_offset().0),
                     // read_uncommitted: LATEST is the high watermark; EARLIEST the log start (0:
                     // no retention here).
                     Some(p) if latest => Ok(p.log.high_watermark().0),
@@ -406,7 +435,16 @@ impl GroupCoordinators {
                 tp,
                 fetch_offset,
                 max_records,
-            } => consumer_fetch(ctx, broker, from, tp, fetch_offset, max_records),
+                read_committed,
+            } => consumer_fetch(
+                ctx,
+                broker,
+                from,
+                tp,
+                fetch_offset,
+                max_records,
+                read_committed,
+            ),
             other => self.handle_group_request(ctx, broker, image, from, other, replication),
         }
         f
@@ -447,7 +485,8 @@ impl GroupCoordinators {
             | Rpc::Heartbeat { group, .. }
             | Rpc::LeaveGroup { group, .. }
             | Rpc::OffsetCommit { group, .. }
-            | Rpc::OffsetFetch { group, .. } => group.clone(),
+            | Rpc::OffsetFetch { group, .. }
+            | Rpc::TxnOffsetCommit { group, .. } => group.clone(),
             Rpc::ConsumerGroupHeartbeat(r) => r.group.clone(),
             _ => return,
         };
@@ -579,7 +618,10 @@ impl GroupCoordinators {
 }
 
 /// Kafka: `ReplicaManager.fetchMessages` for a consumer (replica id -1): only from the leader,
-/// only below the high watermark (read_uncommitted). Answered at once (no long poll here).
+/// below the high watermark (read_uncommitted) or the last stable offset (read_committed, with
+/// the aborted transactions among the records: `UnifiedLog.collectAbortedTransactions`).
+/// Answered at once (no long poll here).
+#[allow(clippy::too_many_arguments)]
 fn consumer_fetch(
     ctx: &mut Ctx,
     broker: &Broker,
@@ -587,7 +629,10 @@ fn consumer_fetch(
     tp: TopicPartition,
     fetch_offset: Offset,
     max_records: u32,
+    read_committed: bool,
 ) {
+    let mut lso = Offset(0);
+    let mut aborted = vec![];
     let (error, hw, records) = match broker.partitions.get(&tp).filter(|p| p.is_leader()) {
         None => (Some(KafkaError::NotLeaderOrFollower), Offset(0), vec![]),
         Some(p) if fetch_offset > p.log.log_end_offset() => (
@@ -597,8 +642,19 @@ fn consumer_fetch(
         ),
         Some(p) => {
             let hw = p.log.high_watermark();
-            let n = hw.0.saturating_sub(fetch_offset.0).min(max_records as u64) as usize;
-            (None, hw, p.log.read(fetch_offset, n))
+            lso = p.log.last_stable_offset();
+            let upper = if read_committed { lso } else { hw };
+            let n = upper
+                .0
+                .saturating_sub(fetch_offset.0)
+                .min(max_records as u64) as usize;
+            let records = p.log.read(fetch_offset, n);
+            if read_committed && n > 0 {
+                aborted = p
+                    .log
+                    .collect_aborted_transactions(fetch_offset, Offset(fetch_offset.0 + n as u64));
+            }
+            (None, hw, records)
         }
     };
     ctx.send(
@@ -610,6 +666,8 @@ fn consumer_fetch(
             error,
             high_watermark: hw,
             records,
+            last_stable_offset: lso,
+            aborted,
         },
     );
 }
@@ -667,6 +725,15 @@ fn reply_error(ctx: &mut Ctx, me: BrokerId, to: NodeAddr, rpc: &Rpc, error: Kafk
                 assignment: None,
             })
         }
+        Rpc::TxnOffsetCommit {
+            group,
+            transactional_id,
+            ..
+        } => Rpc::TxnOffsetCommitResponse {
+            transactional_id: transactional_id.clone(),
+            group: group.clone(),
+            error: Some(error),
+        },
         _ => return,
     };
     ctx.send(NodeAddr::Broker(me), to, resp);
@@ -687,12 +754,23 @@ impl Coordinator {
         let Some(p) = broker.partitions.get(&offsets_tp(partition)) else {
             return;
         };
-        let state = offsets::replay(
-            p.log
-                .records()
-                .iter()
-                .map(|r| (r.key.as_deref(), &*r.value)),
-        );
+        let (visible, open) = committed_view(p.log.records());
+        let state = offsets::replay(visible);
+        let n = num_partitions;
+        self.pending_txn_offsets
+            .retain(|o| offsets::partition_for(&o.group, n) != partition);
+        for (producer_id, k, v) in open {
+            if let Some(offsets::OffsetsRecord::OffsetCommit { group, tp, offset }) =
+                offsets::decode(k, v)
+            {
+                self.pending_txn_offsets.push(PendingTxnOffset {
+                    producer_id,
+                    group,
+                    tp,
+                    offset,
+                });
+            }
+        }
         // Groups of this partition from an older epoch are replaced by what the log says.
         let stale: Vec<String> = self
             .groups
@@ -846,33 +924,49 @@ impl Coordinator {
                 }
             });
             for k in failed {
-                if let WriteKind::Respond {
-                    client,
-                    mut response,
-                } = k
-                {
-                    response.error = Some(KafkaError::NotCoordinator);
-                    response.assignment = None;
-                    let rpc = Rpc::ConsumerGroupHeartbeatResponse(*response);
-                    ctx.send(NodeAddr::Broker(broker.id), client, rpc);
-                    continue;
-                }
-                if let WriteKind::Commit {
-                    client,
-                    group,
-                    request,
-                    offsets,
-                } = k
-                {
-                    let rpc = Rpc::OffsetCommitResponse {
+                match k {
+                    WriteKind::Respond {
+                        client,
+                        mut response,
+                    } => {
+                        response.error = Some(KafkaError::NotCoordinator);
+                        response.assignment = None;
+                        let rpc = Rpc::ConsumerGroupHeartbeatResponse(*response);
+                        ctx.send(NodeAddr::Broker(broker.id), client, rpc);
+                    }
+                    WriteKind::Commit {
+                        client,
                         group,
                         request,
-                        error: Some(KafkaError::NotCoordinator),
                         offsets,
-                    };
-                    ctx.send(NodeAddr::Broker(broker.id), client, rpc);
+                    } => {
+                        let rpc = Rpc::OffsetCommitResponse {
+                            group,
+                            request,
+                            error: Some(KafkaError::NotCoordinator),
+                            offsets,
+                        };
+                        ctx.send(NodeAddr::Broker(broker.id), client, rpc);
+                    }
+                    WriteKind::TxnCommit {
+                        client,
+                        transactional_id,
+                        group,
+                        ..
+                    } => {
+                        let rpc = Rpc::TxnOffsetCommitResponse {
+                            transactional_id,
+                            group,
+                            error: Some(KafkaError::NotCoordinator),
+                        };
+                        ctx.send(NodeAddr::Broker(broker.id), client, rpc);
+                    }
+                    WriteKind::StoreGroup { .. } => {}
                 }
             }
+            let n = s.offsets_topic_num_partitions;
+            self.pending_txn_offsets
+                .retain(|o| offsets::partition_for(&o.group, n) != p);
             ctx.emit(EventKind::CoordinatorUnloaded {
                 broker: broker.id,
                 partition: p,
@@ -951,6 +1045,33 @@ impl Coordinator {
         error: Option<KafkaError>,
     ) {
         match w.kind {
+            WriteKind::TxnCommit {
+                client,
+                transactional_id,
+                group,
+                producer_id,
+                offsets,
+            } => {
+                if error.is_none() {
+                    for (tp, offset) in offsets {
+                        self.pending_txn_offsets.retain(|o| {
+                            !(o.producer_id == producer_id && o.group == group && o.tp == tp)
+                        });
+                        self.pending_txn_offsets.push(PendingTxnOffset {
+                            producer_id,
+                            group: group.clone(),
+                            tp,
+                            offset,
+                        });
+                    }
+                }
+                let rpc = Rpc::TxnOffsetCommitResponse {
+                    transactional_id,
+                    group,
+                    error,
+                };
+                ctx.send(NodeAddr::Broker(me), client, rpc);
+            }
             WriteKind::Commit {
                 client,
                 group,
@@ -1107,6 +1228,86 @@ fn prepare_rebalance(ctx: &mut Ctx, me: BrokerId, g: &mut Group, reason: String,
     transition(ctx, me, g, GroupState::PreparingRebalance, &reason);
 }
 
+/// A TxnOffsetCommit's fields.
+struct TxnCommitRequest {
+    transactional_id: String,
+    producer: (u64, u16),
+    member_id: String,
+    generation: i32,
+    offsets: Vec<(TopicPartition, u64)>,
+}
+
+/// The records of an offsets partition as a loader sees them (Kafka: the coordinator replays
+/// transactional offset records when their COMMIT marker comes and drops them at ABORT): the
+/// visible (key, value) pairs in order, and the records of transactions still open.
+#[allow(clippy::type_complexity)]
+fn committed_view(
+    records: &crate::log::Records,
+) -> (Vec<(Option<&str>, &str)>, Vec<(u64, Option<&str>, &str)>) {
+    use crate::log::BatchKind;
+    let mut visible = vec![];
+    let mut open: Vec<(u64, Option<&str>, &str)> = vec![];
+    for r in records.iter() {
+        match r.producer.map(|s| (s.kind, s.producer_id)) {
+            Some((BatchKind::Transactional, pid)) => open.push((pid, r.key.as_deref(), &r.value)),
+            Some((BatchKind::Commit, pid)) => {
+                visible.extend(open.iter().filter(|o| o.0 == pid).map(|o| (o.1, o.2)));
+                open.retain(|o| o.0 != pid);
+            }
+            Some((BatchKind::Abort, pid)) => open.retain(|o| o.0 != pid),
+            _ => visible.push((r.key.as_deref(), &*r.value)),
+        }
+    }
+    (visible, open)
+}
+
+impl GroupCoordinators {
+    /// Kafka: `GroupCoordinator.onTransactionCompleted` — the marker for `producer_id` on an
+    /// offsets partition is replicated: its pending offsets become the group's committed
+    /// offsets (COMMIT) or are dropped (ABORT).
+    pub fn complete_txn_offsets(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        partition: u32,
+        producer_id: u64,
+        commit: bool,
+    ) {
+        let n = self.settings.offsets_topic_num_partitions;
+        let Some(coord) = self.by_broker.get_mut(&broker) else {
+            return;
+        };
+        let mut done = vec![];
+        coord.pending_txn_offsets.retain(|o| {
+            if o.producer_id == producer_id && offsets::partition_for(&o.group, n) == partition {
+                done.push(o.clone());
+                false
+            } else {
+                true
+            }
+        });
+        if !commit {
+            return;
+        }
+        let mut by_group: BTreeMap<String, Vec<(TopicPartition, u64)>> = BTreeMap::new();
+        for o in done {
+            by_group.entry(o.group).or_default().push((o.tp, o.offset));
+        }
+        for (group, offsets) in by_group {
+            if let Some(g) = coord.groups.get_mut(&group) {
+                for (tp, o) in &offsets {
+                    g.offsets.insert(tp.clone(), *o);
+                }
+            }
+            ctx.emit(EventKind::OffsetsCommitted {
+                broker,
+                group,
+                offsets,
+            });
+        }
+    }
+}
+
 /// One request (or timer) being handled on a coordinator for one group's partition.
 struct Handler<'a, 'c> {
     ctx: &'a mut Ctx<'c>,
@@ -1205,7 +1406,47 @@ impl Handler<'_, '_> {
                 }
             }
             Rpc::ConsumerGroupHeartbeat(req) => self.consumer_group_heartbeat(from, req),
+            Rpc::TxnOffsetCommit {
+                transactional_id,
+                group,
+                producer_id,
+                producer_epoch,
+                member_id,
+                generation,
+                offsets,
+            } => {
+                let req = TxnCommitRequest {
+                    transactional_id: transactional_id.clone(),
+                    producer: (producer_id, producer_epoch),
+                    member_id,
+                    generation,
+                    offsets,
+                };
+                if let Err(e) = self.txn_commit(&from, &group, req) {
+                    let rpc = Rpc::TxnOffsetCommitResponse {
+                        transactional_id,
+                        group,
+                        error: Some(e),
+                    };
+                    self.send(&from, rpc);
+                }
+            }
             Rpc::OffsetFetch { group, partitions } => {
+                // KIP-447 (`requireStable`): an offset a transaction still holds is unstable.
+                let unstable = self
+                    .coord
+                    .pending_txn_offsets
+                    .iter()
+                    .any(|o| o.group == group && partitions.contains(&o.tp));
+                if unstable {
+                    let rpc = Rpc::OffsetFetchResponse {
+                        group,
+                        error: Some(KafkaError::UnstableOffsetCommit),
+                        offsets: vec![],
+                    };
+                    self.send(&from, rpc);
+                    return;
+                }
                 let g = self.coord.groups.get(&group);
                 let offsets = partitions
                     .into_iter()
@@ -1993,6 +2234,73 @@ impl Handler<'_, '_> {
         } else {
             Err(KafkaError::NotCoordinator)
         }
+    }
+
+    /// Kafka: `GroupMetadataManager` for TxnOffsetCommit — the member and generation are
+    /// checked as for OffsetCommit (KIP-447, so a zombie that lost its partitions cannot commit);
+    /// the records are written as part of the producer's transaction and count only once the
+    /// COMMIT marker follows them.
+    fn txn_commit(
+        &mut self,
+        from: &NodeAddr,
+        group_id: &str,
+        req: TxnCommitRequest,
+    ) -> Result<(), KafkaError> {
+        if !self.coord.groups.contains_key(group_id) {
+            if req.generation >= 0 {
+                return Err(KafkaError::IllegalGeneration);
+            }
+            self.coord
+                .groups
+                .insert(group_id.to_string(), Group::new(group_id));
+        }
+        let g = self.group(group_id).expect("group");
+        if g.state == GroupState::Dead {
+            return Err(KafkaError::CoordinatorNotAvailable);
+        }
+        if req.generation >= 0 || !req.member_id.is_empty() {
+            if !g.members.contains_key(&req.member_id) {
+                return Err(KafkaError::UnknownMemberId);
+            }
+            if req.generation != g.generation as i32 {
+                return Err(KafkaError::IllegalGeneration);
+            }
+        }
+        let records = req
+            .offsets
+            .iter()
+            .map(|(tp, o)| NewRecord {
+                key: Some(offsets::offset_commit_key(group_id, tp).into()),
+                value: o.to_string().into(),
+                produce_id: None,
+            })
+            .collect();
+        let tp = offsets_tp(self.partition);
+        let Some(last) = self.broker.append_internal_transactional(
+            self.ctx,
+            &tp,
+            records,
+            req.producer,
+            self.replication,
+        ) else {
+            return Err(KafkaError::NotCoordinator);
+        };
+        self.coord.pending_writes.push(PendingWrite {
+            partition: self.partition,
+            leader_epoch: self.epoch,
+            required_offset: Offset(last.0 + 1),
+            deadline: Tick(self.ctx.now.0 + self.settings.offsets_commit_timeout_ticks),
+            kind: WriteKind::TxnCommit {
+                client: from.clone(),
+                transactional_id: req.transactional_id,
+                group: group_id.to_string(),
+                producer_id: req.producer.0,
+                offsets: req.offsets,
+            },
+        });
+        let s = self.settings.clone();
+        self.coord.complete_writes(self.ctx, self.broker, &s);
+        Ok(())
     }
 
     /// The group's timers (Kafka: heartbeat expiration, `DelayedJoin` / `InitialDelayedJoin`,

@@ -14,8 +14,8 @@ pub mod command;
 pub mod compression;
 pub mod config;
 pub mod consumer;
-pub mod delivery;
 pub mod consumer_group;
+pub mod delivery;
 pub mod errors;
 pub mod events;
 pub mod experiments;
@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod server_assignor;
 pub mod snapshot;
 pub mod sticky;
+pub mod transactions;
 
 pub use cluster::Cluster;
 pub use command::{ClusterSpec, Command, Input};

@@ -19,6 +19,53 @@ pub struct ProducerStamp {
     pub sequence: i32,
     /// The offset of the first record of its batch: batch boundaries survive replication.
     pub batch_base: Offset,
+    /// Idempotent, transactional, or a transaction marker (the batch header's `isTransactional`
+    /// and `isControl` attributes).
+    #[serde(default)]
+    pub kind: BatchKind,
+}
+
+/// The attributes of a producer's batch: a plain idempotent batch, a batch inside a transaction,
+/// or a control batch holding one COMMIT or ABORT marker (Kafka: `RecordBatch.isTransactional`,
+/// `isControlBatch`, `ControlRecordType`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    #[default]
+    Idempotent,
+    Transactional,
+    /// A COMMIT control record (transaction marker).
+    Commit,
+    /// An ABORT control record (transaction marker).
+    Abort,
+}
+
+impl BatchKind {
+    /// A control record (a transaction marker): it takes an offset but is never returned to
+    /// an application.
+    pub fn is_control(self) -> bool {
+        matches!(self, BatchKind::Commit | BatchKind::Abort)
+    }
+}
+
+/// One entry of the aborted-transaction index (Kafka: `AbortedTxn` in the `.txnindex` file):
+/// the producer, the first offset of its aborted transaction on this partition and the offset
+/// of the ABORT marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbortedTxn {
+    pub producer_id: u64,
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+}
+
+/// A transaction whose marker is in the log but not yet below the high watermark (Kafka:
+/// `ProducerStateManager.unreplicatedTxns`): it still holds the last stable offset back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedTxn {
+    pub producer_id: u64,
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+    pub aborted: bool,
 }
 
 /// Kafka: `DefaultRecordBatch.incrementSequence` — sequences wrap from Integer.MAX_VALUE to 0.
@@ -183,6 +230,16 @@ pub struct Log {
     high_watermark: Offset,
     /// Producer state rebuilt from the log (Kafka: `ProducerStateManager`).
     producers: BTreeMap<u64, ProducerStateEntry>,
+    /// Open transactions: producer id → the offset of its first record in this partition
+    /// (Kafka: `ProducerStateManager.ongoingTxns`).
+    #[serde(default)]
+    ongoing_txns: BTreeMap<u64, Offset>,
+    /// Completed transactions whose marker is not yet below the HW (`unreplicatedTxns`).
+    #[serde(default)]
+    unreplicated_txns: Vec<CompletedTxn>,
+    /// The aborted-transaction index (`TransactionIndex`), in marker order.
+    #[serde(default)]
+    aborted_txns: Vec<AbortedTxn>,
 }
 
 /// A record to append as leader.
@@ -319,6 +376,18 @@ impl Log {
         records: Vec<NewRecord>,
         producer: Option<(u64, u16, i32)>,
     ) -> Offset {
+        self.append_batch_of_kind(epoch, records, producer, BatchKind::Idempotent)
+    }
+
+    /// Appends a batch as leader with its attributes: a transactional batch opens (or continues)
+    /// its producer's transaction on this partition.
+    pub fn append_batch_of_kind(
+        &mut self,
+        epoch: LeaderEpoch,
+        records: Vec<NewRecord>,
+        producer: Option<(u64, u16, i32)>,
+        kind: BatchKind,
+    ) -> Offset {
         let base = self.log_end_offset();
         self.assign_epoch(epoch, base);
         for (i, r) in records.into_iter().enumerate() {
@@ -328,6 +397,7 @@ impl Log {
                 producer_epoch: e,
                 sequence: increment_sequence(seq, i as i32),
                 batch_base: base,
+                kind,
             });
             self.records.push(Record {
                 offset,
@@ -342,14 +412,166 @@ impl Log {
         base
     }
 
+    /// Appends a transaction marker as leader (Kafka: `UnifiedLog.appendAsLeader` with
+    /// `AppendOrigin.COORDINATOR`, `ProducerAppendInfo.appendEndTxnMarker`): one control record
+    /// with the producer's id and epoch. A marker from an older epoch than the partition has
+    /// seen is refused with `INVALID_PRODUCER_EPOCH`.
+    pub fn append_control(
+        &mut self,
+        epoch: LeaderEpoch,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+    ) -> Result<Offset, (crate::errors::KafkaError, String)> {
+        if let Some(e) = self.producers.get(&producer_id) {
+            if producer_epoch < e.producer_epoch {
+                return Err((
+                    crate::errors::KafkaError::InvalidProducerEpoch,
+                    format!("Producer's epoch at offset {} is {producer_epoch}, which is smaller than the last seen epoch {}", self.log_end_offset().0, e.producer_epoch),
+                ));
+            }
+        }
+        let offset = self.log_end_offset();
+        self.assign_epoch(epoch, offset);
+        let kind = if commit {
+            BatchKind::Commit
+        } else {
+            BatchKind::Abort
+        };
+        self.records.push(Record {
+            offset,
+            leader_epoch: epoch,
+            key: None,
+            value: Arc::from(if commit { "COMMIT" } else { "ABORT" }),
+            produce_id: None,
+            producer: Some(ProducerStamp {
+                producer_id,
+                producer_epoch,
+                sequence: -1,
+                batch_base: offset,
+                kind,
+            }),
+        });
+        self.update_producer_state(offset.0 as usize);
+        Ok(offset)
+    }
+
+    /// Kafka: `ProducerStateManager.update` for the transaction part — a transactional record
+    /// opens its producer's transaction here (first offset), a marker completes it (an ABORT
+    /// goes to the aborted index), and the producer's epoch follows a marker's.
+    fn track_transaction(&mut self, i: usize, stamp: ProducerStamp) {
+        let offset = self.records[i].offset;
+        match stamp.kind {
+            BatchKind::Idempotent => {}
+            BatchKind::Transactional => {
+                self.ongoing_txns.entry(stamp.producer_id).or_insert(offset);
+            }
+            BatchKind::Commit | BatchKind::Abort => {
+                let aborted = stamp.kind == BatchKind::Abort;
+                // Kafka: `appendEndTxnMarker` — a marker with no open transaction here still
+                // completes one, from the marker itself.
+                let first = self
+                    .ongoing_txns
+                    .remove(&stamp.producer_id)
+                    .unwrap_or(offset);
+                let done = CompletedTxn {
+                    producer_id: stamp.producer_id,
+                    first_offset: first,
+                    last_offset: offset,
+                    aborted,
+                };
+                if aborted {
+                    self.aborted_txns.push(AbortedTxn {
+                        producer_id: stamp.producer_id,
+                        first_offset: first,
+                        last_offset: offset,
+                    });
+                }
+                if offset >= self.high_watermark {
+                    self.unreplicated_txns.push(done);
+                }
+                let entry = self.producers.entry(stamp.producer_id).or_default();
+                if stamp.producer_epoch > entry.producer_epoch {
+                    entry.producer_epoch = stamp.producer_epoch;
+                    entry.batches.clear();
+                }
+            }
+        }
+    }
+
+    /// Kafka: `UnifiedLog.firstUnstableOffset` — the first offset of the earliest open
+    /// transaction, or of a completed one whose marker is not yet replicated (below the HW).
+    pub fn first_unstable_offset(&self) -> Option<Offset> {
+        let ongoing = self.ongoing_txns.values().copied().min();
+        let unreplicated = self
+            .unreplicated_txns
+            .iter()
+            .filter(|t| t.last_offset >= self.high_watermark)
+            .map(|t| t.first_offset)
+            .min();
+        match (ongoing, unreplicated) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Kafka: `UnifiedLog.lastStableOffset` — min(first unstable offset, high watermark): what a
+    /// `read_committed` consumer may read up to.
+    pub fn last_stable_offset(&self) -> Offset {
+        self.first_unstable_offset()
+            .map_or(self.high_watermark, |f| f.min(self.high_watermark))
+    }
+
+    /// Open transactions on this partition: producer id → first offset.
+    pub fn ongoing_txns(&self) -> &BTreeMap<u64, Offset> {
+        &self.ongoing_txns
+    }
+
+    /// The aborted-transaction index.
+    pub fn aborted_txns(&self) -> &[AbortedTxn] {
+        &self.aborted_txns
+    }
+
+    /// Kafka: `UnifiedLog.collectAbortedTransactions(startOffset, upperBoundOffset)` — aborted
+    /// transactions that overlap `[start, upper)`, for a read_committed fetch.
+    pub fn collect_aborted_transactions(&self, start: Offset, upper: Offset) -> Vec<AbortedTxn> {
+        self.aborted_txns
+            .iter()
+            .filter(|t| t.last_offset >= start && t.first_offset < upper)
+            .copied()
+            .collect()
+    }
+
+    /// Kafka: `ProducerStateManager.onHighWatermarkUpdated` — completed transactions below the
+    /// HW no longer hold the LSO back.
+    fn prune_unreplicated(&mut self) {
+        if !self.unreplicated_txns.is_empty() {
+            let hw = self.high_watermark;
+            self.unreplicated_txns.retain(|t| t.last_offset >= hw);
+        }
+    }
+
     /// Folds the records from index `from` into the producer state, batch by batch.
+    /// `txn_from`: records before it were already tracked for transactions (a batch re-read
+    /// from its base after a split fetch).
     fn update_producer_state(&mut self, from: usize) {
+        self.update_producer_state_from(from, from);
+    }
+
+    fn update_producer_state_from(&mut self, from: usize, txn_from: usize) {
         let mut i = from;
         while i < self.records.len() {
             let Some(stamp) = self.records[i].producer else {
                 i += 1;
                 continue;
             };
+            if i >= txn_from && stamp.kind != BatchKind::Idempotent {
+                self.track_transaction(i, stamp);
+            }
+            if stamp.kind.is_control() {
+                i += 1;
+                continue;
+            }
             let mut j = i;
             while j + 1 < self.records.len()
                 && self.records[j + 1].producer.is_some_and(|s| {
@@ -425,7 +647,7 @@ impl Log {
         }
         // A batch whose first records came in an earlier fetch is re-read from its base.
         let start = first_base.map_or(from, |b| (b.0 as usize).min(from));
-        self.update_producer_state(start);
+        self.update_producer_state_from(start, from);
     }
 
     /// `UnifiedLog.maybeAssignEpochStartOffset`, called by a new leader (`Partition.makeLeader`):
@@ -446,15 +668,20 @@ impl Log {
         let keep = (offset.0 as usize).min(self.records.len());
         let removed = (self.records.len() - keep) as u64;
         self.records.truncate(keep);
-        if removed > 0 && !self.producers.is_empty() {
-            // Kafka rebuilds the producer state from the log after truncation.
-            self.producers.clear();
-            self.update_producer_state(0);
-        }
-        self.epochs.truncate_from_end(offset);
         if self.high_watermark > offset {
             self.high_watermark = offset;
         }
+        if removed > 0 && !self.producers.is_empty() {
+            // Kafka rebuilds the producer state (and the transaction index) from the log after
+            // truncation.
+            self.producers.clear();
+            self.ongoing_txns.clear();
+            self.unreplicated_txns.clear();
+            self.aborted_txns.clear();
+            self.update_producer_state(0);
+            self.prune_unreplicated();
+        }
+        self.epochs.truncate_from_end(offset);
         removed
     }
 
@@ -470,6 +697,7 @@ impl Log {
         let hw = hw.min(self.log_end_offset());
         if hw > self.high_watermark {
             self.high_watermark = hw;
+            self.prune_unreplicated();
             true
         } else {
             false
@@ -482,6 +710,7 @@ impl Log {
         let hw = leader_hw.min(self.log_end_offset());
         if hw != self.high_watermark {
             self.high_watermark = hw;
+            self.prune_unreplicated();
             true
         } else {
             false
@@ -755,5 +984,152 @@ mod tests {
             !log.maybe_increment_high_watermark(Offset(2)),
             "HW never moves back"
         );
+    }
+
+    /// Fills the log with plain records up to `offset` (Kafka's tests append at arbitrary
+    /// offsets; here offsets are dense, so the gap is filled with non-producer records).
+    fn fill_to(log: &mut Log, offset: u64) {
+        while log.log_end_offset().0 < offset {
+            log.append_as_leader(LeaderEpoch(0), None, "x".into(), None);
+        }
+    }
+
+    fn txn_append(log: &mut Log, pid: u64, epoch: u16, seq: i32, at: u64) {
+        fill_to(log, at);
+        let r = vec![NewRecord {
+            key: None,
+            value: "t".into(),
+            produce_id: None,
+        }];
+        log.append_batch_of_kind(
+            LeaderEpoch(0),
+            r,
+            Some((pid, epoch, seq)),
+            BatchKind::Transactional,
+        );
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testFirstUnstableOffsetAfterTruncation` (offsets 99,
+    /// 105, 106 as in the test).
+    #[test]
+    fn producer_state_manager_test_first_unstable_offset_after_truncation() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 99);
+        assert_eq!(log.first_unstable_offset(), Some(Offset(99)));
+        fill_to(&mut log, 105);
+        log.append_control(LeaderEpoch(0), 1, 0, true).unwrap();
+        log.maybe_increment_high_watermark(Offset(106));
+        assert_eq!(log.first_unstable_offset(), None);
+        let r = vec![NewRecord {
+            key: None,
+            value: "i".into(),
+            produce_id: None,
+        }];
+        log.append_batch_as_leader(LeaderEpoch(0), r, Some((1, 0, 1)));
+        log.truncate_to(Offset(106));
+        assert_eq!(log.first_unstable_offset(), None);
+        log.truncate_to(Offset(100));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(99)));
+    }
+
+    /// Kafka: `ProducerStateManagerTest.testLastStableOffsetCompletedTxn` in its shape — a
+    /// completed transaction holds the LSO until the HW passes its marker; the earliest open
+    /// transaction bounds it; LSO = min(first unstable offset, HW).
+    #[test]
+    fn last_stable_offset_follows_open_and_unreplicated_transactions() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 10); // pid 1 opens at 10
+        txn_append(&mut log, 2, 0, 0, 15); // pid 2 opens at 15
+        txn_append(&mut log, 3, 0, 0, 20); // pid 3 opens at 20
+        log.maybe_increment_high_watermark(Offset(21));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
+        assert_eq!(log.last_stable_offset(), Offset(10));
+        let m1 = log.append_control(LeaderEpoch(0), 1, 0, true).unwrap(); // @21
+        assert_eq!(m1, Offset(21));
+        // The marker is not replicated yet: pid 1's transaction still holds the LSO.
+        assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
+        log.maybe_increment_high_watermark(Offset(22));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
+        assert_eq!(log.last_stable_offset(), Offset(15));
+        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // @22, abort pid 3
+        log.maybe_increment_high_watermark(Offset(23));
+        assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
+        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // @23
+        assert_eq!(
+            log.last_stable_offset(),
+            Offset(15),
+            "HW 23 has not passed the marker"
+        );
+        log.maybe_increment_high_watermark(Offset(24));
+        assert_eq!(log.first_unstable_offset(), None);
+        assert_eq!(log.last_stable_offset(), Offset(24));
+        assert_eq!(
+            log.aborted_txns(),
+            &[AbortedTxn {
+                producer_id: 3,
+                first_offset: Offset(20),
+                last_offset: Offset(22)
+            }]
+        );
+    }
+
+    /// Kafka: `UnifiedLogTest.testCollectAbortedTransactions` in its shape — the aborted index
+    /// answers a fetch range with the aborted transactions overlapping it.
+    #[test]
+    fn collect_aborted_transactions_overlapping_a_fetch_range() {
+        let mut log = Log::default();
+        txn_append(&mut log, 1, 0, 0, 0);
+        txn_append(&mut log, 2, 0, 0, 1);
+        log.append_control(LeaderEpoch(0), 1, 0, false).unwrap(); // aborted 0..2
+        txn_append(&mut log, 3, 0, 0, 3);
+        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // committed 1..4
+        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // aborted 3..5
+        let pids = |v: Vec<AbortedTxn>| v.iter().map(|t| t.producer_id).collect::<Vec<_>>();
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(0), Offset(6))),
+            vec![1, 3]
+        );
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(3), Offset(4))),
+            vec![3]
+        );
+        assert_eq!(
+            pids(log.collect_aborted_transactions(Offset(0), Offset(1))),
+            vec![1]
+        );
+        assert!(log
+            .collect_aborted_transactions(Offset(6), Offset(7))
+            .is_empty());
+        // A marker from an epoch older than the partition has seen is refused.
+        txn_append(&mut log, 4, 2, 0, 6);
+        assert!(matches!(
+            log.append_control(LeaderEpoch(0), 4, 1, true),
+            Err((crate::errors::KafkaError::InvalidProducerEpoch, _))
+        ));
+        // A marker bumps the producer's epoch: the old epoch's data is then refused.
+        log.append_control(LeaderEpoch(0), 4, 3, false).unwrap();
+        assert!(matches!(
+            log.check_sequence(&tp(), 4, 2, 1, 1),
+            SequenceCheck::Reject(crate::errors::KafkaError::InvalidProducerEpoch, _)
+        ));
+    }
+
+    /// Followers rebuild the transaction state from replicated records, also when a
+    /// transaction's batch arrives in two fetches.
+    #[test]
+    fn followers_track_transactions_from_replicated_records() {
+        let mut leader = Log::default();
+        txn_append(&mut leader, 7, 0, 0, 0);
+        txn_append(&mut leader, 8, 0, 0, 1);
+        leader.append_control(LeaderEpoch(0), 7, 0, false).unwrap();
+        let mut follower = Log::default();
+        follower.append_as_follower(leader.read(Offset(0), 2));
+        assert_eq!(follower.ongoing_txns().len(), 2);
+        follower.append_as_follower(leader.read(Offset(2), 10));
+        assert_eq!(
+            follower.ongoing_txns().keys().copied().collect::<Vec<_>>(),
+            vec![8]
+        );
+        assert_eq!(follower.aborted_txns(), leader.aborted_txns());
     }
 }

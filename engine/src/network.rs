@@ -55,6 +55,9 @@ pub struct WireBatch {
     /// The producer's `compression.type`.
     #[serde(default = "no_codec")]
     pub codec: crate::compression::Codec,
+    /// A transactional producer's batch (the `isTransactional` attribute).
+    #[serde(default)]
+    pub transactional: bool,
 }
 
 fn no_codec() -> crate::compression::Codec {
@@ -284,6 +287,9 @@ pub enum Rpc {
     ListOffsets {
         tp: TopicPartition,
         latest: bool,
+        /// `isolation.level=read_committed`: LATEST is the last stable offset.
+        #[serde(default)]
+        read_committed: bool,
     },
     ListOffsetsResponse {
         tp: TopicPartition,
@@ -294,6 +300,10 @@ pub enum Rpc {
         tp: TopicPartition,
         fetch_offset: Offset,
         max_records: u32,
+        /// `isolation.level=read_committed`: records below the last stable offset only, with
+        /// the aborted transactions among them.
+        #[serde(default)]
+        read_committed: bool,
     },
     ConsumerFetchResponse {
         tp: TopicPartition,
@@ -301,6 +311,96 @@ pub enum Rpc {
         error: Option<KafkaError>,
         high_watermark: Offset,
         records: Vec<Record>,
+        /// The partition's last stable offset.
+        #[serde(default)]
+        last_stable_offset: Offset,
+        /// read_committed: aborted transactions overlapping the records (`AbortedTransactions`).
+        #[serde(default)]
+        aborted: Vec<crate::log::AbortedTxn>,
+    },
+    /// Transactional producer → any broker: FindCoordinator with key type TRANSACTION.
+    FindTxnCoordinator {
+        transactional_id: String,
+    },
+    FindTxnCoordinatorResponse {
+        transactional_id: String,
+        result: Result<BrokerId, KafkaError>,
+    },
+    /// Producer → its transaction coordinator: InitProducerId with a `transactional.id` (bumps
+    /// the epoch, fences older producers with the same id).
+    InitTxnProducerId {
+        transactional_id: String,
+        transaction_timeout_ms: u64,
+    },
+    InitTxnProducerIdResponse {
+        transactional_id: String,
+        result: Result<(u64, u16), KafkaError>,
+    },
+    /// Producer → transaction coordinator: partitions it is about to write in this transaction.
+    AddPartitionsToTxn {
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        partitions: Vec<TopicPartition>,
+    },
+    AddPartitionsToTxnResponse {
+        transactional_id: String,
+        partitions: Vec<TopicPartition>,
+        error: Option<KafkaError>,
+    },
+    /// Producer → transaction coordinator: `sendOffsetsToTransaction` adds the group's
+    /// `__consumer_offsets` partition to the transaction.
+    AddOffsetsToTxn {
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        group: String,
+    },
+    AddOffsetsToTxnResponse {
+        transactional_id: String,
+        group: String,
+        error: Option<KafkaError>,
+    },
+    /// Producer → group coordinator: offsets that become committed only with the transaction.
+    TxnOffsetCommit {
+        transactional_id: String,
+        group: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        member_id: String,
+        generation: i32,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    TxnOffsetCommitResponse {
+        transactional_id: String,
+        group: String,
+        error: Option<KafkaError>,
+    },
+    /// Producer → transaction coordinator: commit (true) or abort the transaction.
+    EndTxn {
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+    },
+    EndTxnResponse {
+        transactional_id: String,
+        commit: bool,
+        error: Option<KafkaError>,
+    },
+    /// Transaction coordinator → partition leader: append a COMMIT or ABORT control record.
+    WriteTxnMarkers {
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+        coordinator_epoch: LeaderEpoch,
+        partitions: Vec<TopicPartition>,
+    },
+    WriteTxnMarkersResponse {
+        transactional_id: String,
+        producer_id: u64,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
     },
     /// The connection broke before the answer to `api` came back (the peer crashed).
     /// KIP-848 consumer → coordinator (`group.protocol=consumer`): join (epoch 0), heartbeat and
@@ -364,12 +464,29 @@ impl Rpc {
             Rpc::ListOffsetsResponse { .. } => "ListOffsetsResponse",
             Rpc::ConsumerFetch { .. } => "Fetch",
             Rpc::ConsumerFetchResponse { .. } => "FetchResponse",
+            Rpc::FindTxnCoordinator { .. } => "FindCoordinator",
+            Rpc::FindTxnCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Rpc::InitTxnProducerId { .. } => "InitProducerId",
+            Rpc::InitTxnProducerIdResponse { .. } => "InitProducerIdResponse",
+            Rpc::AddPartitionsToTxn { .. } => "AddPartitionsToTxn",
+            Rpc::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse",
+            Rpc::AddOffsetsToTxn { .. } => "AddOffsetsToTxn",
+            Rpc::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse",
+            Rpc::TxnOffsetCommit { .. } => "TxnOffsetCommit",
+            Rpc::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse",
+            Rpc::EndTxn { .. } => "EndTxn",
+            Rpc::EndTxnResponse { .. } => "EndTxnResponse",
+            Rpc::WriteTxnMarkers { .. } => "WriteTxnMarkers",
+            Rpc::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse",
         }
     }
 
     /// A one-line description for the UI.
     pub fn summary(&self) -> String {
         if let Some(s) = crate::consumer::rpc_summary(self) {
+            return s;
+        }
+        if let Some(s) = crate::transactions::rpc_summary(self) {
             return s;
         }
         match self {

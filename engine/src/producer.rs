@@ -44,7 +44,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 pub mod perf_test;
+pub mod txn;
 pub use perf_test::{PerfStats, PerfTest, PERF_RECORD};
+pub use txn::{TxnClientState, TxnManager};
 
 /// Kafka: `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`.
 pub const RECORD_BATCH_OVERHEAD: u64 = 61;
@@ -120,6 +122,12 @@ pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
             return Err("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".into());
         }
     }
+    // Kafka: idempotence is validated first (and silently turned off when not explicit), then
+    // `transactional.id` requires it.
+    let idempotent = Settings::from(c).idempotent;
+    if !c.get(ConfigScope::Producer, "transactional.id").is_empty() && !idempotent {
+        return Err("Cannot set a transactional.id without also enabling idempotence.".into());
+    }
     if c.overrides.contains_key("delivery.timeout.ms")
         && get("delivery.timeout.ms") < get("linger.ms") + get("request.timeout.ms")
     {
@@ -129,6 +137,17 @@ pub fn validate_producer_configs(c: &Configs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A transaction manager when `transactional.id` is set.
+fn txn_manager(c: &Configs) -> Option<TxnManager> {
+    let id = c.get(ConfigScope::Producer, "transactional.id");
+    (!id.is_empty()).then(|| {
+        TxnManager::new(
+            id,
+            c.get_u64(ConfigScope::Producer, "transaction.timeout.ms"),
+        )
+    })
 }
 
 /// The producer configs the hot paths read, parsed once per config change.
@@ -235,6 +254,9 @@ pub struct Producer {
     /// A `kafka-producer-perf-test` running on this producer (the last one, once finished).
     #[serde(default)]
     pub perf: Option<PerfTest>,
+    /// The transaction manager, with `transactional.id`.
+    #[serde(default)]
+    pub txn: Option<TxnManager>,
 }
 
 /// A `send()` waiting for `buffer.memory` (its partition already chosen).
@@ -248,6 +270,7 @@ struct BlockedSend {
 
 impl Producer {
     pub fn new(name: String, configs: Configs) -> Self {
+        let txn = txn_manager(&configs);
         Producer {
             name,
             settings: Settings::from(&configs),
@@ -269,10 +292,11 @@ impl Producer {
             allocated: 0,
             blocked: VecDeque::new(),
             perf: None,
+            txn,
         }
     }
 
-    /// Replaces the configs (already validated).
+    /// Replaces the configs (already validated; `transactional.id` cannot change).
     pub fn set_configs(&mut self, configs: Configs) {
         self.settings = Settings::from(&configs);
         self.configs = configs;
@@ -485,6 +509,7 @@ impl Clients {
                 format!("No producer named '{producer}'"),
             ));
         };
+        Self::txn_before_send(p)?;
         if !p.partition_counts.contains_key(topic) {
             // The first send to a topic waits for its metadata (max.block.ms); instant here.
             if p.partition_counts.is_empty() {
@@ -570,6 +595,7 @@ impl Clients {
             ));
         };
         let tp = TopicPartition::new(topic, partition);
+        Self::txn_after_send(p, &tp);
         let (id, created_at) = match existing {
             Some(x) => x,
             None => {
@@ -684,6 +710,7 @@ impl Clients {
                     || (now >= p.metadata_expires_at && !p.partition_counts.is_empty())
                     || !p.blocked.is_empty()
                     || p.perf.as_ref().is_some_and(|t| !t.finished)
+                    || p.txn.as_ref().is_some_and(|t| t.busy())
             })
             .map(|p| p.name.clone())
             .collect();
@@ -691,6 +718,7 @@ impl Clients {
             self.expire(ctx, &name);
             self.admit_blocked(ctx, image, alive, &name);
             self.perf_tick(ctx, &name);
+            self.txn_tick(ctx, image, alive, &name);
             self.run_sender(ctx, image, alive, &name);
         }
     }
@@ -786,6 +814,9 @@ impl Clients {
                     }
                 }
             }
+            if p.producer_id.is_none() && p.txn.is_some() {
+                return; // initTransactions() gets the id from the transaction coordinator
+            }
             if p.producer_id.is_none() {
                 let timeout = p.settings.request_timeout;
                 let due = p.init_sent_at.is_none_or(|t| now.0 >= t.0 + timeout);
@@ -852,6 +883,10 @@ impl Clients {
             if !ready {
                 continue;
             }
+            // Kafka: `isSendToPartitionAllowed` — not before AddPartitionsToTxn added it.
+            if p.txn.as_ref().is_some_and(|t| !t.send_allowed(tp)) {
+                continue;
+            }
             // Kafka: `NetworkClient.ready(node)` — no leader known, or its connection is refused:
             // the batch waits and metadata is refreshed.
             let Some(leader) = p.leader(tp).filter(|l| alive.contains(l)) else {
@@ -898,6 +933,7 @@ impl Clients {
         let acks = p.acks();
         let timeout = p.settings.request_timeout;
         let idempotent = p.idempotent();
+        let transactional = p.txn.is_some();
         let Some(b) = self.batches.get_mut(&batch_id) else {
             return;
         };
@@ -991,6 +1027,7 @@ impl Clients {
                 records,
                 bytes: wire_bytes,
                 codec,
+                transactional,
             },
         };
         ctx.send(
@@ -1215,7 +1252,9 @@ impl Clients {
             if let Some(d) = p.accumulator.get_mut(&tp) {
                 d.retain(|x| *x != batch_id);
             }
-            if p.idempotent() {
+            if p.txn.is_some() {
+                txn::txn_batch_failed(p, error, &msg);
+            } else if p.idempotent() {
                 p.bump_epoch = true;
             }
         }
@@ -1266,6 +1305,11 @@ impl Clients {
 
     /// A response (or a broken connection) reached a client.
     pub fn handle(&mut self, ctx: &mut Ctx, from: &NodeAddr, to: &NodeAddr, rpc: Rpc) {
+        if let NodeAddr::Client(name) = to {
+            if self.txn_handle(ctx, name, &rpc) {
+                return;
+            }
+        }
         match rpc {
             Rpc::ProduceResponse {
                 request, result, ..

@@ -805,9 +805,14 @@ impl Broker {
                         });
                     }
                 }
+                let kind = if batch.transactional {
+                    crate::log::BatchKind::Transactional
+                } else {
+                    crate::log::BatchKind::Idempotent
+                };
                 let base = p
                     .log
-                    .append_batch_as_leader(epoch, batch.records, batch.producer);
+                    .append_batch_of_kind(epoch, batch.records, batch.producer, kind);
                 ctx.emit(EventKind::Appended {
                     broker: me,
                     tp: tp.clone(),
@@ -1523,6 +1528,84 @@ impl Broker {
         }
         let epoch = p.meta.leader_epoch;
         let base = p.log.append_batch_as_leader(epoch, records, None);
+        ctx.emit(EventKind::Appended {
+            broker: me,
+            tp: tp.clone(),
+            offset: base,
+            leader_epoch: epoch,
+            records: n,
+        });
+        self.complete_parked_fetches(ctx, tp, false, settings.replica_fetch_max_bytes);
+        self.maybe_increment_leader_hw(ctx, tp, settings);
+        Some(Offset(base.0 + n - 1))
+    }
+}
+
+/// Transaction markers (kept apart so the replication code stays untouched).
+impl Broker {
+    /// Appends a COMMIT or ABORT marker to a partition this broker leads (Kafka: WriteTxnMarkers
+    /// → `ReplicaManager.appendRecords` with acks=-1): refused with `NOT_LEADER_OR_FOLLOWER`
+    /// elsewhere, `NOT_ENOUGH_REPLICAS` below min ISR, `INVALID_PRODUCER_EPOCH` for an epoch the
+    /// partition has moved past. Returns the marker's offset and the leader epoch.
+    pub fn append_marker(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+        settings: &BrokerSettings,
+    ) -> Result<(Offset, crate::ids::LeaderEpoch), KafkaError> {
+        let me = self.id;
+        let p = self
+            .partitions
+            .get_mut(tp)
+            .filter(|p| p.is_leader())
+            .ok_or(KafkaError::NotLeaderOrFollower)?;
+        if p.meta.isr.len() < p.effective_min_isr() {
+            return Err(KafkaError::NotEnoughReplicas);
+        }
+        let epoch = p.meta.leader_epoch;
+        let offset = p
+            .log
+            .append_control(epoch, producer_id, producer_epoch, commit)
+            .map_err(|(e, _)| e)?;
+        ctx.emit(EventKind::Appended {
+            broker: me,
+            tp: tp.clone(),
+            offset,
+            leader_epoch: epoch,
+            records: 1,
+        });
+        self.complete_parked_fetches(ctx, tp, false, settings.replica_fetch_max_bytes);
+        self.maybe_increment_leader_hw(ctx, tp, settings);
+        Ok((offset, epoch))
+    }
+
+    /// Appends records of a transaction to a partition this broker leads, the way the group
+    /// coordinator writes TxnOffsetCommit records (transactional, so they count only once the
+    /// COMMIT marker follows). Returns the offset of the last record.
+    pub fn append_internal_transactional(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        records: Vec<crate::log::NewRecord>,
+        producer: (u64, u16),
+        settings: &BrokerSettings,
+    ) -> Option<Offset> {
+        let me = self.id;
+        let p = self.partitions.get_mut(tp).filter(|p| p.is_leader())?;
+        let n = records.len() as u64;
+        if n == 0 {
+            return None;
+        }
+        let epoch = p.meta.leader_epoch;
+        let base = p.log.append_batch_of_kind(
+            epoch,
+            records,
+            Some((producer.0, producer.1, 0)),
+            crate::log::BatchKind::Transactional,
+        );
         ctx.emit(EventKind::Appended {
             broker: me,
             tp: tp.clone(),

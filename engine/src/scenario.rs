@@ -250,6 +250,10 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             }
             Ok(())
         }
+        Command::InitTransactions { producer } => write!(f, "init_transactions {producer}"),
+        Command::BeginTransaction { producer } => write!(f, "begin_transaction {producer}"),
+        Command::CommitTransaction { producer } => write!(f, "commit_transaction {producer}"),
+        Command::AbortTransaction { producer } => write!(f, "abort_transaction {producer}"),
         Command::CrashConsumer { consumer } => write!(f, "crash_consumer {consumer}"),
         Command::CloseConsumer { consumer } => write!(f, "close_consumer {consumer}"),
         Command::StopPolling { consumer } => write!(f, "stop_polling {consumer}"),
@@ -532,6 +536,13 @@ struct RawStep {
     seek_to_beginning: Option<Spanned<RawSeekTo>>,
     #[serde(default)]
     seek_to_end: Option<Spanned<RawSeekTo>>,
+    init_transactions: Option<Spanned<String>>,
+    #[serde(default)]
+    begin_transaction: Option<Spanned<String>>,
+    #[serde(default)]
+    commit_transaction: Option<Spanned<String>>,
+    #[serde(default)]
+    abort_transaction: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -571,6 +582,10 @@ pub const STEP_ACTIONS: &[&str] = &[
     "seek",
     "seek_to_beginning",
     "seek_to_end",
+    "init_transactions",
+    "begin_transaction",
+    "commit_transaction",
+    "abort_transaction",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1118,6 +1133,22 @@ impl<'a> Validator<'a> {
             s.seek_to_beginning.as_ref().map(|v| v.span()),
         );
         mark("seek_to_end", s.seek_to_end.as_ref().map(|v| v.span()));
+        mark(
+            "init_transactions",
+            s.init_transactions.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "begin_transaction",
+            s.begin_transaction.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "commit_transaction",
+            s.commit_transaction.as_ref().map(|v| v.span()),
+        );
+        mark(
+            "abort_transaction",
+            s.abort_transaction.as_ref().map(|v| v.span()),
+        );
         present.sort_by_key(|(_, span)| span.start);
         match present.len() {
             0 => {
@@ -1282,6 +1313,22 @@ impl<'a> Validator<'a> {
                 consumer,
                 topic,
                 partition,
+            }
+        } else if let Some(p) = &s.init_transactions {
+            Command::InitTransactions {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.begin_transaction {
+            Command::BeginTransaction {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.commit_transaction {
+            Command::CommitTransaction {
+                producer: self.known_producer(p)?,
+            }
+        } else if let Some(p) = &s.abort_transaction {
+            Command::AbortTransaction {
+                producer: self.known_producer(p)?,
             }
         } else if let Some(cp) = &s.create_partitions {
             let cp = cp.get_ref();
@@ -1840,6 +1887,10 @@ impl Run {
             out.push('\n');
             out.push_str(&render_groups(&snap));
         }
+        if !snap.transactions.is_empty() {
+            out.push('\n');
+            out.push_str(&render_transactions(&snap));
+        }
         out.push('\n');
         out.push_str(&render_produces(&self.produces()));
         out.push_str(&format!("\ntrace_hash: {}\n", self.trace_hash_hex()));
@@ -1884,6 +1935,7 @@ impl Run {
             "metrics": snap.metrics,
             "groups": snap.groups,
             "consumers": snap.consumers,
+            "transactions": snap.transactions,
             "steps": steps,
             "events": events,
         })
@@ -2068,6 +2120,92 @@ fn seek_scope(topic: &Option<String>, partition: &Option<u32>) -> String {
     }
 }
 
+/// Transactions at the end (only for scenarios with transactional ids): each id on its
+/// coordinator, then the LSO of every partition that holds transactional records.
+fn render_transactions(snap: &Snapshot) -> String {
+    let mut out = String::from("== transactions\n");
+    for t in &snap.transactions {
+        out.push_str(&format!(
+            "transactional.id {} state={} producerId={} epoch={} coordinator={} (__transaction_state-{}) partitions={}\n",
+            t.transactional_id,
+            t.state,
+            t.producer_id,
+            t.producer_epoch,
+            t.coordinator,
+            t.state_partition,
+            ids_text(&t.partitions)
+        ));
+    }
+    let mut rows = vec![vec![
+        "partition".to_string(),
+        "HW".to_string(),
+        "LSO".to_string(),
+        "open".to_string(),
+        "aborted".to_string(),
+        "markers".to_string(),
+    ]];
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let Some(leader) = p.replica_states.iter().find(|r| r.is_leader) else {
+                continue;
+            };
+            let markers: Vec<String> = leader
+                .records
+                .iter()
+                .filter_map(|r| match r.batch_kind {
+                    Some(crate::log::BatchKind::Commit) => Some(format!("C@{}", r.offset.0)),
+                    Some(crate::log::BatchKind::Abort) => Some(format!("A@{}", r.offset.0)),
+                    _ => None,
+                })
+                .collect();
+            let transactional = !markers.is_empty() || !p.ongoing_transactions.is_empty();
+            if !transactional || t.name == crate::transactions::TRANSACTION_STATE_TOPIC {
+                continue;
+            }
+            let open: Vec<String> = p
+                .ongoing_transactions
+                .iter()
+                .map(|(pid, o)| format!("{pid}@{}", o.0))
+                .collect();
+            let aborted: Vec<String> = p
+                .aborted_transactions
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}:{}..{}",
+                        a.producer_id, a.first_offset.0, a.last_offset.0
+                    )
+                })
+                .collect();
+            let opt =
+                |o: Option<crate::ids::Offset>| o.map_or("-".to_string(), |o| o.0.to_string());
+            rows.push(vec![
+                p.tp.to_string(),
+                opt(p.high_watermark),
+                opt(p.last_stable_offset),
+                if open.is_empty() {
+                    "-".into()
+                } else {
+                    open.join(" ")
+                },
+                if aborted.is_empty() {
+                    "-".into()
+                } else {
+                    aborted.join(" ")
+                },
+                markers.join(" "),
+            ]);
+        }
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
+fn ids_text(tps: &[crate::ids::TopicPartition]) -> String {
+    let v: Vec<String> = tps.iter().map(|t| t.to_string()).collect();
+    format!("[{}]", v.join(","))
+}
+
 /// Consumer groups at the end (only for scenarios with consumers, so older traces keep their form).
 fn render_groups(snap: &Snapshot) -> String {
     let mut out = String::from("== consumer groups\n");
@@ -2214,6 +2352,31 @@ fn render_produces(produces: &[ProduceSummary]) -> String {
     out
 }
 
+/// The transaction markers among the leader's last records (`RECORDS_IN_VIEW`): control records
+/// take offsets, so consumers see gaps there.
+fn control_records(p: &crate::snapshot::PartitionView) -> Vec<Value> {
+    use crate::log::BatchKind;
+    p.replica_states
+        .iter()
+        .find(|r| r.is_leader)
+        .map(|r| {
+            r.records
+                .iter()
+                .filter_map(|x| {
+                    let kind = match x.batch_kind? {
+                        BatchKind::Commit => "commit",
+                        BatchKind::Abort => "abort",
+                        _ => return None,
+                    };
+                    Some(
+                        json!({ "offset": x.offset.0, "type": kind, "producer_id": x.producer_id }),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn partitions_json(snap: &Snapshot) -> Vec<Value> {
     let mut out = Vec::new();
     for t in &snap.topics {
@@ -2246,6 +2409,12 @@ fn partitions_json(snap: &Snapshot) -> Vec<Value> {
                 "under_replicated": p.under_replicated,
                 "under_min_isr": p.under_min_isr,
                 "replica_states": replicas,
+                "last_stable_offset": p.last_stable_offset.map(|o| o.0),
+                "ongoing_transactions": p.ongoing_transactions.iter().map(|(pid, o)| json!({
+                    "producer_id": pid, "first_offset": o.0,
+                })).collect::<Vec<_>>(),
+                "aborted_transactions": p.aborted_transactions,
+                "control_records": control_records(p),
             }));
         }
     }

@@ -32,6 +32,9 @@ pub struct Snapshot {
     /// Consumer clients.
     #[serde(default)]
     pub consumers: Vec<ConsumerView>,
+    /// Every transactional id a live coordinator holds.
+    #[serde(default)]
+    pub transactions: Vec<TransactionView>,
 }
 
 /// How often the cluster samples its metrics for [`Snapshot::history`] (simulated ms).
@@ -286,6 +289,16 @@ pub struct PartitionView {
     pub pending_isr: Option<Vec<BrokerId>>,
     /// The leader's high watermark (what consumers can read), if there is a live leader.
     pub high_watermark: Option<Offset>,
+    /// The leader's last stable offset (what read_committed consumers can read): the first
+    /// offset of the earliest open transaction, or the HW.
+    #[serde(default)]
+    pub last_stable_offset: Option<Offset>,
+    /// The leader's open transactions here: (producer id, first offset).
+    #[serde(default)]
+    pub ongoing_transactions: Vec<(u64, Offset)>,
+    /// The leader's aborted-transaction index.
+    #[serde(default)]
+    pub aborted_transactions: Vec<crate::log::AbortedTxn>,
     /// ISR smaller than the replica set (`UnderReplicatedPartitions`).
     pub under_replicated: bool,
     /// ISR smaller than `min.insync.replicas` (`UnderMinIsrPartitionCount`).
@@ -317,6 +330,45 @@ pub struct RecordView {
     pub leader_epoch: LeaderEpoch,
     pub key: Option<String>,
     pub value: String,
+    /// `idempotent`, `transactional`, `commit` or `abort` (a control record: a transaction
+    /// marker), for records of an idempotent or transactional producer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_kind: Option<crate::log::BatchKind>,
+    /// The producer id of an idempotent or transactional record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer_id: Option<u64>,
+}
+
+/// One transactional id on its coordinator (`kafka-transactions --describe`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionView {
+    pub transactional_id: String,
+    pub coordinator: BrokerId,
+    /// The `__transaction_state` partition holding it.
+    pub state_partition: u32,
+    pub state: String,
+    pub pending_state: Option<String>,
+    pub producer_id: u64,
+    pub producer_epoch: i16,
+    pub timeout_ms: u64,
+    pub partitions: Vec<TopicPartition>,
+    /// ms since the transaction began (Ongoing and later), if it has.
+    pub ms_since_start: Option<u64>,
+    /// Partitions whose marker is not yet written (PrepareCommit / PrepareAbort).
+    pub markers_pending: Vec<TopicPartition>,
+}
+
+/// A transactional producer's transaction manager.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnClientView {
+    pub transactional_id: String,
+    /// Kafka's `TransactionManager.State` name (`READY`, `IN_TRANSACTION`, …).
+    pub state: String,
+    pub coordinator: Option<BrokerId>,
+    pub partitions: Vec<TopicPartition>,
+    pub last_error: Option<String>,
+    pub committed: u64,
+    pub aborted: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,6 +388,9 @@ pub struct ProducerView {
     /// The `kafka-producer-perf-test` running on it (or the last one).
     #[serde(default)]
     pub perf_test: Option<PerfTestView>,
+    /// Its transaction manager, with `transactional.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<TxnClientView>,
 }
 
 /// A `kafka-producer-perf-test` run.

@@ -54,6 +54,68 @@ pub fn reason(l: Lang, r: ChangeReason) -> &'static str {
 }
 
 /// One event as a log line (without the time), in the page language.
+/// A transactional producer's step, in either language.
+fn txn_step(zh: bool, producer: &str, id: &str, step: &kplay_engine::events::TxnStep) -> String {
+    use kplay_engine::events::TxnStep::*;
+    let tps = |v: &[kplay_engine::ids::TopicPartition]| {
+        v.iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match (step, zh) {
+        (Begin, false) => format!("{producer} beginTransaction() ({id})"),
+        (Begin, true) => format!("{producer} 调用 beginTransaction()（{id}）"),
+        (PartitionsAdded { partitions }, false) => {
+            format!(
+                "{producer} AddPartitionsToTxn [{}] ok ({id})",
+                tps(partitions)
+            )
+        }
+        (PartitionsAdded { partitions }, true) => {
+            format!(
+                "{producer} AddPartitionsToTxn [{}] 成功：这些分区加入了事务（{id}）",
+                tps(partitions)
+            )
+        }
+        (OffsetsSent { group, offsets }, _) => {
+            let v: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
+            if zh {
+                format!("{producer} sendOffsetsToTransaction 消费组 {group} {}（随事务一起提交或中止；{id}）", v.join(" "))
+            } else {
+                format!(
+                    "{producer} sendOffsetsToTransaction group {group} {} ({id})",
+                    v.join(" ")
+                )
+            }
+        }
+        (EndRequested { commit }, false) => format!(
+            "{producer} {}() ({id})",
+            if *commit {
+                "commitTransaction"
+            } else {
+                "abortTransaction"
+            }
+        ),
+        (EndRequested { commit }, true) => format!(
+            "{producer} 调用 {}()（{id}）",
+            if *commit {
+                "commitTransaction"
+            } else {
+                "abortTransaction"
+            }
+        ),
+        (Completed { commit }, false) => format!(
+            "{producer} transaction {} ({id})",
+            if *commit { "committed" } else { "aborted" }
+        ),
+        (Completed { commit }, true) => format!(
+            "{producer} 事务已{}（{id}）",
+            if *commit { "提交" } else { "中止" }
+        ),
+    }
+}
+
 pub fn render(l: Lang, kind: &EventKind) -> String {
     use EventKind::*;
     let zh = l == Lang::Zh;
@@ -375,6 +437,129 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 )
             } else {
                 format!("{consumer} was fenced from group {group} ({error}): lost {}, rejoining with epoch 0", tps_text(lost))
+            }
+        }
+        TxnStateChanged {
+            broker,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            from,
+            to,
+            partitions,
+        } => {
+            let parts: Vec<String> = partitions.iter().map(|t| t.to_string()).collect();
+            let parts = if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", parts.join(","))
+            };
+            if zh {
+                format!("{broker} 事务 {transactional_id}（producerId={producer_id} epoch={producer_epoch}）状态 {from} → {to}{parts}（已写入 __transaction_state）")
+            } else {
+                format!("{broker} transaction {transactional_id} (producerId={producer_id} epoch={producer_epoch}) {from} → {to}{parts}")
+            }
+        }
+        TxnCoordinatorLoaded {
+            broker,
+            partition,
+            leader_epoch,
+            transactions,
+        } => {
+            if zh {
+                format!("{broker} 成为 __transaction_state-{partition} 的事务协调者（epoch {}）：从日志加载了 {transactions} 个 transactional.id", leader_epoch.0)
+            } else {
+                format!("{broker} transaction coordinator for __transaction_state-{partition} (epoch {}): loaded {transactions} transactional id(s) from the log", leader_epoch.0)
+            }
+        }
+        TxnCoordinatorUnloaded {
+            broker,
+            partition,
+            transactions,
+        } => {
+            if zh {
+                format!("{broker} 不再协调 __transaction_state-{partition}：卸载 {transactions} 个 transactional.id")
+            } else {
+                format!("{broker} no longer coordinates __transaction_state-{partition}: {transactions} transactional id(s) unloaded")
+            }
+        }
+        TxnMarkerWritten {
+            broker,
+            tp,
+            offset,
+            producer_id,
+            commit,
+        } => {
+            let m = if *commit { "COMMIT" } else { "ABORT" };
+            if zh {
+                format!("{broker} 在 {tp} 的位移 {} 写入 producerId={producer_id} 的 {m} 标记（控制记录）", offset.0)
+            } else {
+                format!(
+                    "{broker} wrote {m} marker for producerId={producer_id} to {tp} at offset {}",
+                    offset.0
+                )
+            }
+        }
+        TxnTimedOut {
+            broker,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            timeout_ms,
+        } => {
+            if zh {
+                format!("{broker} 事务 {transactional_id}（producerId={producer_id} epoch={producer_epoch}）开启超过 transaction.timeout.ms={timeout_ms}：隔离该 producer 并中止事务")
+            } else {
+                format!("{broker} transaction {transactional_id} (producerId={producer_id} epoch={producer_epoch}) open longer than transaction.timeout.ms={timeout_ms}: fencing and aborting")
+            }
+        }
+        TxnProducerFenced {
+            broker,
+            transactional_id,
+            producer_id,
+            old_epoch,
+            new_epoch,
+        } => {
+            if zh {
+                format!("{broker} 事务 {transactional_id}：新的 producer 调用了 InitProducerId；producerId={producer_id} epoch {old_epoch} → {new_epoch}，隔离旧 producer（僵尸）并中止它未完成的事务")
+            } else {
+                format!("{broker} transaction {transactional_id}: a new producer called InitProducerId; producerId={producer_id} epoch {old_epoch} → {new_epoch} fences the old one and aborts its open transaction")
+            }
+        }
+        TxnTopicCreationFailed { error, message } => {
+            if zh {
+                format!("无法创建 __transaction_state：{error}（{message}）；FindCoordinator 返回 COORDINATOR_NOT_AVAILABLE")
+            } else {
+                format!("cannot create __transaction_state: {error} ({message}); FindCoordinator answers COORDINATOR_NOT_AVAILABLE")
+            }
+        }
+        TxnClient {
+            producer,
+            transactional_id,
+            step,
+        } => txn_step(zh, producer, transactional_id, step),
+        TxnClientError {
+            producer,
+            api,
+            error,
+            state,
+        } => {
+            if zh {
+                format!("{producer} {api} 失败：{error}（事务管理器 → {state}）")
+            } else {
+                format!("{producer} {api} failed: {error} (transaction manager → {state})")
+            }
+        }
+        RecordToDeadLetterQueue {
+            consumer,
+            tp,
+            offset,
+            dlq,
+        } => {
+            if zh {
+                format!("{consumer} 处理 {tp}@{offset} 失败：消息被发送到死信主题 {dlq}")
+            } else {
+                format!("{consumer} processing {tp}@{offset} failed: record sent to dead-letter topic {dlq}")
             }
         }
         // Consumer-group events: the engine's English line until the UI gets consumer views.

@@ -612,5 +612,6 @@ fn empty_snapshot() -> kplay_engine::Snapshot {
         history: Vec::new(),
         groups: Vec::new(),
         consumers: Vec::new(),
+        transactions: Vec::new(),
     }
 }

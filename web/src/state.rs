@@ -117,8 +117,19 @@ impl Category {
             | ConsumerGroupMemberFenced { .. }
             | StaticMemberReplaced { .. }
             | PartitionsRevoked { .. }
-            | ConsumerFenced { .. }
-            => Category::Replication,
+            | ConsumerFenced { .. } => Category::Replication,
+            // Transactions: the client's steps are produce events; the coordinator's and the
+            // partition leaders' work is replication.
+            TxnClient { .. } | TxnClientError { .. } | RecordToDeadLetterQueue { .. } => {
+                Category::Produce
+            }
+            TxnStateChanged { .. }
+            | TxnCoordinatorLoaded { .. }
+            | TxnCoordinatorUnloaded { .. }
+            | TxnMarkerWritten { .. }
+            | TxnTimedOut { .. }
+            | TxnProducerFenced { .. }
+            | TxnTopicCreationFailed { .. } => Category::Replication,
         }
     }
 }

@@ -90,7 +90,17 @@ fn send_reset(c: &mut Consumer, ctx: &mut Ctx, image: &Controller, tp: TopicPart
         return;
     };
     let timeout = c.settings.request_timeout_ticks;
-    c.send(ctx, &key, leader, Rpc::ListOffsets { tp, latest }, timeout);
+    c.send(
+        ctx,
+        &key,
+        leader,
+        Rpc::ListOffsets {
+            tp,
+            latest,
+            read_committed: c.settings.read_committed,
+        },
+        timeout,
+    );
 }
 
 /// In poll(): resends the ListOffsets of requested resets that have no answer yet.
