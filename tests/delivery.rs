@@ -368,7 +368,7 @@ fn preset_errors() {
         ),
         (
             vec![("kplay.delivery.semantics", "exactly-once")],
-            "needs transactions (transactional.id)",
+            "is a consume-transform-produce guarantee: set kplay.output.topic",
         ),
     ] {
         let mut configs = cfg(&[("group.id", "g")]);
