@@ -4,6 +4,7 @@
 mod charts;
 mod cluster;
 mod controls;
+mod groups;
 mod guide;
 pub mod lesson;
 mod log;
@@ -458,6 +459,8 @@ pub fn playground() -> Html {
                             }) }
                         </div>
                     </section>
+                    <groups::GroupsPanel lang={l} topic={preset.topic().to_string()} groups={snapshot.groups.clone()}
+                        consumers={snapshot.consumers.clone()} send={send.clone()} />
                     <network::Network
                         lang={l}
                         envelopes={snapshot.envelopes.clone()}
@@ -465,6 +468,7 @@ pub fn playground() -> Html {
                         brokers={snapshot.brokers.clone()}
                         controllers={network_controllers(&snapshot)}
                         client={crate::demo::PRODUCER}
+                        consumers={snapshot.consumers.iter().map(|c| (c.name.clone(), c.alive)).collect::<Vec<_>>()}
                         now_ms={snapshot.now_ms}
                         speed={speed_from_slider(*speed_slider)}
                         cuts={snapshot.network.cuts.clone()}
