@@ -131,6 +131,11 @@ pub fn playground() -> Html {
     // The partition whose election button was pressed last, and the log id at that moment: a
     // refused `ElectLeaders` after it is shown next to that partition.
     let election_req = use_state(|| None::<(String, u64)>);
+    // The partitions panel at scale: topics expanded or collapsed (internal topics start
+    // collapsed), topics showing every card instead of the matrix, and the focused partition.
+    let topic_open = use_state(std::collections::HashMap::<String, bool>::new);
+    let all_cards = use_state(std::collections::HashSet::<String>::new);
+    let focus = use_state(|| None::<String>);
     let clock = use_mut_ref(|| Clock {
         playing: true,
         speed: 1.0,
@@ -372,6 +377,30 @@ pub fn playground() -> Html {
         0
     };
 
+    // One partition card, with its election button and result.
+    let card = |pv: &kplay_engine::snapshot::PartitionView, min_isr: u32, compact: bool| {
+        let key = pv.tp.to_string();
+        let on_elect = {
+            let send = send.clone();
+            let election_req = election_req.clone();
+            let (topic, partition, key) = (pv.tp.topic.clone(), pv.tp.partition, key.clone());
+            let at = view.last_log_id();
+            Callback::from(move |election| {
+                election_req.set(Some((key.clone(), at)));
+                send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
+            })
+        };
+        let election_error = match (&*election_req, &view.election_failed) {
+            (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
+            _ => None,
+        };
+        let unclean = view.unclean.get(&key).cloned();
+        html! {
+            <partition::PartitionCard lang={l} partition={pv.clone()} {min_isr} {compact} key={key}
+                {unclean} {election_error} {on_elect} />
+        }
+    };
+
     html! {
         <div class="shell">
             <a class="skip-link" href="#main">{ l.t("Skip to the cluster", "跳到集群视图") }</a>
@@ -419,45 +448,79 @@ pub fn playground() -> Html {
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
                             <partition::Legend lang={l} />
                         </div>
-                        { for snapshot.topics.iter().map(|t| html! {
-                            <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
-                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()}
-                                unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
-                                offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
-                        }) }
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
                         }
-                        <div class={classes!("partitions", compact.then_some("compact"))}>
-                            { for snapshot.topics.iter().flat_map(|t| {
-                                let min_isr = t.min_insync_replicas;
-                                let send = send.clone();
-                                let election_req = election_req.clone();
-                                let view = view.clone();
-                                t.partitions.iter().map(move |p| {
-                                    let key = p.tp.to_string();
-                                    let on_elect = {
-                                        let send = send.clone();
-                                        let election_req = election_req.clone();
-                                        let (topic, partition, key) = (p.tp.topic.clone(), p.tp.partition, key.clone());
-                                        let at = view.last_log_id();
-                                        Callback::from(move |election| {
-                                            election_req.set(Some((key.clone(), at)));
-                                            send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
-                                        })
-                                    };
-                                    let election_error = match (&*election_req, &view.election_failed) {
-                                        (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
-                                        _ => None,
-                                    };
-                                    let unclean = view.unclean.get(&key).cloned();
-                                    html! {
-                                        <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={key}
-                                            {unclean} {election_error} {on_elect} />
-                                    }
+                        { for snapshot.topics.iter().map(|t| {
+                            let internal = t.name.starts_with("__");
+                            let many = t.partitions.len() > partition::MATRIX_ABOVE;
+                            let expanded = topic_open.get(&t.name).copied().unwrap_or(!internal);
+                            let show_all = !many || all_cards.contains(&t.name);
+                            let on_toggle = {
+                                let topic_open = topic_open.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_| {
+                                    let mut m = (*topic_open).clone();
+                                    m.insert(name.clone(), !expanded);
+                                    topic_open.set(m);
                                 })
-                            }) }
-                        </div>
+                            };
+                            let on_all = {
+                                let all_cards = all_cards.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_: MouseEvent| {
+                                    let mut m = (*all_cards).clone();
+                                    if !m.remove(&name) {
+                                        m.insert(name.clone());
+                                    }
+                                    all_cards.set(m);
+                                })
+                            };
+                            let on_focus = {
+                                let focus = focus.clone();
+                                Callback::from(move |tp: String| {
+                                    focus.set(if focus.as_deref() == Some(tp.as_str()) { None } else { Some(tp) });
+                                })
+                            };
+                            let shown: Vec<&kplay_engine::snapshot::PartitionView> = t.partitions.iter()
+                                .filter(|pv| show_all || focus.as_deref() == Some(pv.tp.to_string().as_str()))
+                                .collect();
+                            let compact = compact && shown.len() > 1;
+                            let rf = t.partitions.first().map(|pv| pv.replicas.len() as u32).unwrap_or(0);
+                            html! {
+                                <div class={classes!("topic-block", internal.then_some("internal"))} key={t.name.clone()} data-testid={format!("topic-{}", t.name)}>
+                                    <partition::TopicHeader lang={l} name={t.name.clone()} partitions={t.partitions.len() as u32} replication_factor={rf}
+                                        under_replicated={t.partitions.iter().filter(|p| p.under_replicated).count() as u32}
+                                        offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32}
+                                        {expanded} {on_toggle} />
+                                    if expanded {
+                                        <div id={format!("topic-body-{}", t.name)} class="topic-body">
+                                            if !internal {
+                                                <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
+                                                    result={view.partitions_result.clone()} send={send.clone()}
+                                                    unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
+                                                    offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
+                                            }
+                                            if many {
+                                                <partition::ReplicaMatrix lang={l} topic={t.name.clone()} partitions={std::rc::Rc::new(t.partitions.clone())}
+                                                    brokers={snapshot.brokers.iter().map(|b| b.id).collect::<Vec<_>>()}
+                                                    focus={(*focus).clone()} {on_focus} />
+                                                <button class="btn small show-all" onclick={on_all} aria-pressed={show_all.to_string()}
+                                                    data-testid={format!("show-all-{}", t.name)}>
+                                                    { if show_all { l.t("Hide the replica logs", "收起副本日志") } else { l.t("Show every partition's replica logs", "展开所有分区的副本日志") } }
+                                                </button>
+                                                if shown.is_empty() {
+                                                    <p class="empty small">{ l.t("Choose a partition in the matrix to see its replica logs.", "在矩阵中选择一个分区即可查看它的副本日志。") }</p>
+                                                }
+                                            }
+                                            <div class={classes!("partitions", compact.then_some("compact"))}>
+                                                { for shown.into_iter().map(|pv| card(pv, t.min_insync_replicas, compact)) }
+                                            </div>
+                                        </div>
+                                    }
+                                </div>
+                            }
+                        }) }
                     </section>
                     <groups::GroupsPanel lang={l} topic={preset.topic().to_string()} groups={snapshot.groups.clone()}
                         consumers={snapshot.consumers.clone()} send={send.clone()} />
