@@ -114,13 +114,22 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
     let rebalancing = p
         .groups
         .iter()
-        .filter(|g| matches!(g.state.as_str(), "PreparingRebalance" | "CompletingRebalance"))
+        .filter(|g| {
+            matches!(
+                g.state.as_str(),
+                "PreparingRebalance" | "CompletingRebalance"
+            )
+        })
         .count();
     let note = match l {
         Lang::En => format!(
             "{} {} · {} {}",
             p.groups.len(),
-            if p.groups.len() == 1 { "group" } else { "groups" },
+            if p.groups.len() == 1 {
+                "group"
+            } else {
+                "groups"
+            },
             p.consumers.len(),
             if p.consumers.len() == 1 {
                 "consumer"
@@ -128,7 +137,11 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                 "consumers"
             }
         ),
-        Lang::Zh => format!("{} 个消费者组 · {} 个消费者", p.groups.len(), p.consumers.len()),
+        Lang::Zh => format!(
+            "{} 个消费者组 · {} 个消费者",
+            p.groups.len(),
+            p.consumers.len()
+        ),
     };
     html! {
         <section class="panel o-groups" aria-labelledby="groups-h" data-testid="groups-panel">
@@ -216,8 +229,12 @@ fn add_consumer(p: &AddConsumerProps) -> Html {
         })
     };
     let on_submit = {
-        let (group, strategy, session, reset) =
-            (group.clone(), strategy.clone(), session.clone(), reset.clone());
+        let (group, strategy, session, reset) = (
+            group.clone(),
+            strategy.clone(),
+            session.clone(),
+            reset.clone(),
+        );
         let send = p.send.clone();
         let topic = p.topic.clone();
         let name = p.next_name.clone();
@@ -424,7 +441,10 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
     let (tone, status) = if !c.alive {
         ("bad", l.t("stopped", "已停止").to_string())
     } else if let Some(err) = &c.failed {
-        ("bad", format!("{} {err}", l.t("poll() threw", "poll() 抛出")))
+        (
+            "bad",
+            format!("{} {err}", l.t("poll() threw", "poll() 抛出")),
+        )
     } else if !c.polling {
         ("warn", l.t("not polling", "没有 poll").to_string())
     } else {

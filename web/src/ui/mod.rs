@@ -387,7 +387,11 @@ pub fn playground() -> Html {
             let at = view.last_log_id();
             Callback::from(move |election| {
                 election_req.set(Some((key.clone(), at)));
-                send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
+                send.command(Command::ElectLeaders {
+                    topic: topic.clone(),
+                    partition,
+                    election,
+                });
             })
         };
         let election_error = match (&*election_req, &view.election_failed) {

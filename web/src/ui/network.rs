@@ -27,8 +27,8 @@ fn api_class(api: &str) -> &'static str {
         "BrokerHeartbeat" | "BrokerRegistration" => "api-heartbeat",
         "MetadataUpdate" => "api-metadata",
         "Vote" | "BeginQuorumEpoch" | "EndQuorumEpoch" => "api-vote",
-        "FindCoordinator" | "JoinGroup" | "SyncGroup" | "Heartbeat" | "LeaveGroup" | "OffsetCommit"
-        | "OffsetFetch" => "api-group",
+        "FindCoordinator" | "JoinGroup" | "SyncGroup" | "Heartbeat" | "LeaveGroup"
+        | "OffsetCommit" | "OffsetFetch" => "api-group",
         _ => "api-other",
     }
 }
@@ -316,7 +316,13 @@ pub fn network(p: &NetworkProps) -> Html {
     // Every node's name and where it sits, for ending a drag on the nearest one.
     let node_points: Vec<(String, (f64, f64))> = controllers
         .iter()
-        .chain(brokers.iter().map(|b| b.id.to_string()).collect::<Vec<_>>().iter())
+        .chain(
+            brokers
+                .iter()
+                .map(|b| b.id.to_string())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
         .chain(clients.iter())
         .map(|n| (n.clone(), topo.position(n)))
         .collect();
@@ -346,7 +352,8 @@ pub fn network(p: &NetworkProps) -> Html {
         let drag = drag.clone();
         let send = p.send.clone();
         let cuts = p.cuts.clone();
-        let pairs: Vec<(String, String)> = links.iter().map(|k| (k.a.clone(), k.b.clone())).collect();
+        let pairs: Vec<(String, String)> =
+            links.iter().map(|k| (k.a.clone(), k.b.clone())).collect();
         Callback::from(move |e: PointerEvent| {
             let Some((from, _)) = (*drag).clone() else {
                 return;
