@@ -346,6 +346,11 @@ impl Sim {
             Op::Schedule { commands } => self.schedule(commands),
             Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),
             Op::StepToNextEvent => self.step_to_next_event(),
+            // Timed by the worker (this host has no clock); here it only runs.
+            Op::Bench { sim_ms } => {
+                bench_large(sim_ms);
+                Vec::new()
+            }
             Op::Seek { ms } => {
                 self.seek(ms);
                 reset = true;
@@ -582,8 +587,53 @@ impl Sim {
             trace_hash: demo::hash_hex(hash),
             error,
             lesson,
+            bench_wall_ms: None,
         }
     }
+}
+
+/// The engine benchmark's largest shape, the same loop as `engine/benches/ticks.rs`
+/// ("5 brokers × 30 partitions × RF3, 100/s"): a topic `t` with 30 partitions and RF 3 on five
+/// brokers, producer `p` sending a keyed 100-byte record every 10 ms while `sim_ms` ticks run.
+/// Returns how many events it produced.
+pub fn bench_large(sim_ms: u64) -> usize {
+    use std::collections::BTreeMap;
+    let spec = kplay_engine::ClusterSpec {
+        brokers: (1..=5).collect(),
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
+        seed: 1,
+        configs: BTreeMap::new(),
+    };
+    let Ok(mut c) = Cluster::new(&spec) else {
+        return 0;
+    };
+    c.step(Input::Command(Command::CreateTopic {
+        name: "t".into(),
+        partitions: 30,
+        replication_factor: 3,
+        configs: BTreeMap::new(),
+    }));
+    c.step(Input::Command(Command::AddProducer {
+        name: "p".into(),
+        configs: BTreeMap::new(),
+    }));
+    let mut events = 0;
+    for ms in 0..sim_ms {
+        if ms % 10 == 0 {
+            events += c
+                .step(Input::Command(Command::Produce {
+                    producer: "p".into(),
+                    topic: "t".into(),
+                    partition: None,
+                    key: Some(format!("k{ms}")),
+                    value: "x".repeat(100),
+                }))
+                .len();
+        }
+        events += c.step(Input::Tick).len();
+    }
+    events
 }
 
 /// A short label for a timeline marker, in Kafka's terms.

@@ -146,15 +146,22 @@ pub fn playground() -> Html {
         next_seq: 0,
     });
 
+    // `?bench=30000`: the worker runs the engine benchmark's largest shape once (for the perf
+    // script, which reads the result from `[data-testid=bench-result]`).
+    let bench = use_state(|| None::<(u64, f64)>);
     let bridge = {
         let dispatcher = view.dispatcher();
         let clock = clock.clone();
+        let bench = bench.setter();
         use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
             {
                 let mut c = clock.borrow_mut();
                 if matches!(c.advance_in_flight, Some(s) if s <= reply.seq) {
                     c.advance_in_flight = None;
                 }
+            }
+            if reply.bench_wall_ms.is_some() {
+                bench.set(reply.bench_wall_ms);
             }
             dispatcher.dispatch(Action::Reply(Box::new(reply)));
         })
@@ -190,6 +197,9 @@ pub fn playground() -> Html {
                     }
                     Err(reason) => link_error.set(Some(reason)),
                 }
+            }
+            if let Some(sim_ms) = crate::i18n::url_param("bench").and_then(|v| v.parse().ok()) {
+                send_op.emit(Op::Bench { sim_ms });
             }
             // `?lesson=04-topics-partitions` opens a lesson.
             if let Some(lesson) = crate::i18n::url_param("lesson") {
@@ -560,6 +570,11 @@ pub fn playground() -> Html {
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
                 </div>
             </main>
+            if let Some((sim_ms, wall_ms)) = *bench {
+                <output class="sr-only" data-testid="bench-result" data-sim-ms={sim_ms.to_string()} data-wall-ms={format!("{wall_ms:.1}")}>
+                    { format!("{sim_ms} sim-ms in {wall_ms:.0} ms") }
+                </output>
+            }
             <footer class="foot">
                 { l.t("Kafka Playground · deterministic simulation · seed ", "Kafka Playground · 确定性模拟 · seed ") }
                 { snapshot.seed }
