@@ -329,6 +329,17 @@ fn group_card(p: &GroupCardProps) -> Html {
         .unwrap_or(0)
         .max(1);
     let gid = g.group.clone();
+    // The leader by client id (its member id is long; it is in the tooltip).
+    let leader_client = g
+        .leader
+        .as_ref()
+        .map(|id| {
+            g.members
+                .iter()
+                .find(|m| &m.member_id == id)
+                .map_or(id.clone(), |m| m.client_id.clone())
+        })
+        .unwrap_or_else(|| "—".into());
     html! {
         <article class={classes!("group", format!("g-{tone}"))} data-testid={format!("group-{gid}")}
             aria-label={format!("{} {gid}: {}", l.t("Consumer group", "消费者组"), g.state)}>
@@ -346,7 +357,7 @@ fn group_card(p: &GroupCardProps) -> Html {
                     <dd data-testid={format!("group-coordinator-{gid}")}>{ format!("{coordinator} (__consumer_offsets-{})", g.offsets_partition) }</dd>
                 </div>
                 <div><dt>{ "protocol:" }</dt><dd>{ g.protocol.clone().unwrap_or_else(|| "—".into()) }</dd></div>
-                <div><dt>{ "leader:" }</dt><dd>{ g.leader.clone().unwrap_or_else(|| "—".into()) }</dd></div>
+                <div title={g.leader.clone().unwrap_or_default()}><dt>{ "leader:" }</dt><dd>{ leader_client }</dd></div>
                 <div><dt>{ "LAG:" }</dt><dd data-testid={format!("group-lag-{gid}")}>{ total_lag }</dd></div>
             </dl>
             <div class="table-wrap">
