@@ -8,7 +8,6 @@ use kplay_engine::snapshot::{BrokerView, EnvelopeView, VoterView};
 use kplay_engine::Command;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// How many envelopes the list shows.
@@ -260,6 +259,8 @@ pub fn network(p: &NetworkProps) -> Html {
     // Drag from one node to another to cut (or restore) the link between them: the node the
     // drag started on and the pointer's position in SVG units.
     let drag = use_state(|| None::<(String, Option<(f64, f64)>)>);
+    // Yew delegates events, so `current_target` is not the SVG: measure it through a ref.
+    let svg_ref = use_node_ref();
     let brokers = &p.brokers;
     let in_flight = |id: u64| p.envelopes.iter().find(|e| e.id == id);
 
@@ -328,8 +329,9 @@ pub fn network(p: &NetworkProps) -> Html {
         .collect();
     let svg_point = {
         let h = topo.height;
+        let svg_ref = svg_ref.clone();
         move |e: &PointerEvent| -> Option<(f64, f64)> {
-            let el: web_sys::Element = e.current_target()?.dyn_into().ok()?;
+            let el: web_sys::Element = svg_ref.cast::<web_sys::Element>()?;
             let r = el.get_bounding_client_rect();
             (r.width() > 0.0).then(|| {
                 (
@@ -650,7 +652,7 @@ pub fn network(p: &NetworkProps) -> Html {
             <div class="net">
                 <div class="net-diagram">
                 <svg class={classes!("topology", (p.controllers.len() > 1).then_some("quorum"), drag.is_some().then_some("dragging"))} viewBox={format!("0 0 {W} {}", topo.height)} role="group"
-                    onpointermove={on_drag_move} onpointerup={on_drag_end} onpointerleave={on_drag_cancel} onpointercancel={on_drag_cancel2}
+                    ref={svg_ref} onpointermove={on_drag_move} onpointerup={on_drag_end} onpointerleave={on_drag_cancel} onpointercancel={on_drag_cancel2}
                     aria-label={l.t("Network diagram: the controllers, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
                     { for link_html }
                     // Dots go under the nodes: an envelope "leaves" its sender and "enters" its receiver.
