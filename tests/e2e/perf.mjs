@@ -21,7 +21,6 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { serve } from './server.mjs';
@@ -196,8 +195,7 @@ async function main() {
     process.exit(2);
   }
   const { server, url } = await serve(DIST);
-  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kplay-perf-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--user-data-dir=${userDataDir}`] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const only = process.env.PERF_ONLY;
   const steps = { bundle: () => bundle(), tti: () => firstInteractive(browser, url), frames: () => frames(browser, url),
     seek: () => seeks(browser, url), engine: () => engineSpeed(browser, url) };

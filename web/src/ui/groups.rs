@@ -264,7 +264,7 @@ fn add_consumer(p: &AddConsumerProps) -> Html {
         <form class="consumer-form" onsubmit={on_submit} aria-label={l.t("Add a consumer", "添加消费者")} data-testid="add-consumer-form">
             <div class="field">
                 <label for="group-id-input" class="mono">{ "group.id" }</label>
-                <input id="group-id-input" data-testid="group-id-input" value={(*group).clone()} oninput={on_group}
+                <input id="group-id-input" type="text" data-testid="group-id-input" value={(*group).clone()} oninput={on_group}
                     title={doc("group.id")} autocomplete="off" spellcheck="false" />
             </div>
             <div class="field">
@@ -464,9 +464,11 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
             c.state.clone(),
         )
     };
+    // A stopped consumer owns nothing, whatever it last held.
     let assigned = c
         .assignment
         .iter()
+        .filter(|_| c.alive)
         .map(|tp| {
             let pos = c.positions.iter().find(|(t, _)| t == tp).map(|(_, o)| *o);
             match pos {
@@ -498,7 +500,7 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
             <div class="consumer-head">
                 <span class="mono consumer-name">{ name.clone() }</span>
                 <span class={classes!("pill", tone)} data-testid={format!("consumer-state-{name}")}>{ status.clone() }</span>
-                if c.leader {
+                if c.leader && c.alive {
                     <span class="pill neutral">{ "leader" }</span>
                 }
                 <span class="small muted mono">{ format!("gen {} · {} {}", c.generation, c.records_processed, l.t("records processed", "条已处理")) }</span>
