@@ -538,7 +538,7 @@ pub fn replica_matrix(p: &MatrixProps) -> Html {
                 <thead>
                     <tr>
                         <th scope="col">{ l.t("Partition", "分区") }</th>
-                        { for p.brokers.iter().map(|b| html! { <th scope="col" class="mono">{ b.to_string() }</th> }) }
+                        { for p.brokers.iter().map(|b| html! { <th scope="col" class="mono" aria-label={b.to_string()}><span class="b-long">{ "broker-" }</span>{ b.0 }</th> }) }
                         <th scope="col" class="mono">{ "Isr" }</th>
                         <th scope="col" class="mono">{ "HW" }</th>
                     </tr>
