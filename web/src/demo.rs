@@ -28,11 +28,18 @@ pub enum Preset {
     /// `orders` on a cluster with a real KRaft controller quorum: three dedicated controllers
     /// (101, 102, 103), so one may fail and the quorum still elects an active controller.
     Quorum,
+    /// `events` at scale: 5 brokers, 30 partitions, replication.factor 3, min.insync.replicas 2.
+    Large,
 }
 
 impl Preset {
     /// Every preset, in menu order.
-    pub const ALL: [Preset; 3] = [Preset::Payments, Preset::Orders, Preset::Quorum];
+    pub const ALL: [Preset; 4] = [
+        Preset::Payments,
+        Preset::Orders,
+        Preset::Quorum,
+        Preset::Large,
+    ];
 
     /// A stable identifier (used in `<select>` values).
     pub fn id(self) -> &'static str {
@@ -40,6 +47,7 @@ impl Preset {
             Preset::Payments => "payments",
             Preset::Orders => "orders",
             Preset::Quorum => "quorum",
+            Preset::Large => "large",
         }
     }
 
@@ -53,6 +61,7 @@ impl Preset {
         match self {
             Preset::Payments => "payments",
             Preset::Orders | Preset::Quorum => "orders",
+            Preset::Large => "events",
         }
     }
 
@@ -61,6 +70,7 @@ impl Preset {
         match self {
             Preset::Payments => "payment",
             Preset::Orders | Preset::Quorum => "order",
+            Preset::Large => "event",
         }
     }
 
@@ -69,6 +79,7 @@ impl Preset {
         match self {
             Preset::Payments => 1,
             Preset::Orders | Preset::Quorum => 3,
+            Preset::Large => 30,
         }
     }
 
@@ -76,7 +87,7 @@ impl Preset {
     /// dedicated controller, [`DEFAULT_CONTROLLER`]).
     pub fn controllers(self) -> Vec<u32> {
         match self {
-            Preset::Payments | Preset::Orders => vec![],
+            Preset::Payments | Preset::Orders | Preset::Large => vec![],
             Preset::Quorum => vec![101, 102, 103],
         }
     }
@@ -93,7 +104,16 @@ impl Preset {
     pub fn cluster_spec(self) -> ClusterSpec {
         ClusterSpec {
             controllers: self.controllers(),
+            brokers: self.brokers(),
             ..cluster_spec()
+        }
+    }
+
+    /// The broker ids of the scenario's cluster.
+    pub fn brokers(self) -> Vec<u32> {
+        match self {
+            Preset::Large => vec![1, 2, 3, 4, 5],
+            _ => vec![1, 2, 3],
         }
     }
 }

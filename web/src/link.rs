@@ -450,8 +450,16 @@ fn parse_ms(s: &str, what: &str) -> Result<u64, String> {
 
 fn parse_broker(preset: Preset, s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
-        Ok(b) if preset.cluster_spec().brokers.contains(&b) => Ok(b),
-        _ => Err(format!("“{s}” is not a broker of this cluster (1, 2, 3)")),
+        Ok(b) if preset.brokers().contains(&b) => Ok(b),
+        _ => Err(format!(
+            "“{s}” is not a broker of this cluster ({})",
+            preset
+                .brokers()
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

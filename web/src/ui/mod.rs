@@ -4,6 +4,7 @@
 mod charts;
 mod cluster;
 mod controls;
+mod groups;
 mod guide;
 pub mod lesson;
 mod log;
@@ -130,6 +131,11 @@ pub fn playground() -> Html {
     // The partition whose election button was pressed last, and the log id at that moment: a
     // refused `ElectLeaders` after it is shown next to that partition.
     let election_req = use_state(|| None::<(String, u64)>);
+    // The partitions panel at scale: topics expanded or collapsed (internal topics start
+    // collapsed), topics showing every card instead of the matrix, and the focused partition.
+    let topic_open = use_state(std::collections::HashMap::<String, bool>::new);
+    let all_cards = use_state(std::collections::HashSet::<String>::new);
+    let focus = use_state(|| None::<String>);
     let clock = use_mut_ref(|| Clock {
         playing: true,
         speed: 1.0,
@@ -140,15 +146,22 @@ pub fn playground() -> Html {
         next_seq: 0,
     });
 
+    // `?bench=30000`: the worker runs the engine benchmark's largest shape once (for the perf
+    // script, which reads the result from `[data-testid=bench-result]`).
+    let bench = use_state(|| None::<(u64, f64)>);
     let bridge = {
         let dispatcher = view.dispatcher();
         let clock = clock.clone();
+        let bench = bench.setter();
         use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
             {
                 let mut c = clock.borrow_mut();
                 if matches!(c.advance_in_flight, Some(s) if s <= reply.seq) {
                     c.advance_in_flight = None;
                 }
+            }
+            if reply.bench_wall_ms.is_some() {
+                bench.set(reply.bench_wall_ms);
             }
             dispatcher.dispatch(Action::Reply(Box::new(reply)));
         })
@@ -184,6 +197,9 @@ pub fn playground() -> Html {
                     }
                     Err(reason) => link_error.set(Some(reason)),
                 }
+            }
+            if let Some(sim_ms) = crate::i18n::url_param("bench").and_then(|v| v.parse().ok()) {
+                send_op.emit(Op::Bench { sim_ms });
             }
             // `?lesson=04-topics-partitions` opens a lesson.
             if let Some(lesson) = crate::i18n::url_param("lesson") {
@@ -371,6 +387,34 @@ pub fn playground() -> Html {
         0
     };
 
+    // One partition card, with its election button and result.
+    let card = |pv: &kplay_engine::snapshot::PartitionView, min_isr: u32, compact: bool| {
+        let key = pv.tp.to_string();
+        let on_elect = {
+            let send = send.clone();
+            let election_req = election_req.clone();
+            let (topic, partition, key) = (pv.tp.topic.clone(), pv.tp.partition, key.clone());
+            let at = view.last_log_id();
+            Callback::from(move |election| {
+                election_req.set(Some((key.clone(), at)));
+                send.command(Command::ElectLeaders {
+                    topic: topic.clone(),
+                    partition,
+                    election,
+                });
+            })
+        };
+        let election_error = match (&*election_req, &view.election_failed) {
+            (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
+            _ => None,
+        };
+        let unclean = view.unclean.get(&key).cloned();
+        html! {
+            <partition::PartitionCard lang={l} partition={pv.clone()} {min_isr} {compact} key={key}
+                {unclean} {election_error} {on_elect} />
+        }
+    };
+
     html! {
         <div class="shell">
             <a class="skip-link" href="#main">{ l.t("Skip to the cluster", "跳到集群视图") }</a>
@@ -418,46 +462,82 @@ pub fn playground() -> Html {
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
                             <partition::Legend lang={l} />
                         </div>
-                        { for snapshot.topics.iter().map(|t| html! {
-                            <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
-                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()}
-                                unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
-                                offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
-                        }) }
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
                         }
-                        <div class={classes!("partitions", compact.then_some("compact"))}>
-                            { for snapshot.topics.iter().flat_map(|t| {
-                                let min_isr = t.min_insync_replicas;
-                                let send = send.clone();
-                                let election_req = election_req.clone();
-                                let view = view.clone();
-                                t.partitions.iter().map(move |p| {
-                                    let key = p.tp.to_string();
-                                    let on_elect = {
-                                        let send = send.clone();
-                                        let election_req = election_req.clone();
-                                        let (topic, partition, key) = (p.tp.topic.clone(), p.tp.partition, key.clone());
-                                        let at = view.last_log_id();
-                                        Callback::from(move |election| {
-                                            election_req.set(Some((key.clone(), at)));
-                                            send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
-                                        })
-                                    };
-                                    let election_error = match (&*election_req, &view.election_failed) {
-                                        (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
-                                        _ => None,
-                                    };
-                                    let unclean = view.unclean.get(&key).cloned();
-                                    html! {
-                                        <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={key}
-                                            {unclean} {election_error} {on_elect} />
-                                    }
+                        { for snapshot.topics.iter().map(|t| {
+                            let internal = t.name.starts_with("__");
+                            let many = t.partitions.len() > partition::MATRIX_ABOVE;
+                            let expanded = topic_open.get(&t.name).copied().unwrap_or(!internal);
+                            let show_all = !many || all_cards.contains(&t.name);
+                            let on_toggle = {
+                                let topic_open = topic_open.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_| {
+                                    let mut m = (*topic_open).clone();
+                                    m.insert(name.clone(), !expanded);
+                                    topic_open.set(m);
                                 })
-                            }) }
-                        </div>
+                            };
+                            let on_all = {
+                                let all_cards = all_cards.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_: MouseEvent| {
+                                    let mut m = (*all_cards).clone();
+                                    if !m.remove(&name) {
+                                        m.insert(name.clone());
+                                    }
+                                    all_cards.set(m);
+                                })
+                            };
+                            let on_focus = {
+                                let focus = focus.clone();
+                                Callback::from(move |tp: String| {
+                                    focus.set(if focus.as_deref() == Some(tp.as_str()) { None } else { Some(tp) });
+                                })
+                            };
+                            let shown: Vec<&kplay_engine::snapshot::PartitionView> = t.partitions.iter()
+                                .filter(|pv| show_all || focus.as_deref() == Some(pv.tp.to_string().as_str()))
+                                .collect();
+                            let compact = compact && shown.len() > 1;
+                            let rf = t.partitions.first().map(|pv| pv.replicas.len() as u32).unwrap_or(0);
+                            html! {
+                                <div class={classes!("topic-block", internal.then_some("internal"))} key={t.name.clone()} data-testid={format!("topic-{}", t.name)}>
+                                    <partition::TopicHeader lang={l} name={t.name.clone()} partitions={t.partitions.len() as u32} replication_factor={rf}
+                                        under_replicated={t.partitions.iter().filter(|p| p.under_replicated).count() as u32}
+                                        offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32}
+                                        {expanded} {on_toggle} />
+                                    if expanded {
+                                        <div id={format!("topic-body-{}", t.name)} class="topic-body">
+                                            if !internal {
+                                                <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
+                                                    result={view.partitions_result.clone()} send={send.clone()}
+                                                    unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
+                                                    offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
+                                            }
+                                            if many {
+                                                <partition::ReplicaMatrix lang={l} topic={t.name.clone()} partitions={std::rc::Rc::new(t.partitions.clone())}
+                                                    brokers={snapshot.brokers.iter().map(|b| b.id).collect::<Vec<_>>()}
+                                                    focus={(*focus).clone()} {on_focus} />
+                                                <button class="btn small show-all" onclick={on_all} aria-pressed={show_all.to_string()}
+                                                    data-testid={format!("show-all-{}", t.name)}>
+                                                    { if show_all { l.t("Hide the replica logs", "收起副本日志") } else { l.t("Show every partition's replica logs", "展开所有分区的副本日志") } }
+                                                </button>
+                                                if shown.is_empty() {
+                                                    <p class="empty small">{ l.t("Choose a partition in the matrix to see its replica logs.", "在矩阵中选择一个分区即可查看它的副本日志。") }</p>
+                                                }
+                                            }
+                                            <div class={classes!("partitions", compact.then_some("compact"))}>
+                                                { for shown.into_iter().map(|pv| card(pv, t.min_insync_replicas, compact)) }
+                                            </div>
+                                        </div>
+                                    }
+                                </div>
+                            }
+                        }) }
                     </section>
+                    <groups::GroupsPanel lang={l} topic={preset.topic().to_string()} groups={snapshot.groups.clone()}
+                        consumers={snapshot.consumers.clone()} send={send.clone()} />
                     <network::Network
                         lang={l}
                         envelopes={snapshot.envelopes.clone()}
@@ -465,6 +545,7 @@ pub fn playground() -> Html {
                         brokers={snapshot.brokers.clone()}
                         controllers={network_controllers(&snapshot)}
                         client={crate::demo::PRODUCER}
+                        consumers={snapshot.consumers.iter().map(|c| (c.name.clone(), c.alive)).collect::<Vec<_>>()}
                         now_ms={snapshot.now_ms}
                         speed={speed_from_slider(*speed_slider)}
                         cuts={snapshot.network.cuts.clone()}
@@ -489,6 +570,11 @@ pub fn playground() -> Html {
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
                 </div>
             </main>
+            if let Some((sim_ms, wall_ms)) = *bench {
+                <output class="sr-only" data-testid="bench-result" data-sim-ms={sim_ms.to_string()} data-wall-ms={format!("{wall_ms:.1}")}>
+                    { format!("{sim_ms} sim-ms in {wall_ms:.0} ms") }
+                </output>
+            }
             <footer class="foot">
                 { l.t("Kafka Playground · deterministic simulation · seed ", "Kafka Playground · 确定性模拟 · seed ") }
                 { snapshot.seed }
