@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod codec;
 pub mod demo;
+pub mod embed;
 pub mod event_text;
 pub mod i18n;
 pub mod lessons;
