@@ -712,3 +712,34 @@ pub fn mount() {
         }
     }
 }
+
+/// Registers `sw.js` (next to index.html, so its scope is the site's folder, whatever the
+/// sub-path): after the first visit the site works offline. Skipped where service workers are
+/// unavailable (plain http on another host than localhost, some private modes).
+pub fn register_service_worker() {
+    use wasm_bindgen::JsCast;
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return;
+    };
+    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
+        return;
+    };
+    if container.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        // The returned promise rejects on an insecure origin; nothing depends on it.
+        if let Ok(p) = register.call1(&container, &"sw.js".into()) {
+            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                let ignore =
+                    wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+                let _ = p.catch(&ignore);
+                ignore.forget(); // one small closure, once per page
+
+            }
+        }
+    }
+}
