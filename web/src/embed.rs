@@ -236,7 +236,12 @@ pub fn percent_decode(s: &str) -> Result<String, String> {
                     .get(i + 1..i + 3)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| format!("“{}” is not a valid %-escape", &s[i..s.len().min(i + 3)]))?;
+                    .ok_or_else(|| {
+                        // Byte-wise: the escape may be cut inside a multi-byte character (found
+                        // by the fuzz test in web/tests/fuzz_link.rs).
+                        let shown = String::from_utf8_lossy(&bytes[i..bytes.len().min(i + 3)]);
+                        format!("“{shown}” is not a valid %-escape")
+                    })?;
                 out.push(hex);
                 i += 3;
             }
@@ -321,6 +326,13 @@ pub fn valid_origin(o: &str) -> bool {
 /// `Ok(None)`: not an embed URL (no `embed` parameter). `lesson_steps` says how many steps a
 /// bundled lesson has (`None`: no such lesson).
 pub fn parse_query(
+    query: &str,
+    lesson_steps: impl Fn(&str) -> Option<usize>,
+) -> Result<Option<EmbedConfig>, String> {
+    parse_query_inner(query, lesson_steps).map_err(kplay_engine::scenario::printable)
+}
+
+fn parse_query_inner(
     query: &str,
     lesson_steps: impl Fn(&str) -> Option<usize>,
 ) -> Result<Option<EmbedConfig>, String> {
@@ -618,6 +630,10 @@ fn broker_field(obj: &Map<String, Value>) -> Result<u32, String> {
 /// known `type` and exactly its fields, each of the right type and range. Anything else is
 /// refused with the reason (posted back as a `rejected` message).
 pub fn parse_inbound(data: &Value) -> Result<Inbound, String> {
+    parse_inbound_inner(data).map_err(kplay_engine::scenario::printable)
+}
+
+fn parse_inbound_inner(data: &Value) -> Result<Inbound, String> {
     let obj = data
         .as_object()
         .ok_or_else(|| "a message is an object with a type".to_string())?;

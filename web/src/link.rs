@@ -630,8 +630,13 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
     }
 }
 
-/// Decodes a URL fragment. Every part is checked; the first problem is the error.
+/// Decodes a URL fragment. Every part is checked; the first problem is the error (with any
+/// control character it quotes shown escaped).
 pub fn decode(fragment: &str) -> Result<RunLink, String> {
+    decode_inner(fragment).map_err(kplay_engine::scenario::printable)
+}
+
+fn decode_inner(fragment: &str) -> Result<RunLink, String> {
     let chars = fragment.chars().count();
     if chars > MAX_LINK_CHARS {
         return Err(format!(
