@@ -33,11 +33,29 @@ fn tomls(dir: &str) -> Vec<Vec<u8>> {
 }
 
 const DICT: &[&[u8]] = &[
-    b"[[step]]\n", b"[cluster]\n", b"[[topics]]\n", b"[[producers]]\n", b"[[consumers]]\n",
-    b"action = \"produce\"\n", b"action = \"crash_broker\"\n", b"at_ms = ", b"run_ms = ",
-    b"\"min.insync.replicas\" = ", b"acks = \"all\"", b"brokers = [1, 2, 3]", b"\"\"\"",
-    b"= { ", b" }", b"[[steps]]\n", b"[[steps.goals]]\n", b"predicate = ", b"zh = \"",
-    b"en = \"", b"<script>alert(1)</script>", b"[x](javascript:alert(1))", b"\xe4\xb8\xad",
+    b"[[step]]\n",
+    b"[cluster]\n",
+    b"[[topics]]\n",
+    b"[[producers]]\n",
+    b"[[consumers]]\n",
+    b"action = \"produce\"\n",
+    b"action = \"crash_broker\"\n",
+    b"at_ms = ",
+    b"run_ms = ",
+    b"\"min.insync.replicas\" = ",
+    b"acks = \"all\"",
+    b"brokers = [1, 2, 3]",
+    b"\"\"\"",
+    b"= { ",
+    b" }",
+    b"[[steps]]\n",
+    b"[[steps.goals]]\n",
+    b"predicate = ",
+    b"zh = \"",
+    b"en = \"",
+    b"<script>alert(1)</script>",
+    b"[x](javascript:alert(1))",
+    b"\xe4\xb8\xad",
 ];
 
 /// Scenario files: `scenario::parse` never panics; an error names a line and column inside the
@@ -48,21 +66,31 @@ fn scenario_parser_survives_mutations() {
     seeds.extend(tomls("tests/scenarios/malformed"));
     seeds.extend(tomls("lessons/scenarios"));
     assert!(seeds.len() > 10, "the scenario corpus is missing");
-    let n = run("scenario", Budget::from_env(20_000), &seeds, DICT, |bytes| {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        match scenario::parse(text, "fuzz.toml") {
-            Ok(_) => true,
-            Err(e) => {
-                let lines = text.lines().count().max(1) + 1;
-                assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}: {e}", e.line);
-                assert!(e.column >= 1, "column 0: {e}");
-                assert_readable("scenario", text, &e.reason);
-                false
+    let n = run(
+        "scenario",
+        Budget::from_env(20_000),
+        &seeds,
+        DICT,
+        |bytes| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return false;
+            };
+            match scenario::parse(text, "fuzz.toml") {
+                Ok(_) => true,
+                Err(e) => {
+                    let lines = text.lines().count().max(1) + 1;
+                    assert!(
+                        e.line >= 1 && e.line <= lines,
+                        "line {} of {lines}: {e}",
+                        e.line
+                    );
+                    assert!(e.column >= 1, "column 0: {e}");
+                    assert_readable("scenario", text, &e.reason);
+                    false
+                }
             }
-        }
-    });
+        },
+    );
     assert!(n > 0);
 }
 

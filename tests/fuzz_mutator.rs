@@ -46,8 +46,11 @@ impl Budget {
         Budget {
             seed: var("KPLAY_FUZZ_SEED").unwrap_or(0x6b70_6c61_79),
             // A time budget alone runs until the time is up.
-            iterations: var("KPLAY_FUZZ_ITERS")
-                .unwrap_or(if time.is_some() { u64::MAX } else { default_iterations }),
+            iterations: var("KPLAY_FUZZ_ITERS").unwrap_or(if time.is_some() {
+                u64::MAX
+            } else {
+                default_iterations
+            }),
             time,
         }
     }
@@ -105,9 +108,19 @@ pub fn mutate(rng: &mut Rng, input: &[u8], corpus: &[Vec<u8>], dict: &[&[u8]]) -
             }
             // Replace a run of digits with a huge or boundary number.
             _ => {
-                const NUMS: [&str; 6] = ["0", "18446744073709551616", "4294967295", "-1", "3600001", "999999999999"];
+                const NUMS: [&str; 6] = [
+                    "0",
+                    "18446744073709551616",
+                    "4294967295",
+                    "-1",
+                    "3600001",
+                    "999999999999",
+                ];
                 if let Some(i) = b.iter().position(|c| c.is_ascii_digit()) {
-                    let end = b[i..].iter().position(|c| !c.is_ascii_digit()).map_or(b.len(), |e| i + e);
+                    let end = b[i..]
+                        .iter()
+                        .position(|c| !c.is_ascii_digit())
+                        .map_or(b.len(), |e| i + e);
                     b.splice(i..end, NUMS[rng.below(NUMS.len())].bytes());
                 }
             }
@@ -166,9 +179,13 @@ pub fn run(
 pub fn assert_readable(what: &str, input: &str, err: &str) {
     let head: String = input.chars().take(200).collect();
     assert!(!err.trim().is_empty(), "{what}: empty error for {head:?}");
-    assert!(err.chars().count() <= 2_000, "{what}: error longer than 2000 characters: {err}");
     assert!(
-        !err.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+        err.chars().count() <= 2_000,
+        "{what}: error longer than 2000 characters: {err}"
+    );
+    assert!(
+        !err.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
         "{what}: control characters in the error: {err:?}"
     );
     for dump in ["Err(", "Some(", "panicked", "unwrap", "called `"] {

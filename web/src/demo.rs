@@ -122,8 +122,10 @@ impl Preset {
         if self == Preset::Groups {
             // Kafka's own docker quickstart sets this to 0 for a development cluster: the first
             // generation forms at once instead of after 3 s.
-            spec.configs
-                .insert("group.initial.rebalance.delay.ms".to_string(), "0".to_string());
+            spec.configs.insert(
+                "group.initial.rebalance.delay.ms".to_string(),
+                "0".to_string(),
+            );
         }
         spec
     }

@@ -101,7 +101,10 @@ impl Widget {
                 "Kafka Playground: a consumer group",
                 "Kafka Playground：消费者组",
             ),
-            Widget::Lesson => l.t("Kafka Playground: a lesson step", "Kafka Playground：课程的一步"),
+            Widget::Lesson => l.t(
+                "Kafka Playground: a lesson step",
+                "Kafka Playground：课程的一步",
+            ),
         }
     }
 }
@@ -348,9 +351,7 @@ fn parse_query_inner(
         ));
     }
     let widget = Widget::from_id(widget).ok_or_else(|| {
-        format!(
-            "embed=“{widget}” is not a widget (cluster, producer, group or lesson)"
-        )
+        format!("embed=“{widget}” is not a widget (cluster, producer, group or lesson)")
     })?;
     let run = match get("run") {
         None => None,
@@ -385,7 +386,10 @@ fn parse_query_inner(
     let mut step = 0;
     match (widget, &lesson) {
         (Widget::Lesson, None) => {
-            return Err("the lesson widget needs lesson=<id> (e.g. lesson=04-topics-partitions)".to_string())
+            return Err(
+                "the lesson widget needs lesson=<id> (e.g. lesson=04-topics-partitions)"
+                    .to_string(),
+            )
         }
         (Widget::Lesson, Some(id)) => {
             let steps = lesson_steps(id).ok_or_else(|| format!("there is no lesson “{id}”"))?;
@@ -398,7 +402,10 @@ fn parse_query_inner(
                 step = n - 1;
             }
             if run.is_some() || scenario.is_some() {
-                return Err("a lesson step brings its own scenario: leave out scenario= and run=".to_string());
+                return Err(
+                    "a lesson step brings its own scenario: leave out scenario= and run="
+                        .to_string(),
+                );
             }
         }
         (_, Some(_)) => return Err("lesson= is only for embed=lesson".to_string()),
@@ -407,7 +414,10 @@ fn parse_query_inner(
         }
         _ => {}
     }
-    let readonly = get("readonly").map(|v| parse_bool("readonly", v)).transpose()?.unwrap_or(false);
+    let readonly = get("readonly")
+        .map(|v| parse_bool("readonly", v))
+        .transpose()?
+        .unwrap_or(false);
     let controls = match get("controls") {
         None => widget.default_controls(),
         Some("") => vec![],
@@ -431,7 +441,10 @@ fn parse_query_inner(
         return Err("a lesson step brings its own controls: leave out controls=".to_string());
     }
     let controls = if readonly { vec![] } else { controls };
-    let autoplay = get("autoplay").map(|v| parse_bool("autoplay", v)).transpose()?.unwrap_or(true);
+    let autoplay = get("autoplay")
+        .map(|v| parse_bool("autoplay", v))
+        .transpose()?
+        .unwrap_or(true);
     let speed = match get("speed") {
         None => 1.0,
         Some(s) => s
@@ -467,7 +480,9 @@ fn parse_query_inner(
     };
     let id = get("id").unwrap_or("").to_string();
     if id.chars().count() > MAX_ID_CHARS
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(format!(
             "id is up to {MAX_ID_CHARS} letters, digits, - and _"
@@ -573,13 +588,24 @@ pub enum Inbound {
     Play,
     Pause,
     /// Let simulated time pass (1 … 60000 ms).
-    Advance { ms: u64 },
+    Advance {
+        ms: u64,
+    },
     /// Produce one record (with a key, if given).
-    Produce { key: Option<String> },
+    Produce {
+        key: Option<String>,
+    },
     /// Set `acks` or `min.insync.replicas`.
-    Set { key: String, value: String },
-    CrashBroker { broker: u32 },
-    RestartBroker { broker: u32 },
+    Set {
+        key: String,
+        value: String,
+    },
+    CrashBroker {
+        broker: u32,
+    },
+    RestartBroker {
+        broker: u32,
+    },
     /// Ask for a `state` message.
     GetState,
 }
@@ -612,7 +638,10 @@ pub const INBOUND_TYPES: [&str; 8] = [
 ];
 
 fn only_fields(obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
-    match obj.keys().find(|k| *k != "type" && !allowed.contains(&k.as_str())) {
+    match obj
+        .keys()
+        .find(|k| *k != "type" && !allowed.contains(&k.as_str()))
+    {
         Some(k) => Err(format!("unexpected field “{k}”")),
         None => Ok(()),
     }
@@ -652,7 +681,10 @@ fn parse_inbound_inner(data: &Value) -> Result<Inbound, String> {
                 .and_then(Value::as_u64)
                 .filter(|ms| (1..=crate::protocol::MAX_ADVANCE_MS).contains(ms))
                 .ok_or_else(|| {
-                    format!("ms is a whole number 1 … {}", crate::protocol::MAX_ADVANCE_MS)
+                    format!(
+                        "ms is a whole number 1 … {}",
+                        crate::protocol::MAX_ADVANCE_MS
+                    )
                 })?;
             return Ok(Inbound::Advance { ms });
         }
@@ -661,9 +693,7 @@ fn parse_inbound_inner(data: &Value) -> Result<Inbound, String> {
             let key = match obj.get("key") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(k)) if link::valid_key(k) => Some(k.clone()),
-                Some(_) => {
-                    return Err("key is up to 40 letters, digits, - and _".to_string())
-                }
+                Some(_) => return Err("key is up to 40 letters, digits, - and _".to_string()),
             };
             return Ok(Inbound::Produce { key });
         }
@@ -683,7 +713,11 @@ fn parse_inbound_inner(data: &Value) -> Result<Inbound, String> {
             if !ok {
                 return Err(format!("“{value}” is not a value of {key}"));
             }
-            let value = if value == "-1" { "all".to_string() } else { value };
+            let value = if value == "-1" {
+                "all".to_string()
+            } else {
+                value
+            };
             return Ok(Inbound::Set {
                 key: key.to_string(),
                 value,
@@ -718,7 +752,11 @@ fn parse_inbound_inner(data: &Value) -> Result<Inbound, String> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outbound {
     /// The widget is running.
-    Ready { widget: Widget, scenario: String, now_ms: u64 },
+    Ready {
+        widget: Widget,
+        scenario: String,
+        now_ms: u64,
+    },
     /// A produce request finished.
     Write {
         succeeded: bool,
@@ -732,11 +770,22 @@ pub enum Outbound {
         at_ms: u64,
     },
     /// A lesson goal became met.
-    Goal { lesson: String, step: usize, goal: String, text: String },
+    Goal {
+        lesson: String,
+        step: usize,
+        goal: String,
+        text: String,
+    },
     /// Every goal of the step is met.
     StepComplete { lesson: String, step: usize },
     /// The answer to `get-state`.
-    State { now_ms: u64, playing: bool, isr: Vec<(String, Vec<u32>)>, acks: String, min_isr: u32 },
+    State {
+        now_ms: u64,
+        playing: bool,
+        isr: Vec<(String, Vec<u32>)>,
+        acks: String,
+        min_isr: u32,
+    },
     /// The content's height in CSS pixels (the loader sizes the iframe to it).
     Resize { height: u32 },
     /// A message from the page was refused.
@@ -767,23 +816,51 @@ impl Outbound {
             m.insert(k.to_string(), v);
         };
         match self {
-            Outbound::Ready { widget, scenario, now_ms } => {
+            Outbound::Ready {
+                widget,
+                scenario,
+                now_ms,
+            } => {
                 put("widget", widget.id().into());
                 put("scenario", scenario.as_str().into());
                 put("now_ms", (*now_ms).into());
             }
-            Outbound::Write { succeeded, topic, partition, acks, offset, error, message, latency_ms, at_ms } => {
-                put("outcome", if *succeeded { "succeeded" } else { "failed" }.into());
+            Outbound::Write {
+                succeeded,
+                topic,
+                partition,
+                acks,
+                offset,
+                error,
+                message,
+                latency_ms,
+                at_ms,
+            } => {
+                put(
+                    "outcome",
+                    if *succeeded { "succeeded" } else { "failed" }.into(),
+                );
                 put("topic", topic.as_str().into());
                 put("partition", (*partition).into());
                 put("acks", acks.as_str().into());
                 put("offset", offset.map(Value::from).unwrap_or(Value::Null));
-                put("error", error.clone().map(Value::from).unwrap_or(Value::Null));
-                put("message", message.clone().map(Value::from).unwrap_or(Value::Null));
+                put(
+                    "error",
+                    error.clone().map(Value::from).unwrap_or(Value::Null),
+                );
+                put(
+                    "message",
+                    message.clone().map(Value::from).unwrap_or(Value::Null),
+                );
                 put("latency_ms", (*latency_ms).into());
                 put("at_ms", (*at_ms).into());
             }
-            Outbound::Goal { lesson, step, goal, text } => {
+            Outbound::Goal {
+                lesson,
+                step,
+                goal,
+                text,
+            } => {
                 put("lesson", lesson.as_str().into());
                 put("step", (*step + 1).into());
                 put("goal", goal.as_str().into());
@@ -793,7 +870,13 @@ impl Outbound {
                 put("lesson", lesson.as_str().into());
                 put("step", (*step + 1).into());
             }
-            Outbound::State { now_ms, playing, isr, acks, min_isr } => {
+            Outbound::State {
+                now_ms,
+                playing,
+                isr,
+                acks,
+                min_isr,
+            } => {
                 put("now_ms", (*now_ms).into());
                 put("playing", (*playing).into());
                 let mut parts = Map::new();

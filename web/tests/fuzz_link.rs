@@ -26,15 +26,41 @@ const LINKS: &[&str] = &[
 ];
 
 const LINK_DICT: &[&[u8]] = &[
-    b"#run=", b"v1/", b"v2/", b"payments/", b"quorum/", b"groups/", b",", b":", b"/", b"%3A", b"%2C",
-    b"%ZZ", b"%C3", b"c101", b"cc", b"x1c", b"p.", b"ps", b"kjava", b"qA", b"qZ", b"\xe4\xb8\xad", b"<script>",
+    b"#run=",
+    b"v1/",
+    b"v2/",
+    b"payments/",
+    b"quorum/",
+    b"groups/",
+    b",",
+    b":",
+    b"/",
+    b"%3A",
+    b"%2C",
+    b"%ZZ",
+    b"%C3",
+    b"c101",
+    b"cc",
+    b"x1c",
+    b"p.",
+    b"ps",
+    b"kjava",
+    b"qA",
+    b"qZ",
+    b"\xe4\xb8\xad",
+    b"<script>",
 ];
 
 /// A decoded link's inputs as codes (every input of a decoded link has one).
 fn codes(run: &link::RunLink) -> Vec<(u64, String)> {
     run.inputs
         .iter()
-        .map(|(at, c)| (*at, link::code(c).unwrap_or_else(|| panic!("no code for {c:?}"))))
+        .map(|(at, c)| {
+            (
+                *at,
+                link::code(c).unwrap_or_else(|| panic!("no code for {c:?}")),
+            )
+        })
         .collect()
 }
 
@@ -44,25 +70,31 @@ fn link_decoder_survives_mutations_and_round_trips() {
     for s in LINKS {
         link::decode(s).unwrap_or_else(|e| panic!("{s}: {e}"));
     }
-    let n = run("link", Budget::from_env(30_000), &seeds, LINK_DICT, |bytes| {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        match link::decode(text) {
-            Ok(run) => {
-                assert!(run.at_ms <= link::MAX_MS && run.inputs.len() <= link::MAX_INPUTS);
-                let again = link::encode(run.preset, run.at_ms, &codes(&run));
-                let back = link::decode(&again)
-                    .unwrap_or_else(|e| panic!("re-encoded {again} does not decode: {e}"));
-                assert_eq!(back, run, "{text} → {again}");
-                true
+    let n = run(
+        "link",
+        Budget::from_env(30_000),
+        &seeds,
+        LINK_DICT,
+        |bytes| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return false;
+            };
+            match link::decode(text) {
+                Ok(run) => {
+                    assert!(run.at_ms <= link::MAX_MS && run.inputs.len() <= link::MAX_INPUTS);
+                    let again = link::encode(run.preset, run.at_ms, &codes(&run));
+                    let back = link::decode(&again)
+                        .unwrap_or_else(|e| panic!("re-encoded {again} does not decode: {e}"));
+                    assert_eq!(back, run, "{text} → {again}");
+                    true
+                }
+                Err(e) => {
+                    assert_readable("link", text, &e);
+                    false
+                }
             }
-            Err(e) => {
-                assert_readable("link", text, &e);
-                false
-            }
-        }
-    });
+        },
+    );
     assert!(n > 0);
 }
 
@@ -88,29 +120,49 @@ fn embed_query_survives_mutations_and_round_trips() {
             .unwrap_or_else(|| panic!("{q}: not an embed"));
     }
     let dict: &[&[u8]] = &[
-        b"&", b"=", b"embed=", b"controls=", b"acks", b",", b"%", b"%2C", b"+", b"readonly=", b"t=",
-        b"run=v1/payments/", b"lesson=", b"step=", b"note=%3Cscript%3E", b"origin=javascript:",
+        b"&",
+        b"=",
+        b"embed=",
+        b"controls=",
+        b"acks",
+        b",",
+        b"%",
+        b"%2C",
+        b"+",
+        b"readonly=",
+        b"t=",
+        b"run=v1/payments/",
+        b"lesson=",
+        b"step=",
+        b"note=%3Cscript%3E",
+        b"origin=javascript:",
     ];
-    let n = run("embed-query", Budget::from_env(30_000), &seeds, dict, |bytes| {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        match embed::parse_query(text, steps) {
-            Ok(Some(cfg)) => {
-                let q = embed::to_query(&cfg);
-                let back = embed::parse_query(&q, steps)
-                    .unwrap_or_else(|e| panic!("{q} does not parse back: {e}"))
-                    .expect("still an embed");
-                assert_eq!(back, cfg, "{text} → {q}");
-                true
+    let n = run(
+        "embed-query",
+        Budget::from_env(30_000),
+        &seeds,
+        dict,
+        |bytes| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return false;
+            };
+            match embed::parse_query(text, steps) {
+                Ok(Some(cfg)) => {
+                    let q = embed::to_query(&cfg);
+                    let back = embed::parse_query(&q, steps)
+                        .unwrap_or_else(|e| panic!("{q} does not parse back: {e}"))
+                        .expect("still an embed");
+                    assert_eq!(back, cfg, "{text} → {q}");
+                    true
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    assert_readable("embed query", text, &e);
+                    false
+                }
             }
-            Ok(None) => false,
-            Err(e) => {
-                assert_readable("embed query", text, &e);
-                false
-            }
-        }
-    });
+        },
+    );
     assert!(n > 0);
 }
 
@@ -128,7 +180,16 @@ fn inbound_messages_survive_mutations() {
     .iter()
     .map(|s| s.as_bytes().to_vec())
     .collect();
-    let dict: &[&[u8]] = &[b"\"type\"", b"\"eval\"", b"null", b"[]", b"{}", b"1e999", b"-1", b"\"__proto__\""];
+    let dict: &[&[u8]] = &[
+        b"\"type\"",
+        b"\"eval\"",
+        b"null",
+        b"[]",
+        b"{}",
+        b"1e999",
+        b"-1",
+        b"\"__proto__\"",
+    ];
     run("inbound", Budget::from_env(30_000), &seeds, dict, |bytes| {
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
             return false;
@@ -150,9 +211,15 @@ fn tampered_links_say_why() {
         ("#run=v0/payments/5000/", "not a link version"),
         ("#run=v1/payments/50", "4 parts"),
         ("#run=v1/payments/5000/2000:", "no action"),
-        ("#run=v1/payments/5000/2000:c9", "not a broker of this cluster"),
+        (
+            "#run=v1/payments/5000/2000:c9",
+            "not a broker of this cluster",
+        ),
         ("#run=v1/payments/5000/2000:qA", "has no consumers"),
-        ("#run=v1/groups/5000/2000:qZ", "not a consumer of this scenario (A, B, X)"),
+        (
+            "#run=v1/groups/5000/2000:qZ",
+            "not a consumer of this scenario (A, B, X)",
+        ),
         ("#run=v1/payments/99999999/", "beyond 1 hour"),
         ("#run=v1/payments/5000/2000%3Ac2%ZZ", "damaged"),
         ("#run=v1/mars/5000/", "unknown scenario"),
@@ -184,7 +251,9 @@ fn embed_parameters_are_strict() {
     assert!(err("?embed=lesson").contains("needs lesson="));
     assert!(err("?embed=lesson&lesson=nope").contains("no lesson “nope”"));
     assert!(err("?embed=lesson&lesson=04-topics-partitions&step=99").contains("step is 1"));
-    assert!(err("?embed=cluster&run=v1/payments/5000/2000:c9").contains("run link cannot be opened"));
+    assert!(
+        err("?embed=cluster&run=v1/payments/5000/2000:c9").contains("run link cannot be opened")
+    );
     assert!(err(&format!("?embed=producer&note={}", "x".repeat(700))).contains("longer than 600"));
 
     let c = embed::parse_query("?embed=producer&controls=acks,min.insync.replicas", steps)
@@ -195,11 +264,15 @@ fn embed_parameters_are_strict() {
     assert_eq!(c.controls, vec![Control::Acks, Control::MinIsr]);
     assert!(c.allows(Control::Acks) && !c.allows(Control::Produce));
     assert!(c.autoplay && c.theme == Theme::Auto);
-    let ro = embed::parse_query("?embed=cluster&readonly=1", steps).unwrap().unwrap();
+    let ro = embed::parse_query("?embed=cluster&readonly=1", steps)
+        .unwrap()
+        .unwrap();
     assert!(ro.controls.is_empty() && !ro.allows(Control::Time));
     assert!(ro.broker_actions().is_empty());
     // The run's scenario is the widget's; a different scenario= is refused.
-    let r = embed::parse_query("?embed=cluster&run=v1/orders/9000/", steps).unwrap().unwrap();
+    let r = embed::parse_query("?embed=cluster&run=v1/orders/9000/", steps)
+        .unwrap()
+        .unwrap();
     assert_eq!(r.preset, Preset::Orders);
     assert!(err("?embed=cluster&scenario=payments&run=v1/orders/9000/").contains("orders run"));
     // Not an embed at all.
@@ -209,20 +282,44 @@ fn embed_parameters_are_strict() {
 #[test]
 fn inbound_messages_are_strict() {
     let parse = |s: &str| embed::parse_inbound(&serde_json::from_str(s).unwrap());
-    assert_eq!(parse(r#"{"type":"produce"}"#), Ok(Inbound::Produce { key: None }));
+    assert_eq!(
+        parse(r#"{"type":"produce"}"#),
+        Ok(Inbound::Produce { key: None })
+    );
     assert_eq!(
         parse(r#"{"type":"set","key":"acks","value":"-1"}"#),
-        Ok(Inbound::Set { key: "acks".into(), value: "all".into() })
+        Ok(Inbound::Set {
+            key: "acks".into(),
+            value: "all".into()
+        })
     );
-    assert_eq!(parse(r#"{"type":"advance","ms":10000}"#), Ok(Inbound::Advance { ms: 10_000 }));
+    assert_eq!(
+        parse(r#"{"type":"advance","ms":10000}"#),
+        Ok(Inbound::Advance { ms: 10_000 })
+    );
     for (msg, want) in [
-        (r#"{"type":"eval","code":"alert(1)"}"#, "unknown message type “eval”"),
+        (
+            r#"{"type":"eval","code":"alert(1)"}"#,
+            "unknown message type “eval”",
+        ),
         (r#"{"type":"produce","key":"<b>"}"#, "key is up to 40"),
-        (r#"{"type":"produce","value":"x"}"#, "unexpected field “value”"),
-        (r#"{"type":"set","key":"retries","value":"1"}"#, "acks or min.insync.replicas"),
-        (r#"{"type":"set","key":"acks","value":"2"}"#, "not a value of acks"),
+        (
+            r#"{"type":"produce","value":"x"}"#,
+            "unexpected field “value”",
+        ),
+        (
+            r#"{"type":"set","key":"retries","value":"1"}"#,
+            "acks or min.insync.replicas",
+        ),
+        (
+            r#"{"type":"set","key":"acks","value":"2"}"#,
+            "not a value of acks",
+        ),
         (r#"{"type":"advance","ms":0}"#, "ms is a whole number"),
-        (r#"{"type":"crash-broker","broker":9}"#, "broker is 1, 2 or 3"),
+        (
+            r#"{"type":"crash-broker","broker":9}"#,
+            "broker is 1, 2 or 3",
+        ),
         (r#"{"type":"play","x":1}"#, "unexpected field"),
         (r#""produce""#, "an object"),
         (r#"{"kind":"produce"}"#, "string type"),
@@ -231,7 +328,14 @@ fn inbound_messages_are_strict() {
         assert!(e.contains(want), "{msg}: {e}");
     }
     // The widget's controls decide what a valid message may do.
-    assert_eq!(Inbound::Set { key: "acks".into(), value: "1".into() }.needs(), Some(Control::Acks));
+    assert_eq!(
+        Inbound::Set {
+            key: "acks".into(),
+            value: "1".into()
+        }
+        .needs(),
+        Some(Control::Acks)
+    );
     assert_eq!(Inbound::Pause.needs(), None);
 }
 
@@ -256,6 +360,12 @@ fn outbound_messages_follow_the_schema() {
     assert_eq!(w["outcome"], "failed");
     assert_eq!(w["error"], "NOT_ENOUGH_REPLICAS");
     assert!(w["offset"].is_null());
-    let g = Outbound::Goal { lesson: "04".into(), step: 1, goal: "g".into(), text: "t".into() }.to_json("");
+    let g = Outbound::Goal {
+        lesson: "04".into(),
+        step: 1,
+        goal: "g".into(),
+        text: "t".into(),
+    }
+    .to_json("");
     assert_eq!(g["step"], 2, "steps are 1-based in messages, like step=");
 }

@@ -214,7 +214,11 @@ pub fn refusal(cfg: &EmbedConfig, msg: &Inbound) -> Option<String> {
     Some(format!(
         "“{}” is not among this widget's controls ({})",
         c.id(),
-        if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") }
+        if exposed.is_empty() {
+            "none".to_string()
+        } else {
+            exposed.join(", ")
+        }
     ))
 }
 
@@ -254,7 +258,8 @@ pub fn listen(cfg: Rc<EmbedConfig>, on_msg: Callback<Inbound>) -> impl FnOnce() 
     }
     move || {
         if let Some(w) = &window {
-            let _ = w.remove_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
+            let _ =
+                w.remove_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
         }
         drop(handler);
     }
@@ -325,21 +330,39 @@ pub fn render(f: Frame) -> Html {
         (Some(id), _) => crate::lessons::find(id)
             .map(|x| x.title.get(l.code()).to_string())
             .unwrap_or_default(),
-        (None, _) => format!("{} · {}", preset.id(), super::controls::format_clock(s.now_ms)),
+        (None, _) => format!(
+            "{} · {}",
+            preset.id(),
+            super::controls::format_clock(s.now_ms)
+        ),
     };
     let on_play = f.on_toggle_play.reform(|_| ());
     let advance = {
         let send = f.send.clone();
         Callback::from(move |_| send.op.emit(Op::Advance { ms: 10_000 }))
     };
-    let note = cfg.note.as_ref().map(|n| html! {
-        <div class="embed-note" data-testid="embed-note">{ crate::markdown::render(n) }</div>
+    let note = cfg.note.as_ref().map(|n| {
+        html! {
+            <div class="embed-note" data-testid="embed-note">{ crate::markdown::render(n) }</div>
+        }
     });
     let topic = s.topics.iter().find(|t| t.name == preset.topic()).cloned();
     let only = |names: &[Control]| -> Option<Vec<String>> {
-        Some(names.iter().filter(|c| cfg.allows(**c)).map(|c| c.id().to_string()).collect())
+        Some(
+            names
+                .iter()
+                .filter(|c| cfg.allows(**c))
+                .map(|c| c.id().to_string())
+                .collect(),
+        )
     };
-    let producer_fields = only(&[Control::Acks, Control::MinIsr, Control::Key, Control::Produce, Control::Stream]);
+    let producer_fields = only(&[
+        Control::Acks,
+        Control::MinIsr,
+        Control::Key,
+        Control::Produce,
+        Control::Stream,
+    ]);
     let has_producer = producer_fields.as_ref().is_some_and(|v| !v.is_empty());
     let allowed = Rc::new(cfg.broker_actions());
     let producer_panel = html! {
@@ -522,7 +545,11 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
         let open = open.clone();
         Callback::from(move |_| open.set(!*open))
     };
-    let w = if p.lesson.is_none() && *widget == Widget::Lesson { Widget::Producer } else { *widget };
+    let w = if p.lesson.is_none() && *widget == Widget::Lesson {
+        Widget::Producer
+    } else {
+        *widget
+    };
     let chosen = (*controls).clone().unwrap_or_else(|| w.default_controls());
     let query = {
         let mut q = vec![format!("embed={}", w.id())];

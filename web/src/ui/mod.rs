@@ -738,7 +738,6 @@ pub fn register_service_worker() {
                     wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
                 let _ = p.catch(&ignore);
                 ignore.forget(); // one small closure, once per page
-
             }
         }
     }
