@@ -541,11 +541,21 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
     let controls = use_state(|| None::<Vec<Control>>);
     let theme = use_state(|| Theme::Auto);
     let copied = use_state(|| false);
+    // The run as it was when the dialog opened: the clock moves on, the preview must not reload.
+    let frozen = use_state(|| None::<(Option<String>, Option<(String, usize)>)>);
     let toggle = {
         let open = open.clone();
-        Callback::from(move |_| open.set(!*open))
+        let frozen = frozen.clone();
+        let now = (p.run.clone(), p.lesson.clone());
+        Callback::from(move |_| {
+            frozen.set((!*open).then(|| now.clone()));
+            open.set(!*open);
+        })
     };
-    let w = if p.lesson.is_none() && *widget == Widget::Lesson {
+    let (run, lesson) = (*frozen)
+        .clone()
+        .unwrap_or_else(|| (p.run.clone(), p.lesson.clone()));
+    let w = if lesson.is_none() && *widget == Widget::Lesson {
         Widget::Producer
     } else {
         *widget
@@ -553,7 +563,7 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
     let chosen = (*controls).clone().unwrap_or_else(|| w.default_controls());
     let query = {
         let mut q = vec![format!("embed={}", w.id())];
-        match (w, &p.lesson, &p.run) {
+        match (w, &lesson, &run) {
             (Widget::Lesson, Some((id, step)), _) => {
                 q.push(format!("lesson={id}"));
                 q.push(format!("step={}", step + 1));
@@ -605,7 +615,7 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
     };
     let widget_choices: Vec<Widget> = Widget::ALL
         .into_iter()
-        .filter(|x| *x != Widget::Lesson || p.lesson.is_some())
+        .filter(|x| *x != Widget::Lesson || lesson.is_some())
         .collect();
     html! {
         <>
