@@ -17,6 +17,7 @@ function hostPage(site, hostOrigin) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Team docs: our Kafka settings</title>
+<link rel="icon" href="data:,">
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:0 auto;padding:16px}</style>
 <script>
   window.events = [];
@@ -52,6 +53,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
     if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(t)) problems.push(t);
   });
   page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));

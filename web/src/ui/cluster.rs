@@ -104,6 +104,24 @@ pub fn is_isolated(s: &Snapshot, node: &str) -> bool {
     any
 }
 
+/// The partitions a broker leads, with Kafka's internal topics (`__consumer_offsets`: 50
+/// partitions) counted instead of listed.
+pub fn leads_of(s: &Snapshot, broker: kplay_engine::ids::BrokerId) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &s.topics {
+        let led = t.partitions.iter().filter(|pv| pv.leader == Some(broker));
+        if t.name.starts_with("__") {
+            let n = led.count();
+            if n > 0 {
+                out.push(format!("{n} × {}", t.name));
+            }
+        } else {
+            out.extend(led.map(|pv| pv.tp.to_string()));
+        }
+    }
+    out
+}
+
 /// The slow-node choices: normal, a slow follower, a very slow one.
 pub const SLOW_CHOICES_MS: [u64; 3] = [0, 50, 400];
 
@@ -157,11 +175,7 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
             <super::quorum::FrozenBanner ..quorum.clone() />
             <div class="cluster-grid">
                 { for s.brokers.iter().map(|b| {
-                    let leads: Vec<String> = s.topics.iter()
-                        .flat_map(|t| t.partitions.iter())
-                        .filter(|pv| pv.leader == Some(b.id))
-                        .map(|pv| pv.tp.to_string())
-                        .collect();
+                    let leads = leads_of(s, b.id);
                     let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
                     let name = b.id.to_string();
                     let isolated = is_isolated(s, &name);

@@ -457,7 +457,7 @@ pub fn render(f: Frame) -> Html {
             if let Some(err) = f.view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
-            <main id="main" class="embed-body">{ body }</main>
+            <main id="main" class="embed-body lock-controllers">{ body }</main>
         </div>
     }
 }
@@ -493,8 +493,7 @@ fn brokers_panel(l: Lang, s: &Snapshot, send: &Send, allowed: Rc<Vec<String>>) -
             </div>
             <div class="cluster-grid">
                 { for s.brokers.iter().map(|b| {
-                    let leads: Vec<String> = s.topics.iter().flat_map(|t| t.partitions.iter())
-                        .filter(|pv| pv.leader == Some(b.id)).map(|pv| pv.tp.to_string()).collect();
+                    let leads = super::cluster::leads_of(s, b.id);
                     let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
                     html! { <super::cluster::BrokerCard lang={l} broker={b.clone()} registration={reg} {leads}
                         isolated={false} slow_ms={0} cut_links={0} send={send.clone()} allowed={Some(allowed.clone())} key={b.id.0} /> }

@@ -53,7 +53,7 @@ fn group_card(p: &GroupsProps, g: &GroupView) -> Html {
     let l = p.lang;
     let consumers: Vec<&ConsumerView> = p.consumers.iter().filter(|c| c.group == g.group).collect();
     let coordinator = match g.coordinator {
-        Some(b) => format!("broker-{b}"),
+        Some(b) => b.to_string(),
         None => l.t("none", "无").to_string(),
     };
     html! {

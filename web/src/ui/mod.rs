@@ -230,7 +230,14 @@ pub fn playground() -> Html {
     }
     {
         let lang = *lang;
-        use_effect_with(lang, move |l| apply_lang(*l));
+        let embedded = embed_state.is_some();
+        use_effect_with(lang, move |l| {
+            if embedded {
+                crate::i18n::show_lang(*l)
+            } else {
+                apply_lang(*l)
+            }
+        });
     }
 
     // Embed mode: accept the embedding page's documented messages; report the height.
