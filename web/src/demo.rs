@@ -30,15 +30,26 @@ pub enum Preset {
     Quorum,
     /// `events` at scale: 5 brokers, 30 partitions, replication.factor 3, min.insync.replicas 2.
     Large,
+    /// `orders` (3 partitions) read by the notes' two consumer groups: `order-processing` with
+    /// consumers `A` and `B`, `analytics` with `X` (section 六).
+    Groups,
 }
+
+/// The consumers of [`Preset::Groups`]: (client id, `group.id`).
+pub const GROUP_CONSUMERS: [(&str, &str); 3] = [
+    ("A", "order-processing"),
+    ("B", "order-processing"),
+    ("X", "analytics"),
+];
 
 impl Preset {
     /// Every preset, in menu order.
-    pub const ALL: [Preset; 4] = [
+    pub const ALL: [Preset; 5] = [
         Preset::Payments,
         Preset::Orders,
         Preset::Quorum,
         Preset::Large,
+        Preset::Groups,
     ];
 
     /// A stable identifier (used in `<select>` values).
@@ -48,6 +59,7 @@ impl Preset {
             Preset::Orders => "orders",
             Preset::Quorum => "quorum",
             Preset::Large => "large",
+            Preset::Groups => "groups",
         }
     }
 
@@ -60,7 +72,7 @@ impl Preset {
     pub fn topic(self) -> &'static str {
         match self {
             Preset::Payments => "payments",
-            Preset::Orders | Preset::Quorum => "orders",
+            Preset::Orders | Preset::Quorum | Preset::Groups => "orders",
             Preset::Large => "events",
         }
     }
@@ -69,7 +81,7 @@ impl Preset {
     pub fn record_noun(self) -> &'static str {
         match self {
             Preset::Payments => "payment",
-            Preset::Orders | Preset::Quorum => "order",
+            Preset::Orders | Preset::Quorum | Preset::Groups => "order",
             Preset::Large => "event",
         }
     }
@@ -78,7 +90,7 @@ impl Preset {
     pub fn partitions(self) -> u32 {
         match self {
             Preset::Payments => 1,
-            Preset::Orders | Preset::Quorum => 3,
+            Preset::Orders | Preset::Quorum | Preset::Groups => 3,
             Preset::Large => 30,
         }
     }
@@ -87,7 +99,7 @@ impl Preset {
     /// dedicated controller, [`DEFAULT_CONTROLLER`]).
     pub fn controllers(self) -> Vec<u32> {
         match self {
-            Preset::Payments | Preset::Orders | Preset::Large => vec![],
+            Preset::Payments | Preset::Orders | Preset::Large | Preset::Groups => vec![],
             Preset::Quorum => vec![101, 102, 103],
         }
     }
@@ -100,13 +112,30 @@ impl Preset {
         }
     }
 
+    /// The client ids of the scenario's consumers.
+    pub fn consumers(self) -> impl Iterator<Item = &'static str> {
+        GROUP_CONSUMERS
+            .iter()
+            .filter(move |_| self == Preset::Groups)
+            .map(|(name, _)| *name)
+    }
+
     /// The cluster this scenario runs on: [`cluster_spec`] with the scenario's controllers.
     pub fn cluster_spec(self) -> ClusterSpec {
-        ClusterSpec {
+        let mut spec = ClusterSpec {
             controllers: self.controllers(),
             brokers: self.brokers(),
             ..cluster_spec()
+        };
+        if self == Preset::Groups {
+            // Kafka's own docker quickstart sets this to 0 for a development cluster: the first
+            // generation forms at once instead of after 3 s.
+            spec.configs.insert(
+                "group.initial.rebalance.delay.ms".to_string(),
+                "0".to_string(),
+            );
         }
+        spec
     }
 
     /// The broker ids of the scenario's cluster.
@@ -147,7 +176,7 @@ pub fn setup(preset: Preset) -> Vec<Command> {
     // retried until delivery.timeout.ms instead of surfacing at once.
     producer_configs.insert("retries".to_string(), "0".to_string());
     producer_configs.insert("linger.ms".to_string(), "0".to_string());
-    vec![
+    let mut commands = vec![
         Command::CreateTopic {
             name: preset.topic().to_string(),
             partitions: preset.partitions(),
@@ -158,7 +187,20 @@ pub fn setup(preset: Preset) -> Vec<Command> {
             name: PRODUCER.to_string(),
             configs: producer_configs,
         },
-    ]
+    ];
+    if preset == Preset::Groups {
+        for (name, group) in GROUP_CONSUMERS {
+            let mut configs = BTreeMap::new();
+            configs.insert("group.id".to_string(), group.to_string());
+            configs.insert("auto.offset.reset".to_string(), "earliest".to_string());
+            commands.push(Command::AddConsumer {
+                name: name.to_string(),
+                topics: vec![preset.topic().to_string()],
+                configs,
+            });
+        }
+    }
+    commands
 }
 
 /// One step of a scripted run.

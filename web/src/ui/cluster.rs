@@ -106,6 +106,23 @@ pub fn is_isolated(s: &Snapshot, node: &str) -> bool {
 
 /// How many led partitions a broker card lists before "+N".
 const LEADS_LISTED: usize = 8;
+/// The partitions a broker leads, with Kafka's internal topics (`__consumer_offsets`: 50
+/// partitions) counted instead of listed.
+pub fn leads_of(s: &Snapshot, broker: kplay_engine::ids::BrokerId) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &s.topics {
+        let led = t.partitions.iter().filter(|pv| pv.leader == Some(broker));
+        if t.name.starts_with("__") {
+            let n = led.count();
+            if n > 0 {
+                out.push(format!("{n} × {}", t.name));
+            }
+        } else {
+            out.extend(led.map(|pv| pv.tp.to_string()));
+        }
+    }
+    out
+}
 
 /// The slow-node choices: normal, a slow follower, a very slow one.
 pub const SLOW_CHOICES_MS: [u64; 3] = [0, 50, 400];

@@ -4,7 +4,8 @@
 mod charts;
 mod cluster;
 mod controls;
-mod groups;
+pub mod embed;
+pub mod groups;
 mod guide;
 pub mod lesson;
 mod log;
@@ -121,10 +122,21 @@ fn initial_mode() -> Mode {
 #[function_component(Playground)]
 pub fn playground() -> Html {
     let view = use_reducer(View::default);
-    let lang = use_state(initial_lang);
+    // `?embed=…`: one widget for an iframe (or why the address does not parse).
+    let embed_state = use_state(|| embed::from_location().map(|r| r.map(std::rc::Rc::new)));
+    let embed_cfg: Option<std::rc::Rc<crate::embed::EmbedConfig>> =
+        (*embed_state).clone().and_then(Result::ok);
+    let lang = {
+        let forced = embed_cfg.as_ref().and_then(|c| c.lang);
+        use_state(move || forced.unwrap_or_else(initial_lang))
+    };
     let mode = use_state(initial_mode);
-    let playing = use_state(|| true);
-    let speed_slider = use_state(|| 0i32);
+    let autoplay = embed_cfg.as_ref().map(|c| c.autoplay).unwrap_or(true);
+    let start_speed = embed_cfg.as_ref().map(|c| c.speed).unwrap_or(1.0);
+    let playing = use_state(|| autoplay);
+    let speed_slider = use_state(|| (start_speed.log10() * 10.0).round() as i32);
+    let tracker = use_mut_ref(embed::Tracker::default);
+    let live = use_mut_ref(embed::Live::default);
     let stalled = use_state(|| false);
     // Why a shared link could not be opened (shown until dismissed).
     let link_error = use_state(|| None::<String>);
@@ -137,8 +149,8 @@ pub fn playground() -> Html {
     let all_cards = use_state(std::collections::HashSet::<String>::new);
     let focus = use_state(|| None::<String>);
     let clock = use_mut_ref(|| Clock {
-        playing: true,
-        speed: 1.0,
+        playing: autoplay,
+        speed: start_speed,
         advance_in_flight: None,
         advance_sent_real_ms: 0.0,
         last_real_ms: now_real_ms(),
@@ -153,7 +165,12 @@ pub fn playground() -> Html {
         let dispatcher = view.dispatcher();
         let clock = clock.clone();
         let bench = bench.setter();
+        let embed_cfg = embed_cfg.clone();
+        let tracker = tracker.clone();
         use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
+            if let Some(cfg) = &embed_cfg {
+                embed::on_reply(cfg, &mut tracker.borrow_mut(), &reply);
+            }
             {
                 let mut c = clock.borrow_mut();
                 if matches!(c.advance_in_flight, Some(s) if s <= reply.seq) {
@@ -180,7 +197,18 @@ pub fn playground() -> Html {
     {
         let send_op = send_op.clone();
         let link_error = link_error.clone();
+        let embed_state = (*embed_state).clone();
         use_effect_with((), move |_| {
+            match embed_state {
+                Some(Ok(cfg)) => {
+                    embed::apply_theme(cfg.theme);
+                    start_embed(&cfg, &send_op);
+                    return;
+                }
+                // The widget shows why its address does not parse; nothing to run.
+                Some(Err(_)) => return,
+                None => {}
+            }
             // `#run=v1/…` opens a shared run; a malformed link is rejected with its reason.
             let fragment = web_sys::window()
                 .and_then(|w| w.location().hash().ok())
@@ -217,7 +245,66 @@ pub fn playground() -> Html {
     }
     {
         let lang = *lang;
-        use_effect_with(lang, move |l| apply_lang(*l));
+        let embedded = embed_state.is_some();
+        use_effect_with(lang, move |l| {
+            if embedded {
+                crate::i18n::show_lang(*l)
+            } else {
+                apply_lang(*l)
+            }
+        });
+    }
+
+    // Embed mode: accept the embedding page's documented messages; report the height.
+    {
+        let embed_cfg = embed_cfg.clone();
+        let send_op = send_op.clone();
+        let clock = clock.clone();
+        let playing = playing.clone();
+        let live = live.clone();
+        use_effect_with((), move |_| {
+            let cleanup = embed_cfg.map(|cfg| {
+                let on_msg = {
+                    let cfg = cfg.clone();
+                    Callback::from(move |m: crate::embed::Inbound| {
+                        use crate::embed::Inbound;
+                        match m {
+                            Inbound::Play | Inbound::Pause => {
+                                let on = m == Inbound::Play;
+                                let mut c = clock.borrow_mut();
+                                c.playing = on;
+                                c.last_real_ms = now_real_ms();
+                                playing.set(on);
+                            }
+                            Inbound::GetState => {
+                                embed::post(&cfg, &embed::state_message(&cfg, &live.borrow()));
+                            }
+                            other => {
+                                let produced = live.borrow().produced;
+                                if let Some(op) = embed::command_of(cfg.preset, produced, &other) {
+                                    send_op.emit(op);
+                                }
+                            }
+                        }
+                    })
+                };
+                embed::listen(cfg, on_msg)
+            });
+            move || {
+                if let Some(c) = cleanup {
+                    c();
+                }
+            }
+        });
+    }
+    {
+        let embed_cfg = embed_cfg.clone();
+        let tracker = tracker.clone();
+        use_effect(move || {
+            if let Some(cfg) = &embed_cfg {
+                embed::report_height(cfg, &mut tracker.borrow_mut());
+            }
+        });
     }
 
     // The play loop: every frame, send the simulated time that has passed since the last frame,
@@ -287,9 +374,48 @@ pub fn playground() -> Html {
     };
     let l = *lang;
 
+    if let Some(Err(reason)) = &*embed_state {
+        return embed::render_error(l, reason);
+    }
     let Some(snapshot) = view.snapshot.clone() else {
         return html! { <Loading lang={l} /> };
     };
+    let produced = view
+        .timeline
+        .inputs
+        .iter()
+        .filter(|m| {
+            m.at_ms <= snapshot.now_ms && m.code.as_deref().is_some_and(|c| c.starts_with('p'))
+        })
+        .count();
+    // Live (not rewound), inputs after now are scheduled: the rest of a stream.
+    let stream_left = if snapshot.now_ms >= view.timeline.head_ms {
+        view.timeline
+            .inputs
+            .iter()
+            .filter(|m| m.at_ms > snapshot.now_ms)
+            .count()
+    } else {
+        0
+    };
+    if let Some(cfg) = &embed_cfg {
+        *live.borrow_mut() = embed::Live {
+            produced,
+            playing: *playing,
+            snapshot: Some(snapshot.clone()),
+        };
+        return embed::render(embed::Frame {
+            cfg,
+            lang: l,
+            view: &view,
+            snapshot,
+            send,
+            playing: *playing,
+            on_toggle_play,
+            produced,
+            stream_left,
+        });
+    }
     let on_mode = {
         let mode = mode.clone();
         let send = send.clone();
@@ -320,6 +446,11 @@ pub fn playground() -> Html {
                         send={send.clone()}
                     />
                     <controls::TimelineBar lang={l} preset={Preset::Payments} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} shareable={false} />
+                    if let Some(st) = view.lesson.as_ref().filter(|s| s.challenge.is_none()) {
+                        <div class="embed-row">
+                            <embed::CopyEmbed lang={l} mode={Mode::Lessons} preset={Preset::Payments} run={None::<String>} lesson={Some((st.lesson.clone(), st.step))} />
+                        </div>
+                    }
                 }
                 if let Some(err) = view.error.clone() {
                     <div class="banner bad" role="alert">{ err }</div>
@@ -363,28 +494,22 @@ pub fn playground() -> Html {
         .map(|t| t.partitions.len())
         .sum::<usize>()
         > 3;
-    let produced = view
-        .timeline
-        .inputs
-        .iter()
-        .filter(|m| {
-            m.at_ms <= snapshot.now_ms && m.code.as_deref().is_some_and(|c| c.starts_with('p'))
-        })
-        .count();
     let topic = snapshot
         .topics
         .iter()
         .find(|t| t.name == preset.topic())
         .cloned();
-    // Live (not rewound), inputs after now are scheduled: the rest of a stream.
-    let stream_left = if snapshot.now_ms >= view.timeline.head_ms {
-        view.timeline
+    let run_body: String = {
+        let inputs: Vec<(u64, String)> = view
+            .timeline
             .inputs
             .iter()
-            .filter(|m| m.at_ms > snapshot.now_ms)
-            .count()
-    } else {
-        0
+            .filter(|m| m.at_ms <= snapshot.now_ms)
+            .filter_map(|m| m.code.clone().map(|c| (m.at_ms, c)))
+            .collect();
+        crate::link::encode(preset, snapshot.now_ms, &inputs)
+            .trim_start_matches(crate::link::PREFIX)
+            .to_string()
     };
 
     // One partition card, with its election button and result.
@@ -430,6 +555,9 @@ pub fn playground() -> Html {
                 send={send.clone()}
             />
             <controls::TimelineBar lang={l} {preset} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} />
+            <div class="embed-row">
+                <embed::CopyEmbed lang={l} mode={Mode::Sandbox} {preset} run={Some(run_body)} lesson={None::<(String, usize)>} />
+            </div>
             if let Some(err) = view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
@@ -584,6 +712,34 @@ pub fn playground() -> Html {
     }
 }
 
+/// Starts what an embed shows: a lesson step, a shared run, or a scenario (at `t=` if given).
+fn start_embed(cfg: &crate::embed::EmbedConfig, send_op: &Callback<Op>) {
+    if let Some(lesson) = &cfg.lesson {
+        send_op.emit(Op::StartLesson {
+            lesson: lesson.clone(),
+        });
+        if cfg.step > 0 {
+            send_op.emit(Op::LessonStep { step: cfg.step });
+        }
+        return;
+    }
+    match (&cfg.run, cfg.start_ms) {
+        (Some(run), _) => send_op.emit(Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs.clone(),
+            at_ms: run.at_ms,
+        }),
+        (None, Some(t)) => send_op.emit(Op::Load {
+            preset: cfg.preset.id().to_string(),
+            inputs: vec![],
+            at_ms: t.max(crate::demo::WARMUP_MS),
+        }),
+        (None, None) => send_op.emit(Op::Reset {
+            preset: cfg.preset.id().to_string(),
+        }),
+    }
+}
+
 /// The controllers for the network view: the quorum's voters (an empty snapshot has none: then
 /// the one controller the snapshot names).
 fn network_controllers(s: &kplay_engine::Snapshot) -> Vec<kplay_engine::snapshot::VoterView> {
@@ -642,6 +798,36 @@ pub fn mount() {
         }
         None => {
             yew::Renderer::<App>::new().render();
+        }
+    }
+}
+
+/// Registers `sw.js` (next to index.html, so its scope is the site's folder, whatever the
+/// sub-path): after the first visit the site works offline. Skipped where service workers are
+/// unavailable (plain http on another host than localhost, some private modes).
+pub fn register_service_worker() {
+    use wasm_bindgen::JsCast;
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return;
+    };
+    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
+        return;
+    };
+    if container.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        // The returned promise rejects on an insecure origin; nothing depends on it.
+        if let Ok(p) = register.call1(&container, &"sw.js".into()) {
+            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                let ignore =
+                    wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+                let _ = p.catch(&ignore);
+                ignore.forget(); // one small closure, once per page
+            }
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct PartitionProps {
     pub election_error: Option<ElectionFailure>,
     /// Sends `ElectLeaders` for this partition.
     pub on_elect: Callback<ElectionType>,
+    /// Show the leader-election buttons (an embed without those controls hides them).
+    #[prop_or(true)]
+    pub elect: bool,
 }
 
 /// A partition card, shaped like `kafka-topics --describe` plus the replica logs.
@@ -158,6 +161,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                         tp={(pv.tp.topic.clone(), pv.tp.partition)} key={r.broker.0} />
                 }) }
             </div>
+            if p.elect {
             <div class="elect-bar" role="group" aria-label={format!("{} {tp}", l.t("Leader election for", "leader 选举："))}>
                 <button class="btn small" onclick={on_preferred} data-testid={format!("elect-preferred-{tid}")} title={preferred_title}>
                     { l.t("Elect preferred leader", "选举首选 leader") }
@@ -176,6 +180,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                     </span>
                 }
             </div>
+            }
         </article>
     }
 }
