@@ -8,7 +8,16 @@ use kplay_engine::{Cluster, ClusterSpec, Command, Input};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// `KPLAY_BENCH=<text>` runs only the shapes whose name contains it (the browser perf script
+/// runs just the 5 × 30 × RF 3 shape to compare with the same loop in the Web Worker).
+fn selected(name: &str) -> bool {
+    std::env::var("KPLAY_BENCH").map_or(true, |f| name.contains(&f))
+}
+
 fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u64, sim_ms: u64) {
+    if !selected(name) {
+        return;
+    }
     let spec = ClusterSpec {
         brokers: (1..=brokers).collect(),
         controllers: vec![],
@@ -93,6 +102,9 @@ fn replica_records(s: &kplay_engine::Snapshot) -> u64 {
 /// `per_ms` keyed records every simulated millisecond. Reports acknowledged records per wall
 /// second and the memory each retained record costs (its share of all logs and bookkeeping).
 fn standard(per_ms: u64, sim_ms: u64) {
+    if !selected("standard") {
+        return;
+    }
     let mut c = standard_cluster();
     let start = Instant::now();
     let mut n = 0u64;
@@ -141,6 +153,9 @@ fn cpu_secs() -> Option<f64> {
 }
 
 fn standard_perf(num_records: u64, throughput: i64, consumers: bool) {
+    if !selected("standard perf-test") {
+        return;
+    }
     let mut c = standard_cluster();
     if consumers {
         // Issue #3: "a group of 3 consumers once groups exist" — they poll, process (0 ms per

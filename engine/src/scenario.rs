@@ -99,7 +99,7 @@ impl Ctx<'_> {
             file: self.file.to_string(),
             line: p.line,
             column: p.column,
-            reason: reason.into(),
+            reason: printable(reason.into()),
         }
     }
 
@@ -601,11 +601,40 @@ pub fn parse(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let ctx = Ctx { src, file };
     let raw: RawScenario = toml::from_str(src).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        // One line per error, whatever the parser's message looks like.
-        let reason = e.message().trim_end().replace('\n', "; ");
-        ctx.err(span, reason)
+        ctx.err(span.clone(), toml_reason(&e, src, span))
     })?;
     Validator::new(ctx).scenario(raw)
+}
+
+/// An error reason that quotes the file's text keeps control characters (`\r`, an ANSI escape)
+/// out of the terminal and the page: they are shown escaped (`\u{1b}`). Found by the fuzz test.
+pub fn printable(reason: String) -> String {
+    if !reason.chars().any(char::is_control) {
+        return reason;
+    }
+    reason
+        .chars()
+        .map(|c| match c {
+            '\n' => "; ".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// A TOML error as one readable line. The parser's message is empty for some syntax errors
+/// (`name =` at the end of a file; found by the fuzz test in tests/fuzz.rs): then say what is
+/// there instead.
+pub fn toml_reason(e: &toml::de::Error, src: &str, span: std::ops::Range<usize>) -> String {
+    let message = e.message().trim().replace('\n', "; ");
+    if !message.is_empty() {
+        return message;
+    }
+    if span.start >= src.trim_end().len() {
+        "invalid TOML: the file ends where a value was expected".to_string()
+    } else {
+        "invalid TOML syntax here".to_string()
+    }
 }
 
 /// What exists so far while walking the file top to bottom: a step may only name a topic or

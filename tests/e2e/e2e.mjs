@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { serve } from './server.mjs';
 import { lessonTests } from './lessons.mjs';
+import { groupTests } from './groups.mjs';
+import { embedTests } from './embed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -705,6 +707,8 @@ async function main() {
     });
 
     await lessonTests({ page, url, test, assert, ARTIFACTS });
+    await groupTests({ page, url, test, assert, ARTIFACTS });
+    await embedTests({ context, test, assert, ARTIFACTS, DIST, serve });
   } finally {
     if (pageErrors.length) console.log(`  page errors:\n    ${pageErrors.join('\n    ')}`);
     await context.close();

@@ -17,13 +17,16 @@ const MIME = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Serves `root` on 127.0.0.1 (port 0 = any free port). Resolves to { server, url }. */
-export function serve(root, port = 0) {
+/** Serves `root` on 127.0.0.1 (port 0 = any free port) under the path `prefix` (a sub-path
+ * deploy such as GitHub Pages' /project/; anything outside it is 404). Resolves to
+ * { server, url } with the prefix in the url. */
+export function serve(root, port = 0, prefix = '/') {
   const base = path.resolve(root);
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      let rel = decodeURIComponent(url.pathname);
+      if (!url.pathname.startsWith(prefix)) throw new Error('outside the prefix');
+      let rel = '/' + decodeURIComponent(url.pathname.slice(prefix.length));
       if (rel.endsWith('/')) rel += 'index.html';
       const file = path.resolve(base, '.' + rel);
       if (!file.startsWith(base + path.sep) && file !== base) {
@@ -44,7 +47,7 @@ export function serve(root, port = 0) {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const { port: p } = server.address();
-      resolve({ server, url: `http://127.0.0.1:${p}/` });
+      resolve({ server, url: `http://127.0.0.1:${p}${prefix}` });
     });
   });
 }

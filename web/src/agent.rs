@@ -24,6 +24,18 @@ impl Worker for EngineWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+        if let crate::protocol::Op::Bench { sim_ms } = msg.op {
+            let start = js_sys::Date::now();
+            crate::sim::bench_large(sim_ms);
+            let wall = js_sys::Date::now() - start;
+            let mut reply = self.sim.handle(Request {
+                seq: msg.seq,
+                op: crate::protocol::Op::Advance { ms: 0 },
+            });
+            reply.bench_wall_ms = Some((sim_ms, wall));
+            scope.respond(id, reply);
+            return;
+        }
         let reply = self.sim.handle(msg);
         scope.respond(id, reply);
     }

@@ -28,11 +28,29 @@ pub enum Preset {
     /// `orders` on a cluster with a real KRaft controller quorum: three dedicated controllers
     /// (101, 102, 103), so one may fail and the quorum still elects an active controller.
     Quorum,
+    /// `events` at scale: 5 brokers, 30 partitions, replication.factor 3, min.insync.replicas 2.
+    Large,
+    /// `orders` (3 partitions) read by the notes' two consumer groups: `order-processing` with
+    /// consumers `A` and `B`, `analytics` with `X` (section 六).
+    Groups,
 }
+
+/// The consumers of [`Preset::Groups`]: (client id, `group.id`).
+pub const GROUP_CONSUMERS: [(&str, &str); 3] = [
+    ("A", "order-processing"),
+    ("B", "order-processing"),
+    ("X", "analytics"),
+];
 
 impl Preset {
     /// Every preset, in menu order.
-    pub const ALL: [Preset; 3] = [Preset::Payments, Preset::Orders, Preset::Quorum];
+    pub const ALL: [Preset; 5] = [
+        Preset::Payments,
+        Preset::Orders,
+        Preset::Quorum,
+        Preset::Large,
+        Preset::Groups,
+    ];
 
     /// A stable identifier (used in `<select>` values).
     pub fn id(self) -> &'static str {
@@ -40,6 +58,8 @@ impl Preset {
             Preset::Payments => "payments",
             Preset::Orders => "orders",
             Preset::Quorum => "quorum",
+            Preset::Large => "large",
+            Preset::Groups => "groups",
         }
     }
 
@@ -52,7 +72,8 @@ impl Preset {
     pub fn topic(self) -> &'static str {
         match self {
             Preset::Payments => "payments",
-            Preset::Orders | Preset::Quorum => "orders",
+            Preset::Orders | Preset::Quorum | Preset::Groups => "orders",
+            Preset::Large => "events",
         }
     }
 
@@ -60,7 +81,8 @@ impl Preset {
     pub fn record_noun(self) -> &'static str {
         match self {
             Preset::Payments => "payment",
-            Preset::Orders | Preset::Quorum => "order",
+            Preset::Orders | Preset::Quorum | Preset::Groups => "order",
+            Preset::Large => "event",
         }
     }
 
@@ -68,7 +90,8 @@ impl Preset {
     pub fn partitions(self) -> u32 {
         match self {
             Preset::Payments => 1,
-            Preset::Orders | Preset::Quorum => 3,
+            Preset::Orders | Preset::Quorum | Preset::Groups => 3,
+            Preset::Large => 30,
         }
     }
 
@@ -76,7 +99,7 @@ impl Preset {
     /// dedicated controller, [`DEFAULT_CONTROLLER`]).
     pub fn controllers(self) -> Vec<u32> {
         match self {
-            Preset::Payments | Preset::Orders => vec![],
+            Preset::Payments | Preset::Orders | Preset::Large | Preset::Groups => vec![],
             Preset::Quorum => vec![101, 102, 103],
         }
     }
@@ -89,11 +112,37 @@ impl Preset {
         }
     }
 
+    /// The client ids of the scenario's consumers.
+    pub fn consumers(self) -> impl Iterator<Item = &'static str> {
+        GROUP_CONSUMERS
+            .iter()
+            .filter(move |_| self == Preset::Groups)
+            .map(|(name, _)| *name)
+    }
+
     /// The cluster this scenario runs on: [`cluster_spec`] with the scenario's controllers.
     pub fn cluster_spec(self) -> ClusterSpec {
-        ClusterSpec {
+        let mut spec = ClusterSpec {
             controllers: self.controllers(),
+            brokers: self.brokers(),
             ..cluster_spec()
+        };
+        if self == Preset::Groups {
+            // Kafka's own docker quickstart sets this to 0 for a development cluster: the first
+            // generation forms at once instead of after 3 s.
+            spec.configs.insert(
+                "group.initial.rebalance.delay.ms".to_string(),
+                "0".to_string(),
+            );
+        }
+        spec
+    }
+
+    /// The broker ids of the scenario's cluster.
+    pub fn brokers(self) -> Vec<u32> {
+        match self {
+            Preset::Large => vec![1, 2, 3, 4, 5],
+            _ => vec![1, 2, 3],
         }
     }
 }
@@ -127,7 +176,7 @@ pub fn setup(preset: Preset) -> Vec<Command> {
     // retried until delivery.timeout.ms instead of surfacing at once.
     producer_configs.insert("retries".to_string(), "0".to_string());
     producer_configs.insert("linger.ms".to_string(), "0".to_string());
-    vec![
+    let mut commands = vec![
         Command::CreateTopic {
             name: preset.topic().to_string(),
             partitions: preset.partitions(),
@@ -138,7 +187,20 @@ pub fn setup(preset: Preset) -> Vec<Command> {
             name: PRODUCER.to_string(),
             configs: producer_configs,
         },
-    ]
+    ];
+    if preset == Preset::Groups {
+        for (name, group) in GROUP_CONSUMERS {
+            let mut configs = BTreeMap::new();
+            configs.insert("group.id".to_string(), group.to_string());
+            configs.insert("auto.offset.reset".to_string(), "earliest".to_string());
+            commands.push(Command::AddConsumer {
+                name: name.to_string(),
+                topics: vec![preset.topic().to_string()],
+                configs,
+            });
+        }
+    }
+    commands
 }
 
 /// One step of a scripted run.

@@ -179,12 +179,18 @@ pub fn url_param(name: &str) -> Option<String> {
 
 /// Remembers the language and sets `<html lang>` so screen readers switch voice.
 pub fn apply_lang(lang: Lang) {
+    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = storage.set_item(LANG_STORAGE_KEY, lang.code());
+    }
+    show_lang(lang);
+}
+
+/// Sets `<html lang>` and the title without remembering the choice (an embed's `lang=` must not
+/// change the language of the reader's own visits to the site).
+pub fn show_lang(lang: Lang) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if let Ok(Some(storage)) = window.local_storage() {
-        let _ = storage.set_item(LANG_STORAGE_KEY, lang.code());
-    }
     if let Some(root) = window.document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("lang", lang.tag());
     }

@@ -8,6 +8,7 @@ pub mod agent;
 pub mod codec;
 pub mod consumer_text;
 pub mod demo;
+pub mod embed;
 pub mod event_text;
 pub mod i18n;
 pub mod lessons;

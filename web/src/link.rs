@@ -20,6 +20,8 @@
 //! `max.in.flight.requests.per.connection` (canonical decimal numbers within bounds), `kcgzip`
 //! `compression.type` (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
 //!
+//! Consumers (the `groups` scenario): `qA` crashes consumer `A` (its client id).
+//!
 //! Macros stand for a run of inputs the page produces in one click, so such a run costs one
 //! entry: `ps` is the stream of [`STREAM_RECORDS`] keyed records, one every [`STREAM_GAP_MS`] ms
 //! (`p.customer-1`, `p.customer-2`, … at +0, +10, … ms); `kjava` / `kpy` the configs that apply the Java
@@ -36,6 +38,11 @@ pub const VERSION: &str = "v1";
 
 /// The fragment prefix.
 pub const PREFIX: &str = "#run=";
+
+/// The longest link (the whole `#run=…` fragment) accepted, in characters. 1000 inputs of the
+/// longest codes fit; browsers, chat tools and wikis cut or refuse much longer addresses, so a
+/// longer one was pasted twice or made by hand.
+pub const MAX_LINK_CHARS: usize = 16_384;
 
 /// At most this many inputs in a link.
 pub const MAX_INPUTS: usize = 1_000;
@@ -250,6 +257,7 @@ pub fn code(c: &Command) -> Option<String> {
             ElectionType::Unclean => format!("lu{partition}"),
         },
         Command::AlterProducerConfig { key, value, .. } => producer_config_code(key, value)?,
+        Command::CrashConsumer { consumer } if valid_key(consumer) => format!("q{consumer}"),
         _ => return None,
     })
 }
@@ -438,6 +446,23 @@ pub fn encode(preset: Preset, at_ms: u64, inputs: &[(u64, String)]) -> String {
     )
 }
 
+/// `v1` is read; a later version says so (the link was made by a newer Kafka Playground), and
+/// anything else is not a version.
+fn check_version(version: &str) -> Result<(), String> {
+    if version == VERSION {
+        return Ok(());
+    }
+    let shown: String = version.chars().take(12).collect();
+    match version.strip_prefix('v').and_then(|n| n.parse::<u32>().ok()) {
+        Some(n) if n > 1 => Err(format!(
+            "this link was made by a newer Kafka Playground (link version v{n}); this one reads {VERSION} links — open it on the site that made it"
+        )),
+        _ => Err(format!(
+            "“{shown}” is not a link version (expected {VERSION})"
+        )),
+    }
+}
+
 fn parse_ms(s: &str, what: &str) -> Result<u64, String> {
     let ms: u64 = s
         .parse()
@@ -450,8 +475,16 @@ fn parse_ms(s: &str, what: &str) -> Result<u64, String> {
 
 fn parse_broker(preset: Preset, s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
-        Ok(b) if preset.cluster_spec().brokers.contains(&b) => Ok(b),
-        _ => Err(format!("“{s}” is not a broker of this cluster (1, 2, 3)")),
+        Ok(b) if preset.brokers().contains(&b) => Ok(b),
+        _ => Err(format!(
+            "“{s}” is not a broker of this cluster ({})",
+            preset
+                .brokers()
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
@@ -585,24 +618,61 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
             }
         }
         Some('k') => parse_producer_config(action, arg),
+        Some('q') => {
+            let names: Vec<&str> = preset.consumers().collect();
+            if names.contains(&arg) {
+                Ok(Command::CrashConsumer {
+                    consumer: arg.to_string(),
+                })
+            } else if names.is_empty() {
+                Err(format!("“{action}”: this scenario has no consumers"))
+            } else {
+                Err(format!(
+                    "“{arg}” is not a consumer of this scenario ({})",
+                    names.join(", ")
+                ))
+            }
+        }
+        None => Err("an input has no action (the link may be cut off)".to_string()),
         _ => Err(format!("unknown action “{action}”")),
     }
 }
 
-/// Decodes a URL fragment. Every part is checked; the first problem is the error.
+/// Decodes a URL fragment. Every part is checked; the first problem is the error (with any
+/// control character it quotes shown escaped).
 pub fn decode(fragment: &str) -> Result<RunLink, String> {
+    decode_inner(fragment).map_err(kplay_engine::scenario::printable)
+}
+
+fn decode_inner(fragment: &str) -> Result<RunLink, String> {
+    let chars = fragment.chars().count();
+    if chars > MAX_LINK_CHARS {
+        return Err(format!(
+            "the link is {chars} characters long; a run link is at most {MAX_LINK_CHARS} (browsers and chat tools cut longer addresses), so this one was pasted twice or changed by hand"
+        ));
+    }
+    // A chat tool or wiki may have %-escaped the `:` and `,` (keys never contain `%`).
+    let decoded;
+    let fragment = if fragment.contains('%') {
+        decoded = crate::embed::percent_decode(fragment)
+            .map_err(|e| format!("the link is damaged: {e}"))?;
+        decoded.as_str()
+    } else {
+        fragment
+    };
     let body = fragment
         .strip_prefix(PREFIX)
         .ok_or_else(|| "not a Kafka Playground run link".to_string())?;
     let parts: Vec<&str> = body.split('/').collect();
-    let [version, scenario, at, list] = parts.as_slice() else {
-        return Err("a run link has 4 parts: version/scenario/time/inputs".to_string());
-    };
-    if *version != VERSION {
-        return Err(format!(
-            "link version “{version}” is not supported (expected {VERSION})"
-        ));
+    if let Some(version) = parts.first() {
+        check_version(version)?;
     }
+    let [_, scenario, at, list] = parts.as_slice() else {
+        return Err(format!(
+            "a run link has 4 parts: version/scenario/time/inputs, this one has {} (it may be cut off)",
+            parts.len()
+        ));
+    };
     let preset =
         Preset::from_id(scenario).ok_or_else(|| format!("unknown scenario “{scenario}”"))?;
     let at_ms = parse_ms(at, "the time")?;

@@ -5,7 +5,8 @@
 //! Safe by construction: [`parse`] builds a small tree of text, and [`render`] turns it into Yew
 //! nodes, whose text is always escaped — raw HTML in a lesson shows as literal text, never as
 //! markup. A link is only a link when its target is `http://` or `https://`; anything else
-//! (`javascript:`, `data:`, relative paths) is rendered as plain text.
+//! (`javascript:`, `data:`, relative paths) is rendered as plain text followed by a visible
+//! "[link removed: only http(s) links are allowed]".
 
 use yew::prelude::*;
 
@@ -18,6 +19,12 @@ pub enum Inline {
     Em(Vec<Inline>),
     /// Only built for `http(s)://` targets.
     Link {
+        text: Vec<Inline>,
+        href: String,
+    },
+    /// A link whose target is not `http(s)://` (`javascript:`, `data:`, …): its label as text
+    /// and a visible note that the link was removed.
+    Blocked {
         text: Vec<Inline>,
         href: String,
     },
@@ -210,8 +217,11 @@ pub fn inline(src: &str) -> Vec<Inline> {
                             href: href.trim().to_string(),
                         });
                     } else {
-                        // Not followable: the label alone, as text.
-                        out.extend(inline(label));
+                        // Not followable: the label as text, and a visible note why.
+                        out.push(Inline::Blocked {
+                            text: inline(label),
+                            href: href.trim().chars().take(80).collect(),
+                        });
                     }
                     rest = &rest[close + 3 + end..];
                     continue;
@@ -235,6 +245,14 @@ fn render_inline(items: &[Inline]) -> Html {
             Inline::Em(x) => html! { <em>{ render_inline(x) }</em> },
             Inline::Link { text, href } => html! {
                 <a href={href.clone()} target="_blank" rel="noopener noreferrer">{ render_inline(text) }</a>
+            },
+            Inline::Blocked { text, href } => html! {
+                <>
+                    { render_inline(text) }
+                    <span class="md-blocked" data-testid="md-blocked" title={href.clone()}>
+                        { " [link removed: only http(s) links are allowed]" }
+                    </span>
+                </>
             },
         })
         .collect()

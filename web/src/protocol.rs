@@ -52,6 +52,10 @@ pub enum Op {
     /// A "make it happen" challenge of a lesson (by id): a fresh run of the lesson's starting
     /// scenario, checked against the challenge's goals.
     StartChallenge { lesson: String, challenge: String },
+    /// Runs the engine benchmark's largest shape ([`crate::sim::bench_large`]) for `sim_ms` in
+    /// the worker and reports its wall time in [`Reply::bench_wall_ms`] (the perf script compares
+    /// it with the native `cargo bench`). The learner's cluster is not touched.
+    Bench { sim_ms: u64 },
 }
 
 /// The lesson being played, as the worker sees it after a request.
@@ -131,4 +135,7 @@ pub struct Reply {
     /// The lesson being played, if the run started from a lesson.
     #[serde(default)]
     pub lesson: Option<LessonStatus>,
+    /// The answer to [`Op::Bench`]: (simulated ms, wall ms).
+    #[serde(default)]
+    pub bench_wall_ms: Option<(u64, f64)>,
 }

@@ -25,6 +25,17 @@ const WIRE_SAMPLES_MAX: u64 = 100;
 /// How many sampled envelopes a reply carries at most.
 const WIRE_MAX: usize = 64;
 
+/// How often (simulated ms) the host keeps a copy of the cluster, so a seek replays at most this
+/// much instead of the whole timeline (raftscope keeps every state; a cluster is bigger).
+pub const CHECKPOINT_MS: u64 = 5_000;
+
+/// A copy of the cluster at one moment of the timeline, with how many inputs it had applied.
+struct Checkpoint {
+    at_ms: u64,
+    applied: usize,
+    cluster: Cluster,
+}
+
 /// Owns the simulated cluster of the current scenario and its input log.
 pub struct Sim {
     preset: Preset,
@@ -42,6 +53,8 @@ pub struct Sim {
     start_ms: u64,
     /// The lesson being played, when the run started from one.
     lesson: Option<LessonHost>,
+    /// Copies of the cluster along the timeline, oldest first, for cheap seeks.
+    checkpoints: Vec<Checkpoint>,
 }
 
 /// A lesson played on the Sim's cluster: the engine's lesson machinery (`LessonRun`'s building
@@ -97,6 +110,7 @@ impl Sim {
             start_active,
             start_ms: demo::WARMUP_MS,
             lesson: None,
+            checkpoints: Vec::new(),
         }
     }
 
@@ -138,6 +152,7 @@ impl Sim {
             sim.inputs.clear();
             sim.applied = 0;
             sim.head_ms = sim.start_ms;
+            sim.checkpoints.clear();
         }
         let start = sim.cluster.as_ref().map(|c| c.events().len()).unwrap_or(0);
         if let Some(h) = sim.lesson.as_mut() {
@@ -273,6 +288,11 @@ impl Sim {
         })
     }
 
+    /// How many copies of the cluster the timeline keeps for seeking.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
     /// The cluster, if it could be built.
     pub fn cluster(&self) -> Option<&Cluster> {
         self.cluster.as_ref()
@@ -326,6 +346,11 @@ impl Sim {
             Op::Schedule { commands } => self.schedule(commands),
             Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),
             Op::StepToNextEvent => self.step_to_next_event(),
+            // Timed by the worker (this host has no clock); here it only runs.
+            Op::Bench { sim_ms } => {
+                bench_large(sim_ms);
+                Vec::new()
+            }
             Op::Seek { ms } => {
                 self.seek(ms);
                 reset = true;
@@ -378,6 +403,8 @@ impl Sim {
         if now < self.head_ms {
             self.inputs.truncate(self.applied);
             self.head_ms = now;
+            // Later copies of the cluster belong to the dropped future.
+            self.checkpoints.retain(|cp| cp.at_ms <= now);
         }
     }
 
@@ -419,30 +446,59 @@ impl Sim {
 
     /// Lets `ms` pass, re-applying recorded inputs that fall due (after a rewind).
     fn advance(&mut self, ms: u64, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
-        let Some(c) = self.cluster.as_mut() else {
+        let Some(now) = self.cluster.as_ref().map(|c| c.now_ms()) else {
             return Vec::new();
         };
-        let target = c.now_ms() + ms;
+        let target = now + ms;
         let mut events = Vec::new();
         while let Some((at, cmd)) = self
             .inputs
             .get(self.applied)
             .filter(|(at, _)| *at <= target)
+            .cloned()
         {
-            events.extend(advance_sampling_wire(
-                c,
-                at.saturating_sub(c.now_ms()),
-                wire,
-            ));
-            events.extend(c.step(Input::Command(cmd.clone())));
+            events.extend(self.run_until(at, wire));
+            if let Some(c) = self.cluster.as_mut() {
+                events.extend(c.step(Input::Command(cmd)));
+            }
             self.applied += 1;
         }
-        events.extend(advance_sampling_wire(
-            c,
-            target.saturating_sub(c.now_ms()),
-            wire,
-        ));
+        events.extend(self.run_until(target, wire));
         events
+    }
+
+    /// Runs the cluster to `t_ms`, keeping checkpoints on the way.
+    fn run_until(&mut self, t_ms: u64, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            let Some(c) = self.cluster.as_mut() else {
+                return events;
+            };
+            let now = c.now_ms();
+            if now >= t_ms {
+                return events;
+            }
+            let due = self.checkpoints.last().map_or(self.start_ms, |cp| cp.at_ms) + CHECKPOINT_MS;
+            let stop = if due > now { due.min(t_ms) } else { t_ms };
+            events.extend(advance_sampling_wire(c, stop - now, wire));
+            self.checkpoint();
+        }
+    }
+
+    /// Keeps a copy of the cluster when the last one is [`CHECKPOINT_MS`] old or more.
+    fn checkpoint(&mut self) {
+        let Some(c) = &self.cluster else {
+            return;
+        };
+        let now = c.now_ms();
+        let last = self.checkpoints.last().map_or(self.start_ms, |cp| cp.at_ms);
+        if now >= last + CHECKPOINT_MS {
+            self.checkpoints.push(Checkpoint {
+                at_ms: now,
+                applied: self.applied,
+                cluster: c.clone(),
+            });
+        }
     }
 
     /// Ticks until something happens (at most [`STEP_MAX_MS`]).
@@ -458,13 +514,22 @@ impl Sim {
     }
 
     /// Rebuilds the cluster and replays the inputs up to `ms` (clamped to the recorded timeline).
+    /// Starts from the latest checkpoint at or before `ms` when there is one.
     fn seek(&mut self, ms: u64) {
-        let Ok(mut c) = self.rebuild() else {
-            return;
+        let target = ms.clamp(self.start_ms, self.head_ms);
+        let from = self.checkpoints.iter().rev().find(|cp| cp.at_ms <= target);
+        let (mut c, mut applied) = match from {
+            Some(cp) => (cp.cluster.clone(), cp.applied),
+            None => match self.rebuild() {
+                Ok(c) => (c, 0),
+                Err(_) => return,
+            },
         };
-        let target = ms.clamp(c.now_ms(), self.head_ms);
-        let mut applied = 0;
-        for (at, cmd) in self.inputs.iter().take_while(|(at, _)| *at <= target) {
+        let target = target.max(c.now_ms());
+        for (at, cmd) in self.inputs[applied..]
+            .iter()
+            .take_while(|(at, _)| *at <= target)
+        {
             c.run_ms(at.saturating_sub(c.now_ms()));
             c.step(Input::Command(cmd.clone()));
             applied += 1;
@@ -522,8 +587,53 @@ impl Sim {
             trace_hash: demo::hash_hex(hash),
             error,
             lesson,
+            bench_wall_ms: None,
         }
     }
+}
+
+/// The engine benchmark's largest shape, the same loop as `engine/benches/ticks.rs`
+/// ("5 brokers × 30 partitions × RF3, 100/s"): a topic `t` with 30 partitions and RF 3 on five
+/// brokers, producer `p` sending a keyed 100-byte record every 10 ms while `sim_ms` ticks run.
+/// Returns how many events it produced.
+pub fn bench_large(sim_ms: u64) -> usize {
+    use std::collections::BTreeMap;
+    let spec = kplay_engine::ClusterSpec {
+        brokers: (1..=5).collect(),
+        controllers: vec![],
+        node_configs: BTreeMap::new(),
+        seed: 1,
+        configs: BTreeMap::new(),
+    };
+    let Ok(mut c) = Cluster::new(&spec) else {
+        return 0;
+    };
+    c.step(Input::Command(Command::CreateTopic {
+        name: "t".into(),
+        partitions: 30,
+        replication_factor: 3,
+        configs: BTreeMap::new(),
+    }));
+    c.step(Input::Command(Command::AddProducer {
+        name: "p".into(),
+        configs: BTreeMap::new(),
+    }));
+    let mut events = 0;
+    for ms in 0..sim_ms {
+        if ms % 10 == 0 {
+            events += c
+                .step(Input::Command(Command::Produce {
+                    producer: "p".into(),
+                    topic: "t".into(),
+                    partition: None,
+                    key: Some(format!("k{ms}")),
+                    value: "x".repeat(100),
+                }))
+                .len();
+        }
+        events += c.step(Input::Tick).len();
+    }
+    events
 }
 
 /// A short label for a timeline marker, in Kafka's terms.

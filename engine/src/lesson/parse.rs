@@ -451,7 +451,7 @@ impl Ctx<'_> {
             file: self.file.to_string(),
             line,
             column: before[start..].chars().count() + 1,
-            reason: reason.into(),
+            reason: crate::scenario::printable(reason.into()),
         }
     }
 
@@ -510,7 +510,7 @@ pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonEr
     };
     let raw: RawLesson = toml::from_str(src).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        ctx.err(span, e.message().trim_end().replace('\n', "; "))
+        ctx.err(span.clone(), crate::scenario::toml_reason(&e, src, span))
     })?;
     let mut ids = BTreeSet::new();
     let id = ctx.id(&raw.id, &mut ids, "lesson")?;

@@ -6,4 +6,5 @@ fn main() {
         web_sys::console::error_1(&format!("kplay page panicked: {info}").into());
     }));
     kplay_web::ui::mount();
+    kplay_web::ui::register_service_worker();
 }

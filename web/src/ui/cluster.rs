@@ -104,6 +104,26 @@ pub fn is_isolated(s: &Snapshot, node: &str) -> bool {
     any
 }
 
+/// How many led partitions a broker card lists before "+N".
+const LEADS_LISTED: usize = 8;
+/// The partitions a broker leads, with Kafka's internal topics (`__consumer_offsets`: 50
+/// partitions) counted instead of listed.
+pub fn leads_of(s: &Snapshot, broker: kplay_engine::ids::BrokerId) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in &s.topics {
+        let led = t.partitions.iter().filter(|pv| pv.leader == Some(broker));
+        if t.name.starts_with("__") {
+            let n = led.count();
+            if n > 0 {
+                out.push(format!("{n} × {}", t.name));
+            }
+        } else {
+            out.extend(led.map(|pv| pv.tp.to_string()));
+        }
+    }
+    out
+}
+
 /// The slow-node choices: normal, a slow follower, a very slow one.
 pub const SLOW_CHOICES_MS: [u64; 3] = [0, 50, 400];
 
@@ -157,11 +177,23 @@ pub fn cluster_panel(p: &ClusterProps) -> Html {
             <super::quorum::FrozenBanner ..quorum.clone() />
             <div class="cluster-grid">
                 { for s.brokers.iter().map(|b| {
-                    let leads: Vec<String> = s.topics.iter()
+                    // Internal topics (`__consumer_offsets`, 50 partitions) are counted, not listed.
+                    let led = s.topics.iter()
                         .flat_map(|t| t.partitions.iter())
-                        .filter(|pv| pv.leader == Some(b.id))
+                        .filter(|pv| pv.leader == Some(b.id));
+                    let internal = led.clone().filter(|pv| pv.tp.topic.starts_with("__")).count();
+                    let mut leads: Vec<String> = led
+                        .filter(|pv| !pv.tp.topic.starts_with("__"))
                         .map(|pv| pv.tp.to_string())
                         .collect();
+                    if leads.len() > LEADS_LISTED {
+                        let more = leads.len() - LEADS_LISTED;
+                        leads.truncate(LEADS_LISTED);
+                        leads.push(format!("+{more}"));
+                    }
+                    if internal > 0 {
+                        leads.push(format!("{internal} × __consumer_offsets"));
+                    }
                     let reg = s.controller.registrations.iter().find(|r| r.broker == b.id).cloned();
                     let name = b.id.to_string();
                     let isolated = is_isolated(s, &name);

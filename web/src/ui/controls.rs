@@ -26,6 +26,14 @@ fn preset_label(lang: Lang, p: Preset) -> &'static str {
             "KRaft quorum — 3 controllers, orders (3 partitions, RF 3)",
             "KRaft 仲裁 — 3 个 controller，orders（3 个分区，RF 3）",
         ),
+        Preset::Large => lang.t(
+            "events at scale — 5 brokers, 30 partitions, RF 3",
+            "大规模 events — 5 个 broker，30 个分区，RF 3",
+        ),
+        Preset::Groups => lang.t(
+            "consumer groups — orders read by order-processing (A, B) and analytics (X)",
+            "消费者组 — orders 由 order-processing（A、B）和 analytics（X）读取",
+        ),
     }
 }
 

@@ -325,21 +325,21 @@ fn download(name: &str, text: &str) {
 }
 
 #[derive(Properties, PartialEq)]
-struct PlayerProps {
-    lang: Lang,
-    lesson: String,
-    status: LessonStatus,
-    snapshot: Rc<Snapshot>,
-    send: Send,
-    progress: Progress,
-    set_progress: Callback<Progress>,
-    on_list: Callback<()>,
-    log: Rc<Vec<Rc<crate::state::LogLine>>>,
+pub struct PlayerProps {
+    pub lang: Lang,
+    pub lesson: String,
+    pub status: LessonStatus,
+    pub snapshot: Rc<Snapshot>,
+    pub send: Send,
+    pub progress: Progress,
+    pub set_progress: Callback<Progress>,
+    pub on_list: Callback<()>,
+    pub log: Rc<Vec<Rc<crate::state::LogLine>>>,
 }
 
 /// The lesson player.
 #[function_component(Player)]
-fn player(p: &PlayerProps) -> Html {
+pub fn player(p: &PlayerProps) -> Html {
     let l = p.lang;
     let hints = use_state(|| 0usize);
     let choice = use_state(|| None::<String>);

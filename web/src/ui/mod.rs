@@ -4,6 +4,8 @@
 mod charts;
 mod cluster;
 mod controls;
+pub mod embed;
+pub mod groups;
 mod guide;
 pub mod lesson;
 mod log;
@@ -120,19 +122,35 @@ fn initial_mode() -> Mode {
 #[function_component(Playground)]
 pub fn playground() -> Html {
     let view = use_reducer(View::default);
-    let lang = use_state(initial_lang);
+    // `?embed=…`: one widget for an iframe (or why the address does not parse).
+    let embed_state = use_state(|| embed::from_location().map(|r| r.map(std::rc::Rc::new)));
+    let embed_cfg: Option<std::rc::Rc<crate::embed::EmbedConfig>> =
+        (*embed_state).clone().and_then(Result::ok);
+    let lang = {
+        let forced = embed_cfg.as_ref().and_then(|c| c.lang);
+        use_state(move || forced.unwrap_or_else(initial_lang))
+    };
     let mode = use_state(initial_mode);
-    let playing = use_state(|| true);
-    let speed_slider = use_state(|| 0i32);
+    let autoplay = embed_cfg.as_ref().map(|c| c.autoplay).unwrap_or(true);
+    let start_speed = embed_cfg.as_ref().map(|c| c.speed).unwrap_or(1.0);
+    let playing = use_state(|| autoplay);
+    let speed_slider = use_state(|| (start_speed.log10() * 10.0).round() as i32);
+    let tracker = use_mut_ref(embed::Tracker::default);
+    let live = use_mut_ref(embed::Live::default);
     let stalled = use_state(|| false);
     // Why a shared link could not be opened (shown until dismissed).
     let link_error = use_state(|| None::<String>);
     // The partition whose election button was pressed last, and the log id at that moment: a
     // refused `ElectLeaders` after it is shown next to that partition.
     let election_req = use_state(|| None::<(String, u64)>);
+    // The partitions panel at scale: topics expanded or collapsed (internal topics start
+    // collapsed), topics showing every card instead of the matrix, and the focused partition.
+    let topic_open = use_state(std::collections::HashMap::<String, bool>::new);
+    let all_cards = use_state(std::collections::HashSet::<String>::new);
+    let focus = use_state(|| None::<String>);
     let clock = use_mut_ref(|| Clock {
-        playing: true,
-        speed: 1.0,
+        playing: autoplay,
+        speed: start_speed,
         advance_in_flight: None,
         advance_sent_real_ms: 0.0,
         last_real_ms: now_real_ms(),
@@ -140,15 +158,27 @@ pub fn playground() -> Html {
         next_seq: 0,
     });
 
+    // `?bench=30000`: the worker runs the engine benchmark's largest shape once (for the perf
+    // script, which reads the result from `[data-testid=bench-result]`).
+    let bench = use_state(|| None::<(u64, f64)>);
     let bridge = {
         let dispatcher = view.dispatcher();
         let clock = clock.clone();
+        let bench = bench.setter();
+        let embed_cfg = embed_cfg.clone();
+        let tracker = tracker.clone();
         use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
+            if let Some(cfg) = &embed_cfg {
+                embed::on_reply(cfg, &mut tracker.borrow_mut(), &reply);
+            }
             {
                 let mut c = clock.borrow_mut();
                 if matches!(c.advance_in_flight, Some(s) if s <= reply.seq) {
                     c.advance_in_flight = None;
                 }
+            }
+            if reply.bench_wall_ms.is_some() {
+                bench.set(reply.bench_wall_ms);
             }
             dispatcher.dispatch(Action::Reply(Box::new(reply)));
         })
@@ -167,7 +197,18 @@ pub fn playground() -> Html {
     {
         let send_op = send_op.clone();
         let link_error = link_error.clone();
+        let embed_state = (*embed_state).clone();
         use_effect_with((), move |_| {
+            match embed_state {
+                Some(Ok(cfg)) => {
+                    embed::apply_theme(cfg.theme);
+                    start_embed(&cfg, &send_op);
+                    return;
+                }
+                // The widget shows why its address does not parse; nothing to run.
+                Some(Err(_)) => return,
+                None => {}
+            }
             // `#run=v1/…` opens a shared run; a malformed link is rejected with its reason.
             let fragment = web_sys::window()
                 .and_then(|w| w.location().hash().ok())
@@ -185,6 +226,9 @@ pub fn playground() -> Html {
                     Err(reason) => link_error.set(Some(reason)),
                 }
             }
+            if let Some(sim_ms) = crate::i18n::url_param("bench").and_then(|v| v.parse().ok()) {
+                send_op.emit(Op::Bench { sim_ms });
+            }
             // `?lesson=04-topics-partitions` opens a lesson.
             if let Some(lesson) = crate::i18n::url_param("lesson") {
                 send_op.emit(Op::StartLesson { lesson });
@@ -201,7 +245,66 @@ pub fn playground() -> Html {
     }
     {
         let lang = *lang;
-        use_effect_with(lang, move |l| apply_lang(*l));
+        let embedded = embed_state.is_some();
+        use_effect_with(lang, move |l| {
+            if embedded {
+                crate::i18n::show_lang(*l)
+            } else {
+                apply_lang(*l)
+            }
+        });
+    }
+
+    // Embed mode: accept the embedding page's documented messages; report the height.
+    {
+        let embed_cfg = embed_cfg.clone();
+        let send_op = send_op.clone();
+        let clock = clock.clone();
+        let playing = playing.clone();
+        let live = live.clone();
+        use_effect_with((), move |_| {
+            let cleanup = embed_cfg.map(|cfg| {
+                let on_msg = {
+                    let cfg = cfg.clone();
+                    Callback::from(move |m: crate::embed::Inbound| {
+                        use crate::embed::Inbound;
+                        match m {
+                            Inbound::Play | Inbound::Pause => {
+                                let on = m == Inbound::Play;
+                                let mut c = clock.borrow_mut();
+                                c.playing = on;
+                                c.last_real_ms = now_real_ms();
+                                playing.set(on);
+                            }
+                            Inbound::GetState => {
+                                embed::post(&cfg, &embed::state_message(&cfg, &live.borrow()));
+                            }
+                            other => {
+                                let produced = live.borrow().produced;
+                                if let Some(op) = embed::command_of(cfg.preset, produced, &other) {
+                                    send_op.emit(op);
+                                }
+                            }
+                        }
+                    })
+                };
+                embed::listen(cfg, on_msg)
+            });
+            move || {
+                if let Some(c) = cleanup {
+                    c();
+                }
+            }
+        });
+    }
+    {
+        let embed_cfg = embed_cfg.clone();
+        let tracker = tracker.clone();
+        use_effect(move || {
+            if let Some(cfg) = &embed_cfg {
+                embed::report_height(cfg, &mut tracker.borrow_mut());
+            }
+        });
     }
 
     // The play loop: every frame, send the simulated time that has passed since the last frame,
@@ -271,9 +374,48 @@ pub fn playground() -> Html {
     };
     let l = *lang;
 
+    if let Some(Err(reason)) = &*embed_state {
+        return embed::render_error(l, reason);
+    }
     let Some(snapshot) = view.snapshot.clone() else {
         return html! { <Loading lang={l} /> };
     };
+    let produced = view
+        .timeline
+        .inputs
+        .iter()
+        .filter(|m| {
+            m.at_ms <= snapshot.now_ms && m.code.as_deref().is_some_and(|c| c.starts_with('p'))
+        })
+        .count();
+    // Live (not rewound), inputs after now are scheduled: the rest of a stream.
+    let stream_left = if snapshot.now_ms >= view.timeline.head_ms {
+        view.timeline
+            .inputs
+            .iter()
+            .filter(|m| m.at_ms > snapshot.now_ms)
+            .count()
+    } else {
+        0
+    };
+    if let Some(cfg) = &embed_cfg {
+        *live.borrow_mut() = embed::Live {
+            produced,
+            playing: *playing,
+            snapshot: Some(snapshot.clone()),
+        };
+        return embed::render(embed::Frame {
+            cfg,
+            lang: l,
+            view: &view,
+            snapshot,
+            send,
+            playing: *playing,
+            on_toggle_play,
+            produced,
+            stream_left,
+        });
+    }
     let on_mode = {
         let mode = mode.clone();
         let send = send.clone();
@@ -304,6 +446,11 @@ pub fn playground() -> Html {
                         send={send.clone()}
                     />
                     <controls::TimelineBar lang={l} preset={Preset::Payments} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} shareable={false} />
+                    if let Some(st) = view.lesson.as_ref().filter(|s| s.challenge.is_none()) {
+                        <div class="embed-row">
+                            <embed::CopyEmbed lang={l} mode={Mode::Lessons} preset={Preset::Payments} run={None::<String>} lesson={Some((st.lesson.clone(), st.step))} />
+                        </div>
+                    }
                 }
                 if let Some(err) = view.error.clone() {
                     <div class="banner bad" role="alert">{ err }</div>
@@ -347,28 +494,50 @@ pub fn playground() -> Html {
         .map(|t| t.partitions.len())
         .sum::<usize>()
         > 3;
-    let produced = view
-        .timeline
-        .inputs
-        .iter()
-        .filter(|m| {
-            m.at_ms <= snapshot.now_ms && m.code.as_deref().is_some_and(|c| c.starts_with('p'))
-        })
-        .count();
     let topic = snapshot
         .topics
         .iter()
         .find(|t| t.name == preset.topic())
         .cloned();
-    // Live (not rewound), inputs after now are scheduled: the rest of a stream.
-    let stream_left = if snapshot.now_ms >= view.timeline.head_ms {
-        view.timeline
+    let run_body: String = {
+        let inputs: Vec<(u64, String)> = view
+            .timeline
             .inputs
             .iter()
-            .filter(|m| m.at_ms > snapshot.now_ms)
-            .count()
-    } else {
-        0
+            .filter(|m| m.at_ms <= snapshot.now_ms)
+            .filter_map(|m| m.code.clone().map(|c| (m.at_ms, c)))
+            .collect();
+        crate::link::encode(preset, snapshot.now_ms, &inputs)
+            .trim_start_matches(crate::link::PREFIX)
+            .to_string()
+    };
+
+    // One partition card, with its election button and result.
+    let card = |pv: &kplay_engine::snapshot::PartitionView, min_isr: u32, compact: bool| {
+        let key = pv.tp.to_string();
+        let on_elect = {
+            let send = send.clone();
+            let election_req = election_req.clone();
+            let (topic, partition, key) = (pv.tp.topic.clone(), pv.tp.partition, key.clone());
+            let at = view.last_log_id();
+            Callback::from(move |election| {
+                election_req.set(Some((key.clone(), at)));
+                send.command(Command::ElectLeaders {
+                    topic: topic.clone(),
+                    partition,
+                    election,
+                });
+            })
+        };
+        let election_error = match (&*election_req, &view.election_failed) {
+            (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
+            _ => None,
+        };
+        let unclean = view.unclean.get(&key).cloned();
+        html! {
+            <partition::PartitionCard lang={l} partition={pv.clone()} {min_isr} {compact} key={key}
+                {unclean} {election_error} {on_elect} />
+        }
     };
 
     html! {
@@ -386,6 +555,9 @@ pub fn playground() -> Html {
                 send={send.clone()}
             />
             <controls::TimelineBar lang={l} {preset} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} />
+            <div class="embed-row">
+                <embed::CopyEmbed lang={l} mode={Mode::Sandbox} {preset} run={Some(run_body)} lesson={None::<(String, usize)>} />
+            </div>
             if let Some(err) = view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
@@ -418,46 +590,82 @@ pub fn playground() -> Html {
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
                             <partition::Legend lang={l} />
                         </div>
-                        { for snapshot.topics.iter().map(|t| html! {
-                            <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
-                                result={view.partitions_result.clone()} send={send.clone()} key={t.name.clone()}
-                                unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
-                                offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
-                        }) }
                         if snapshot.topics.is_empty() {
                             <p class="empty">{ l.t("No topics yet.", "还没有 topic。") }</p>
                         }
-                        <div class={classes!("partitions", compact.then_some("compact"))}>
-                            { for snapshot.topics.iter().flat_map(|t| {
-                                let min_isr = t.min_insync_replicas;
-                                let send = send.clone();
-                                let election_req = election_req.clone();
-                                let view = view.clone();
-                                t.partitions.iter().map(move |p| {
-                                    let key = p.tp.to_string();
-                                    let on_elect = {
-                                        let send = send.clone();
-                                        let election_req = election_req.clone();
-                                        let (topic, partition, key) = (p.tp.topic.clone(), p.tp.partition, key.clone());
-                                        let at = view.last_log_id();
-                                        Callback::from(move |election| {
-                                            election_req.set(Some((key.clone(), at)));
-                                            send.command(Command::ElectLeaders { topic: topic.clone(), partition, election });
-                                        })
-                                    };
-                                    let election_error = match (&*election_req, &view.election_failed) {
-                                        (Some((k, at)), Some(f)) if *k == key && f.log_id > *at => Some(f.clone()),
-                                        _ => None,
-                                    };
-                                    let unclean = view.unclean.get(&key).cloned();
-                                    html! {
-                                        <partition::PartitionCard lang={l} partition={p.clone()} {min_isr} {compact} key={key}
-                                            {unclean} {election_error} {on_elect} />
-                                    }
+                        { for snapshot.topics.iter().map(|t| {
+                            let internal = t.name.starts_with("__");
+                            let many = t.partitions.len() > partition::MATRIX_ABOVE;
+                            let expanded = topic_open.get(&t.name).copied().unwrap_or(!internal);
+                            let show_all = !many || all_cards.contains(&t.name);
+                            let on_toggle = {
+                                let topic_open = topic_open.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_| {
+                                    let mut m = (*topic_open).clone();
+                                    m.insert(name.clone(), !expanded);
+                                    topic_open.set(m);
                                 })
-                            }) }
-                        </div>
+                            };
+                            let on_all = {
+                                let all_cards = all_cards.clone();
+                                let name = t.name.clone();
+                                Callback::from(move |_: MouseEvent| {
+                                    let mut m = (*all_cards).clone();
+                                    if !m.remove(&name) {
+                                        m.insert(name.clone());
+                                    }
+                                    all_cards.set(m);
+                                })
+                            };
+                            let on_focus = {
+                                let focus = focus.clone();
+                                Callback::from(move |tp: String| {
+                                    focus.set(if focus.as_deref() == Some(tp.as_str()) { None } else { Some(tp) });
+                                })
+                            };
+                            let shown: Vec<&kplay_engine::snapshot::PartitionView> = t.partitions.iter()
+                                .filter(|pv| show_all || focus.as_deref() == Some(pv.tp.to_string().as_str()))
+                                .collect();
+                            let compact = compact && shown.len() > 1;
+                            let rf = t.partitions.first().map(|pv| pv.replicas.len() as u32).unwrap_or(0);
+                            html! {
+                                <div class={classes!("topic-block", internal.then_some("internal"))} key={t.name.clone()} data-testid={format!("topic-{}", t.name)}>
+                                    <partition::TopicHeader lang={l} name={t.name.clone()} partitions={t.partitions.len() as u32} replication_factor={rf}
+                                        under_replicated={t.partitions.iter().filter(|p| p.under_replicated).count() as u32}
+                                        offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32}
+                                        {expanded} {on_toggle} />
+                                    if expanded {
+                                        <div id={format!("topic-body-{}", t.name)} class="topic-body">
+                                            if !internal {
+                                                <partition::AddPartitions lang={l} topic={t.name.clone()} count={t.partitions.len() as u32}
+                                                    result={view.partitions_result.clone()} send={send.clone()}
+                                                    unclean_enabled={t.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true")}
+                                                    offline={t.partitions.iter().filter(|p| p.leader.is_none()).count() as u32} />
+                                            }
+                                            if many {
+                                                <partition::ReplicaMatrix lang={l} topic={t.name.clone()} partitions={std::rc::Rc::new(t.partitions.clone())}
+                                                    brokers={snapshot.brokers.iter().map(|b| b.id).collect::<Vec<_>>()}
+                                                    focus={(*focus).clone()} {on_focus} />
+                                                <button class="btn small show-all" onclick={on_all} aria-pressed={show_all.to_string()}
+                                                    data-testid={format!("show-all-{}", t.name)}>
+                                                    { if show_all { l.t("Hide the replica logs", "收起副本日志") } else { l.t("Show every partition's replica logs", "展开所有分区的副本日志") } }
+                                                </button>
+                                                if shown.is_empty() {
+                                                    <p class="empty small">{ l.t("Choose a partition in the matrix to see its replica logs.", "在矩阵中选择一个分区即可查看它的副本日志。") }</p>
+                                                }
+                                            }
+                                            <div class={classes!("partitions", compact.then_some("compact"))}>
+                                                { for shown.into_iter().map(|pv| card(pv, t.min_insync_replicas, compact)) }
+                                            </div>
+                                        </div>
+                                    }
+                                </div>
+                            }
+                        }) }
                     </section>
+                    <groups::GroupsPanel lang={l} topic={preset.topic().to_string()} groups={snapshot.groups.clone()}
+                        consumers={snapshot.consumers.clone()} send={send.clone()} />
                     <network::Network
                         lang={l}
                         envelopes={snapshot.envelopes.clone()}
@@ -465,6 +673,7 @@ pub fn playground() -> Html {
                         brokers={snapshot.brokers.clone()}
                         controllers={network_controllers(&snapshot)}
                         client={crate::demo::PRODUCER}
+                        consumers={snapshot.consumers.iter().map(|c| (c.name.clone(), c.alive)).collect::<Vec<_>>()}
                         now_ms={snapshot.now_ms}
                         speed={speed_from_slider(*speed_slider)}
                         cuts={snapshot.network.cuts.clone()}
@@ -489,12 +698,45 @@ pub fn playground() -> Html {
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
                 </div>
             </main>
+            if let Some((sim_ms, wall_ms)) = *bench {
+                <output class="sr-only" data-testid="bench-result" data-sim-ms={sim_ms.to_string()} data-wall-ms={format!("{wall_ms:.1}")}>
+                    { format!("{sim_ms} sim-ms in {wall_ms:.0} ms") }
+                </output>
+            }
             <footer class="foot">
                 { l.t("Kafka Playground · deterministic simulation · seed ", "Kafka Playground · 确定性模拟 · seed ") }
                 { snapshot.seed }
                 { " · trace " }<code>{ view.trace_hash.clone() }</code>
             </footer>
         </div>
+    }
+}
+
+/// Starts what an embed shows: a lesson step, a shared run, or a scenario (at `t=` if given).
+fn start_embed(cfg: &crate::embed::EmbedConfig, send_op: &Callback<Op>) {
+    if let Some(lesson) = &cfg.lesson {
+        send_op.emit(Op::StartLesson {
+            lesson: lesson.clone(),
+        });
+        if cfg.step > 0 {
+            send_op.emit(Op::LessonStep { step: cfg.step });
+        }
+        return;
+    }
+    match (&cfg.run, cfg.start_ms) {
+        (Some(run), _) => send_op.emit(Op::Load {
+            preset: run.preset.id().to_string(),
+            inputs: run.inputs.clone(),
+            at_ms: run.at_ms,
+        }),
+        (None, Some(t)) => send_op.emit(Op::Load {
+            preset: cfg.preset.id().to_string(),
+            inputs: vec![],
+            at_ms: t.max(crate::demo::WARMUP_MS),
+        }),
+        (None, None) => send_op.emit(Op::Reset {
+            preset: cfg.preset.id().to_string(),
+        }),
     }
 }
 
@@ -556,6 +798,36 @@ pub fn mount() {
         }
         None => {
             yew::Renderer::<App>::new().render();
+        }
+    }
+}
+
+/// Registers `sw.js` (next to index.html, so its scope is the site's folder, whatever the
+/// sub-path): after the first visit the site works offline. Skipped where service workers are
+/// unavailable (plain http on another host than localhost, some private modes).
+pub fn register_service_worker() {
+    use wasm_bindgen::JsCast;
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return;
+    };
+    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
+        return;
+    };
+    if container.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        // The returned promise rejects on an insecure origin; nothing depends on it.
+        if let Ok(p) = register.call1(&container, &"sw.js".into()) {
+            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                let ignore =
+                    wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+                let _ = p.catch(&ignore);
+                ignore.forget(); // one small closure, once per page
+            }
         }
     }
 }

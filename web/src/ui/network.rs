@@ -26,9 +26,14 @@ fn api_class(api: &str) -> &'static str {
         "BrokerHeartbeat" | "BrokerRegistration" => "api-heartbeat",
         "MetadataUpdate" => "api-metadata",
         "Vote" | "BeginQuorumEpoch" | "EndQuorumEpoch" => "api-vote",
+        "FindCoordinator" | "JoinGroup" | "SyncGroup" | "Heartbeat" | "LeaveGroup"
+        | "OffsetCommit" | "OffsetFetch" => "api-group",
         _ => "api-other",
     }
 }
+
+/// How close (SVG units) to a node a drag must end to count as dropped on it.
+const DROP_RADIUS: f64 = 36.0;
 
 /// How long (simulated ms) a lost envelope's ✕ stays on its link.
 const LOST_MARK_MS: u64 = 2_000;
@@ -61,6 +66,8 @@ pub struct Topology {
     /// Controller ids, in order.
     pub controllers: Vec<u32>,
     pub brokers: Vec<u32>,
+    /// Client names on the bottom row (the producer first, then the consumers).
+    pub clients: Vec<String>,
     pub ctrl_y: f64,
     pub broker_y: f64,
     pub client_y: f64,
@@ -72,7 +79,7 @@ pub struct Topology {
 
 impl Topology {
     /// Lays out `controllers` and `brokers`.
-    pub fn new(controllers: Vec<u32>, brokers: Vec<u32>) -> Self {
+    pub fn new(controllers: Vec<u32>, brokers: Vec<u32>, clients: Vec<String>) -> Self {
         let top = if controllers.len() > 1 {
             QUORUM_TOP
         } else {
@@ -87,6 +94,7 @@ impl Topology {
         Topology {
             controllers,
             brokers,
+            clients,
             ctrl_y: 34.0 + top,
             broker_y: 124.0 + top,
             client_y: 206.0 + top,
@@ -113,6 +121,19 @@ impl Topology {
         (spread(i, self.brokers.len(), 70.0), self.broker_y)
     }
 
+    /// Where client `i` sits on the bottom row.
+    pub fn client_xy(&self, i: usize) -> (f64, f64) {
+        (spread(i, self.clients.len(), 60.0), self.client_y)
+    }
+
+    /// The width of a client's box: narrower when many share the row.
+    pub fn client_w(&self) -> f64 {
+        match self.clients.len() {
+            0..=3 => 96.0,
+            n => ((W - 40.0) / n as f64 - 8.0).max(44.0),
+        }
+    }
+
     pub fn controller_xy(&self, i: usize) -> (f64, f64) {
         (spread(i, self.controllers.len(), 80.0), self.ctrl_y)
     }
@@ -125,8 +146,11 @@ impl Topology {
         if addr.starts_with("controller") {
             return (W / 2.0, self.ctrl_y);
         }
-        match self.broker_index(addr) {
-            Some(i) => self.broker_xy(i),
+        if let Some(i) = self.broker_index(addr) {
+            return self.broker_xy(i);
+        }
+        match self.clients.iter().position(|c| c == addr) {
+            Some(i) => self.client_xy(i),
             None => (W / 2.0, self.client_y),
         }
     }
@@ -211,6 +235,9 @@ pub struct NetworkProps {
     /// The controller quorum's voters (role, alive, active).
     pub controllers: Vec<VoterView>,
     pub client: String,
+    /// Consumer clients (name, alive), drawn next to the producer.
+    #[prop_or_default]
+    pub consumers: Vec<(String, bool)>,
     pub now_ms: u64,
     /// Simulated ms per real ms, to glide dots from one tick to the next.
     pub speed: f64,
@@ -229,6 +256,11 @@ pub struct NetworkProps {
 #[function_component(Network)]
 pub fn network(p: &NetworkProps) -> Html {
     let l = p.lang;
+    // Drag from one node to another to cut (or restore) the link between them: the node the
+    // drag started on and the pointer's position in SVG units.
+    let drag = use_state(|| None::<(String, Option<(f64, f64)>)>);
+    // Yew delegates events, so `current_target` is not the SVG: measure it through a ref.
+    let svg_ref = use_node_ref();
     let brokers = &p.brokers;
     let in_flight = |id: u64| p.envelopes.iter().find(|e| e.id == id);
 
@@ -240,9 +272,13 @@ pub fn network(p: &NetworkProps) -> Html {
             hit.then(|| api_class(&e.api))
         })
     };
+    let clients: Vec<String> = std::iter::once(p.client.clone())
+        .chain(p.consumers.iter().map(|(n, _)| n.clone()))
+        .collect();
     let topo = Topology::new(
         p.controllers.iter().map(|v| v.id).collect(),
         brokers.iter().map(|b| b.id.0).collect(),
+        clients.clone(),
     );
     let controllers: Vec<String> = p
         .controllers
@@ -270,12 +306,94 @@ pub fn network(p: &NetworkProps) -> Html {
         for c in &controllers {
             link(&name, c, false);
         }
-        link(&name, &p.client, false);
+        for c in &clients {
+            link(&name, c, false);
+        }
         for b2 in brokers.iter().skip(i + 1) {
             link(&name, &b2.id.to_string(), true);
         }
     }
     let cut_count = p.cuts.len();
+    // Every node's name and where it sits, for ending a drag on the nearest one.
+    let node_points: Vec<(String, (f64, f64))> = controllers
+        .iter()
+        .chain(
+            brokers
+                .iter()
+                .map(|b| b.id.to_string())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .chain(clients.iter())
+        .map(|n| (n.clone(), topo.position(n)))
+        .collect();
+    let svg_point = {
+        let h = topo.height;
+        let svg_ref = svg_ref.clone();
+        move |e: &PointerEvent| -> Option<(f64, f64)> {
+            let el: web_sys::Element = svg_ref.cast::<web_sys::Element>()?;
+            let r = el.get_bounding_client_rect();
+            (r.width() > 0.0).then(|| {
+                (
+                    (e.client_x() as f64 - r.left()) * W / r.width(),
+                    (e.client_y() as f64 - r.top()) * h / r.height(),
+                )
+            })
+        }
+    };
+    let on_drag_move = {
+        let drag = drag.clone();
+        let svg_point = svg_point.clone();
+        Callback::from(move |e: PointerEvent| {
+            if let Some((from, _)) = (*drag).clone() {
+                drag.set(Some((from, svg_point(&e))));
+            }
+        })
+    };
+    let on_drag_end = {
+        let drag = drag.clone();
+        let send = p.send.clone();
+        let cuts = p.cuts.clone();
+        let pairs: Vec<(String, String)> =
+            links.iter().map(|k| (k.a.clone(), k.b.clone())).collect();
+        Callback::from(move |e: PointerEvent| {
+            let Some((from, _)) = (*drag).clone() else {
+                return;
+            };
+            drag.set(None);
+            let Some((x, y)) = svg_point(&e) else {
+                return;
+            };
+            let nearest = node_points
+                .iter()
+                .map(|(n, (nx, ny))| (n, (nx - x).powi(2) + (ny - y).powi(2)))
+                .filter(|(_, d2)| *d2 < DROP_RADIUS * DROP_RADIUS)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(n, _)| n.clone());
+            let Some(to) = nearest.filter(|t| *t != from) else {
+                return;
+            };
+            let linked = pairs
+                .iter()
+                .any(|(a, b)| (*a == from && *b == to) || (*a == to && *b == from));
+            if !linked {
+                return;
+            }
+            let commands = if is_cut(&cuts, &from, &to) {
+                restore_link(&cuts, &from, &to)
+            } else {
+                vec![Command::PartitionNetwork { a: from, b: to }]
+            };
+            for c in commands {
+                send.command(c);
+            }
+        })
+    };
+    let on_drag_cancel = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| drag.set(None))
+    };
+    let on_drag_cancel2 = on_drag_cancel.clone();
     let link_html = links.iter().map(|k| {
         let cut = is_cut(&p.cuts, &k.a, &k.b);
         let cls = classes!(
@@ -385,8 +503,19 @@ pub fn network(p: &NetworkProps) -> Html {
                 slow: Option<u64>,
                 tip: Option<String>| {
         let isolated = cut_off(&label);
+        let onpointerdown = {
+            let drag = drag.clone();
+            let name = label.clone();
+            Callback::from(move |e: PointerEvent| {
+                if e.button() == 0 {
+                    e.prevent_default();
+                    drag.set(Some((name.clone(), None)));
+                }
+            })
+        };
         html! {
-            <g class={classes!("node", cls, isolated.then_some("n-isolated"))} transform={format!("translate({x},{y})")}>
+            <g class={classes!("node", cls, isolated.then_some("n-isolated"), drag.as_ref().is_some_and(|(f, _)| *f == label).then_some("n-drag"))}
+                transform={format!("translate({x},{y})")} data-node={label.clone()} {onpointerdown}>
                 if let Some(tip) = tip {
                     <title>{ tip }</title>
                 }
@@ -517,12 +646,13 @@ pub fn network(p: &NetworkProps) -> Html {
                 </button>
             </div>
             <p class="net-help small muted">
-                { l.t("Click or press Enter on a link to cut it. A cut loses envelopes silently, like a real network partition: senders only find out by timeouts — request.timeout.ms (30 s) for producers, replica.socket.timeout.ms (30 s) for follower fetches, broker.session.timeout.ms (9 s) before the controller fences a broker.",
-                    "点击连线（或聚焦后按 Enter）即可切断。切断的链路会悄悄丢失请求，就像真实的网络分区：发送方只能靠超时发现 —— producer 为 request.timeout.ms（30 秒），follower 拉取为 replica.socket.timeout.ms（30 秒），controller 在 broker.session.timeout.ms（9 秒）后隔离 broker。") }
+                { l.t("Click a link, press Enter on it, or drag from one node to another to cut it. A cut loses envelopes silently, like a real network partition: senders only find out by timeouts — request.timeout.ms (30 s) for producers, replica.socket.timeout.ms (30 s) for follower fetches, broker.session.timeout.ms (9 s) before the controller fences a broker.",
+                    "点击连线、聚焦后按 Enter，或从一个节点拖到另一个节点，即可切断。切断的链路会悄悄丢失请求，就像真实的网络分区：发送方只能靠超时发现 —— producer 为 request.timeout.ms（30 秒），follower 拉取为 replica.socket.timeout.ms（30 秒），controller 在 broker.session.timeout.ms（9 秒）后隔离 broker。") }
             </p>
             <div class="net">
                 <div class="net-diagram">
-                <svg class={classes!("topology", (p.controllers.len() > 1).then_some("quorum"))} viewBox={format!("0 0 {W} {}", topo.height)} role="group"
+                <svg class={classes!("topology", (p.controllers.len() > 1).then_some("quorum"), drag.is_some().then_some("dragging"))} viewBox={format!("0 0 {W} {}", topo.height)} role="group"
+                    ref={svg_ref} onpointermove={on_drag_move} onpointerup={on_drag_end} onpointerleave={on_drag_cancel} onpointercancel={on_drag_cancel2}
                     aria-label={l.t("Network diagram: the controllers, the brokers and the producer, with requests in flight; each link can be cut", "网络示意图：controller、各 broker 与 producer，以及在途请求；每条连线都可以切断")}>
                     { for link_html }
                     // Dots go under the nodes: an envelope "leaves" its sender and "enters" its receiver.
@@ -548,7 +678,16 @@ pub fn network(p: &NetworkProps) -> Html {
                         let name = b.id.to_string();
                         node(x, y, name.clone(), cls, 86.0, slow_of(&name), None)
                     }) }
-                    { node(W / 2.0, topo.client_y, p.client.clone(), "n-client", 96.0, slow_of(&p.client), None) }
+                    { for clients.iter().enumerate().map(|(i, c)| {
+                        let (x, y) = topo.client_xy(i);
+                        let down = p.consumers.iter().any(|(n, alive)| n == c && !*alive);
+                        let cls = if down { "n-down" } else if i == 0 { "n-client" } else { "n-consumer" };
+                        node(x, y, c.clone(), cls, topo.client_w(), slow_of(c), None)
+                    }) }
+                    if let Some((from, (x2, y2))) = drag.as_ref().and_then(|(f, pt)| pt.map(|pt| (f.clone(), pt))) {
+                        <line class="drag-cut" x1={format!("{:.1}", topo.position(&from).0)} y1={format!("{:.1}", topo.position(&from).1)}
+                            x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} aria-hidden="true" />
+                    }
                 </svg>
                 <ul class="net-legend" aria-label={l.t("Legend", "图例")}>
                     if p.controllers.len() > 1 {

@@ -59,6 +59,9 @@ pub struct PartitionProps {
     pub election_error: Option<ElectionFailure>,
     /// Sends `ElectLeaders` for this partition.
     pub on_elect: Callback<ElectionType>,
+    /// Show the leader-election buttons (an embed without those controls hides them).
+    #[prop_or(true)]
+    pub elect: bool,
 }
 
 /// A partition card, shaped like `kafka-topics --describe` plus the replica logs.
@@ -158,6 +161,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                         tp={(pv.tp.topic.clone(), pv.tp.partition)} key={r.broker.0} />
                 }) }
             </div>
+            if p.elect {
             <div class="elect-bar" role="group" aria-label={format!("{} {tp}", l.t("Leader election for", "leader 选举："))}>
                 <button class="btn small" onclick={on_preferred} data-testid={format!("elect-preferred-{tid}")} title={preferred_title}>
                     { l.t("Elect preferred leader", "选举首选 leader") }
@@ -176,6 +180,7 @@ pub fn partition_card(p: &PartitionProps) -> Html {
                     </span>
                 }
             </div>
+            }
         </article>
     }
 }
@@ -461,6 +466,142 @@ pub fn add_partitions(p: &AddPartitionsProps) -> Html {
                     </span>
                 }
             </div>
+        </div>
+    }
+}
+
+/// Topics with more partitions than this show the replica matrix instead of every card.
+pub const MATRIX_ABOVE: usize = 6;
+
+#[derive(Properties, PartialEq)]
+pub struct TopicHeaderProps {
+    pub lang: Lang,
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    pub under_replicated: u32,
+    pub offline: u32,
+    pub expanded: bool,
+    pub on_toggle: Callback<()>,
+}
+
+/// A topic's row in the partitions panel: name, size, health, and the collapse toggle.
+#[function_component(TopicHeader)]
+pub fn topic_header(p: &TopicHeaderProps) -> Html {
+    let l = p.lang;
+    let onclick = p.on_toggle.reform(|_: MouseEvent| ());
+    let body = format!("topic-body-{}", p.name);
+    html! {
+        <div class="topic-head">
+            <button class="topic-toggle" {onclick} aria-expanded={p.expanded.to_string()} aria-controls={body}
+                data-testid={format!("topic-toggle-{}", p.name)}
+                aria-label={format!("{} {}", if p.expanded { l.t("Collapse topic", "收起 topic") } else { l.t("Expand topic", "展开 topic") }, p.name)}>
+                <span class="chev" aria-hidden="true">{ if p.expanded { "▾" } else { "▸" } }</span>
+                <span class="mono topic-name">{ p.name.clone() }</span>
+            </button>
+            <span class="small muted">
+                { match l {
+                    Lang::En => format!("{} partitions · RF {}", p.partitions, p.replication_factor),
+                    Lang::Zh => format!("{} 个分区 · RF {}", p.partitions, p.replication_factor),
+                } }
+            </span>
+            if p.offline > 0 {
+                <span class="badge bad">{ format!("{} Offline", p.offline) }</span>
+            }
+            if p.under_replicated > 0 {
+                <span class="badge warn">{ format!("{} UnderReplicated", p.under_replicated) }</span>
+            }
+            if p.offline == 0 && p.under_replicated == 0 {
+                <span class="badge good">{ l.t("fully replicated", "副本完全同步") }</span>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MatrixProps {
+    pub lang: Lang,
+    pub topic: String,
+    pub partitions: std::rc::Rc<Vec<PartitionView>>,
+    /// Every broker id, the matrix's columns.
+    pub brokers: Vec<BrokerId>,
+    /// The partition shown in full under the matrix (`topic-N`), if any.
+    pub focus: Option<String>,
+    pub on_focus: Callback<String>,
+}
+
+/// Partitions × brokers at a glance: which broker leads, follows in the ISR, lags outside it, or
+/// is down — one small cell per replica, so 30 partitions × RF 3 fit one screen. Choosing a
+/// partition opens its full card (its replica logs) under the matrix.
+#[function_component(ReplicaMatrix)]
+pub fn replica_matrix(p: &MatrixProps) -> Html {
+    let l = p.lang;
+    html! {
+        <div class="matrix-wrap">
+            <table class="matrix" data-testid={format!("matrix-{}", p.topic)}>
+                <caption class="sr-only">{ format!("{} {}", l.t("Replica placement and state of every partition of", "各分区的副本分布与状态："), p.topic) }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ l.t("Partition", "分区") }</th>
+                        { for p.brokers.iter().map(|b| html! { <th scope="col" class="mono" aria-label={b.to_string()}><span class="b-long">{ "broker-" }</span>{ b.0 }</th> }) }
+                        <th scope="col" class="mono">{ "Isr" }</th>
+                        <th scope="col" class="mono">{ "HW" }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for p.partitions.iter().map(|pv| {
+                        let tp = pv.tp.to_string();
+                        let focused = p.focus.as_deref() == Some(tp.as_str());
+                        let onclick = {
+                            let cb = p.on_focus.clone();
+                            let tp = tp.clone();
+                            Callback::from(move |_: MouseEvent| cb.emit(tp.clone()))
+                        };
+                        let row_cls = classes!(
+                            focused.then_some("focused"),
+                            pv.leader.is_none().then_some("m-offline"),
+                            pv.under_min_isr.then_some("m-alarm"),
+                        );
+                        html! {
+                            <tr key={tp.clone()} class={row_cls}>
+                                <th scope="row">
+                                    <button class="matrix-focus mono" {onclick} aria-pressed={focused.to_string()}
+                                        data-testid={format!("focus-{tp}")}
+                                        aria-label={format!("{} {tp}", l.t("Show the replica logs of", "查看副本日志："))}>
+                                        { pv.tp.partition }
+                                    </button>
+                                </th>
+                                { for p.brokers.iter().map(|b| {
+                                    let r = pv.replica_states.iter().find(|r| r.broker == *b);
+                                    let (cls, mark, what) = match r {
+                                        None => ("m-none", "", ""),
+                                        Some(r) if !r.alive => ("m-down", "✕", l.t("down", "宕机")),
+                                        Some(_) if pv.leader == Some(*b) => ("m-leader", "L", l.t("leader", "leader")),
+                                        Some(r) if r.in_isr || pv.isr.contains(b) => ("m-isr", "F", l.t("follower in ISR", "ISR 中的 follower")),
+                                        Some(_) => ("m-out", "F", l.t("follower out of ISR", "ISR 之外的 follower")),
+                                    };
+                                    let tip = r.map(|r| format!("{tp} · {b} · {what} · LEO {}", r.log_end_offset.0)).unwrap_or_default();
+                                    html! {
+                                        <td class={classes!("m-cell", cls)} title={tip.clone()}>
+                                            if !mark.is_empty() {
+                                                <span class="m-mark" aria-label={tip}>{ mark }</span>
+                                            }
+                                        </td>
+                                    }
+                                }) }
+                                <td class={classes!("mono", "small", pv.under_min_isr.then_some("text-bad"))}>{ format!("{}/{}", pv.isr.len(), pv.replicas.len()) }</td>
+                                <td class="mono small">{ pv.high_watermark.map(|o| o.0.to_string()).unwrap_or_else(|| "—".into()) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            <ul class="legend matrix-legend" aria-label={l.t("Legend", "图例")}>
+                <li><span class="m-cell m-leader m-sample" aria-hidden="true">{ "L" }</span>{ l.t("leader", "leader") }</li>
+                <li><span class="m-cell m-isr m-sample" aria-hidden="true">{ "F" }</span>{ l.t("follower in ISR", "ISR 中的 follower") }</li>
+                <li><span class="m-cell m-out m-sample" aria-hidden="true">{ "F" }</span>{ l.t("out of ISR", "ISR 之外") }</li>
+                <li><span class="m-cell m-down m-sample" aria-hidden="true">{ "✕" }</span>{ l.t("broker down", "broker 宕机") }</li>
+            </ul>
         </div>
     }
 }

@@ -23,6 +23,10 @@ pub struct ProducerPanelProps {
     /// Records of a stream still to be sent (scheduled for later), while one is under way.
     pub stream_left: usize,
     pub send: Send,
+    /// The fields an embed exposes (`acks`, `min.insync.replicas`, `key`, `produce`, `stream`);
+    /// `None` (the sandbox): all of them.
+    #[prop_or_default]
+    pub only: Option<Vec<String>>,
 }
 
 fn select_value(e: &Event) -> Option<String> {
@@ -111,6 +115,7 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
         })
     };
     let sent = (link::STREAM_RECORDS as usize).saturating_sub(p.stream_left);
+    let shows = |c: &str| p.only.as_ref().is_none_or(|o| o.iter().any(|x| x == c));
     let acks_doc = l.config_doc(ConfigScope::Producer, "acks");
     let min_isr_doc = l.config_doc(ConfigScope::Topic, "min.insync.replicas");
     html! {
@@ -120,6 +125,7 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                 <span class="panel-note mono">{ format!("{} → {}", demo::PRODUCER, topic_name) }</span>
             </div>
             <form class="producer-form" onsubmit={on_produce}>
+                if shows("acks") {
                 <div class="field">
                     <label for="acks-select" class="mono">{ "acks" }</label>
                     <select id="acks-select" data-testid="acks-select" onchange={on_acks}
@@ -130,6 +136,8 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                     </select>
                     <p id="acks-doc" class="help">{ acks_doc }</p>
                 </div>
+                }
+                if shows("min.insync.replicas") {
                 <div class="field">
                     <label for="min-isr-select" class="mono">{ "min.insync.replicas" }</label>
                     <select id="min-isr-select" data-testid="min-isr-select" onchange={on_min_isr}
@@ -140,16 +148,22 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                     </select>
                     <p id="min-isr-doc" class="help">{ min_isr_doc }</p>
                 </div>
+                }
+                if shows("key") {
                 <div class="field">
                     <label for="key-input">{ l.t("Record key (optional)", "消息 key（可选）") }</label>
                     <input id="key-input" type="text" placeholder="user-42" value={(*key).clone()} oninput={on_key}
                         data-testid="key-input" autocomplete="off" maxlength="40" aria-describedby="key-doc" />
                     <p id="key-doc" class="help">{ l.t("Same key → same partition (murmur2). Letters, digits, - and _.", "相同 key → 相同分区（murmur2）。可用字母、数字、- 和 _。") }</p>
                 </div>
+                }
                 <div class="produce-actions">
+                    if shows("produce") {
                     <button type="submit" class="btn primary wide" data-testid="produce-btn" aria-disabled={streaming.to_string()}>
                         { l.t("Produce a record", "发送一条消息") }
                     </button>
+                    }
+                    if shows("stream") {
                     <button type="button" class="btn wide stream-btn" data-testid="produce-stream" onclick={on_stream}
                         aria-disabled={streaming.to_string()} aria-describedby="stream-doc">
                         if streaming {
@@ -159,11 +173,14 @@ pub fn producer_panel(p: &ProducerPanelProps) -> Html {
                             { l.t("Produce a stream", "发送一串消息") }
                         }
                     </button>
+                    }
                 </div>
+                if shows("stream") {
                 <p id="stream-doc" class="help stream-doc">{ l.t(
                     "A stream is 20 keyed records (customer-1 … customer-5) over 200 ms: watch them gather into batches in the producer pipeline (slow the speed down to see linger.ms at work).",
                     "一串消息 = 200 ms 内 20 条带 key（customer-1 … customer-5）的消息：在 Producer 流水线里看它们如何聚成批次（调慢速度可以看清 linger.ms 的作用）。",
                 ) }</p>
+                }
             </form>
         </section>
     }
