@@ -299,7 +299,14 @@ impl Cluster {
                 return Ok(());
             }
             let mut placement_rng = Rng::new(ctx.rng.next_u64());
-            let configs = BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]);
+            // Kafka: `GroupCoordinator.offsetsTopicConfigs`.
+            let configs = BTreeMap::from([
+                ("cleanup.policy".to_string(), "compact".to_string()),
+                (
+                    "segment.bytes".to_string(),
+                    s.offsets_topic_segment_bytes.max(14).to_string(),
+                ),
+            ]);
             c.create_topic(
                 ctx,
                 &mut placement_rng,
@@ -1309,7 +1316,7 @@ impl Cluster {
                                     offset: r.offset,
                                     leader_epoch: r.leader_epoch,
                                     key: r.key.as_deref().map(str::to_string),
-                                    value: r.value.to_string(),
+                                    value: r.value.as_deref().map(str::to_string),
                                 })
                                 .collect()
                         })
@@ -1434,7 +1441,7 @@ fn produce_view(c: &crate::producer::ProduceCall) -> ProduceView {
         tp: c.tp.clone(),
         acks: c.acks,
         key: c.key.as_deref().map(str::to_string),
-        value: c.value.to_string(),
+        value: c.value.as_deref().map(str::to_string),
         sent_at_ms: c.created_at.0 * MS_PER_TICK,
         outcome,
         completed_at_ms,

@@ -62,7 +62,8 @@ pub enum Command {
         partition: Option<u32>,
         #[serde(default)]
         key: Option<String>,
-        value: String,
+        /// `None` produces a tombstone (a null value), which compaction treats as a delete.
+        value: Option<String>,
     },
     /// `kafka-producer-perf-test.sh --topic T --num-records N --record-size S --throughput R`
     /// on `producer`: N keyless records of S random bytes at R records/s (-1: as fast as

@@ -33,6 +33,13 @@ pub struct GroupSettings {
     pub min_session_timeout_ms: u64,
     pub max_session_timeout_ms: u64,
     pub offsets_commit_timeout_ticks: u64,
+    /// `offsets.topic.segment.bytes`.
+    #[serde(default = "default_offsets_segment_bytes")]
+    pub offsets_topic_segment_bytes: u64,
+}
+
+fn default_offsets_segment_bytes() -> u64 {
+    104_857_600
 }
 
 impl GroupSettings {
@@ -49,6 +56,8 @@ impl GroupSettings {
             min_session_timeout_ms: c.get_u64(ConfigScope::Broker, "group.min.session.timeout.ms"),
             max_session_timeout_ms: c.get_u64(ConfigScope::Broker, "group.max.session.timeout.ms"),
             offsets_commit_timeout_ticks: ms("offsets.commit.timeout.ms"),
+            offsets_topic_segment_bytes: c
+                .get_u64(ConfigScope::Broker, "offsets.topic.segment.bytes"),
         }
     }
 }
@@ -349,10 +358,10 @@ impl GroupCoordinators {
             Rpc::ListOffsets { tp, latest } => {
                 let result = match broker.partitions.get(&tp).filter(|p| p.is_leader()) {
                     None => Err(KafkaError::NotLeaderOrFollower),
-                    // read_uncommitted: LATEST is the high watermark; EARLIEST the log start (0:
-                    // no retention here).
+                    // read_uncommitted: LATEST is the high watermark; EARLIEST the log start
+                    // offset (retention moves it).
                     Some(p) if latest => Ok(p.log.high_watermark().0),
-                    Some(_) => Ok(0),
+                    Some(p) => Ok(p.log.log_start_offset().0),
                 };
                 ctx.send(
                     NodeAddr::Broker(broker.id),
@@ -542,15 +551,22 @@ fn consumer_fetch(
 ) {
     let (error, hw, records) = match broker.partitions.get(&tp).filter(|p| p.is_leader()) {
         None => (Some(KafkaError::NotLeaderOrFollower), Offset(0), vec![]),
-        Some(p) if fetch_offset > p.log.log_end_offset() => (
-            Some(KafkaError::OffsetOutOfRange),
-            p.log.high_watermark(),
-            vec![],
-        ),
+        // Kafka: `LocalLog.read` — past the end, or below the log start (deleted by retention).
+        Some(p)
+            if fetch_offset > p.log.log_end_offset()
+                || fetch_offset < p.log.log_start_offset() =>
+        {
+            (
+                Some(KafkaError::OffsetOutOfRange),
+                p.log.high_watermark(),
+                vec![],
+            )
+        }
         Some(p) => {
             let hw = p.log.high_watermark();
-            let n = hw.0.saturating_sub(fetch_offset.0).min(max_records as u64) as usize;
-            (None, hw, p.log.read(fetch_offset, n))
+            // Compaction leaves gaps: read records below the HW, not a count of offsets.
+            let records = p.log.read_below(fetch_offset, hw, max_records as usize);
+            (None, hw, records)
         }
     };
     ctx.send(
@@ -631,7 +647,7 @@ impl Coordinator {
             p.log
                 .records()
                 .iter()
-                .map(|r| (r.key.as_deref(), &*r.value)),
+                .map(|r| (r.key.as_deref(), r.value.as_deref())),
         );
         // Groups of this partition from an older epoch are replaced by what the log says.
         let stale: Vec<String> = self
@@ -1358,7 +1374,7 @@ impl Handler<'_, '_> {
         let generation = g.generation;
         let records = vec![NewRecord {
             key: Some(offsets::group_metadata_key(group_id).into()),
-            value: value.into(),
+            value: Some(value.into()),
             produce_id: None,
         }];
         self.append(
@@ -1503,7 +1519,7 @@ impl Handler<'_, '_> {
             .iter()
             .map(|(tp, o)| NewRecord {
                 key: Some(offsets::offset_commit_key(group_id, tp).into()),
-                value: o.to_string().into(),
+                value: Some(o.to_string().into()),
                 produce_id: None,
             })
             .collect();
@@ -1672,6 +1688,7 @@ mod tests {
                     partition_epoch: 0,
                     min_insync_replicas: 1,
                     compression_type: "producer".into(),
+                    log_overrides: Default::default(),
                 },
                 log: Default::default(),
                 role: Role::Leader(LeaderState {

@@ -86,15 +86,34 @@ pub struct Record {
     pub offset: Offset,
     /// The leader epoch of the batch (`partitionLeaderEpoch` in the record batch header).
     pub leader_epoch: LeaderEpoch,
+    /// The record's timestamp in simulated ms: the leader's clock when it appended the batch
+    /// (Kafka's `LogAppendTime`; see `crate::segment`). Segment rolling, time retention and the
+    /// compaction lags read it. A `u32` (49 days of simulated time) keeps `Record` at 96 bytes.
+    #[serde(default)]
+    pub timestamp: u32,
     /// Key and value are shared, not copied, as the record moves from producer to leader to
     /// followers (the simulation's stand-in for Kafka's zero-copy of record batches).
     pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    /// `None` is a null value: a tombstone, which tells the log cleaner to delete the key.
+    pub value: Option<Arc<str>>,
     /// Which produce call wrote it; lets tests and lessons trace a record end to end.
     pub produce_id: Option<ProduceId>,
     /// Set for records of an idempotent producer.
     #[serde(default)]
     pub producer: Option<ProducerStamp>,
+}
+
+impl Record {
+    /// Its size in the log (Kafka: `DefaultRecord.sizeInBytes`, offset delta 0): what segments
+    /// count against `segment.bytes` and `retention.bytes`.
+    pub fn size_in_bytes(&self) -> u64 {
+        crate::producer::record_size(0, self.key.as_deref(), self.value.as_deref())
+    }
+
+    /// Whether this is a tombstone (a key with a null value).
+    pub fn is_tombstone(&self) -> bool {
+        self.value.is_none()
+    }
 }
 
 /// Records per chunk of a [`Records`] store.
@@ -103,14 +122,24 @@ const CHUNK: usize = 4096;
 /// A log's records, kept in chunks of [`CHUNK`] so that a growing log never copies the records
 /// it already has (the in-memory stand-in for Kafka's list of segment files). Every chunk but
 /// the last is full, so equal logs are chunked alike.
+///
+/// Offsets are never rewritten: retention drops a prefix and compaction drops records in the
+/// middle, leaving gaps. While there are no gaps (`dense`), the record at offset `o` sits at
+/// position `o - first offset`; with gaps a lookup is a binary search.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Records {
     chunks: Vec<Vec<Record>>,
     len: usize,
+    /// The offset the next record gets (the log end offset), also when the tail is empty.
+    #[serde(default)]
+    end: u64,
+    /// Whether some offset between the first record and the end has no record.
+    #[serde(default)]
+    gaps: bool,
 }
 
 impl Records {
-    /// How many records (the log end offset).
+    /// How many records are stored (with gaps, fewer than the offsets they span).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -120,12 +149,48 @@ impl Records {
         self.len == 0
     }
 
-    /// The record at offset `i`, if the log has it.
-    pub fn get(&self, i: usize) -> Option<&Record> {
+    /// The offset the next record gets.
+    pub fn end_offset(&self) -> u64 {
+        self.end
+    }
+
+    /// The record at position `i` (0 = the oldest stored record).
+    pub fn at(&self, i: usize) -> Option<&Record> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
     }
 
-    fn push(&mut self, r: Record) {
+    /// The position of the first record at or after `offset` (`len` if none).
+    pub fn position(&self, offset: u64) -> usize {
+        let Some(first) = self.at(0).map(|r| r.offset.0) else {
+            return 0;
+        };
+        if offset <= first {
+            return 0;
+        }
+        if !self.gaps {
+            return ((offset - first) as usize).min(self.len);
+        }
+        // The first chunk whose last record is at or after `offset`, then inside it.
+        let k = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|r| r.offset.0 < offset));
+        match self.chunks.get(k) {
+            Some(c) => k * CHUNK + c.partition_point(|r| r.offset.0 < offset),
+            None => self.len,
+        }
+    }
+
+    /// The record with offset `offset`, if the log has it.
+    pub fn get(&self, offset: usize) -> Option<&Record> {
+        self.at(self.position(offset as u64))
+            .filter(|r| r.offset.0 == offset as u64)
+    }
+
+    pub(crate) fn push(&mut self, r: Record) {
+        if self.len > 0 && r.offset.0 != self.end {
+            self.gaps = true; // a follower copying a compacted log
+        }
+        self.end = r.offset.0 + 1;
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(r),
             _ => self.chunks.push(vec![r]),
@@ -133,7 +198,10 @@ impl Records {
         self.len += 1;
     }
 
-    fn truncate(&mut self, n: usize) {
+    /// Keeps the records below `offset`; the log end becomes `offset`.
+    fn truncate(&mut self, offset: u64) {
+        let n = self.position(offset);
+        self.end = offset.min(self.end);
         if n >= self.len {
             return;
         }
@@ -144,8 +212,45 @@ impl Records {
         self.len = n;
     }
 
-    /// The records from index `start` on, in order.
+    /// Keeps only the records `keep` says yes to (the log end stays), re-chunking so that every
+    /// chunk but the last is full again. Returns how many were removed. Compaction and retention
+    /// call it rarely; it moves records, it does not clone them.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) -> usize {
+        let before = self.len;
+        let old = std::mem::take(&mut self.chunks);
+        let (end, gaps) = (self.end, self.gaps);
+        self.len = 0;
+        let mut first: Option<u64> = None;
+        let mut removed_inside = false;
+        for r in old.into_iter().flatten() {
+            if keep(&r) {
+                first.get_or_insert(r.offset.0);
+                self.push(r);
+            } else if first.is_some() {
+                removed_inside = true;
+            }
+        }
+        self.end = end;
+        // Removing a prefix keeps a dense log dense; removing anything after the first kept
+        // record leaves a gap (and a removed tail is one too unless a truncation follows).
+        self.gaps = gaps || removed_inside;
+        before - self.len
+    }
+
+    /// Moves the log end (after every record) without a record, for
+    /// `Log::truncate_fully_and_start_at`.
+    pub(crate) fn set_end(&mut self, end: u64) {
+        debug_assert!(self.at(self.len.wrapping_sub(1)).is_none_or(|r| r.offset.0 < end));
+        self.end = end;
+    }
+
+    /// The records from offset `start` on, in order.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &Record> + '_ {
+        self.iter_from_position(self.position(start as u64))
+    }
+
+    /// The records from position `start` on, in order.
+    pub fn iter_from_position(&self, start: usize) -> impl Iterator<Item = &Record> + '_ {
         let start = start.min(self.len);
         self.chunks
             .iter()
@@ -162,6 +267,7 @@ impl Records {
 
 impl std::ops::Index<usize> for Records {
     type Output = Record;
+    /// The record at position `i` (equal to its offset while the log starts at 0 with no gaps).
     fn index(&self, i: usize) -> &Record {
         &self.chunks[i / CHUNK][i % CHUNK]
     }
@@ -170,26 +276,36 @@ impl std::ops::Index<usize> for Records {
 /// A replica's log.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log {
-    records: Records,
+    pub(crate) records: Records,
     /// The leader-epoch checkpoint.
-    epochs: LeaderEpochCache,
-    high_watermark: Offset,
+    pub(crate) epochs: LeaderEpochCache,
+    pub(crate) high_watermark: Offset,
     /// Producer state rebuilt from the log (Kafka: `ProducerStateManager`).
     producers: BTreeMap<u64, ProducerStateEntry>,
+    /// Segments, log start offset, cleaner checkpoint and the topic's log config.
+    #[serde(default)]
+    pub segments: crate::segment::Segments,
 }
 
 /// A record to append as leader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRecord {
     pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    /// `None`: a tombstone (null value).
+    pub value: Option<Arc<str>>,
     pub produce_id: Option<ProduceId>,
 }
 
 impl Log {
     /// The log end offset: the offset the next record will get.
     pub fn log_end_offset(&self) -> Offset {
-        Offset(self.records.len() as u64)
+        Offset(self.records.end_offset())
+    }
+
+    /// The first offset a fetch may ask for (Kafka: `UnifiedLog.logStartOffset`); retention moves
+    /// it forward.
+    pub fn log_start_offset(&self) -> Offset {
+        self.segments.log_start_offset
     }
 
     pub fn high_watermark(&self) -> Offset {
@@ -214,6 +330,17 @@ impl Log {
         self.epochs.latest_epoch()
     }
 
+    /// Records from `from` (inclusive) below `below`, at most `max` (a consumer reads below the
+    /// high watermark; with compaction gaps the offsets span more than the records).
+    pub fn read_below(&self, from: Offset, below: Offset, max: usize) -> Vec<Record> {
+        self.records
+            .iter_from(from.0 as usize)
+            .take_while(|r| r.offset < below)
+            .take(max)
+            .cloned()
+            .collect()
+    }
+
     /// Records from `from` (inclusive), at most `max`.
     pub fn read(&self, from: Offset, max: usize) -> Vec<Record> {
         self.records
@@ -233,7 +360,7 @@ impl Log {
         let mut bytes = crate::producer::RECORD_BATCH_OVERHEAD;
         let mut out = Vec::new();
         for r in self.records.iter_from(from.0 as usize) {
-            let size = crate::producer::record_size(0, r.key.as_deref(), &r.value);
+            let size = r.size_in_bytes();
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
@@ -311,7 +438,9 @@ impl Log {
         epoch: LeaderEpoch,
         records: Vec<NewRecord>,
         producer: Option<(u64, u16, i32)>,
+        now_ms: u64,
     ) -> Offset {
+        let timestamp = crate::segment::timestamp_from_ms(now_ms);
         let base = self.log_end_offset();
         self.assign_epoch(epoch, base);
         for (i, r) in records.into_iter().enumerate() {
@@ -322,9 +451,10 @@ impl Log {
                 sequence: increment_sequence(seq, i as i32),
                 batch_base: base,
             });
-            self.records.push(Record {
+            self.push_record(Record {
                 offset,
                 leader_epoch: epoch,
+                timestamp,
                 key: r.key,
                 value: r.value,
                 produce_id: r.produce_id,
@@ -335,7 +465,7 @@ impl Log {
         base
     }
 
-    /// Folds the records from index `from` into the producer state, batch by batch.
+    /// Folds the records from position `from` into the producer state, batch by batch.
     fn update_producer_state(&mut self, from: usize) {
         let mut i = from;
         while i < self.records.len() {
@@ -366,8 +496,11 @@ impl Log {
             entry.add(
                 stamp.producer_epoch,
                 BatchMetadata {
-                    first_seq: self.records[stamp.batch_base.0 as usize]
-                        .producer
+                    // The batch's first record may have been compacted away.
+                    first_seq: self
+                        .records
+                        .get(stamp.batch_base.0 as usize)
+                        .and_then(|r| r.producer)
                         .map_or(stamp.sequence, |s| s.sequence),
                     last_seq: last,
                     first_offset: stamp.batch_base,
@@ -383,14 +516,16 @@ impl Log {
         &mut self,
         epoch: LeaderEpoch,
         key: Option<Arc<str>>,
-        value: Arc<str>,
+        value: Option<Arc<str>>,
         produce_id: Option<ProduceId>,
+        now_ms: u64,
     ) -> Offset {
         let offset = self.log_end_offset();
         self.assign_epoch(epoch, offset);
-        self.records.push(Record {
+        self.push_record(Record {
             offset,
             leader_epoch: epoch,
+            timestamp: crate::segment::timestamp_from_ms(now_ms),
             key,
             value,
             produce_id,
@@ -403,21 +538,25 @@ impl Log {
     /// the log exactly.
     pub fn append_as_follower(&mut self, batch: Vec<Record>) {
         let from = self.records.len();
+        let from_offset = self.records.end_offset();
         let first_base = batch.first().and_then(|r| r.producer).map(|s| s.batch_base);
         for r in batch {
-            debug_assert_eq!(
-                r.offset,
-                self.log_end_offset(),
-                "follower append must be contiguous"
+            // Compacted logs have gaps: a follower copies them as they are.
+            debug_assert!(
+                r.offset >= self.log_end_offset(),
+                "follower append must continue the log"
             );
-            if r.offset != self.log_end_offset() {
+            if r.offset < self.log_end_offset() {
                 return;
             }
             self.assign_epoch(r.leader_epoch, r.offset);
-            self.records.push(r);
+            self.push_record(r);
         }
         // A batch whose first records came in an earlier fetch is re-read from its base.
-        let start = first_base.map_or(from, |b| (b.0 as usize).min(from));
+        let start = match first_base {
+            Some(b) if b.0 < from_offset => self.records.position(b.0),
+            _ => from,
+        };
         self.update_producer_state(start);
     }
 
@@ -436,9 +575,11 @@ impl Log {
     /// Removes every record at or after `offset` (`UnifiedLog.truncateTo` +
     /// `LeaderEpochFileCache.truncateFromEnd`); the HW never stays above the new end.
     pub fn truncate_to(&mut self, offset: Offset) -> u64 {
-        let keep = (offset.0 as usize).min(self.records.len());
+        let offset = offset.min(self.log_end_offset());
+        let keep = self.records.position(offset.0);
         let removed = (self.records.len() - keep) as u64;
-        self.records.truncate(keep);
+        self.records.truncate(offset.0);
+        self.on_truncate(offset);
         if removed > 0 && !self.producers.is_empty() {
             // Kafka rebuilds the producer state from the log after truncation.
             self.producers.clear();
@@ -492,12 +633,12 @@ mod tests {
         let n = 3 * CHUNK + 17;
         for i in 0..n {
             let e = LeaderEpoch(if i < 5000 { 0 } else { 1 });
-            log.append_as_leader(e, None, i.to_string().into(), None);
+            log.append_as_leader(e, None, Some(i.to_string().into()), None, 0);
         }
         let rs = log.records();
         assert_eq!((rs.len(), rs.chunks.len()), (n, 4));
         assert!(rs.iter().enumerate().all(|(i, r)| r.offset.0 == i as u64));
-        assert_eq!(&*rs[CHUNK].value, CHUNK.to_string());
+        assert_eq!(rs[CHUNK].value.as_deref(), Some(CHUNK.to_string().as_str()));
         assert_eq!(rs.get(n), None);
         let tail: Vec<u64> = rs
             .iter_from(2 * CHUNK - 2)
@@ -517,8 +658,8 @@ mod tests {
         assert_eq!(log.records().chunks.len(), 2);
         let v = log.read(Offset(CHUNK as u64 - 1), 10);
         assert_eq!(v.len(), 2);
-        log.append_as_leader(LeaderEpoch(2), None, "x".into(), None);
-        assert_eq!(log.records()[CHUNK + 1].value.as_ref(), "x");
+        log.append_as_leader(LeaderEpoch(2), None, Some("x".into()), None, 0);
+        assert_eq!(log.records()[CHUNK + 1].value.as_deref(), Some("x"));
         // Epoch 1 started at 5000, past the truncation: the latest epoch ≤ 1 is 0, ending where 2 starts.
         assert_eq!(
             log.end_offset_for_epoch(LeaderEpoch(1)),
@@ -530,7 +671,7 @@ mod tests {
         let mut log = Log::default();
         for &(epoch, n) in epochs {
             for _ in 0..n {
-                log.append_as_leader(LeaderEpoch(epoch), None, "v".into(), None);
+                log.append_as_leader(LeaderEpoch(epoch), None, Some("v".into()), None, 0);
             }
         }
         log
@@ -577,11 +718,11 @@ mod tests {
             let records = (0..n)
                 .map(|_| NewRecord {
                     key: None,
-                    value: "v".into(),
+                    value: Some("v".into()),
                     produce_id: None,
                 })
                 .collect();
-            log.append_batch_as_leader(LeaderEpoch(0), records, Some((pid, epoch, first_seq)));
+            log.append_batch_as_leader(LeaderEpoch(0), records, Some((pid, epoch, first_seq)), 0);
         }
         check
     }

@@ -278,7 +278,8 @@ pub struct RecordView {
     pub offset: Offset,
     pub leader_epoch: LeaderEpoch,
     pub key: Option<String>,
-    pub value: String,
+    /// `null`: a tombstone.
+    pub value: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,7 +348,8 @@ pub struct ProduceView {
     pub tp: TopicPartition,
     pub acks: Acks,
     pub key: Option<String>,
-    pub value: String,
+    /// `null`: a tombstone.
+    pub value: Option<String>,
     pub sent_at_ms: u64,
     /// `None` while in flight.
     pub outcome: Option<ProduceOutcome>,
