@@ -461,7 +461,8 @@ impl Log {
                 producer: stamp,
             });
         }
-        self.update_producer_state(base.0 as usize);
+        let from = self.records.position(base.0);
+        self.update_producer_state(from);
         base
     }
 

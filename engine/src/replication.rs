@@ -760,7 +760,7 @@ impl Broker {
         if p.log.segments.config.compact {
             if let Some(i) = batch.records.iter().position(|r| r.key.is_none()) {
                 let errors = batch.records.iter().filter(|r| r.key.is_none()).count();
-                let msg = format!("One or more records have been rejected due to {errors} record errors in total, and only showing the first error: Compacted topic cannot accept message without key in topic partition {tp}.");
+                let msg = format!("One or more records have been rejected due to {errors} record errors in total, and only showing the first error: Compacted topic cannot accept message without key in topic partition {tp}");
                 ctx.emit(EventKind::RecordRejected {
                     broker: me,
                     tp: tp.clone(),
