@@ -2061,6 +2061,10 @@ fn partitions_json(snap: &Snapshot) -> Vec<Value> {
                         "in_isr": r.in_isr,
                         "log_end_offset": r.log_end_offset.0,
                         "high_watermark": r.high_watermark.0,
+                        "log_start_offset": r.log_start_offset.0,
+                        "segment_count": r.segment_count,
+                        "segments": r.segments,
+                        "cleaner": r.cleaner,
                     })
                 })
                 .collect();
