@@ -186,7 +186,11 @@ impl Segment {
     }
 
     fn add(&mut self, r: &Record) {
-        self.bytes += r.size_in_bytes();
+        self.add_sized(r, r.size_in_bytes());
+    }
+
+    fn add_sized(&mut self, r: &Record, size: u64) {
+        self.bytes += size;
         self.records += 1;
         self.first_timestamp.get_or_insert(r.timestamp);
         self.max_timestamp = self.max_timestamp.max(r.timestamp);
@@ -254,12 +258,12 @@ impl Segments {
 
     /// Kafka: `LogSegment.shouldRoll` — the active segment is full (`segment.bytes`) or its
     /// first record is older than `segment.ms` (`rollJitterMs` = 0) compared with the new one.
-    fn should_roll(&self, r: &Record) -> bool {
+    fn should_roll(&self, r: &Record, size: u64) -> bool {
         let a = self.active();
         if a.records == 0 {
             return false;
         }
-        let full = a.bytes + r.size_in_bytes() > self.config.segment_bytes;
+        let full = a.bytes + size > self.config.segment_bytes;
         let waited = a
             .first_timestamp
             .map_or(0, |t| r.timestamp.saturating_sub(t) as u64);
@@ -278,11 +282,12 @@ impl Segments {
 impl Log {
     /// Appends one record, rolling the active segment first if it is full or old.
     pub(crate) fn push_record(&mut self, r: Record) {
-        if self.segments.should_roll(&r) {
+        let size = r.size_in_bytes();
+        if self.segments.should_roll(&r, size) {
             self.segments.roll(r.offset);
         }
         let active = self.segments.list.last_mut().expect("active segment");
-        active.add(&r);
+        active.add_sized(&r, size);
         self.records.push(r);
     }
 
