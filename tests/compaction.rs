@@ -4,7 +4,7 @@
 //! `__consumer_offsets` compaction, a follower that fell below the leader's log start).
 
 use kplay_engine::cleaner::{
-    cleanable_offsets, clean, delete_old_segments, log_to_clean, maybe_clean, RetentionReason,
+    clean, cleanable_offsets, delete_old_segments, log_to_clean, maybe_clean, RetentionReason,
 };
 use kplay_engine::ids::{LeaderEpoch, Offset};
 use kplay_engine::log::Log;
@@ -255,7 +255,10 @@ fn dirty_ratio_and_cleanable_range() {
     );
     assert_eq!(ltc.cleanable_ratio(), 1_000_000);
     let r = maybe_clean(&mut log, 0).expect("ratio 1.0 > 0.5");
-    assert_eq!(r.records_removed, 6, "keys 0 and 1: only offsets 6 and 7 stay");
+    assert_eq!(
+        r.records_removed, 6,
+        "keys 0 and 1: only offsets 6 and 7 stay"
+    );
     assert_eq!(r.end_offset, Offset(8));
     // Four more records: one more closed dirty segment of 4 records against 2 clean ones.
     for i in 12..16 {
@@ -304,7 +307,10 @@ fn unified_log_test_size_based_log_retention() {
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].reason, RetentionReason::RetentionBytes);
     assert_eq!(log.log_start_offset(), Offset(5));
-    assert_eq!(log.records().iter().next().map(|r| r.offset), Some(Offset(5)));
+    assert_eq!(
+        log.records().iter().next().map(|r| r.offset),
+        Some(Offset(5))
+    );
 }
 
 /// Kafka: `UnifiedLogTest.testDeleteOldSegments` — records older than `retention.ms`; nothing
@@ -335,7 +341,12 @@ fn unified_log_test_delete_old_segments() {
         for (i, s) in log.segments.list.iter().enumerate() {
             let end = log.segments.end_of(i, log.log_end_offset());
             if s.records > 0 {
-                assert!(end.0 > hw, "segment at {} ends at {}", s.base_offset.0, end.0);
+                assert!(
+                    end.0 > hw,
+                    "segment at {} ends at {}",
+                    s.base_offset.0,
+                    end.0
+                );
             }
         }
     }
@@ -391,7 +402,10 @@ fn cleaning_keeps_the_latest_record_per_key_over_many_seeds() {
                 if let Some(c) = log.segments.cleaner_checkpoint {
                     let mut seen = std::collections::BTreeSet::new();
                     for r in log.records().iter().take_while(|r| r.offset < c) {
-                        assert!(seen.insert(r.key.clone()), "seed={seed}: duplicate key below {c:?}");
+                        assert!(
+                            seen.insert(r.key.clone()),
+                            "seed={seed}: duplicate key below {c:?}"
+                        );
                     }
                 }
             }
@@ -547,7 +561,10 @@ fn keyless_records_on_a_compacted_topic_fail_with_invalid_record() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(outcomes[1], Some(ProduceOutcome::Ok { offset: 0 })));
+    assert!(matches!(
+        outcomes[1],
+        Some(ProduceOutcome::Ok { offset: 0 })
+    ));
     assert_eq!(replica_logs(&c)[0], vec![(0, Some("k".into()), None)]);
 }
 
@@ -636,7 +653,9 @@ fn a_follower_below_the_leaders_log_start_starts_over_there() {
     assert!(evs.iter().any(|e| matches!(&e.kind,
         EventKind::SegmentsDeleted { broker, reason: RetentionReason::RetentionMs, .. } if *broker == leader)));
     let evs = [
-        c.step(Input::Command(Command::RestartBroker { broker: follower.0 })),
+        c.step(Input::Command(Command::RestartBroker {
+            broker: follower.0,
+        })),
         c.run_ms(20_000),
     ]
     .concat();
@@ -648,6 +667,10 @@ fn a_follower_below_the_leaders_log_start_starts_over_there() {
     let s = c.snapshot();
     let p = &s.topics[0].partitions[0];
     assert!(p.isr.contains(&follower), "back in the ISR: {:?}", p.isr);
-    let starts: Vec<u64> = p.replica_states.iter().map(|r| r.log_start_offset.0).collect();
+    let starts: Vec<u64> = p
+        .replica_states
+        .iter()
+        .map(|r| r.log_start_offset.0)
+        .collect();
     assert!(starts.iter().all(|s| *s > 0), "{starts:?}");
 }

@@ -297,9 +297,8 @@ pub fn delete_old_segments(log: &mut Log, now_ms: u64) -> Vec<Deleted> {
         if retention_ms >= 0 {
             // Kafka: `deleteRetentionMsBreachedSegments`.
             let limit = retention_ms as u64;
-            let expired = |s: &crate::segment::Segment| {
-                now_ms.saturating_sub(s.max_timestamp as u64) > limit
-            };
+            let expired =
+                |s: &crate::segment::Segment| now_ms.saturating_sub(s.max_timestamp as u64) > limit;
             out.extend(delete_where(log, RetentionReason::RetentionMs, expired));
         }
         let retention_bytes = log.segments.config.retention_bytes;

@@ -553,8 +553,7 @@ fn consumer_fetch(
         None => (Some(KafkaError::NotLeaderOrFollower), Offset(0), vec![]),
         // Kafka: `LocalLog.read` — past the end, or below the log start (deleted by retention).
         Some(p)
-            if fetch_offset > p.log.log_end_offset()
-                || fetch_offset < p.log.log_start_offset() =>
+            if fetch_offset > p.log.log_end_offset() || fetch_offset < p.log.log_start_offset() =>
         {
             (
                 Some(KafkaError::OffsetOutOfRange),

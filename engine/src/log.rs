@@ -240,7 +240,9 @@ impl Records {
     /// Moves the log end (after every record) without a record, for
     /// `Log::truncate_fully_and_start_at`.
     pub(crate) fn set_end(&mut self, end: u64) {
-        debug_assert!(self.at(self.len.wrapping_sub(1)).is_none_or(|r| r.offset.0 < end));
+        debug_assert!(self
+            .at(self.len.wrapping_sub(1))
+            .is_none_or(|r| r.offset.0 < end));
         self.end = end;
     }
 

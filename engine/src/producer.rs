@@ -588,13 +588,15 @@ impl Clients {
             self.batches.get(b).is_some_and(|b| {
                 b.attempts == 0
                     && b.in_flight.is_none()
-                    && b.bytes + record_size(b.records.len() as u64, key.as_deref(), value.as_deref())
+                    && b.bytes
+                        + record_size(b.records.len() as u64, key.as_deref(), value.as_deref())
                         <= batch_size.max(b.bytes)
             })
         });
         // Kafka: a new batch takes max(batch.size, record) bytes from `BufferPool`; when there is
         // not enough (or older sends are already waiting), send() blocks up to max.block.ms.
-        let alloc = batch_size.max(RECORD_BATCH_OVERHEAD + record_size(0, key.as_deref(), value.as_deref()));
+        let alloc = batch_size
+            .max(RECORD_BATCH_OVERHEAD + record_size(0, key.as_deref(), value.as_deref()));
         let must_wait = (open.is_none() && p.allocated + alloc > p.settings.buffer_memory)
             || (existing.is_none() && !p.blocked.is_empty());
         if must_wait {
@@ -718,10 +720,10 @@ impl Clients {
                 // Kafka: `BufferPool.allocate` → BufferExhaustedException.
                 let total = p.settings.buffer_memory;
                 let available = total.saturating_sub(p.allocated);
-                let size = p
-                    .settings
-                    .batch_size
-                    .max(RECORD_BATCH_OVERHEAD + record_size(0, call.key.as_deref(), call.value.as_deref()));
+                let size = p.settings.batch_size.max(
+                    RECORD_BATCH_OVERHEAD
+                        + record_size(0, call.key.as_deref(), call.value.as_deref()),
+                );
                 let ms = p.settings.max_block * crate::config::MS_PER_TICK;
                 let message = format!("Failed to allocate {size} bytes within the configured max blocking time {ms} ms. Total memory: {total} bytes. Available memory: {available} bytes. Poolable size: {} bytes", p.settings.batch_size);
                 self.complete(
@@ -1452,7 +1454,11 @@ mod tests {
         assert_eq!(record_size(0, Some("key"), Some("value")), 15);
         assert_eq!(record_size(0, None, Some("value")), 12);
         assert_eq!(record_size(200, None, Some("")), 8);
-        assert_eq!(record_size(0, Some("key"), None), 10, "a tombstone's value is varint -1");
+        assert_eq!(
+            record_size(0, Some("key"), None),
+            10,
+            "a tombstone's value is varint -1"
+        );
     }
 
     fn cfg(pairs: &[(&str, &str)]) -> Configs {

@@ -94,7 +94,10 @@ pub const LOG_CONFIG_SYNONYMS: &[(&str, &str)] = &[
     ("segment.ms", "log.roll.ms"),
     ("retention.ms", "log.retention.ms"),
     ("retention.bytes", "log.retention.bytes"),
-    ("min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio"),
+    (
+        "min.cleanable.dirty.ratio",
+        "log.cleaner.min.cleanable.ratio",
+    ),
     ("delete.retention.ms", "log.cleaner.delete.retention.ms"),
     ("min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms"),
     ("max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms"),
@@ -230,7 +233,9 @@ impl Default for Segments {
 impl Segments {
     /// The segment being written to.
     pub fn active(&self) -> &Segment {
-        self.list.last().expect("a log always has an active segment")
+        self.list
+            .last()
+            .expect("a log always has an active segment")
     }
 
     /// The offset where segment `i` ends (the next segment's base, or the log end).
