@@ -38,7 +38,7 @@ fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u
                     topic: "t".into(),
                     partition: None,
                     key,
-                    value: "x".repeat(100),
+                    value: Some("x".repeat(100)),
                 }))
                 .len();
         }
@@ -105,7 +105,7 @@ fn standard(per_ms: u64, sim_ms: u64) {
                 topic: "t".into(),
                 partition: None,
                 key,
-                value: "x".repeat(100),
+                value: Some("x".repeat(100)),
             }));
         }
         c.step(Input::Tick);
