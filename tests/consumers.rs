@@ -58,7 +58,7 @@ fn produce(c: &mut Cluster, topic: &str, partition: u32, n: u32) {
                 topic: topic.into(),
                 partition: Some(partition),
                 key: None,
-                value: format!("v{i}"),
+                value: Some(format!("v{i}")),
             },
         );
     }

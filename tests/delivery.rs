@@ -58,7 +58,7 @@ fn cluster(seed: u64, partitions: u32, per_partition: u32) -> Cluster {
                     topic: "orders".into(),
                     partition: Some(p),
                     key: None,
-                    value: format!("v{i}"),
+                    value: Some(format!("v{i}")),
                 },
             );
         }
@@ -305,7 +305,7 @@ fn seek_replays_and_skips() {
                 topic: "orders".into(),
                 partition: Some(1),
                 key: None,
-                value: format!("late{i}"),
+                value: Some(format!("late{i}")),
             },
         );
     }
@@ -332,7 +332,7 @@ fn seek_replays_and_skips() {
             topic: "orders".into(),
             partition: Some(0),
             key: None,
-            value: "next".into(),
+            value: Some("next".into()),
         },
     );
     c.run_ms(2_000);

@@ -101,7 +101,11 @@ fn unclean_election_restores_availability_and_loses_data() {
     );
     let s = c.snapshot();
     for rs in &s.topics[0].partitions[0].replica_states {
-        let values: Vec<&str> = rs.records.iter().map(|r| r.value.as_str()).collect();
+        let values: Vec<&str> = rs
+            .records
+            .iter()
+            .map(|r| r.value.as_deref().unwrap_or(""))
+            .collect();
         assert_eq!(
             values,
             vec!["replicated", "after-unclean"],

@@ -94,7 +94,7 @@ pub fn send(c: &mut Cluster, topic: &str, key: Option<&str>, value: &str) -> Vec
             topic: topic.into(),
             partition: None,
             key: key.map(String::from),
-            value: value.into(),
+            value: Some(value.into()),
         },
     )
 }

@@ -43,7 +43,7 @@ fn send(c: &mut Cluster, value: &str) {
         topic: "t".into(),
         partition: None,
         key: Some("k".into()),
-        value: value.into(),
+        value: Some(value.into()),
     }));
 }
 
@@ -59,7 +59,7 @@ fn leader_log(c: &Cluster) -> Vec<(String, u64)> {
         .unwrap();
     r.records
         .iter()
-        .map(|x| (x.value.clone(), x.offset.0))
+        .map(|x| (x.value.clone().unwrap_or_default(), x.offset.0))
         .collect()
 }
 
@@ -89,7 +89,7 @@ fn outcomes(c: &Cluster) -> Vec<(String, Option<ProduceOutcome>)> {
     c.snapshot()
         .requests
         .iter()
-        .map(|r| (r.value.clone(), r.outcome.clone()))
+        .map(|r| (r.value.clone().unwrap_or_default(), r.outcome.clone()))
         .collect()
 }
 
@@ -371,7 +371,7 @@ fn partitioner_options() {
                 topic: "t".into(),
                 partition: None,
                 key: Some("user_id=123".into()),
-                value: "x".into(),
+                value: Some("x".into()),
             }));
             for e in evs {
                 if let EventKind::RecordAccumulated { tp, .. } = e.kind {
@@ -412,7 +412,7 @@ fn custom_rule_partitioner() {
             topic: "t".into(),
             partition: None,
             key: Some(key.into()),
-            value: "x".into(),
+            value: Some("x".into()),
         })) {
             if let EventKind::RecordAccumulated {
                 tp, partitioner, ..
@@ -438,7 +438,7 @@ fn custom_rule_partitioner() {
         topic: "t".into(),
         partition: None,
         key: Some("bad-1".into()),
-        value: "x".into(),
+        value: Some("x".into()),
     }));
     assert!(evs.iter().any(|e| matches!(&e.kind, EventKind::CommandFailed { error: KafkaError::InvalidPartitions, message, .. } if message == "Invalid partition given with record: 7 is not in the range [0...3).")));
     let evs = c.step(Input::Command(Command::AlterProducerConfig {
@@ -476,7 +476,7 @@ fn compression_applies_real_codecs_to_batches() {
                 topic: "t".into(),
                 partition: None,
                 key,
-                value,
+                value: Some(value),
             }));
         }
         let evs = c.run_ms(1_000);
@@ -522,7 +522,7 @@ fn buffer_memory_blocks_send_until_batches_complete() {
                 topic: "t".into(),
                 partition: None,
                 key: Some("k".into()),
-                value: format!("{i:0>100}"),
+                value: Some(format!("{i:0>100}")),
             })) {
                 if matches!(e.kind, EventKind::SendBlocked { .. }) {
                     blocked += 1;
@@ -611,7 +611,7 @@ fn topic_compression_type_recompresses_on_the_leader() {
                 topic: "t".into(),
                 partition: None,
                 key,
-                value,
+                value: Some(value),
             }));
         }
         let evs = c.run_ms(1_000);

@@ -267,7 +267,7 @@ fn losing_the_majority_freezes_metadata_but_not_data() {
                 topic: "t".into(),
                 partition: None,
                 key: None,
-                value: "v".into(),
+                value: Some("v".into()),
             },
         )
     };

@@ -28,7 +28,7 @@ fn acks_zero_one_all() {
             topic: "t".into(),
             partition: None,
             key: Some("k".into()),
-            value: "v".into(),
+            value: Some("v".into()),
         },
     );
     let immediate = evs.iter().any(|e| {
@@ -295,7 +295,7 @@ fn restarted_leader_truncates_unreplicated_acks1_write() {
             topic: "t".into(),
             partition: None,
             key: None,
-            value: "lost".into(),
+            value: Some("lost".into()),
         },
     );
     c.run_ms(6); // delivered and appended at the leader, not yet fetched by anyone
@@ -311,7 +311,7 @@ fn restarted_leader_truncates_unreplicated_acks1_write() {
     let s = c.snapshot();
     for r in &s.topics[0].partitions[0].replica_states {
         assert_eq!(r.log_end_offset.0, 1, "every replica agrees on one record");
-        assert_eq!(r.records[0].value, "kept");
+        assert_eq!(r.records[0].value.as_deref(), Some("kept"));
     }
     assert_eq!(isr(&c, "t", 0), vec![1, 2, 3]);
 }
@@ -392,7 +392,7 @@ fn keyed_records_follow_murmur2() {
                 topic: "t".into(),
                 partition: None,
                 key: Some(key.into()),
-                value: "v".into(),
+                value: Some("v".into()),
             },
         );
     }

@@ -157,7 +157,7 @@ fn run_seed(seed: u64) -> Result<Plan, (String, Plan)> {
                     topic: topics[r.below(2) as usize].into(),
                     partition: None,
                     key,
-                    value: format!("v{}", r.next_u64() % 1000),
+                    value: Some(format!("v{}", r.next_u64() % 1000)),
                 }
             }
             5 | 6 if dead.len() < brokers as usize => {
@@ -394,7 +394,10 @@ fn to_scenario(name: &str, plan: &Plan, ending_cmds: &[Command]) -> String {
                 let mut f = vec![
                     format!("producer = {}", q(producer)),
                     format!("topic = {}", q(topic)),
-                    format!("value = {}", q(value)),
+                    match value {
+                        Some(v) => format!("value = {}", q(v)),
+                        None => "tombstone = true".to_string(),
+                    },
                 ];
                 if let Some(k) = key {
                     f.push(format!("key = {}", q(k)));
@@ -690,7 +693,7 @@ fn determinism_same_seed_same_trace() {
                 topic: "t".into(),
                 partition: None,
                 key: None,
-                value: format!("{i}"),
+                value: Some(format!("{i}")),
             }));
             c.run_ms(37);
             if i == 7 {

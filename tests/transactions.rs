@@ -83,7 +83,7 @@ fn send(c: &mut Cluster, producer: &str, partition: u32, value: &str) -> Vec<Eve
             topic: "t".into(),
             partition: Some(partition),
             key: None,
-            value: value.into(),
+            value: Some(value.into()),
         },
     )
 }
@@ -145,7 +145,13 @@ fn processed_values(c: &Cluster, group: &str, partitions: u32) -> Vec<String> {
         };
         for (o, n) in counts.iter().enumerate() {
             for _ in 0..*n {
-                out.push(log.records()[o].value.to_string());
+                out.push(
+                    log.records()[o]
+                        .value
+                        .as_deref()
+                        .unwrap_or("null")
+                        .to_string(),
+                );
             }
         }
     }
@@ -701,12 +707,12 @@ fn swarm_run(seed: u64) -> (u64, usize) {
             assert!(
                 !aborted,
                 "seed={seed}: aborted record t-{p}@{o} ({}) processed",
-                r.value
+                r.value.as_deref().unwrap_or("null")
             );
             assert!(
-                r.value.starts_with("C-"),
+                r.value.as_deref().is_some_and(|v| v.starts_with("C-")),
                 "seed={seed}: t-{p}@{o} = {} is not from a committed transaction",
-                r.value
+                r.value.as_deref().unwrap_or("null")
             );
         }
     }
@@ -724,7 +730,7 @@ fn committed_values(c: &Cluster, topic: &str, partitions: u32) -> Vec<String> {
         };
         for r in log.records().iter() {
             let Some(stamp) = r.producer else {
-                out.push(r.value.to_string());
+                out.push(r.value.as_deref().unwrap_or("null").to_string());
                 continue;
             };
             let o = r.offset;
@@ -736,7 +742,7 @@ fn committed_values(c: &Cluster, topic: &str, partitions: u32) -> Vec<String> {
                 .get(&stamp.producer_id)
                 .is_some_and(|first| *first <= o);
             if !stamp.kind.is_control() && !aborted && !open && o < log.last_stable_offset() {
-                out.push(r.value.to_string());
+                out.push(r.value.as_deref().unwrap_or("null").to_string());
             }
         }
     }
@@ -775,7 +781,7 @@ fn send_inputs(c: &mut Cluster, from: u32, to: u32) {
                 topic: "in".into(),
                 partition: None,
                 key: Some(format!("k{i}")),
-                value: format!("v{i}"),
+                value: Some(format!("v{i}")),
             },
         );
     }

@@ -47,7 +47,7 @@ fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u
                     topic: "t".into(),
                     partition: None,
                     key,
-                    value: "x".repeat(100),
+                    value: Some("x".repeat(100)),
                 }))
                 .len();
         }
@@ -117,7 +117,7 @@ fn standard(per_ms: u64, sim_ms: u64) {
                 topic: "t".into(),
                 partition: None,
                 key,
-                value: "x".repeat(100),
+                value: Some("x".repeat(100)),
             }));
         }
         c.step(Input::Tick);

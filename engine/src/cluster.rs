@@ -373,7 +373,14 @@ impl Cluster {
                 return Ok(());
             }
             let mut placement_rng = Rng::new(ctx.rng.next_u64());
-            let configs = BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]);
+            // Kafka: `GroupCoordinator.offsetsTopicConfigs`.
+            let configs = BTreeMap::from([
+                ("cleanup.policy".to_string(), "compact".to_string()),
+                (
+                    "segment.bytes".to_string(),
+                    s.offsets_topic_segment_bytes.max(14).to_string(),
+                ),
+            ]);
             c.create_topic(
                 ctx,
                 &mut placement_rng,
@@ -1136,6 +1143,13 @@ impl Cluster {
             let Some(p) = b.partitions.get(&call.tp).filter(|p| p.is_leader()) else {
                 continue;
             };
+            // Retention deletes old segments and compaction removes superseded records: an
+            // acknowledged record may be gone below the log start or in the cleaned part.
+            let o = Offset(*offset as u64);
+            let cleaned = p.log.segments.cleaner_checkpoint.is_some_and(|c| o < c);
+            if o < p.log.log_start_offset() || cleaned {
+                continue;
+            }
             let rec = p.log.records().get(*offset as usize);
             if rec.and_then(|r| r.produce_id) != Some(call.id) {
                 return Err(format!("{}: acknowledged acks=all produce#{} at offset {offset} is missing from leader {leader}", call.tp, call.id.0));
@@ -1482,13 +1496,17 @@ impl Cluster {
                                     offset: r.offset,
                                     leader_epoch: r.leader_epoch,
                                     key: r.key.as_deref().map(str::to_string),
-                                    value: r.value.to_string(),
+                                    value: r.value.as_deref().map(str::to_string),
                                     batch_kind: r.producer.map(|s| s.kind),
                                     producer_id: r.producer.map(|s| s.producer_id),
                                 })
                                 .collect()
                         })
                         .unwrap_or_default(),
+                    log_start_offset: log.map(|l| l.log_start_offset()).unwrap_or_default(),
+                    segment_count: log.map_or(0, |l| l.segments.list.len() as u32),
+                    segments: log.map(segment_views).unwrap_or_default(),
+                    cleaner: log.and_then(|l| cleaner_view(l, self.now.0 * MS_PER_TICK)),
                 }
             })
             .collect();
@@ -1610,6 +1628,44 @@ fn bounce(ctx: &mut Ctx, env: Envelope) {
     );
 }
 
+/// The newest segments of a replica's log.
+fn segment_views(log: &crate::log::Log) -> Vec<crate::snapshot::SegmentView> {
+    let list = &log.segments.list;
+    let last = list.len() - 1;
+    let first = list.len().saturating_sub(crate::snapshot::SEGMENTS_IN_VIEW);
+    list[first..]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| crate::snapshot::SegmentView {
+            base_offset: s.base_offset,
+            size_bytes: s.bytes,
+            records: s.records,
+            active: first + i == last,
+            cleaned: s.cleaned,
+            largest_timestamp_ms: s.max_timestamp as u64,
+            delete_horizon_ms: s.delete_horizon_ms,
+        })
+        .collect()
+}
+
+/// The cleaner's view of a compacted log (`None` for other logs).
+fn cleaner_view(log: &crate::log::Log, now_ms: u64) -> Option<crate::snapshot::CleanerView> {
+    let cfg = &log.segments.config;
+    if !cfg.compact {
+        return None;
+    }
+    let ltc = crate::cleaner::log_to_clean(log, now_ms);
+    Some(crate::snapshot::CleanerView {
+        checkpoint: log.segments.cleaner_checkpoint,
+        first_dirty_offset: ltc.first_dirty_offset,
+        first_uncleanable_offset: ltc.first_uncleanable_offset,
+        clean_bytes: ltc.clean_bytes,
+        cleanable_bytes: ltc.cleanable_bytes,
+        dirty_percent: (ltc.cleanable_ratio() / 10_000) as u32,
+        cleanable: ltc.should_clean(cfg.min_cleanable_dirty_ratio),
+    })
+}
+
 fn produce_view(c: &crate::producer::ProduceCall) -> ProduceView {
     let (outcome, completed_at_ms) = match &c.state {
         CallState::Done { outcome, at } => (Some(outcome.clone()), Some(at.0 * MS_PER_TICK)),
@@ -1621,7 +1677,7 @@ fn produce_view(c: &crate::producer::ProduceCall) -> ProduceView {
         tp: c.tp.clone(),
         acks: c.acks,
         key: c.key.as_deref().map(str::to_string),
-        value: c.value.to_string(),
+        value: c.value.as_deref().map(str::to_string),
         sent_at_ms: c.created_at.0 * MS_PER_TICK,
         outcome,
         completed_at_ms,

@@ -218,7 +218,7 @@ impl Cluster {
                             &topic,
                             None,
                             key.as_deref().map(str::to_string),
-                            value.to_string(),
+                            value.as_deref().map(str::to_string),
                         )
                         .map(|_| ())
                 }

@@ -62,7 +62,8 @@ pub enum Command {
         partition: Option<u32>,
         #[serde(default)]
         key: Option<String>,
-        value: String,
+        /// `None` produces a tombstone (a null value), which compaction treats as a delete.
+        value: Option<String>,
     },
     /// `producer.initTransactions()` on a producer with `transactional.id`: find the transaction
     /// coordinator and get the (bumped) epoch, fencing older producers with the same id.

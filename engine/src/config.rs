@@ -56,6 +56,8 @@ pub enum ConfigKind {
     AssignorList,
     /// `group.consumer.assignors`: server-side assignor names, comma-separated.
     ServerAssignorList,
+    /// A decimal between 0 and 1 (Kafka's `Type.DOUBLE` with `Range.between(0, 1)`).
+    Ratio,
 }
 
 /// One config definition: Kafka key, default, validator and a one-line explanation per locale.
@@ -368,6 +370,102 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         doc_zh: "__consumer_offsets 的副本数。在注册的 broker 数达到该值之前，创建（在第一次 FindCoordinator 时）会失败。",
     },
     ConfigDef {
+        key: "offsets.topic.segment.bytes",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "104857600",
+        doc_en: "segment.bytes of __consumer_offsets (kept small so it compacts quickly).",
+        doc_zh: "__consumer_offsets 的 segment.bytes（较小，以便尽快压缩）。",
+    },
+    ConfigDef {
+        key: "log.cleanup.policy",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::OneOf(&["delete", "compact", "compact,delete", "delete,compact"]),
+        default: "delete",
+        doc_en: "The default cleanup.policy of topics that do not set one.",
+        doc_zh: "未设置 cleanup.policy 的主题的默认值。",
+    },
+    ConfigDef {
+        key: "log.segment.bytes",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(14),
+        default: "1073741824",
+        doc_en: "The default segment.bytes.",
+        doc_zh: "segment.bytes 的默认值。",
+    },
+    ConfigDef {
+        key: "log.roll.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "604800000",
+        doc_en: "The default segment.ms (Kafka's default comes from log.roll.hours=168).",
+        doc_zh: "segment.ms 的默认值（Kafka 的默认值来自 log.roll.hours=168）。",
+    },
+    ConfigDef {
+        key: "log.retention.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(-1),
+        default: "604800000",
+        doc_en: "The default retention.ms (Kafka's default comes from log.retention.hours=168).",
+        doc_zh: "retention.ms 的默认值（Kafka 的默认值来自 log.retention.hours=168）。",
+    },
+    ConfigDef {
+        key: "log.retention.bytes",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(-1),
+        default: "-1",
+        doc_en: "The default retention.bytes.",
+        doc_zh: "retention.bytes 的默认值。",
+    },
+    ConfigDef {
+        key: "log.retention.check.interval.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "300000",
+        doc_en: "How often each broker checks its delete-policy logs for segments past retention.ms / retention.bytes.",
+        doc_zh: "每个 broker 检查 delete 策略日志中超出 retention.ms / retention.bytes 的段的间隔。",
+    },
+    ConfigDef {
+        key: "log.cleaner.backoff.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "15000",
+        doc_en: "How long the log cleaner sleeps when no log needs cleaning.",
+        doc_zh: "没有需要清理的日志时，日志清理器休眠的时间。",
+    },
+    ConfigDef {
+        key: "log.cleaner.min.cleanable.ratio",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::Ratio,
+        default: "0.5",
+        doc_en: "The default min.cleanable.dirty.ratio.",
+        doc_zh: "min.cleanable.dirty.ratio 的默认值。",
+    },
+    ConfigDef {
+        key: "log.cleaner.delete.retention.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "86400000",
+        doc_en: "The default delete.retention.ms.",
+        doc_zh: "delete.retention.ms 的默认值。",
+    },
+    ConfigDef {
+        key: "log.cleaner.min.compaction.lag.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "0",
+        doc_en: "The default min.compaction.lag.ms.",
+        doc_zh: "min.compaction.lag.ms 的默认值。",
+    },
+    ConfigDef {
+        key: "log.cleaner.max.compaction.lag.ms",
+        scope: ConfigScope::Broker,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "9223372036854775807",
+        doc_en: "The default max.compaction.lag.ms.",
+        doc_zh: "max.compaction.lag.ms 的默认值。",
+    },
+    ConfigDef {
         key: "group.initial.rebalance.delay.ms",
         scope: ConfigScope::Broker,
         kind: ConfigKind::IntAtLeast(0),
@@ -428,8 +526,72 @@ pub const CONFIG_DEFS: &[ConfigDef] = &[
         scope: ConfigScope::Topic,
         kind: ConfigKind::OneOf(&["delete", "compact", "compact,delete", "delete,compact"]),
         default: "delete",
-        doc_en: "delete: old segments are removed by retention. compact: the log keeps the latest record per key (__consumer_offsets is compacted). Not applied by the simulation yet.",
-        doc_zh: "delete：按保留策略删除旧段。compact：日志为每个 key 保留最新的一条（__consumer_offsets 是压缩主题）。模拟中尚未执行。",
+        doc_en: "delete: whole old segments are removed by retention.ms / retention.bytes. compact: the log cleaner keeps the latest record per key and rejects records without a key (INVALID_RECORD); __consumer_offsets is compacted. compact,delete: both.",
+        doc_zh: "delete：按 retention.ms / retention.bytes 删除整个旧段。compact：日志清理器为每个 key 只保留最新的一条，并拒绝没有 key 的消息（INVALID_RECORD）；__consumer_offsets 是压缩主题。compact,delete：两者兼有。",
+    },
+    ConfigDef {
+        key: "segment.bytes",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(14),
+        default: "1073741824",
+        doc_en: "The active segment is rolled (closed, a new one started) when the next record would make it larger than this. Only closed segments are cleaned or deleted. The simulation counts record bytes, not batch headers.",
+        doc_zh: "当下一条消息会让活跃段超过这个大小时，就滚动（关闭它并新建一个段）。只有已关闭的段才会被清理或删除。模拟只统计消息字节，不计批次头。",
+    },
+    ConfigDef {
+        key: "segment.ms",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "604800000",
+        doc_en: "The active segment is also rolled when its first record is older than this (compared with the record being appended), so retention and compaction can reach old data on quiet topics.",
+        doc_zh: "活跃段的第一条消息比正在追加的消息早这么久时也会滚动，这样安静的主题上旧数据也能被保留策略和压缩处理。",
+    },
+    ConfigDef {
+        key: "retention.ms",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(-1),
+        default: "604800000",
+        doc_en: "cleanup.policy=delete: a segment whose newest record is older than this is deleted (whole segments only, and only below the high watermark); -1 keeps data forever.",
+        doc_zh: "cleanup.policy=delete：段中最新的消息比这更老时删除整个段（只删整段，且只删高水位以下的）；-1 表示永久保留。",
+    },
+    ConfigDef {
+        key: "retention.bytes",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(-1),
+        default: "-1",
+        doc_en: "cleanup.policy=delete: while the partition is larger than this, its oldest segments are deleted (per partition, not per topic); -1 means no size limit.",
+        doc_zh: "cleanup.policy=delete：分区大小超过这个值时删除最老的段（按分区而非按主题计算）；-1 表示不限大小。",
+    },
+    ConfigDef {
+        key: "min.cleanable.dirty.ratio",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::Ratio,
+        default: "0.5",
+        doc_en: "The log cleaner compacts a log when dirty bytes / (clean + dirty bytes) is above this. Lower: more cleaning, fewer duplicates.",
+        doc_zh: "脏数据字节 /（干净 + 脏数据字节）超过这个比例时，日志清理器压缩该日志。越低清理越频繁，重复越少。",
+    },
+    ConfigDef {
+        key: "delete.retention.ms",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "86400000",
+        doc_en: "How long a tombstone (null value) stays after the cleaner first keeps it, so consumers can see the delete; a later cleaning removes it.",
+        doc_zh: "墓碑消息（值为 null）在清理器第一次保留它之后还会保留多久，让消费者有机会看到删除；之后的清理会移除它。",
+    },
+    ConfigDef {
+        key: "min.compaction.lag.ms",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(0),
+        default: "0",
+        doc_en: "A record stays uncompacted for at least this long: segments with newer records are not cleaned yet.",
+        doc_zh: "消息至少在这么长时间内不会被压缩：包含更新消息的段暂不清理。",
+    },
+    ConfigDef {
+        key: "max.compaction.lag.ms",
+        scope: ConfigScope::Topic,
+        kind: ConfigKind::IntAtLeast(1),
+        default: "9223372036854775807",
+        doc_en: "A dirty record older than this makes the log eligible for cleaning whatever its dirty ratio (and the active segment rolls by this age).",
+        doc_zh: "脏数据中有消息比这更老时，不论脏数据比例如何都会清理该日志（活跃段也会按此时长滚动）。",
     },
     ConfigDef {
         key: "group.id",
@@ -824,6 +986,14 @@ pub fn validate(scope: ConfigScope, key: &str, value: &str) -> Result<String, Co
             crate::server_assignor::parse_assignors(v).map_err(bad)?;
             Ok(v.to_string())
         }
+        ConfigKind::Ratio => match crate::segment::parse_ratio(v) {
+            None if v.starts_with('-') => Err(bad("Value must be at least 0.0".to_string())),
+            None => Err(bad("Not a number of type DOUBLE".to_string())),
+            Some(r) if r > crate::segment::RATIO_ONE => {
+                Err(bad("Value must be no more than 1.0".to_string()))
+            }
+            Some(_) => Ok(v.to_string()),
+        },
     }
 }
 
@@ -1006,6 +1176,23 @@ pub struct BrokerSettings {
     pub quorum: crate::raft::QuorumSettings,
     /// The controller quorum's voter ids (`controller.quorum.voters`), sorted.
     pub voters: Vec<u32>,
+    /// The broker's `log.*` defaults that topic configs override.
+    #[serde(default)]
+    pub log_defaults: Configs,
+    /// `log.retention.check.interval.ms`.
+    #[serde(default = "default_retention_check")]
+    pub log_retention_check_interval_ticks: u64,
+    /// `log.cleaner.backoff.ms`.
+    #[serde(default = "default_cleaner_backoff")]
+    pub log_cleaner_backoff_ticks: u64,
+}
+
+fn default_retention_check() -> u64 {
+    300_000
+}
+
+fn default_cleaner_backoff() -> u64 {
+    15_000
 }
 
 impl BrokerSettings {
@@ -1037,6 +1224,16 @@ impl BrokerSettings {
                 request_timeout: b("controller.quorum.request.timeout.ms"),
             },
             voters: vec![],
+            log_defaults: Configs {
+                overrides: broker
+                    .overrides
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("log."))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            },
+            log_retention_check_interval_ticks: b("log.retention.check.interval.ms"),
+            log_cleaner_backoff_ticks: b("log.cleaner.backoff.ms"),
             leader_imbalance_check_interval_ticks: ticks_from_ms(
                 broker.get_u64(
                     ConfigScope::Broker,

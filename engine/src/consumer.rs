@@ -102,7 +102,7 @@ pub enum AppAction {
     Send {
         topic: String,
         key: Option<std::sync::Arc<str>>,
-        value: std::sync::Arc<str>,
+        value: Option<std::sync::Arc<str>>,
         /// A record that failed processing, going to the dead-letter topic.
         dead_letter: Option<(TopicPartition, u64)>,
     },
@@ -318,7 +318,7 @@ pub struct Consumer {
     /// Consume-transform-produce: the key and value of each record being processed (in the
     /// order of `App::Processing`), and the producer actions not yet carried out.
     #[serde(default)]
-    pub polled_values: VecDeque<(Option<std::sync::Arc<str>>, std::sync::Arc<str>)>,
+    pub polled_values: VecDeque<(Option<std::sync::Arc<str>>, Option<std::sync::Arc<str>>)>,
     #[serde(default)]
     pub actions: Vec<AppAction>,
     /// The application's transactional producer is ready (initTransactions done): poll() may run.
@@ -975,7 +975,7 @@ fn transform(
     tp: &TopicPartition,
     offset: u64,
     key: Option<std::sync::Arc<str>>,
-    value: std::sync::Arc<str>,
+    value: Option<std::sync::Arc<str>>,
 ) -> AppAction {
     let fails = key
         .as_deref()
@@ -990,7 +990,8 @@ fn transform(
         _ => AppAction::Send {
             topic: s.output_topic.clone(),
             key,
-            value: format!("{value} processed").into(),
+            // A tombstone stays a tombstone.
+            value: value.map(|v| format!("{v} processed").into()),
             dead_letter: None,
         },
     }
@@ -1410,7 +1411,10 @@ fn on_commit_response(
 }
 
 fn set_position(c: &mut Consumer, ctx: &mut Ctx, tp: TopicPartition, offset: u64, source: &str) {
-    c.positions.insert(tp.clone(), offset);
+    // Kafka: a seek discards what was fetched for the old position.
+    if c.positions.insert(tp.clone(), offset) != Some(offset) {
+        c.buffer.remove(&tp);
+    }
     ctx.emit(EventKind::PositionSet {
         consumer: c.name.clone(),
         tp,

@@ -48,6 +48,8 @@ pub enum KafkaError {
     OutOfOrderSequenceNumber,
     /// A batch from an older epoch of an idempotent producer.
     InvalidProducerEpoch,
+    /// A record the broker refuses (e.g. no key on a compacted topic). Not retriable.
+    InvalidRecord,
     /// A client-side configuration error (Kafka's `ConfigException`, not a wire error code).
     ConfigException,
     /// `send()` waited `max.block.ms` for `buffer.memory` in vain (the client's
@@ -122,6 +124,7 @@ impl KafkaError {
             NotController => "NOT_CONTROLLER",
             OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            InvalidRecord => "INVALID_RECORD",
             TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
             InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
             InvalidPartitions => "INVALID_PARTITIONS",

@@ -277,6 +277,51 @@ pub enum EventKind {
         to: Offset,
         lost: u64,
     },
+    /// The leader refused a produce batch record by record (Kafka: `LogValidator` record errors,
+    /// e.g. a record without a key on a compacted topic → `INVALID_RECORD`).
+    RecordRejected {
+        broker: BrokerId,
+        tp: TopicPartition,
+        error: KafkaError,
+        /// The first bad record's index in its batch.
+        batch_index: u32,
+        message: String,
+    },
+    /// A replica closed its active segment and started a new one at `base_offset`
+    /// (`segment.bytes` / `segment.ms`).
+    SegmentRolled {
+        broker: BrokerId,
+        tp: TopicPartition,
+        base_offset: Offset,
+        /// The size of the segment it closed.
+        closed_bytes: u64,
+    },
+    /// A replica's log cleaner compacted its log: only the latest record per key remains below
+    /// `end_offset` (tombstones until their delete horizon).
+    LogCleaned {
+        broker: BrokerId,
+        tp: TopicPartition,
+        /// The dirty ratio before cleaning, in millionths (500000 = 0.5).
+        dirty_ratio: u64,
+        first_dirty_offset: Offset,
+        /// The new cleaner checkpoint.
+        end_offset: Offset,
+        records_removed: u64,
+        tombstones_removed: u64,
+        bytes_before: u64,
+        bytes_after: u64,
+    },
+    /// Retention deleted a replica's oldest segments; its log start offset moved.
+    SegmentsDeleted {
+        broker: BrokerId,
+        tp: TopicPartition,
+        reason: crate::cleaner::RetentionReason,
+        /// Base offsets of the deleted segments.
+        segments: Vec<Offset>,
+        records: u64,
+        bytes: u64,
+        log_start_offset: Offset,
+    },
     /// A network cut between two nodes.
     NetworkPartitioned {
         a: String,
@@ -856,6 +901,22 @@ fn fmt_kind(kind: &EventKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         HighWatermarkAdvanced { broker, tp, hw } => write!(f, "{broker} {tp} HW={}", hw.0),
         Truncated { broker, tp, from, to, lost } => {
             write!(f, "{broker} truncated {tp} LEO {}→{} ({lost} {} discarded)", from.0, to.0, if *lost == 1 { "record" } else { "records" })
+        }
+        RecordRejected { broker, tp, error, batch_index, message } => {
+            write!(f, "{broker} rejected produce to {tp}: {error} (record {batch_index} of the batch): {message}")
+        }
+        SegmentRolled { broker, tp, base_offset, closed_bytes } => {
+            write!(f, "{broker} {tp} rolled a new segment at offset {} (closed one of {closed_bytes} bytes)", base_offset.0)
+        }
+        LogCleaned { broker, tp, dirty_ratio, first_dirty_offset, end_offset, records_removed, tombstones_removed, bytes_before, bytes_after } => {
+            write!(f, "{broker} cleaned {tp}: dirty ratio {} over offsets {}..{}, removed {records_removed} record{} ({tombstones_removed} tombstone{}), {bytes_before}→{bytes_after} bytes, checkpoint {}",
+                crate::segment::format_ratio(*dirty_ratio), first_dirty_offset.0, end_offset.0,
+                if *records_removed == 1 { "" } else { "s" }, if *tombstones_removed == 1 { "" } else { "s" }, end_offset.0)
+        }
+        SegmentsDeleted { broker, tp, reason, segments, records, bytes, log_start_offset } => {
+            let bases: Vec<String> = segments.iter().map(|o| o.0.to_string()).collect();
+            write!(f, "{broker} {tp} deleted {} segment{} [{}] by {} ({records} records, {bytes} bytes); log start offset {}",
+                segments.len(), if segments.len() == 1 { "" } else { "s" }, bases.join(","), reason.name(), log_start_offset.0)
         }
         NetworkPartitioned { a, b } => write!(f, "network cut between {a} and {b}"),
         NodeIsolated { node } => write!(f, "{node} isolated from every other node"),

@@ -82,7 +82,7 @@ fn run_cell(batch_size: u64, linger: u64, rate: u64, duration_ms: u64) -> Batchi
                 topic: "events".into(),
                 partition: None,
                 key: Some(format!("user-{}", n % 997)),
-                value: value.clone(),
+                value: Some(value.clone()),
             }));
             collect(evs, &mut latencies);
         }

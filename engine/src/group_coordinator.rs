@@ -37,6 +37,13 @@ pub struct GroupSettings {
     /// KIP-848 consumer groups: `group.consumer.*`.
     #[serde(default)]
     pub consumer: ConsumerGroupSettings,
+    /// `offsets.topic.segment.bytes`.
+    #[serde(default = "default_offsets_segment_bytes")]
+    pub offsets_topic_segment_bytes: u64,
+}
+
+fn default_offsets_segment_bytes() -> u64 {
+    104_857_600
 }
 
 impl GroupSettings {
@@ -64,6 +71,8 @@ impl GroupSettings {
                 )
                 .unwrap_or_else(|_| ConsumerGroupSettings::default().assignors),
             },
+            offsets_topic_segment_bytes: c
+                .get_u64(ConfigScope::Broker, "offsets.topic.segment.bytes"),
         }
     }
 }
@@ -420,10 +429,10 @@ impl GroupCoordinators {
                     // read_committed: LATEST is the last stable offset (Kafka:
                     // `UnifiedLog.fetchOffsetByTimestamp` with the isolation level).
                     Some(p) if latest && read_committed => Ok(p.log.last_stable_offset().0),
-                    // read_uncommitted: LATEST is the high watermark; EARLIEST the log start (0:
-                    // no retention here).
+                    // read_uncommitted: LATEST is the high watermark; EARLIEST the log start
+                    // offset (retention moves it).
                     Some(p) if latest => Ok(p.log.high_watermark().0),
-                    Some(_) => Ok(0),
+                    Some(p) => Ok(p.log.log_start_offset().0),
                 };
                 ctx.send(
                     NodeAddr::Broker(broker.id),
@@ -635,24 +644,30 @@ fn consumer_fetch(
     let mut aborted = vec![];
     let (error, hw, records) = match broker.partitions.get(&tp).filter(|p| p.is_leader()) {
         None => (Some(KafkaError::NotLeaderOrFollower), Offset(0), vec![]),
-        Some(p) if fetch_offset > p.log.log_end_offset() => (
-            Some(KafkaError::OffsetOutOfRange),
-            p.log.high_watermark(),
-            vec![],
-        ),
+        // Kafka: `LocalLog.read` — past the end, or below the log start (deleted by retention).
+        Some(p)
+            if fetch_offset > p.log.log_end_offset() || fetch_offset < p.log.log_start_offset() =>
+        {
+            (
+                Some(KafkaError::OffsetOutOfRange),
+                p.log.high_watermark(),
+                vec![],
+            )
+        }
         Some(p) => {
             let hw = p.log.high_watermark();
             lso = p.log.last_stable_offset();
             let upper = if read_committed { lso } else { hw };
-            let n = upper
-                .0
-                .saturating_sub(fetch_offset.0)
-                .min(max_records as u64) as usize;
-            let records = p.log.read(fetch_offset, n);
-            if read_committed && n > 0 {
-                aborted = p
-                    .log
-                    .collect_aborted_transactions(fetch_offset, Offset(fetch_offset.0 + n as u64));
+            // Compaction leaves gaps: read records below the upper bound, not a count of offsets.
+            let records = p.log.read_below(fetch_offset, upper, max_records as usize);
+            if read_committed {
+                // Kafka: `collectAbortedTransactions(startOffset, upperBoundOffset)` over the
+                // offsets this read spans.
+                if let Some(last) = records.last() {
+                    aborted = p
+                        .log
+                        .collect_aborted_transactions(fetch_offset, Offset(last.offset.0 + 1));
+                }
             }
             (None, hw, records)
         }
@@ -760,6 +775,7 @@ impl Coordinator {
         self.pending_txn_offsets
             .retain(|o| offsets::partition_for(&o.group, n) != partition);
         for (producer_id, k, v) in open {
+            let Some(v) = v else { continue };
             if let Some(offsets::OffsetsRecord::OffsetCommit { group, tp, offset }) =
                 offsets::decode(k, v)
             {
@@ -988,7 +1004,10 @@ impl Coordinator {
             let Some(key) = r.key.as_deref() else {
                 continue;
             };
-            let Some((name, rec)) = crate::consumer_group::decode(key, &r.value) else {
+            let Some(value) = r.value.as_deref() else {
+                continue; // the coordinator writes no tombstones for these records
+            };
+            let Some((name, rec)) = crate::consumer_group::decode(key, value) else {
                 continue;
             };
             let g = self
@@ -1243,19 +1262,23 @@ struct TxnCommitRequest {
 #[allow(clippy::type_complexity)]
 fn committed_view(
     records: &crate::log::Records,
-) -> (Vec<(Option<&str>, &str)>, Vec<(u64, Option<&str>, &str)>) {
+) -> (
+    Vec<(Option<&str>, Option<&str>)>,
+    Vec<(u64, Option<&str>, Option<&str>)>,
+) {
     use crate::log::BatchKind;
     let mut visible = vec![];
-    let mut open: Vec<(u64, Option<&str>, &str)> = vec![];
+    let mut open: Vec<(u64, Option<&str>, Option<&str>)> = vec![];
     for r in records.iter() {
+        let (k, v) = (r.key.as_deref(), r.value.as_deref());
         match r.producer.map(|s| (s.kind, s.producer_id)) {
-            Some((BatchKind::Transactional, pid)) => open.push((pid, r.key.as_deref(), &r.value)),
+            Some((BatchKind::Transactional, pid)) => open.push((pid, k, v)),
             Some((BatchKind::Commit, pid)) => {
                 visible.extend(open.iter().filter(|o| o.0 == pid).map(|o| (o.1, o.2)));
                 open.retain(|o| o.0 != pid);
             }
             Some((BatchKind::Abort, pid)) => open.retain(|o| o.0 != pid),
-            _ => visible.push((r.key.as_deref(), &*r.value)),
+            _ => visible.push((k, v)),
         }
     }
     (visible, open)
@@ -1538,7 +1561,7 @@ impl Handler<'_, '_> {
             .iter()
             .map(|r| NewRecord {
                 key: Some(crate::consumer_group::record_key(&req.group, r).into()),
-                value: crate::consumer_group::record_value(r).into(),
+                value: Some(crate::consumer_group::record_value(r).into()),
                 produce_id: None,
             })
             .collect();
@@ -1657,7 +1680,7 @@ impl Handler<'_, '_> {
             .iter()
             .map(|r| NewRecord {
                 key: Some(crate::consumer_group::record_key(group_id, r).into()),
-                value: crate::consumer_group::record_value(r).into(),
+                value: Some(crate::consumer_group::record_value(r).into()),
                 produce_id: None,
             })
             .collect();
@@ -2047,7 +2070,7 @@ impl Handler<'_, '_> {
         let generation = g.generation;
         let records = vec![NewRecord {
             key: Some(offsets::group_metadata_key(group_id).into()),
-            value: value.into(),
+            value: Some(value.into()),
             produce_id: None,
         }];
         self.append(
@@ -2219,7 +2242,7 @@ impl Handler<'_, '_> {
             .iter()
             .map(|(tp, o)| NewRecord {
                 key: Some(offsets::offset_commit_key(group_id, tp).into()),
-                value: o.to_string().into(),
+                value: Some(o.to_string().into()),
                 produce_id: None,
             })
             .collect();
@@ -2271,7 +2294,7 @@ impl Handler<'_, '_> {
             .iter()
             .map(|(tp, o)| NewRecord {
                 key: Some(offsets::offset_commit_key(group_id, tp).into()),
-                value: o.to_string().into(),
+                value: Some(o.to_string().into()),
                 produce_id: None,
             })
             .collect();
@@ -2460,6 +2483,7 @@ mod tests {
                     partition_epoch: 0,
                     min_insync_replicas: 1,
                     compression_type: "producer".into(),
+                    log_overrides: Default::default(),
                 },
                 log: Default::default(),
                 role: Role::Leader(LeaderState {

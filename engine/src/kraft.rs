@@ -747,6 +747,9 @@ impl Controller {
             .topics
             .get(topic)
             .map_or_else(|| "producer".to_string(), |t| t.compression_type());
+        let log_overrides = self.topics.get(topic).map_or_else(Default::default, |t| {
+            crate::segment::LogConfig::overrides_of(&t.configs)
+        });
         for (i, replicas) in assignment.into_iter().enumerate() {
             let tp = TopicPartition::new(topic, first + i as u32);
             let state = PartitionState {
@@ -758,6 +761,7 @@ impl Controller {
                 partition_epoch: 0,
                 min_insync_replicas: min_isr,
                 compression_type: compression.clone(),
+                log_overrides: log_overrides.clone(),
             };
             ctx.emit(EventKind::PartitionChanged {
                 tp: tp.clone(),
@@ -864,6 +868,7 @@ impl Controller {
         meta.configs.overrides.insert(key.to_string(), v.clone());
         let min_isr = meta.min_insync_replicas();
         let compression = meta.compression_type();
+        let log_overrides = crate::segment::LogConfig::overrides_of(&meta.configs);
         ctx.emit(EventKind::ConfigChanged {
             entity: format!("topic {topic}"),
             key: key.to_string(),
@@ -874,6 +879,7 @@ impl Controller {
         for p in self.partitions.values_mut().filter(|p| p.tp.topic == topic) {
             p.min_insync_replicas = min_isr;
             p.compression_type = compression.clone();
+            p.log_overrides = log_overrides.clone();
             self.outbox.push(MetadataRecord::Partition {
                 state: p.clone(),
                 unclean: false,

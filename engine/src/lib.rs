@@ -9,6 +9,7 @@
 //! The rules are ported from Apache Kafka; each port names the Kafka class it comes from.
 
 pub mod assignor;
+pub mod cleaner;
 pub mod cluster;
 pub mod command;
 pub mod compression;
@@ -35,6 +36,7 @@ pub mod raft;
 pub mod replication;
 pub mod rng;
 pub mod scenario;
+pub mod segment;
 pub mod server_assignor;
 pub mod snapshot;
 pub mod sticky;

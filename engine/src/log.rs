@@ -133,15 +133,34 @@ pub struct Record {
     pub offset: Offset,
     /// The leader epoch of the batch (`partitionLeaderEpoch` in the record batch header).
     pub leader_epoch: LeaderEpoch,
+    /// The record's timestamp in simulated ms: the leader's clock when it appended the batch
+    /// (Kafka's `LogAppendTime`; see `crate::segment`). Segment rolling, time retention and the
+    /// compaction lags read it. A `u32` (49 days of simulated time) keeps `Record` at 96 bytes.
+    #[serde(default)]
+    pub timestamp: u32,
     /// Key and value are shared, not copied, as the record moves from producer to leader to
     /// followers (the simulation's stand-in for Kafka's zero-copy of record batches).
     pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    /// `None` is a null value: a tombstone, which tells the log cleaner to delete the key.
+    pub value: Option<Arc<str>>,
     /// Which produce call wrote it; lets tests and lessons trace a record end to end.
     pub produce_id: Option<ProduceId>,
     /// Set for records of an idempotent producer.
     #[serde(default)]
     pub producer: Option<ProducerStamp>,
+}
+
+impl Record {
+    /// Its size in the log (Kafka: `DefaultRecord.sizeInBytes`, offset delta 0): what segments
+    /// count against `segment.bytes` and `retention.bytes`.
+    pub fn size_in_bytes(&self) -> u64 {
+        crate::producer::record_size(0, self.key.as_deref(), self.value.as_deref())
+    }
+
+    /// Whether this is a tombstone (a key with a null value).
+    pub fn is_tombstone(&self) -> bool {
+        self.value.is_none()
+    }
 }
 
 /// Records per chunk of a [`Records`] store.
@@ -150,14 +169,24 @@ const CHUNK: usize = 4096;
 /// A log's records, kept in chunks of [`CHUNK`] so that a growing log never copies the records
 /// it already has (the in-memory stand-in for Kafka's list of segment files). Every chunk but
 /// the last is full, so equal logs are chunked alike.
+///
+/// Offsets are never rewritten: retention drops a prefix and compaction drops records in the
+/// middle, leaving gaps. While there are no gaps (`dense`), the record at offset `o` sits at
+/// position `o - first offset`; with gaps a lookup is a binary search.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Records {
     chunks: Vec<Vec<Record>>,
     len: usize,
+    /// The offset the next record gets (the log end offset), also when the tail is empty.
+    #[serde(default)]
+    end: u64,
+    /// Whether some offset between the first record and the end has no record.
+    #[serde(default)]
+    gaps: bool,
 }
 
 impl Records {
-    /// How many records (the log end offset).
+    /// How many records are stored (with gaps, fewer than the offsets they span).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -167,12 +196,48 @@ impl Records {
         self.len == 0
     }
 
-    /// The record at offset `i`, if the log has it.
-    pub fn get(&self, i: usize) -> Option<&Record> {
+    /// The offset the next record gets.
+    pub fn end_offset(&self) -> u64 {
+        self.end
+    }
+
+    /// The record at position `i` (0 = the oldest stored record).
+    pub fn at(&self, i: usize) -> Option<&Record> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
     }
 
-    fn push(&mut self, r: Record) {
+    /// The position of the first record at or after `offset` (`len` if none).
+    pub fn position(&self, offset: u64) -> usize {
+        let Some(first) = self.at(0).map(|r| r.offset.0) else {
+            return 0;
+        };
+        if offset <= first {
+            return 0;
+        }
+        if !self.gaps {
+            return ((offset - first) as usize).min(self.len);
+        }
+        // The first chunk whose last record is at or after `offset`, then inside it.
+        let k = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|r| r.offset.0 < offset));
+        match self.chunks.get(k) {
+            Some(c) => k * CHUNK + c.partition_point(|r| r.offset.0 < offset),
+            None => self.len,
+        }
+    }
+
+    /// The record with offset `offset`, if the log has it.
+    pub fn get(&self, offset: usize) -> Option<&Record> {
+        self.at(self.position(offset as u64))
+            .filter(|r| r.offset.0 == offset as u64)
+    }
+
+    pub(crate) fn push(&mut self, r: Record) {
+        if self.len > 0 && r.offset.0 != self.end {
+            self.gaps = true; // a follower copying a compacted log
+        }
+        self.end = r.offset.0 + 1;
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(r),
             // The first chunk grows as needed (most logs stay small); a log that filled one
@@ -187,7 +252,10 @@ impl Records {
         self.len += 1;
     }
 
-    fn truncate(&mut self, n: usize) {
+    /// Keeps the records below `offset`; the log end becomes `offset`.
+    fn truncate(&mut self, offset: u64) {
+        let n = self.position(offset);
+        self.end = offset.min(self.end);
         if n >= self.len {
             return;
         }
@@ -198,8 +266,47 @@ impl Records {
         self.len = n;
     }
 
-    /// The records from index `start` on, in order.
+    /// Keeps only the records `keep` says yes to (the log end stays), re-chunking so that every
+    /// chunk but the last is full again. Returns how many were removed. Compaction and retention
+    /// call it rarely; it moves records, it does not clone them.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) -> usize {
+        let before = self.len;
+        let old = std::mem::take(&mut self.chunks);
+        let (end, gaps) = (self.end, self.gaps);
+        self.len = 0;
+        let mut first: Option<u64> = None;
+        let mut removed_inside = false;
+        for r in old.into_iter().flatten() {
+            if keep(&r) {
+                first.get_or_insert(r.offset.0);
+                self.push(r);
+            } else if first.is_some() {
+                removed_inside = true;
+            }
+        }
+        self.end = end;
+        // Removing a prefix keeps a dense log dense; removing anything after the first kept
+        // record leaves a gap (and a removed tail is one too unless a truncation follows).
+        self.gaps = gaps || removed_inside;
+        before - self.len
+    }
+
+    /// Moves the log end (after every record) without a record, for
+    /// `Log::truncate_fully_and_start_at`.
+    pub(crate) fn set_end(&mut self, end: u64) {
+        debug_assert!(self
+            .at(self.len.wrapping_sub(1))
+            .is_none_or(|r| r.offset.0 < end));
+        self.end = end;
+    }
+
+    /// The records from offset `start` on, in order.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &Record> + '_ {
+        self.iter_from_position(self.position(start as u64))
+    }
+
+    /// The records from position `start` on, in order.
+    pub fn iter_from_position(&self, start: usize) -> impl Iterator<Item = &Record> + '_ {
         let start = start.min(self.len);
         self.chunks
             .iter()
@@ -216,6 +323,7 @@ impl Records {
 
 impl std::ops::Index<usize> for Records {
     type Output = Record;
+    /// The record at position `i` (equal to its offset while the log starts at 0 with no gaps).
     fn index(&self, i: usize) -> &Record {
         &self.chunks[i / CHUNK][i % CHUNK]
     }
@@ -224,10 +332,10 @@ impl std::ops::Index<usize> for Records {
 /// A replica's log.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log {
-    records: Records,
+    pub(crate) records: Records,
     /// The leader-epoch checkpoint.
-    epochs: LeaderEpochCache,
-    high_watermark: Offset,
+    pub(crate) epochs: LeaderEpochCache,
+    pub(crate) high_watermark: Offset,
     /// Producer state rebuilt from the log (Kafka: `ProducerStateManager`).
     producers: BTreeMap<u64, ProducerStateEntry>,
     /// Open transactions: producer id → the offset of its first record in this partition
@@ -240,20 +348,30 @@ pub struct Log {
     /// The aborted-transaction index (`TransactionIndex`), in marker order.
     #[serde(default)]
     aborted_txns: Vec<AbortedTxn>,
+    /// Segments, log start offset, cleaner checkpoint and the topic's log config.
+    #[serde(default)]
+    pub segments: crate::segment::Segments,
 }
 
 /// A record to append as leader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRecord {
     pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    /// `None`: a tombstone (null value).
+    pub value: Option<Arc<str>>,
     pub produce_id: Option<ProduceId>,
 }
 
 impl Log {
     /// The log end offset: the offset the next record will get.
     pub fn log_end_offset(&self) -> Offset {
-        Offset(self.records.len() as u64)
+        Offset(self.records.end_offset())
+    }
+
+    /// The first offset a fetch may ask for (Kafka: `UnifiedLog.logStartOffset`); retention moves
+    /// it forward.
+    pub fn log_start_offset(&self) -> Offset {
+        self.segments.log_start_offset
     }
 
     pub fn high_watermark(&self) -> Offset {
@@ -278,6 +396,17 @@ impl Log {
         self.epochs.latest_epoch()
     }
 
+    /// Records from `from` (inclusive) below `below`, at most `max` (a consumer reads below the
+    /// high watermark; with compaction gaps the offsets span more than the records).
+    pub fn read_below(&self, from: Offset, below: Offset, max: usize) -> Vec<Record> {
+        self.records
+            .iter_from(from.0 as usize)
+            .take_while(|r| r.offset < below)
+            .take(max)
+            .cloned()
+            .collect()
+    }
+
     /// Records from `from` (inclusive), at most `max`.
     pub fn read(&self, from: Offset, max: usize) -> Vec<Record> {
         self.records
@@ -297,7 +426,7 @@ impl Log {
         let mut bytes = crate::producer::RECORD_BATCH_OVERHEAD;
         let mut out = Vec::new();
         for r in self.records.iter_from(from.0 as usize) {
-            let size = crate::producer::record_size(0, r.key.as_deref(), &r.value);
+            let size = r.size_in_bytes();
             if !out.is_empty() && bytes + size > max_bytes {
                 break;
             }
@@ -375,8 +504,9 @@ impl Log {
         epoch: LeaderEpoch,
         records: Vec<NewRecord>,
         producer: Option<(u64, u16, i32)>,
+        now_ms: u64,
     ) -> Offset {
-        self.append_batch_of_kind(epoch, records, producer, BatchKind::Idempotent)
+        self.append_batch_of_kind(epoch, records, producer, BatchKind::Idempotent, now_ms)
     }
 
     /// Appends a batch as leader with its attributes: a transactional batch opens (or continues)
@@ -387,7 +517,9 @@ impl Log {
         records: Vec<NewRecord>,
         producer: Option<(u64, u16, i32)>,
         kind: BatchKind,
+        now_ms: u64,
     ) -> Offset {
+        let timestamp = crate::segment::timestamp_from_ms(now_ms);
         let base = self.log_end_offset();
         self.assign_epoch(epoch, base);
         for (i, r) in records.into_iter().enumerate() {
@@ -399,16 +531,18 @@ impl Log {
                 batch_base: base,
                 kind,
             });
-            self.records.push(Record {
+            self.push_record(Record {
                 offset,
                 leader_epoch: epoch,
+                timestamp,
                 key: r.key,
                 value: r.value,
                 produce_id: r.produce_id,
                 producer: stamp,
             });
         }
-        self.update_producer_state(base.0 as usize);
+        let from = self.records.position(base.0);
+        self.update_producer_state(from);
         base
     }
 
@@ -422,6 +556,7 @@ impl Log {
         producer_id: u64,
         producer_epoch: u16,
         commit: bool,
+        now_ms: u64,
     ) -> Result<Offset, (crate::errors::KafkaError, String)> {
         if let Some(e) = self.producers.get(&producer_id) {
             if producer_epoch < e.producer_epoch {
@@ -438,11 +573,12 @@ impl Log {
         } else {
             BatchKind::Abort
         };
-        self.records.push(Record {
+        self.push_record(Record {
             offset,
             leader_epoch: epoch,
+            timestamp: crate::segment::timestamp_from_ms(now_ms),
             key: None,
-            value: Arc::from(if commit { "COMMIT" } else { "ABORT" }),
+            value: Some(Arc::from(if commit { "COMMIT" } else { "ABORT" })),
             produce_id: None,
             producer: Some(ProducerStamp {
                 producer_id,
@@ -452,7 +588,8 @@ impl Log {
                 kind,
             }),
         });
-        self.update_producer_state(offset.0 as usize);
+        let from = self.records.position(offset.0);
+        self.update_producer_state(from);
         Ok(offset)
     }
 
@@ -542,6 +679,15 @@ impl Log {
             .collect()
     }
 
+    /// Forgets the producer and transaction state (Kafka: `truncateFullyAndStartAt` calls
+    /// `producerStateManager.truncateFullyAndStartAt`).
+    pub(crate) fn reset_producer_state(&mut self) {
+        self.producers.clear();
+        self.ongoing_txns.clear();
+        self.unreplicated_txns.clear();
+        self.aborted_txns.clear();
+    }
+
     /// Kafka: `ProducerStateManager.onHighWatermarkUpdated` — completed transactions below the
     /// HW no longer hold the LSO back.
     fn prune_unreplicated(&mut self) {
@@ -595,8 +741,11 @@ impl Log {
             entry.add(
                 stamp.producer_epoch,
                 BatchMetadata {
-                    first_seq: self.records[stamp.batch_base.0 as usize]
-                        .producer
+                    // The batch's first record may have been compacted away.
+                    first_seq: self
+                        .records
+                        .get(stamp.batch_base.0 as usize)
+                        .and_then(|r| r.producer)
                         .map_or(stamp.sequence, |s| s.sequence),
                     last_seq: last,
                     first_offset: stamp.batch_base,
@@ -612,14 +761,16 @@ impl Log {
         &mut self,
         epoch: LeaderEpoch,
         key: Option<Arc<str>>,
-        value: Arc<str>,
+        value: Option<Arc<str>>,
         produce_id: Option<ProduceId>,
+        now_ms: u64,
     ) -> Offset {
         let offset = self.log_end_offset();
         self.assign_epoch(epoch, offset);
-        self.records.push(Record {
+        self.push_record(Record {
             offset,
             leader_epoch: epoch,
+            timestamp: crate::segment::timestamp_from_ms(now_ms),
             key,
             value,
             produce_id,
@@ -632,21 +783,25 @@ impl Log {
     /// the log exactly.
     pub fn append_as_follower(&mut self, batch: Vec<Record>) {
         let from = self.records.len();
+        let from_offset = self.records.end_offset();
         let first_base = batch.first().and_then(|r| r.producer).map(|s| s.batch_base);
         for r in batch {
-            debug_assert_eq!(
-                r.offset,
-                self.log_end_offset(),
-                "follower append must be contiguous"
+            // Compacted logs have gaps: a follower copies them as they are.
+            debug_assert!(
+                r.offset >= self.log_end_offset(),
+                "follower append must continue the log"
             );
-            if r.offset != self.log_end_offset() {
+            if r.offset < self.log_end_offset() {
                 return;
             }
             self.assign_epoch(r.leader_epoch, r.offset);
-            self.records.push(r);
+            self.push_record(r);
         }
         // A batch whose first records came in an earlier fetch is re-read from its base.
-        let start = first_base.map_or(from, |b| (b.0 as usize).min(from));
+        let start = match first_base {
+            Some(b) if b.0 < from_offset => self.records.position(b.0),
+            _ => from,
+        };
         self.update_producer_state_from(start, from);
     }
 
@@ -665,9 +820,11 @@ impl Log {
     /// Removes every record at or after `offset` (`UnifiedLog.truncateTo` +
     /// `LeaderEpochFileCache.truncateFromEnd`); the HW never stays above the new end.
     pub fn truncate_to(&mut self, offset: Offset) -> u64 {
-        let keep = (offset.0 as usize).min(self.records.len());
+        let offset = offset.min(self.log_end_offset());
+        let keep = self.records.position(offset.0);
         let removed = (self.records.len() - keep) as u64;
-        self.records.truncate(keep);
+        self.records.truncate(offset.0);
+        self.on_truncate(offset);
         if self.high_watermark > offset {
             self.high_watermark = offset;
         }
@@ -728,12 +885,12 @@ mod tests {
         let n = 3 * CHUNK + 17;
         for i in 0..n {
             let e = LeaderEpoch(if i < 5000 { 0 } else { 1 });
-            log.append_as_leader(e, None, i.to_string().into(), None);
+            log.append_as_leader(e, None, Some(i.to_string().into()), None, 0);
         }
         let rs = log.records();
         assert_eq!((rs.len(), rs.chunks.len()), (n, 4));
         assert!(rs.iter().enumerate().all(|(i, r)| r.offset.0 == i as u64));
-        assert_eq!(&*rs[CHUNK].value, CHUNK.to_string());
+        assert_eq!(rs[CHUNK].value.as_deref(), Some(CHUNK.to_string().as_str()));
         assert_eq!(rs.get(n), None);
         let tail: Vec<u64> = rs
             .iter_from(2 * CHUNK - 2)
@@ -753,8 +910,8 @@ mod tests {
         assert_eq!(log.records().chunks.len(), 2);
         let v = log.read(Offset(CHUNK as u64 - 1), 10);
         assert_eq!(v.len(), 2);
-        log.append_as_leader(LeaderEpoch(2), None, "x".into(), None);
-        assert_eq!(log.records()[CHUNK + 1].value.as_ref(), "x");
+        log.append_as_leader(LeaderEpoch(2), None, Some("x".into()), None, 0);
+        assert_eq!(log.records()[CHUNK + 1].value.as_deref(), Some("x"));
         // Epoch 1 started at 5000, past the truncation: the latest epoch ≤ 1 is 0, ending where 2 starts.
         assert_eq!(
             log.end_offset_for_epoch(LeaderEpoch(1)),
@@ -766,7 +923,7 @@ mod tests {
         let mut log = Log::default();
         for &(epoch, n) in epochs {
             for _ in 0..n {
-                log.append_as_leader(LeaderEpoch(epoch), None, "v".into(), None);
+                log.append_as_leader(LeaderEpoch(epoch), None, Some("v".into()), None, 0);
             }
         }
         log
@@ -813,11 +970,11 @@ mod tests {
             let records = (0..n)
                 .map(|_| NewRecord {
                     key: None,
-                    value: "v".into(),
+                    value: Some("v".into()),
                     produce_id: None,
                 })
                 .collect();
-            log.append_batch_as_leader(LeaderEpoch(0), records, Some((pid, epoch, first_seq)));
+            log.append_batch_as_leader(LeaderEpoch(0), records, Some((pid, epoch, first_seq)), 0);
         }
         check
     }
@@ -990,7 +1147,7 @@ mod tests {
     /// offsets; here offsets are dense, so the gap is filled with non-producer records).
     fn fill_to(log: &mut Log, offset: u64) {
         while log.log_end_offset().0 < offset {
-            log.append_as_leader(LeaderEpoch(0), None, "x".into(), None);
+            log.append_as_leader(LeaderEpoch(0), None, Some("x".into()), None, 0);
         }
     }
 
@@ -998,7 +1155,7 @@ mod tests {
         fill_to(log, at);
         let r = vec![NewRecord {
             key: None,
-            value: "t".into(),
+            value: Some("t".into()),
             produce_id: None,
         }];
         log.append_batch_of_kind(
@@ -1006,6 +1163,7 @@ mod tests {
             r,
             Some((pid, epoch, seq)),
             BatchKind::Transactional,
+            0,
         );
     }
 
@@ -1017,15 +1175,15 @@ mod tests {
         txn_append(&mut log, 1, 0, 0, 99);
         assert_eq!(log.first_unstable_offset(), Some(Offset(99)));
         fill_to(&mut log, 105);
-        log.append_control(LeaderEpoch(0), 1, 0, true).unwrap();
+        log.append_control(LeaderEpoch(0), 1, 0, true, 0).unwrap();
         log.maybe_increment_high_watermark(Offset(106));
         assert_eq!(log.first_unstable_offset(), None);
         let r = vec![NewRecord {
             key: None,
-            value: "i".into(),
+            value: Some("i".into()),
             produce_id: None,
         }];
-        log.append_batch_as_leader(LeaderEpoch(0), r, Some((1, 0, 1)));
+        log.append_batch_as_leader(LeaderEpoch(0), r, Some((1, 0, 1)), 0);
         log.truncate_to(Offset(106));
         assert_eq!(log.first_unstable_offset(), None);
         log.truncate_to(Offset(100));
@@ -1044,17 +1202,17 @@ mod tests {
         log.maybe_increment_high_watermark(Offset(21));
         assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
         assert_eq!(log.last_stable_offset(), Offset(10));
-        let m1 = log.append_control(LeaderEpoch(0), 1, 0, true).unwrap(); // @21
+        let m1 = log.append_control(LeaderEpoch(0), 1, 0, true, 0).unwrap(); // @21
         assert_eq!(m1, Offset(21));
         // The marker is not replicated yet: pid 1's transaction still holds the LSO.
         assert_eq!(log.first_unstable_offset(), Some(Offset(10)));
         log.maybe_increment_high_watermark(Offset(22));
         assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
         assert_eq!(log.last_stable_offset(), Offset(15));
-        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // @22, abort pid 3
+        log.append_control(LeaderEpoch(0), 3, 0, false, 0).unwrap(); // @22, abort pid 3
         log.maybe_increment_high_watermark(Offset(23));
         assert_eq!(log.first_unstable_offset(), Some(Offset(15)));
-        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // @23
+        log.append_control(LeaderEpoch(0), 2, 0, true, 0).unwrap(); // @23
         assert_eq!(
             log.last_stable_offset(),
             Offset(15),
@@ -1080,10 +1238,10 @@ mod tests {
         let mut log = Log::default();
         txn_append(&mut log, 1, 0, 0, 0);
         txn_append(&mut log, 2, 0, 0, 1);
-        log.append_control(LeaderEpoch(0), 1, 0, false).unwrap(); // aborted 0..2
+        log.append_control(LeaderEpoch(0), 1, 0, false, 0).unwrap(); // aborted 0..2
         txn_append(&mut log, 3, 0, 0, 3);
-        log.append_control(LeaderEpoch(0), 2, 0, true).unwrap(); // committed 1..4
-        log.append_control(LeaderEpoch(0), 3, 0, false).unwrap(); // aborted 3..5
+        log.append_control(LeaderEpoch(0), 2, 0, true, 0).unwrap(); // committed 1..4
+        log.append_control(LeaderEpoch(0), 3, 0, false, 0).unwrap(); // aborted 3..5
         let pids = |v: Vec<AbortedTxn>| v.iter().map(|t| t.producer_id).collect::<Vec<_>>();
         assert_eq!(
             pids(log.collect_aborted_transactions(Offset(0), Offset(6))),
@@ -1103,11 +1261,11 @@ mod tests {
         // A marker from an epoch older than the partition has seen is refused.
         txn_append(&mut log, 4, 2, 0, 6);
         assert!(matches!(
-            log.append_control(LeaderEpoch(0), 4, 1, true),
+            log.append_control(LeaderEpoch(0), 4, 1, true, 0),
             Err((crate::errors::KafkaError::InvalidProducerEpoch, _))
         ));
         // A marker bumps the producer's epoch: the old epoch's data is then refused.
-        log.append_control(LeaderEpoch(0), 4, 3, false).unwrap();
+        log.append_control(LeaderEpoch(0), 4, 3, false, 0).unwrap();
         assert!(matches!(
             log.check_sequence(&tp(), 4, 2, 1, 1),
             SequenceCheck::Reject(crate::errors::KafkaError::InvalidProducerEpoch, _)
@@ -1121,7 +1279,9 @@ mod tests {
         let mut leader = Log::default();
         txn_append(&mut leader, 7, 0, 0, 0);
         txn_append(&mut leader, 8, 0, 0, 1);
-        leader.append_control(LeaderEpoch(0), 7, 0, false).unwrap();
+        leader
+            .append_control(LeaderEpoch(0), 7, 0, false, 0)
+            .unwrap();
         let mut follower = Log::default();
         follower.append_as_follower(leader.read(Offset(0), 2));
         assert_eq!(follower.ongoing_txns().len(), 2);

@@ -38,6 +38,11 @@ pub struct PartitionState {
     /// The topic's `compression.type` (`producer` keeps what producers send).
     #[serde(default = "producer_compression")]
     pub compression_type: String,
+    /// The topic's overrides of the configs that shape its log (`cleanup.policy`,
+    /// `segment.bytes`, `retention.ms`, …); each broker resolves them against its `log.*`
+    /// defaults (`crate::segment::LogConfig`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_overrides: BTreeMap<String, String>,
 }
 
 fn producer_compression() -> String {
@@ -104,6 +109,10 @@ pub enum Rpc {
         fetch_offset: Offset,
         error: Option<KafkaError>,
         high_watermark: Offset,
+        /// The leader's log start offset: a follower's start follows it, and a follower below it
+        /// starts over there (`ReplicaFetcherThread`).
+        #[serde(default)]
+        log_start_offset: Offset,
         records: Vec<Record>,
         /// KIP-320 / KIP-595: the leader's (epoch, end offset) where the follower's log diverges.
         diverging_epoch: Option<(LeaderEpoch, Offset)>,

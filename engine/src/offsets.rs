@@ -121,10 +121,17 @@ pub struct LoadedState {
     pub groups: BTreeMap<String, GroupMetadataValue>,
 }
 
-/// Replays records of one offsets partition.
-pub fn replay<'a>(records: impl IntoIterator<Item = (Option<&'a str>, &'a str)>) -> LoadedState {
+/// Replays records of one offsets partition. A tombstone (null value) deletes its key's offset
+/// or group (Kafka: `GroupMetadataManager.replay` with a null value).
+pub fn replay<'a>(
+    records: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> LoadedState {
     let mut s = LoadedState::default();
     for (k, v) in records {
+        let Some(v) = v else {
+            forget(&mut s, k);
+            continue;
+        };
         match decode(k, v) {
             Some(OffsetsRecord::OffsetCommit { group, tp, offset }) => {
                 s.offsets.entry(group).or_default().insert(tp, offset);
@@ -136,6 +143,27 @@ pub fn replay<'a>(records: impl IntoIterator<Item = (Option<&'a str>, &'a str)>)
         }
     }
     s
+}
+
+/// A tombstone's key: the committed offset or the group it deletes.
+fn forget(s: &mut LoadedState, key: Option<&str>) {
+    let Some(key) = key else { return };
+    if let Some(rest) = key.strip_prefix("offset:") {
+        let mut parts = rest.rsplitn(3, ':');
+        let (Some(Ok(partition)), Some(topic), Some(group)) =
+            (parts.next().map(str::parse), parts.next(), parts.next())
+        else {
+            return;
+        };
+        if let Some(o) = s.offsets.get_mut(group) {
+            o.remove(&TopicPartition::new(topic, partition));
+            if o.is_empty() {
+                s.offsets.remove(group);
+            }
+        }
+    } else if let Some(group) = key.strip_prefix("group:") {
+        s.groups.remove(group);
+    }
 }
 
 #[cfg(test)]
@@ -205,12 +233,20 @@ mod tests {
         };
         let v = serde_json::to_string(&g).unwrap();
         let st = replay(vec![
-            (Some(k.as_str()), "5"),
-            (Some(k.as_str()), "7"),
-            (Some("group:a:b"), v.as_str()),
-            (None, "noise"),
+            (Some(k.as_str()), Some("5")),
+            (Some(k.as_str()), Some("7")),
+            (Some("group:a:b"), Some(v.as_str())),
+            (None, Some("noise")),
         ]);
         assert_eq!(st.offsets["a:b"][&tp], 7);
         assert_eq!(st.groups["a:b"].generation, 3);
+        // Tombstones delete the offset and the group (GroupMetadataManager.replay).
+        let st = replay(vec![
+            (Some(k.as_str()), Some("5")),
+            (Some("group:a:b"), Some(v.as_str())),
+            (Some(k.as_str()), None),
+            (Some("group:a:b"), None),
+        ]);
+        assert!(st.offsets.is_empty() && st.groups.is_empty());
     }
 }

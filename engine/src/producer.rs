@@ -66,13 +66,16 @@ fn varint_size(v: i64) -> u64 {
 }
 
 /// Kafka: `DefaultRecord.sizeInBytes(offsetDelta, timestampDelta, key, value, headers=[])`.
-pub fn record_size(offset_delta: u64, key: Option<&str>, value: &str) -> u64 {
+pub fn record_size(offset_delta: u64, key: Option<&str>, value: Option<&str>) -> u64 {
     let mut body = 1 + varint_size(0) + varint_size(offset_delta as i64);
     body += match key {
         Some(k) => varint_size(k.len() as i64) + k.len() as u64,
         None => varint_size(-1),
     };
-    body += varint_size(value.len() as i64) + value.len() as u64;
+    body += match value {
+        Some(v) => varint_size(v.len() as i64) + v.len() as u64,
+        None => varint_size(-1), // a null value (tombstone)
+    };
     body += varint_size(0);
     body + varint_size(body as i64)
 }
@@ -366,7 +369,8 @@ pub struct ProduceCall {
     pub tp: TopicPartition,
     pub acks: Acks,
     pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    /// `None`: a tombstone (null value).
+    pub value: Option<Arc<str>>,
     pub created_at: Tick,
     pub state: CallState,
 }
@@ -380,7 +384,7 @@ impl ProduceCall {
         tp: TopicPartition,
         acks: Acks,
         key: Option<Arc<str>>,
-        value: Arc<str>,
+        value: Option<Arc<str>>,
         created_at: Tick,
     ) -> Self {
         ProduceCall {
@@ -499,10 +503,10 @@ impl Clients {
         topic: &str,
         partition: Option<u32>,
         key: Option<String>,
-        value: String,
+        value: Option<String>,
     ) -> Result<ProduceId, (KafkaError, String)> {
         let key: Option<Arc<str>> = key.map(Arc::from);
-        let value: Arc<str> = Arc::from(value);
+        let value: Option<Arc<str>> = value.map(Arc::from);
         let Some(p) = self.producers.get_mut(producer) else {
             return Err((
                 KafkaError::ConfigException,
@@ -523,7 +527,7 @@ impl Clients {
                 format!("Topic {topic} not present in metadata after 60000 ms."),
             ));
         };
-        let size = record_size(0, key.as_deref(), &value);
+        let size = record_size(0, key.as_deref(), value.as_deref());
         let ignore_keys = p.settings.ignore_keys;
         let round_robin = p.settings.round_robin;
         // The custom partitioner (a rule table) decides first for keys it matches.
@@ -584,7 +588,7 @@ impl Clients {
         partition: u32,
         how: &str,
         key: Option<Arc<str>>,
-        value: Arc<str>,
+        value: Option<Arc<str>>,
         // A blocked send being admitted: its id and original send time.
         existing: Option<(ProduceId, Tick)>,
     ) -> Result<ProduceId, (KafkaError, String)> {
@@ -610,13 +614,15 @@ impl Clients {
             self.batches.get(b).is_some_and(|b| {
                 b.attempts == 0
                     && b.in_flight.is_none()
-                    && b.bytes + record_size(b.records.len() as u64, key.as_deref(), &value)
+                    && b.bytes
+                        + record_size(b.records.len() as u64, key.as_deref(), value.as_deref())
                         <= batch_size.max(b.bytes)
             })
         });
         // Kafka: a new batch takes max(batch.size, record) bytes from `BufferPool`; when there is
         // not enough (or older sends are already waiting), send() blocks up to max.block.ms.
-        let alloc = batch_size.max(RECORD_BATCH_OVERHEAD + record_size(0, key.as_deref(), &value));
+        let alloc = batch_size
+            .max(RECORD_BATCH_OVERHEAD + record_size(0, key.as_deref(), value.as_deref()));
         let must_wait = (open.is_none() && p.allocated + alloc > p.settings.buffer_memory)
             || (existing.is_none() && !p.blocked.is_empty());
         if must_wait {
@@ -662,7 +668,7 @@ impl Clients {
             }
         };
         if let Some(b) = self.batches.get_mut(&batch_id) {
-            b.bytes += record_size(b.records.len() as u64, key.as_deref(), &value);
+            b.bytes += record_size(b.records.len() as u64, key.as_deref(), value.as_deref());
             b.records.push(id);
         }
         ctx.emit(EventKind::RecordAccumulated {
@@ -742,10 +748,10 @@ impl Clients {
                 // Kafka: `BufferPool.allocate` → BufferExhaustedException.
                 let total = p.settings.buffer_memory;
                 let available = total.saturating_sub(p.allocated);
-                let size = p
-                    .settings
-                    .batch_size
-                    .max(RECORD_BATCH_OVERHEAD + record_size(0, call.key.as_deref(), &call.value));
+                let size = p.settings.batch_size.max(
+                    RECORD_BATCH_OVERHEAD
+                        + record_size(0, call.key.as_deref(), call.value.as_deref()),
+                );
                 let ms = p.settings.max_block * crate::config::MS_PER_TICK;
                 let message = format!("Failed to allocate {size} bytes within the configured max blocking time {ms} ms. Total memory: {total} bytes. Available memory: {available} bytes. Poolable size: {} bytes", p.settings.batch_size);
                 self.complete(
@@ -954,7 +960,10 @@ impl Clients {
                 .records
                 .iter()
                 .filter_map(|r| match self.calls.get(r) {
-                    Some(c) => Some((c.key.as_deref().map(str::as_bytes), c.value.as_bytes())),
+                    Some(c) => Some((
+                        c.key.as_deref().map(str::as_bytes),
+                        c.value.as_deref().unwrap_or("").as_bytes(),
+                    )),
                     None => perf.filter(|_| *r == PERF_RECORD).map(|v| (None, v)),
                 })
                 .collect();
@@ -996,7 +1005,7 @@ impl Clients {
                 }),
                 None => perf.filter(|_| *r == PERF_RECORD).map(|v| NewRecord {
                     key: None,
-                    value: v.clone(),
+                    value: Some(v.clone()),
                     produce_id: None,
                 }),
             })
@@ -1486,9 +1495,14 @@ mod tests {
     /// delta 0 takes 1 (attributes) + 1 + 1 + 1+3 + 1+5 + 1 = 14 body bytes + 1 length byte.
     #[test]
     fn record_sizes_follow_default_record() {
-        assert_eq!(record_size(0, Some("key"), "value"), 15);
-        assert_eq!(record_size(0, None, "value"), 12);
-        assert_eq!(record_size(200, None, ""), 8);
+        assert_eq!(record_size(0, Some("key"), Some("value")), 15);
+        assert_eq!(record_size(0, None, Some("value")), 12);
+        assert_eq!(record_size(200, None, Some("")), 8);
+        assert_eq!(
+            record_size(0, Some("key"), None),
+            10,
+            "a tombstone's value is varint -1"
+        );
     }
 
     fn cfg(pairs: &[(&str, &str)]) -> Configs {

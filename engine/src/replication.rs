@@ -13,6 +13,7 @@ use crate::events::EventKind;
 use crate::ids::{BrokerId, LeaderEpoch, NodeAddr, Offset, RequestId, Tick, TopicPartition};
 use crate::log::{Log, Record};
 use crate::network::{Ctx, PartitionState, Rpc};
+use crate::segment::LogConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -246,6 +247,17 @@ pub struct Broker {
     /// Producer ids this broker has handed out (InitProducerId).
     #[serde(default)]
     pub producer_ids_issued: u64,
+    /// When the log cleaner thread looks for a log to clean next (`log.cleaner.backoff.ms`).
+    #[serde(default)]
+    pub next_cleaner_run_at: Tick,
+    /// When the retention check runs next (`log.retention.check.interval.ms`).
+    #[serde(default = "first_retention_check")]
+    pub next_retention_check_at: Tick,
+}
+
+/// Kafka: `LogManager.InitialTaskDelayMs` — the first retention check comes 30 s after start.
+fn first_retention_check() -> Tick {
+    Tick(30_000)
 }
 
 /// How soon a request refused with `NOT_CONTROLLER` (or cut off by a controller crash) is retried.
@@ -269,6 +281,8 @@ impl Broker {
             controller_probe: 0,
             heartbeat_sent_at: None,
             producer_ids_issued: 0,
+            next_cleaner_run_at: Tick(0),
+            next_retention_check_at: first_retention_check(),
         }
     }
 
@@ -390,6 +404,14 @@ impl Broker {
             self.maybe_retry_alter_partition(ctx, tp, controller);
             self.maybe_send_fetch(ctx, tp);
         }
+        if now >= self.next_cleaner_run_at {
+            self.run_log_cleaner(ctx, settings);
+        }
+        if now >= self.next_retention_check_at {
+            self.next_retention_check_at =
+                Tick(now.0 + settings.log_retention_check_interval_ticks.max(1));
+            self.cleanup_logs(ctx);
+        }
     }
 
     /// Dispatches one delivered envelope.
@@ -436,6 +458,7 @@ impl Broker {
                 fetch_offset,
                 error,
                 high_watermark,
+                log_start_offset,
                 records,
                 diverging_epoch,
             } => self.handle_fetch_response(
@@ -444,7 +467,7 @@ impl Broker {
                 &tp,
                 (request_epoch, fetch_offset),
                 error,
-                high_watermark,
+                (high_watermark, log_start_offset),
                 records,
                 diverging_epoch,
                 settings,
@@ -566,6 +589,10 @@ impl Broker {
             !(same_epoch && matches!(&entry.role, Role::Follower(f) if f.leader == state.leader))
         };
         let epoch_advanced = state.partition_epoch > entry.meta.partition_epoch;
+        if is_new || entry.meta.log_overrides != state.log_overrides {
+            entry.log.segments.config =
+                LogConfig::resolve(&settings.log_defaults, &state.log_overrides);
+        }
         entry.meta = state.clone();
         if state.leader == Some(me) {
             if transition {
@@ -649,6 +676,7 @@ impl Broker {
                         fetch_offset: f.fetch_offset,
                         error: Some(KafkaError::NotLeaderOrFollower),
                         high_watermark: p.log.high_watermark(),
+                        log_start_offset: p.log.log_start_offset(),
                         records: vec![],
                         diverging_epoch: None,
                     },
@@ -727,6 +755,23 @@ impl Broker {
             );
             return;
         }
+        // Kafka: `LogValidator.validateKey` — a compacted topic refuses records without a key;
+        // the whole batch fails with INVALID_RECORD (`processRecordErrors`).
+        if p.log.segments.config.compact {
+            if let Some(i) = batch.records.iter().position(|r| r.key.is_none()) {
+                let errors = batch.records.iter().filter(|r| r.key.is_none()).count();
+                let msg = format!("One or more records have been rejected due to {errors} record errors in total, and only showing the first error: Compacted topic cannot accept message without key in topic partition {tp}");
+                ctx.emit(EventKind::RecordRejected {
+                    broker: me,
+                    tp: tp.clone(),
+                    error: KafkaError::InvalidRecord,
+                    batch_index: i as u32,
+                    message: msg.clone(),
+                });
+                reply(ctx, Err((KafkaError::InvalidRecord, msg)));
+                return;
+            }
+        }
         // Idempotent producers: duplicates are answered with the original offsets, gaps and old
         // epochs are refused (Kafka: UnifiedLog.analyzeAndValidateProducerState).
         let mut duplicate = None;
@@ -780,7 +825,12 @@ impl Broker {
                         let records: Vec<(Option<&[u8]>, &[u8])> = batch
                             .records
                             .iter()
-                            .map(|r| (r.key.as_deref().map(str::as_bytes), r.value.as_bytes()))
+                            .map(|r| {
+                                (
+                                    r.key.as_deref().map(str::as_bytes),
+                                    r.value.as_deref().unwrap_or("").as_bytes(),
+                                )
+                            })
                             .collect();
                         let (pid, pepoch, seq) = batch
                             .producer
@@ -810,9 +860,13 @@ impl Broker {
                 } else {
                     crate::log::BatchKind::Idempotent
                 };
-                let base = p
-                    .log
-                    .append_batch_of_kind(epoch, batch.records, batch.producer, kind);
+                let base = p.log.append_batch_of_kind(
+                    epoch,
+                    batch.records,
+                    batch.producer,
+                    kind,
+                    ctx.now.0 * crate::config::MS_PER_TICK,
+                );
                 ctx.emit(EventKind::Appended {
                     broker: me,
                     tp: tp.clone(),
@@ -820,6 +874,7 @@ impl Broker {
                     leader_epoch: epoch,
                     records: n,
                 });
+                emit_rolls(ctx, me, &tp, &mut p.log);
                 (base, Offset(base.0 + n - 1))
             }
         };
@@ -954,6 +1009,10 @@ impl Broker {
         controller: &NodeAddr,
     ) {
         let me = self.id;
+        let log_start = self
+            .partitions
+            .get(&tp)
+            .map_or(Offset(0), |p| p.log.log_start_offset());
         let respond = |ctx: &mut Ctx, error, hw, records, diverging| {
             ctx.send(
                 NodeAddr::Broker(me),
@@ -964,6 +1023,7 @@ impl Broker {
                     fetch_offset,
                     error,
                     high_watermark: hw,
+                    log_start_offset: log_start,
                     records,
                     diverging_epoch: diverging,
                 },
@@ -1016,7 +1076,8 @@ impl Broker {
                 Some(_) => {}
             }
         }
-        if fetch_offset > p.log.log_end_offset() {
+        // Kafka: `LocalLog.read` — below the log start or past the end is out of range.
+        if fetch_offset > p.log.log_end_offset() || fetch_offset < p.log.log_start_offset() {
             respond(
                 ctx,
                 Some(KafkaError::OffsetOutOfRange),
@@ -1095,6 +1156,7 @@ impl Broker {
                     fetch_offset: f.fetch_offset,
                     error: None,
                     high_watermark: p.log.high_watermark(),
+                    log_start_offset: p.log.log_start_offset(),
                     records,
                     diverging_epoch: None,
                 },
@@ -1352,7 +1414,7 @@ impl Broker {
         tp: &TopicPartition,
         request: (LeaderEpoch, Offset),
         error: Option<KafkaError>,
-        leader_hw: Offset,
+        (leader_hw, leader_log_start): (Offset, Offset),
         records: Vec<Record>,
         diverging: Option<(LeaderEpoch, Offset)>,
         settings: &BrokerSettings,
@@ -1378,7 +1440,19 @@ impl Broker {
         }
         f.fetch_in_flight = None;
         if let Some(e) = error {
-            if e == KafkaError::OffsetOutOfRange {
+            if e == KafkaError::OffsetOutOfRange && leader_log_start > p.log.log_end_offset() {
+                // Kafka: `ReplicaFetcherThread.handleOffsetOutOfRange` — the leader deleted what
+                // this follower still needs: start over at the leader's log start.
+                let from = p.log.log_end_offset();
+                let lost = p.log.truncate_fully_and_start_at(leader_log_start);
+                ctx.emit(EventKind::Truncated {
+                    broker: me,
+                    tp: tp.clone(),
+                    from,
+                    to: leader_log_start,
+                    lost,
+                });
+            } else if e == KafkaError::OffsetOutOfRange {
                 // Kafka falls back to the HW when no epoch boundary can be found.
                 let hw = p.log.high_watermark();
                 truncate(ctx, me, tp, &mut p.log, hw);
@@ -1400,8 +1474,12 @@ impl Broker {
                 from,
                 to: p.log.log_end_offset(),
             });
+            emit_rolls(ctx, me, tp, &mut p.log);
         }
         p.log.set_follower_high_watermark(leader_hw);
+        // Kafka: `ReplicaFetcherThread.processPartitionData` → `maybeIncrementLogStartOffset`;
+        // the segments below it go at the next retention check.
+        p.log.maybe_increment_log_start_offset(leader_log_start);
     }
 }
 
@@ -1452,6 +1530,18 @@ fn answer_produce(
             result,
         },
     );
+}
+
+/// `SegmentRolled` for each segment the last append rolled.
+fn emit_rolls(ctx: &mut Ctx, broker: BrokerId, tp: &TopicPartition, log: &mut Log) {
+    for (base_offset, closed_bytes) in log.segments.take_rolled() {
+        ctx.emit(EventKind::SegmentRolled {
+            broker,
+            tp: tp.clone(),
+            base_offset,
+            closed_bytes,
+        });
+    }
 }
 
 fn truncate(ctx: &mut Ctx, broker: BrokerId, tp: &TopicPartition, log: &mut Log, to: Offset) {
@@ -1527,7 +1617,8 @@ impl Broker {
             return None;
         }
         let epoch = p.meta.leader_epoch;
-        let base = p.log.append_batch_as_leader(epoch, records, None);
+        let now_ms = ctx.now.0 * crate::config::MS_PER_TICK;
+        let base = p.log.append_batch_as_leader(epoch, records, None, now_ms);
         ctx.emit(EventKind::Appended {
             broker: me,
             tp: tp.clone(),
@@ -1535,6 +1626,7 @@ impl Broker {
             leader_epoch: epoch,
             records: n,
         });
+        emit_rolls(ctx, me, tp, &mut p.log);
         self.complete_parked_fetches(ctx, tp, false, settings.replica_fetch_max_bytes);
         self.maybe_increment_leader_hw(ctx, tp, settings);
         Some(Offset(base.0 + n - 1))
@@ -1568,7 +1660,13 @@ impl Broker {
         let epoch = p.meta.leader_epoch;
         let offset = p
             .log
-            .append_control(epoch, producer_id, producer_epoch, commit)
+            .append_control(
+                epoch,
+                producer_id,
+                producer_epoch,
+                commit,
+                ctx.now.0 * crate::config::MS_PER_TICK,
+            )
             .map_err(|(e, _)| e)?;
         ctx.emit(EventKind::Appended {
             broker: me,
@@ -1605,6 +1703,7 @@ impl Broker {
             records,
             Some((producer.0, producer.1, 0)),
             crate::log::BatchKind::Transactional,
+            ctx.now.0 * crate::config::MS_PER_TICK,
         );
         ctx.emit(EventKind::Appended {
             broker: me,

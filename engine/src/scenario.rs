@@ -223,11 +223,11 @@ fn fmt_command(c: &Command, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             if let Some(p) = partition {
                 write!(f, " partition={p}")?;
             }
-            write!(
-                f,
-                " key={} value={value:?}",
-                key.as_deref().unwrap_or("null")
-            )
+            write!(f, " key={}", key.as_deref().unwrap_or("null"))?;
+            match value {
+                Some(v) => write!(f, " value={v:?}"),
+                None => write!(f, " value=null (tombstone)"),
+            }
         }
         Command::PerfTest {
             producer,
@@ -408,7 +408,11 @@ struct RawProduce {
     partition: Option<Spanned<u32>>,
     #[serde(default)]
     key: Option<String>,
-    value: String,
+    #[serde(default)]
+    value: Option<String>,
+    /// `tombstone = true` sends a null value (instead of `value`).
+    #[serde(default)]
+    tombstone: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -1215,6 +1219,7 @@ impl<'a> Validator<'a> {
             return Ok(Action::AdvanceMs(v));
         }
         let cmd = if let Some(p) = &s.produce {
+            let s_span = p.span();
             let p = p.get_ref();
             let producer = self.known_producer(&p.producer)?;
             let (topic, partitions) = self.known_topic(&p.topic)?;
@@ -1229,12 +1234,24 @@ impl<'a> Validator<'a> {
                 Some(n) => Some(*n.get_ref()),
                 None => None,
             };
+            let value = match (&p.value, &p.tombstone) {
+                (Some(_), Some(t)) if *t.get_ref() => {
+                    let msg = "A tombstone has a null value: give either value = \"…\" or tombstone = true, not both";
+                    return Err(self.ctx.err(t.span(), msg.to_string()));
+                }
+                (None, Some(t)) if *t.get_ref() => None,
+                (Some(v), _) => Some(v.clone()),
+                (None, _) => {
+                    let msg = "produce needs value = \"…\" (or tombstone = true for a null value)";
+                    return Err(self.ctx.err(s_span, msg.to_string()));
+                }
+            };
             Command::Produce {
                 producer,
                 topic,
                 partition,
                 key: p.key.clone(),
-                value: p.value.clone(),
+                value,
             }
         } else if let Some(t) = &s.perf_test {
             let t = t.get_ref();
@@ -1878,7 +1895,7 @@ impl Run {
             if p.key.is_none() {
                 p.key = r.key.clone();
             }
-            p.value = Some(r.value.clone());
+            p.value = r.value.clone();
         }
         by_id.into_values().collect()
     }
@@ -2421,6 +2438,10 @@ fn partitions_json(snap: &Snapshot) -> Vec<Value> {
                         "in_isr": r.in_isr,
                         "log_end_offset": r.log_end_offset.0,
                         "high_watermark": r.high_watermark.0,
+                        "log_start_offset": r.log_start_offset.0,
+                        "segment_count": r.segment_count,
+                        "segments": r.segments,
+                        "cleaner": r.cleaner,
                     })
                 })
                 .collect();

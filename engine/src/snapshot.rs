@@ -317,19 +317,71 @@ pub struct ReplicaView {
     pub high_watermark: Offset,
     /// (leader epoch, start offset) pairs: the leader-epoch checkpoint file.
     pub epoch_cache: Vec<(LeaderEpoch, Offset)>,
-    /// The last records of the log (at most [`RECORDS_IN_VIEW`]).
+    /// The last records of the log (at most [`RECORDS_IN_VIEW`]). Compacted logs have gaps.
     pub records: Vec<RecordView>,
+    /// The first offset a fetch may read (retention moves it forward).
+    #[serde(default)]
+    pub log_start_offset: Offset,
+    /// How many segments the log has.
+    #[serde(default)]
+    pub segment_count: u32,
+    /// The newest segments, oldest first (at most [`SEGMENTS_IN_VIEW`]); the last is active.
+    #[serde(default)]
+    pub segments: Vec<SegmentView>,
+    /// The log cleaner's view of a compacted log (`cleanup.policy` contains `compact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleaner: Option<CleanerView>,
 }
 
 /// How many records per replica a snapshot carries.
 pub const RECORDS_IN_VIEW: usize = 48;
+
+/// How many segments per replica a snapshot carries.
+pub const SEGMENTS_IN_VIEW: usize = 32;
+
+/// One log segment of a replica.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentView {
+    pub base_offset: Offset,
+    /// Bytes of the records it holds.
+    pub size_bytes: u64,
+    pub records: u64,
+    /// The segment being written to: never cleaned.
+    pub active: bool,
+    /// Rewritten by the log cleaner at least once.
+    pub cleaned: bool,
+    /// Its newest record's timestamp (what `retention.ms` compares).
+    pub largest_timestamp_ms: u64,
+    /// When its tombstones may be removed by a later cleaning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_horizon_ms: Option<u64>,
+}
+
+/// A compacted replica log as `LogCleanerManager` sees it now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanerView {
+    /// The cleaner checkpoint (where the last cleaning ended); `None` before the first.
+    pub checkpoint: Option<Offset>,
+    pub first_dirty_offset: Offset,
+    /// Base of the first segment that may not be cleaned yet (the active one, or the one
+    /// holding the high watermark, or one inside `min.compaction.lag.ms`).
+    pub first_uncleanable_offset: Offset,
+    pub clean_bytes: u64,
+    pub cleanable_bytes: u64,
+    /// cleanable / (clean + cleanable), in percent rounded down (Kafka's `max-dirty-percent`).
+    pub dirty_percent: u32,
+    /// Whether the cleaner would clean it now (ratio above `min.cleanable.dirty.ratio`, or
+    /// `max.compaction.lag.ms` passed).
+    pub cleanable: bool,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordView {
     pub offset: Offset,
     pub leader_epoch: LeaderEpoch,
     pub key: Option<String>,
-    pub value: String,
+    /// `null`: a tombstone.
+    pub value: Option<String>,
     /// `idempotent`, `transactional`, `commit` or `abort` (a control record: a transaction
     /// marker), for records of an idempotent or transactional producer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -440,7 +492,8 @@ pub struct ProduceView {
     pub tp: TopicPartition,
     pub acks: Acks,
     pub key: Option<String>,
-    pub value: String,
+    /// `null`: a tombstone.
+    pub value: Option<String>,
     pub sent_at_ms: u64,
     /// `None` while in flight.
     pub outcome: Option<ProduceOutcome>,

@@ -853,7 +853,7 @@ impl TxnCoordinator {
         for r in p.log.records().iter() {
             let (Some(key), Ok(v)) = (
                 r.key.as_deref(),
-                serde_json::from_str::<TxnLogValue>(&r.value),
+                serde_json::from_str::<TxnLogValue>(r.value.as_deref().unwrap_or("")),
             ) else {
                 continue;
             };
@@ -1513,7 +1513,7 @@ impl Handler<'_, '_> {
         };
         let records = vec![NewRecord {
             key: Some(id.into()),
-            value: serde_json::to_string(&value).unwrap_or_default().into(),
+            value: Some(serde_json::to_string(&value).unwrap_or_default().into()),
             produce_id: None,
         }];
         let last = if under_min_isr {

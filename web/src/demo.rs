@@ -219,7 +219,7 @@ pub fn produce(preset: Preset, key: Option<&str>, value: &str) -> Command {
         topic: preset.topic().to_string(),
         partition: None,
         key: key.map(str::to_string),
-        value: value.to_string(),
+        value: Some(value.to_string()),
     }
 }
 

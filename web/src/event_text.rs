@@ -917,6 +917,87 @@ pub fn render(l: Lang, kind: &EventKind) -> String {
                 format!("{broker} {tp} HW={}", hw.0)
             }
         }
+        RecordRejected {
+            broker,
+            tp,
+            error,
+            batch_index,
+            message,
+        } => {
+            if zh {
+                format!("{broker} 拒绝了发往 {tp} 的写入：{error}（批次中第 {batch_index} 条消息）：{message}")
+            } else {
+                format!("{broker} rejected produce to {tp}: {error} (record {batch_index} of the batch): {message}")
+            }
+        }
+        SegmentRolled {
+            broker,
+            tp,
+            base_offset,
+            closed_bytes,
+        } => {
+            if zh {
+                format!(
+                    "{broker} {tp} 滚动出新日志段，起始 offset {}（关闭的段 {closed_bytes} 字节）",
+                    base_offset.0
+                )
+            } else {
+                format!(
+                    "{broker} {tp} rolled a new segment at offset {} (closed one of {closed_bytes} bytes)",
+                    base_offset.0
+                )
+            }
+        }
+        LogCleaned {
+            broker,
+            tp,
+            dirty_ratio,
+            first_dirty_offset,
+            end_offset,
+            records_removed,
+            tombstones_removed,
+            bytes_before,
+            bytes_after,
+        } => {
+            let ratio = kplay_engine::segment::format_ratio(*dirty_ratio);
+            let (from, to) = (first_dirty_offset.0, end_offset.0);
+            if zh {
+                format!("{broker} 压缩了 {tp}：脏数据比例 {ratio}，offset {from}..{to}，删除 {records_removed} 条消息（其中墓碑 {tombstones_removed} 条），{bytes_before}→{bytes_after} 字节，清理检查点 {to}")
+            } else {
+                let s = if *records_removed == 1 { "" } else { "s" };
+                let ts = if *tombstones_removed == 1 { "" } else { "s" };
+                format!("{broker} cleaned {tp}: dirty ratio {ratio} over offsets {from}..{to}, removed {records_removed} record{s} ({tombstones_removed} tombstone{ts}), {bytes_before}→{bytes_after} bytes, checkpoint {to}")
+            }
+        }
+        SegmentsDeleted {
+            broker,
+            tp,
+            reason,
+            segments,
+            records,
+            bytes,
+            log_start_offset,
+        } => {
+            let bases: Vec<String> = segments.iter().map(|o| o.0.to_string()).collect();
+            let bases = bases.join(",");
+            let n = segments.len();
+            let start = log_start_offset.0;
+            if zh {
+                let why = match reason {
+                    kplay_engine::cleaner::RetentionReason::RetentionMs => "retention.ms（超时）",
+                    kplay_engine::cleaner::RetentionReason::RetentionBytes => {
+                        "retention.bytes（超过大小）"
+                    }
+                    kplay_engine::cleaner::RetentionReason::LogStartOffset => {
+                        "日志起始 offset（跟随 leader）"
+                    }
+                };
+                format!("{broker} {tp} 按 {why} 删除了 {n} 个日志段 [{bases}]（{records} 条消息，{bytes} 字节）；日志起始 offset 变为 {start}")
+            } else {
+                let s = if n == 1 { "" } else { "s" };
+                format!("{broker} {tp} deleted {n} segment{s} [{bases}] by {} ({records} records, {bytes} bytes); log start offset {start}", reason.name())
+            }
+        }
         Truncated {
             broker,
             tp,

@@ -50,12 +50,16 @@ impl Category {
             | ProduceSequenceRejected { .. }
             | Appended { .. }
             | ProduceRejected { .. }
+            | RecordRejected { .. }
             | PerfTestStarted { .. }
             | PerfTestProgress { .. }
             | PerfTestFinished { .. }
             | ProduceCompleted { .. } => Category::Produce,
             Replicated { .. }
             | HighWatermarkAdvanced { .. }
+            | SegmentRolled { .. }
+            | LogCleaned { .. }
+            | SegmentsDeleted { .. }
             | Truncated { .. }
             | BecameLeader { .. }
             | BecameFollower { .. } => Category::Replication,
@@ -156,6 +160,7 @@ impl Tone {
                 ..
             }
             | ProduceRejected { .. }
+            | RecordRejected { .. }
             | ProduceSequenceRejected { .. }
             | CommandFailed { .. }
             | AlterPartitionFailed { .. }

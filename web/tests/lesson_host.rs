@@ -157,7 +157,7 @@ fn lesson_4_prediction_is_answered_by_the_engine_and_survives_time_travel() {
             topic: "payments".into(),
             partition: None,
             key: Some(key.into()),
-            value: "v".into(),
+            value: Some("v".into()),
         })
     };
     h.op(produce("o-3"));
@@ -334,7 +334,7 @@ fn a_challenge_starts_fresh_and_is_solved_by_the_learner() {
         topic: "payments".into(),
         partition: None,
         key: None,
-        value: "x".into(),
+        value: Some("x".into()),
     }));
     let st = h.lesson(Op::Advance { ms: 500 });
     assert_eq!(met(&st), vec![true], "{:?}", st.goals);

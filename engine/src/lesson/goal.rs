@@ -358,7 +358,7 @@ fn partition<'a>(s: &'a Snapshot, tp: &TopicPartition) -> Option<&'a PartitionVi
         .and_then(|t| t.partitions.get(tp.partition as usize))
 }
 
-fn leader_values(p: &PartitionView) -> Option<Vec<(i64, Option<String>, String)>> {
+fn leader_values(p: &PartitionView) -> Option<Vec<(i64, Option<String>, Option<String>)>> {
     let leader = p.leader?;
     let r = p.replica_states.iter().find(|r| r.broker == leader)?;
     Some(
@@ -594,8 +594,16 @@ impl Predicate {
                         format!("{tp}: no live leader"),
                     ));
                 };
-                let now: Vec<String> = log.iter().map(|(_, _, v)| v.clone()).collect();
-                let shown: Vec<String> = log.iter().map(|(o, _, v)| format!("{o}:{v}")).collect();
+                // A tombstone shows (and compares) as `null`.
+                let now: Vec<String> = log
+                    .iter()
+                    .map(|(_, _, v)| v.clone().unwrap_or_else(|| "null".into()))
+                    .collect();
+                let shown: Vec<String> = log
+                    .iter()
+                    .zip(&now)
+                    .map(|((o, _, _), v)| format!("{o}:{v}"))
+                    .collect();
                 let t = Text::new(
                     format!("{tp} leader 日志: [{}]", shown.join(" ")),
                     format!("{tp} leader log: [{}]", shown.join(" ")),
@@ -1024,7 +1032,7 @@ fn check_produce(f: &ProduceFilter, snap: &Snapshot, events: &[Event]) -> Check 
         };
         let view = by_id.get(&id.0);
         let key = view.and_then(|v| v.key.clone());
-        let value = view.map(|v| v.value.clone());
+        let value = view.and_then(|v| v.value.clone());
         let how = partitioner.get(&id.0).copied();
         if f.producer.as_ref().is_some_and(|p| p != producer)
             || f.topic.as_ref().is_some_and(|t| t != &tp.topic)
@@ -1307,7 +1315,7 @@ mod tests {
             topic: "t".into(),
             partition: None,
             key: Some("user_id=123".into()),
-            value: "v".into(),
+            value: Some("v".into()),
         }));
         c.run_ms(200);
         let check = produce.check(&c.snapshot(), &c.events()[start..]);

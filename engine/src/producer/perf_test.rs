@@ -216,7 +216,7 @@ impl Clients {
         };
         let topic = t.topic.clone();
         let value = t.payload.clone();
-        let size = record_size(0, None, &value);
+        let size = record_size(0, None, Some(&value));
         let alloc = p.settings.batch_size.max(RECORD_BATCH_OVERHEAD + size);
         let mut tp = TopicPartition::new(topic.as_str(), u32::MAX);
         let mut scratch = tp.clone();
@@ -235,7 +235,7 @@ impl Clients {
                 self.batches.get(b).is_some_and(|b| {
                     b.attempts == 0
                         && b.in_flight.is_none()
-                        && b.bytes + record_size(b.records.len() as u64, None, &value)
+                        && b.bytes + record_size(b.records.len() as u64, None, Some(&value))
                             <= p.settings.batch_size.max(b.bytes)
                 })
             });
@@ -267,7 +267,7 @@ impl Clients {
                 }
             };
             let b = self.batches.get_mut(&batch_id).expect("batch just found");
-            b.bytes += record_size(b.records.len() as u64, None, &value);
+            b.bytes += record_size(b.records.len() as u64, None, Some(&value));
             b.records.push(PERF_RECORD);
             match b.perf_sends.last_mut() {
                 Some((at, count)) if *at == now => *count += 1,

@@ -780,7 +780,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 producer.clone(),
                 topic.clone(),
                 key.clone().unwrap_or_default(),
-                value.clone(),
+                value.clone().unwrap_or_default(),
                 *partition,
             )),
             _ => None,
@@ -815,7 +815,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     topic: input_value(&ids[1]),
                     partition,
                     key: (!key.trim().is_empty()).then(|| key.trim().to_string()),
-                    value: input_value(&ids[3]),
+                    value: Some(input_value(&ids[3])),
                 });
             })
         };

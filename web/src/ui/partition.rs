@@ -250,7 +250,7 @@ pub fn replica_row(p: &ReplicaProps) -> Html {
                         "offset {off} · leaderEpoch {} · key={} · value={}",
                         rec.leader_epoch.0,
                         rec.key.as_deref().unwrap_or("null"),
-                        rec.value
+                        rec.value.as_deref().unwrap_or("null (tombstone)")
                     );
                 }
                 None => title = format!("offset {off}"),

@@ -276,12 +276,15 @@ fn strip(p: &StripProps) -> Html {
     let send_title = last
         .map(|r| {
             let key = r.key.as_deref().unwrap_or("null");
-            format!("produce#{} key={key} value=“{}”", r.id.0, r.value)
+            match &r.value {
+                Some(v) => format!("produce#{} key={key} value=“{v}”", r.id.0),
+                None => format!("produce#{} key={key} value=null (tombstone)", r.id.0),
+            }
         })
         .unwrap_or_default();
     let ser_val = last
         .map(|r| {
-            let size = kplay_engine::producer::record_size(0, r.key.as_deref(), &r.value);
+            let size = kplay_engine::producer::record_size(0, r.key.as_deref(), r.value.as_deref());
             format!("{size} B")
         })
         .unwrap_or_else(dash);
