@@ -341,7 +341,7 @@ fn group_card(p: &GroupCardProps) -> Html {
         })
         .unwrap_or_else(|| "—".into());
     html! {
-        <article class={classes!("group", format!("g-{tone}"))} data-testid={format!("group-{gid}")}
+        <article class={classes!("group", format!("g-{tone}"))} data-testid={format!("group-{gid}")} data-state={g.state.clone()}
             aria-label={format!("{} {gid}: {}", l.t("Consumer group", "消费者组"), g.state)}>
             <header class="group-head">
                 <h3 class="mono">{ gid.clone() }</h3>
