@@ -627,7 +627,7 @@ pub fn bench_large(sim_ms: u64) -> usize {
                     topic: "t".into(),
                     partition: None,
                     key: Some(format!("k{ms}")),
-                    value: "x".repeat(100),
+                    value: Some("x".repeat(100)),
                 }))
                 .len();
         }

@@ -401,7 +401,8 @@ pub fn render(f: Frame) -> Html {
             <div class="embed-grid">
                 <div class="embed-main">
                     <super::groups::GroupsPanel lang={l} topic={s.topics.iter().find(|t| !t.name.starts_with("__")).map(|t| t.name.clone()).unwrap_or_default()}
-                        groups={s.groups.clone()} consumers={s.consumers.clone()} send={f.send.clone()} />
+                        groups={s.groups.clone()} consumers={s.consumers.clone()} send={f.send.clone()}
+                        actions={cfg.allows(Control::CrashConsumer)} />
                     { brokers }
                 </div>
                 <div class="embed-side">

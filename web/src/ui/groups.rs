@@ -105,6 +105,10 @@ pub struct GroupsPanelProps {
     pub groups: Vec<GroupView>,
     pub consumers: Vec<ConsumerView>,
     pub send: Send,
+    /// Show the add-consumer form and each consumer's crash / close / poll buttons (an embedded
+    /// widget hides them unless its `controls` list the consumer controls).
+    #[prop_or(true)]
+    pub actions: bool,
 }
 
 /// The consumer-groups panel.
@@ -154,7 +158,9 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                     </span>
                 }
             </div>
-            <AddConsumer lang={l} topic={p.topic.clone()} next_name={next_consumer_name(&p.consumers)} send={p.send.clone()} />
+            if p.actions {
+                <AddConsumer lang={l} topic={p.topic.clone()} next_name={next_consumer_name(&p.consumers)} send={p.send.clone()} />
+            }
             if p.groups.is_empty() && p.consumers.is_empty() {
                 <p class="empty">{ l.t(
                     "No consumers yet. Add one: it finds its group coordinator (FindCoordinator), joins the group (JoinGroup, SyncGroup) and starts polling.",
@@ -163,12 +169,12 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
             { for p.groups.iter().map(|g| html! {
                 <GroupCard lang={l} group={g.clone()}
                     consumers={p.consumers.iter().filter(|c| c.group == g.group).cloned().collect::<Vec<_>>()}
-                    send={p.send.clone()} key={g.group.clone()} />
+                    send={p.send.clone()} actions={p.actions} key={g.group.clone()} />
             }) }
             // Consumers whose group the coordinator does not show (yet): still controllable.
             { for p.consumers.iter().filter(|c| !p.groups.iter().any(|g| g.group == c.group)).map(|c| html! {
                 <div class="consumers" key={c.name.clone()}>
-                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} />
+                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} />
                 </div>
             }) }
         </section>
@@ -308,6 +314,7 @@ struct GroupCardProps {
     group: GroupView,
     consumers: Vec<ConsumerView>,
     send: Send,
+    actions: bool,
 }
 
 /// One group: its coordinator and state, the partitions table with lag, and its members.
@@ -424,7 +431,7 @@ fn group_card(p: &GroupCardProps) -> Html {
             </ul>
             <div class="consumers">
                 { for p.consumers.iter().map(|c| html! {
-                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} key={c.name.clone()} />
+                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} key={c.name.clone()} />
                 }) }
             </div>
         </article>
@@ -436,6 +443,7 @@ struct ConsumerCardProps {
     lang: Lang,
     consumer: ConsumerView,
     send: Send,
+    actions: bool,
 }
 
 /// One consumer client: state, config badges, position, and its crash / close / poll controls.
@@ -510,6 +518,7 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
                 <span class="mono" data-testid={format!("consumer-assignment-{name}")}>{ if assigned.is_empty() { "—".to_string() } else { assigned } }</span>
             </p>
             <div class="cfg-badges" aria-label={l.t("Consumer configs", "消费者配置")}>{ for badges }</div>
+            if p.actions {
             <div class="card-actions">
                 <button class="btn small danger" onclick={cmd(|consumer| Command::CrashConsumer { consumer })}
                     aria-disabled={(!alive).to_string()} disabled={!alive} data-testid={format!("crash-consumer-{name}")}
@@ -531,6 +540,7 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
                         aria-label={format!("{} {name}", l.t("Resume polling", "恢复 poll"))}>{ l.t("Resume polling", "恢复 poll") }</button>
                 }
             </div>
+            }
         </div>
     }
 }
