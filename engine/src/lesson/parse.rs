@@ -30,6 +30,19 @@ pub const CONTROL_COMMANDS: &[&str] = &[
     "add_producer",
     "alter_producer_config",
     "produce",
+    "perf_test",
+    "init_transactions",
+    "begin_transaction",
+    "commit_transaction",
+    "abort_transaction",
+    "add_consumer",
+    "crash_consumer",
+    "close_consumer",
+    "stop_polling",
+    "resume_polling",
+    "seek",
+    "seek_to_beginning",
+    "seek_to_end",
     "crash_broker",
     "restart_broker",
     "crash_controller",
@@ -761,6 +774,7 @@ fn controls(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, Lesso
                 ConfigScope::Broker,
                 ConfigScope::Topic,
                 ConfigScope::Producer,
+                ConfigScope::Consumer,
             ]
             .iter()
             .any(|s| config_def(*s, name).is_some());
