@@ -99,20 +99,32 @@ fn run_scenario(file: &str) -> Cluster {
     s.run().unwrap().cluster
 }
 
-/// The three commit strategies under the same crash (tests/scenarios/delivery-semantics.toml):
+/// The commit strategies under the same crash (tests/scenarios/delivery-semantics.toml):
 /// at-most-once loses records and never duplicates; at-least-once and auto-commit duplicate and
-/// never lose.
+/// never lose; exactly-once neither loses nor duplicates — the processing its crash interrupted
+/// was in a transaction that aborted, so it counts as aborted, not as a processing.
 #[test]
-fn the_same_crash_under_three_commit_strategies() {
+fn the_same_crash_under_four_commit_strategies() {
     let c = run_scenario("delivery-semantics.toml");
     let l = |g: &str| group(&c, g).ledger;
     let most = l("at-most-once");
-    assert_eq!((most.lost, most.duplicated), (3, 0), "{most:?}");
-    assert_eq!(most.processed_once, 9);
+    assert_eq!((most.lost, most.duplicated), (1, 0), "{most:?}");
+    assert_eq!(most.processed_once, 11);
     let least = l("at-least-once");
-    assert_eq!((least.lost, least.duplicated), (0, 2), "{least:?}");
+    assert_eq!((least.lost, least.duplicated), (0, 3), "{least:?}");
     let auto = l("auto-commit");
-    assert_eq!((auto.lost, auto.duplicated), (0, 5), "{auto:?}");
+    assert_eq!((auto.lost, auto.duplicated), (0, 6), "{auto:?}");
+    let exact = l("exactly-once");
+    assert_eq!(
+        (
+            exact.processed_once,
+            exact.lost,
+            exact.duplicated,
+            exact.aborted
+        ),
+        (12, 0, 0, 1),
+        "{exact:?}"
+    );
     // The preset shows what it means in Kafka terms.
     let ev = events_of(&c);
     assert!(ev.iter().any(|e| e.contains(
@@ -404,13 +416,27 @@ fn random_run(seed: u64, semantics: &str) -> LedgerView {
     let mut c = cluster(seed, 2, 8);
     let batch = (1 + pick.below(4)).to_string();
     let work = (20 + pick.below(80)).to_string();
-    let configs = [
+    let mut configs = vec![
         ("kplay.delivery.semantics", semantics),
         ("max.poll.records", batch.as_str()),
         ("kplay.processing.ms.per.record", work.as_str()),
         ("session.timeout.ms", "6000"),
         ("heartbeat.interval.ms", "1000"),
     ];
+    if semantics == "exactly-once" {
+        // A consume-transform-produce loop: results go to `out` in the poll()'s transaction.
+        cmd(
+            &mut c,
+            Command::CreateTopic {
+                name: "out".into(),
+                partitions: 2,
+                replication_factor: 3,
+                configs: BTreeMap::new(),
+            },
+        );
+        configs.push(("kplay.output.topic", "out"));
+        configs.push(("transaction.timeout.ms", "3000"));
+    }
     let mut live = vec!["c0".to_string(), "c1".to_string()];
     for n in &live {
         add_consumer(&mut c, n, "g", &configs);
@@ -441,11 +467,20 @@ fn random_run(seed: u64, semantics: &str) -> LedgerView {
 }
 
 /// Property: over many seeds with random consumer crashes, at-least-once never loses an acked
-/// record and at-most-once never processes one twice.
+/// record, at-most-once never processes one twice, and exactly-once does neither (a processing
+/// whose transaction aborted does not count: its output and offsets were discarded).
 #[test]
 fn random_crashes_keep_the_promises() {
-    let (mut dups, mut lost) = (0, 0);
+    let (mut dups, mut lost, mut aborted) = (0, 0, 0);
     for seed in 0..8u64 {
+        let l = random_run(3_000 + seed, "exactly-once");
+        assert_eq!(
+            (l.lost, l.duplicated, l.never_processed),
+            (0, 0, 0),
+            "seed={} exactly-once lost or duplicated records: {l:?}",
+            3_000 + seed
+        );
+        aborted += l.aborted;
         let l = random_run(1_000 + seed, "at-least-once");
         assert_eq!(
             l.lost,
@@ -467,4 +502,8 @@ fn random_crashes_keep_the_promises() {
     // The crashes really landed between processing and committing in some runs.
     assert!(dups > 0, "no at-least-once run duplicated anything");
     assert!(lost > 0, "no at-most-once run lost anything");
+    assert!(
+        aborted > 0,
+        "no exactly-once crash interrupted a transaction"
+    );
 }

@@ -187,6 +187,13 @@ impl Cluster {
                 message: message.clone(),
             });
             c.failed = Some(message);
+            // A fenced zombie's open transaction is aborted by the coordinator.
+            crate::consumer::settle_transaction(
+                c,
+                &mut self.consumers.ledger,
+                &mut self.consumers.aborted,
+                false,
+            );
             return;
         }
         let mut failure = None;
@@ -253,7 +260,14 @@ impl Cluster {
         let state = txn(&self.clients);
         match (&c.app, state) {
             (App::AwaitingTransaction { committed_before }, Some((S::Ready, committed, _))) => {
-                if committed <= *committed_before {
+                let aborted = committed <= *committed_before;
+                crate::consumer::settle_transaction(
+                    c,
+                    &mut self.consumers.ledger,
+                    &mut self.consumers.aborted,
+                    !aborted,
+                );
+                if aborted {
                     // Aborted: go back to the group's committed offsets (Kafka: the
                     // application seeks to the last committed position and reprocesses).
                     c.positions.clear();
@@ -319,6 +333,13 @@ impl Cluster {
         match what {
             "crashed" => {
                 c.alive = false;
+                // Its open transaction will be aborted (timeout, or fenced by a successor).
+                crate::consumer::settle_transaction(
+                    c,
+                    &mut self.consumers.ledger,
+                    &mut self.consumers.aborted,
+                    false,
+                );
                 // The application's producer dies with it (its open transaction is left to
                 // transaction.timeout.ms).
                 self.clients
@@ -595,6 +616,7 @@ impl Cluster {
             .flatten()
             .map(|n| n.saturating_sub(1) as u64)
             .sum();
+        lv.aborted = self.consumers.aborted.get(name).copied().unwrap_or(0);
         GroupView {
             group: name.to_string(),
             offsets_partition: self.groups.partition_for(name),
@@ -659,6 +681,9 @@ impl Cluster {
                     _ => false,
                 };
                 held || c.sync_commit.as_ref().is_some_and(|s| holds(&s.then))
+                    || c.txn_processed
+                        .iter()
+                        .any(|(t, first, last)| t == tp && (*first..=*last).contains(&offset))
             })
     }
 

@@ -324,6 +324,11 @@ pub struct Consumer {
     /// The application's transactional producer is ready (initTransactions done): poll() may run.
     #[serde(default)]
     pub stream_ready: bool,
+    /// Exactly-once (a transactional consume-transform-produce loop): runs of offsets processed
+    /// in the open transaction. Their effects (output records, offsets) become visible only if
+    /// the transaction commits, so the ledger counts them then ([`settle_transaction`]).
+    #[serde(default)]
+    pub txn_processed: Vec<(TopicPartition, u64, u64)>,
 }
 
 /// Every consumer plus the delivery ledger.
@@ -333,6 +338,56 @@ pub struct Consumers {
     /// group → partition → how many times a member processed the record at each offset (index =
     /// offset; one counter per record, so recording a processing is O(1)).
     pub ledger: BTreeMap<String, BTreeMap<TopicPartition, Vec<u32>>>,
+    /// group → processings discarded because their transaction aborted (exactly-once).
+    #[serde(default)]
+    pub aborted: BTreeMap<String, u64>,
+}
+
+/// Exactly-once: the open transaction of `c`'s application ended. Committed: its processings
+/// count in the group's ledger (their output and offsets are now visible to read_committed
+/// readers and to the group). Aborted (or the application died with it open): they are
+/// discarded and counted as aborted; the records will be processed again from the committed
+/// offsets. Kafka: the effects of a consume-transform-produce iteration are atomic
+/// (`KafkaProducer.sendOffsetsToTransaction` + `commitTransaction`, KIP-98).
+pub fn settle_transaction(
+    c: &mut Consumer,
+    ledger: &mut BTreeMap<String, BTreeMap<TopicPartition, Vec<u32>>>,
+    aborted: &mut BTreeMap<String, u64>,
+    committed: bool,
+) {
+    let runs = std::mem::take(&mut c.txn_processed);
+    if runs.is_empty() {
+        return;
+    }
+    let group = &c.settings.group_id;
+    if !committed {
+        let n: u64 = runs.iter().map(|(_, f, l)| l - f + 1).sum();
+        *aborted.entry(group.clone()).or_default() += n;
+        return;
+    }
+    let counts = ledger.entry(group.clone()).or_default();
+    for (tp, first, last) in runs {
+        count_processed(counts, &tp, first, last);
+    }
+}
+
+/// Adds one processing of offsets `first..=last` of `tp` to a group's ledger.
+fn count_processed(
+    ledger: &mut BTreeMap<TopicPartition, Vec<u32>>,
+    tp: &TopicPartition,
+    first: u64,
+    last: u64,
+) {
+    let counts = match ledger.get_mut(tp) {
+        Some(v) => v,
+        None => ledger.entry(tp.clone()).or_default(),
+    };
+    if counts.len() <= last as usize {
+        counts.resize(last as usize + 1, 0);
+    }
+    for n in &mut counts[first as usize..=last as usize] {
+        *n += 1;
+    }
 }
 
 fn key_fetch(tp: &TopicPartition) -> String {
@@ -391,6 +446,7 @@ impl Consumer {
             polled_values: VecDeque::new(),
             actions: vec![],
             stream_ready: false,
+            txn_processed: Vec::new(),
         }
     }
 
@@ -931,18 +987,22 @@ fn application_thread(
                         }
                     }
                 }
-                let counts = match ledger.get_mut(tp) {
-                    Some(v) => v,
-                    None => ledger.entry(tp.clone()).or_default(),
-                };
                 // With processing time, one record now and the next when it is done; without,
                 // the whole run at once.
                 let end = if per_record > 0 { *first } else { *last };
-                if counts.len() <= end as usize {
-                    counts.resize(end as usize + 1, 0);
-                }
-                for n in &mut counts[*first as usize..=end as usize] {
-                    *n += 1;
+                let transactional = c
+                    .settings
+                    .stream
+                    .as_ref()
+                    .is_some_and(|s| s.transactional_id.is_some());
+                if transactional {
+                    // Counted when (if) the transaction commits: settle_transaction.
+                    match c.txn_processed.last_mut() {
+                        Some((t, _, l)) if t == tp && *l + 1 == *first => *l = end,
+                        _ => c.txn_processed.push((tp.clone(), *first, end)),
+                    }
+                } else {
+                    count_processed(ledger, tp, *first, end);
                 }
                 c.processed += end - *first + 1;
                 if end == *last {

@@ -2310,9 +2310,14 @@ fn render_groups(snap: &Snapshot) -> String {
         out.push_str(&table(&rows));
         let l = &g.ledger;
         out.push_str(&format!(
-            "ledger: {} processed once, {} duplicated, {} never processed ({} lost, {} pending)\n",
+            "ledger: {} processed once, {} duplicated, {} never processed ({} lost, {} pending)",
             l.processed_once, l.duplicated, l.never_processed, l.lost, l.pending
         ));
+        if l.aborted > 0 {
+            // Exactly-once: processings whose transaction aborted (not counted above).
+            out.push_str(&format!(", {} processings aborted", l.aborted));
+        }
+        out.push('\n');
     }
     out
 }
@@ -2373,9 +2378,17 @@ fn render_consumer_group(g: &crate::snapshot::GroupView, out: &mut String) {
     }
     out.push_str(&table(&rows));
     out.push_str(&format!(
-        "ledger: {} processed once, {} duplicated, {} never processed\n",
-        g.ledger.processed_once, g.ledger.duplicated, g.ledger.never_processed
+        "ledger: {} processed once, {} duplicated, {} never processed ({} lost, {} pending)",
+        g.ledger.processed_once,
+        g.ledger.duplicated,
+        g.ledger.never_processed,
+        g.ledger.lost,
+        g.ledger.pending
     ));
+    if g.ledger.aborted > 0 {
+        out.push_str(&format!(", {} processings aborted", g.ledger.aborted));
+    }
+    out.push('\n');
 }
 
 fn render_produces(produces: &[ProduceSummary]) -> String {

@@ -405,7 +405,13 @@ fn group_card(p: &GroupCardProps) -> Html {
                     title={l.t("How often the application processed each record below the HW: duplicates come from reprocessing after a crash or rebalance before a commit (at-least-once)", "应用对 HW 以下每条消息处理了几次：在提交之前崩溃或再平衡会导致重复处理（至少一次）")}>
                     <span class="pill good">{ format!("{} {}", g.ledger.processed_once, l.t("processed once", "处理一次")) }</span>
                     <span class={classes!("pill", if g.ledger.duplicated > 0 { "warn" } else { "neutral" })}>{ format!("{} {}", g.ledger.duplicated, l.t("duplicated", "重复处理")) }</span>
-                    <span class={classes!("pill", if g.ledger.never_processed > 0 { "neutral" } else { "good" })}>{ format!("{} {}", g.ledger.never_processed, l.t("not processed yet", "尚未处理")) }</span>
+                    if g.ledger.lost > 0 {
+                        <span class="pill bad" title={l.t("Never processed, and the group's committed offset has passed them: the group will not read them again (at-most-once)", "从未处理，且 group 的已提交 offset 已越过它们：group 不会再读到（至多一次）")}>{ format!("{} {}", g.ledger.lost, l.t("lost", "丢失")) }</span>
+                    }
+                    <span class={classes!("pill", if g.ledger.pending > 0 { "neutral" } else { "good" })}>{ format!("{} {}", g.ledger.pending, l.t("not processed yet", "尚未处理")) }</span>
+                    if g.ledger.aborted > 0 {
+                        <span class="pill neutral" title={l.t("Exactly-once: processings whose transaction aborted; their output and offsets were discarded and the records are processed again", "精确一次：所在事务被中止的处理；其输出和 offset 被丢弃，记录会被重新处理")}>{ format!("{} {}", g.ledger.aborted, l.t("aborted processings", "次处理被事务中止")) }</span>
+                    }
                 </p>
             }
             <h4 class="small muted">{ l.t("Members", "成员") }</h4>
