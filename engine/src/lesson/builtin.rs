@@ -27,6 +27,26 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../lessons/05-producers.toml"),
     ),
     (
+        "lessons/06-consumers.toml",
+        include_str!("../../../lessons/06-consumers.toml"),
+    ),
+    (
+        "lessons/07-delivery-semantics.toml",
+        include_str!("../../../lessons/07-delivery-semantics.toml"),
+    ),
+    (
+        "lessons/08-patterns.toml",
+        include_str!("../../../lessons/08-patterns.toml"),
+    ),
+    (
+        "lessons/09-advanced.toml",
+        include_str!("../../../lessons/09-advanced.toml"),
+    ),
+    (
+        "lessons/10-review.toml",
+        include_str!("../../../lessons/10-review.toml"),
+    ),
+    (
         "lessons/refused/controller-not-a-voter.toml",
         include_str!("../../../lessons/refused/controller-not-a-voter.toml"),
     ),

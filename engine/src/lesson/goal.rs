@@ -1137,10 +1137,15 @@ fn check_lost(topic: &str, acks: Option<Acks>, snap: &Snapshot, events: &[Event]
         let covered = log.iter().any(|(o, _, _)| o == offset) || *offset >= log_end;
         if !holds && covered {
             let there = log.iter().find(|(o, _, _)| o == offset);
+            // A value shows quoted, a tombstone as null.
+            let shown = |v: &Option<String>| {
+                v.as_ref()
+                    .map_or("null".to_string(), |v| format!("\"{v}\""))
+            };
             let (there_zh, there_en) = match there {
                 Some((_, _, v)) => (
-                    format!("该 offset 上是 {v:?}"),
-                    format!("has {v:?} at that offset"),
+                    format!("该 offset 上是 {}", shown(v)),
+                    format!("has {} at that offset", shown(v)),
                 ),
                 None => (
                     format!("的日志在 offset {log_end} 结束"),
@@ -1149,12 +1154,18 @@ fn check_lost(topic: &str, acks: Option<Acks>, snap: &Snapshot, events: &[Event]
             };
             return yes(Text::new(
                 format!(
-                    "{:?} 曾在 {} offset {offset} 被确认 (acks={})；现在 leader {} {there_zh}",
-                    r.value, r.tp, r.acks, leader.0
+                    "{} 曾在 {} offset {offset} 被确认 (acks={})；现在 leader {} {there_zh}",
+                    shown(&r.value),
+                    r.tp,
+                    r.acks,
+                    leader.0
                 ),
                 format!(
-                    "{:?} was acknowledged at {} offset {offset} (acks={}); leader {} now {there_en}",
-                    r.value, r.tp, r.acks, leader.0
+                    "{} was acknowledged at {} offset {offset} (acks={}); leader {} now {there_en}",
+                    shown(&r.value),
+                    r.tp,
+                    r.acks,
+                    leader.0
                 ),
             ));
         }

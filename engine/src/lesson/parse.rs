@@ -1286,8 +1286,27 @@ fn producer(
 }
 
 fn kafka_error(ctx: &Ctx<'_>, e: &Spanned<String>) -> Result<KafkaError, LessonError> {
-    serde_json::from_value::<KafkaError>(serde_json::Value::String(e.get_ref().clone())).map_err(
-        |_| {
+    let by_wire_name =
+        |n: String| serde_json::from_value::<KafkaError>(serde_json::Value::String(n));
+    // Client-side exceptions are shown by their Java names (`NoOffsetForPartitionException`):
+    // accept those too, as the learner reads them in the trace.
+    let by_java_name = || {
+        let n = e.get_ref();
+        let stem = n.strip_suffix("Exception")?;
+        let mut snake = String::new();
+        for (i, ch) in stem.chars().enumerate() {
+            if ch.is_ascii_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(ch.to_ascii_uppercase());
+        }
+        by_wire_name(snake).ok().filter(|k| k.name() == n)
+    };
+    by_wire_name(e.get_ref().clone())
+        .ok()
+        .or_else(by_java_name)
+        .ok_or(())
+        .map_err(|_| {
             ctx.err(
                 e.span(),
                 format!(
@@ -1295,8 +1314,7 @@ fn kafka_error(ctx: &Ctx<'_>, e: &Spanned<String>) -> Result<KafkaError, LessonE
                     e.get_ref()
                 ),
             )
-        },
-    )
+        })
 }
 
 fn acks(ctx: &Ctx<'_>, a: &Spanned<ConfigValue>) -> Result<Acks, LessonError> {
