@@ -446,12 +446,34 @@ fn answering_questions_and_solving_challenges_moves_mastery() {
         progress::mastery(&lessons, &p).sections[3].earned,
         progress::QUESTION_POINTS + progress::CHALLENGE_POINTS + progress::LESSON_POINTS
     );
-    // Every section 一 … 五 has questions and a challenge.
-    for s in 1..=5 {
+    // A review question of section 十 tagged with section 四 moves section 四's mastery, not 十's.
+    let review = lessons.iter().find(|l| l.section == 10).expect("lesson 十");
+    let rq = review
+        .questions
+        .iter()
+        .find(|q| q.section == Some(4))
+        .expect("a review question on section 四");
+    assert!(bank.iter().any(|q| q.id == rq.id), "in section 四's bank");
+    assert!(!progress::question_bank(&lessons, 10)
+        .iter()
+        .any(|q| q.id == rq.id));
+    let before = progress::mastery(&lessons, &p);
+    assert!(p.answer(rq, &rq.answer.clone()));
+    let after = progress::mastery(&lessons, &p);
+    assert_eq!(
+        after.sections[3].earned,
+        before.sections[3].earned + progress::QUESTION_POINTS
+    );
+    assert_eq!(after.sections[9].earned, before.sections[9].earned);
+    // Every section 一 … 十 has questions (十: its challenges; its questions feed 一 … 九) and a
+    // challenge; 九's Connect / Streams / … pages are questions only.
+    for s in 1..=9 {
         assert!(
             !progress::question_bank(&lessons, s).is_empty(),
             "section {s} questions"
         );
+    }
+    for s in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] {
         assert!(
             !progress::challenges(&lessons, s).is_empty(),
             "section {s} challenges"

@@ -210,6 +210,10 @@ pub struct Question {
     pub answer: String,
     /// Why: the rule behind the answer.
     pub why: Text,
+    /// The notes' section this question tests when it is not the lesson's own (section 十's
+    /// review bank spreads over 一 … 九): it counts towards that section's mastery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<u8>,
 }
 
 /// A "make it happen" challenge: reach the goals from the lesson's starting scenario.

@@ -175,6 +175,8 @@ struct RawChoice {
 #[serde(deny_unknown_fields)]
 struct RawQuestion {
     id: Spanned<String>,
+    #[serde(default)]
+    section: Option<Spanned<u32>>,
     text: RawText,
     choices: Vec<Spanned<RawChoice>>,
     answer: Spanned<String>,
@@ -843,12 +845,23 @@ pub fn parse(src: &str, file: &str, load: Loader<'_>) -> Result<Lesson, LessonEr
                 format!("answer '{answer}' is not one of the choices"),
             ));
         }
+        let section = match &q.section {
+            None => None,
+            Some(n) if (1..=SECTION_MAX).contains(n.get_ref()) => Some(*n.get_ref() as u8),
+            Some(n) => {
+                return Err(ctx.err(
+                    n.span(),
+                    format!("section must be 1 … {SECTION_MAX}, not {}", n.get_ref()),
+                ))
+            }
+        };
         questions.push(Question {
             id: qid,
             text,
             choices,
             answer,
             why: ctx.text(&q.why, "why")?,
+            section,
         });
     }
 

@@ -66,12 +66,14 @@ impl Progress {
     }
 }
 
-/// A section's question bank: every question of its lessons, in lesson order.
+/// A section's question bank: every question that tests it (its lessons' questions, and review
+/// questions of other lessons tagged with this `section`), in lesson order.
 pub fn question_bank(lessons: &[Lesson], section: u8) -> Vec<&Question> {
     lessons
         .iter()
-        .filter(|l| l.section == section)
-        .flat_map(|l| l.questions.iter())
+        .flat_map(|l| l.questions.iter().map(move |q| (l, q)))
+        .filter(|(l, q)| q.section.unwrap_or(l.section) == section)
+        .map(|(_, q)| q)
         .collect()
 }
 
@@ -177,11 +179,14 @@ pub fn mastery(lessons: &[Lesson], p: &Progress) -> Mastery {
             s.earned += LESSON_POINTS;
         }
         for q in &l.questions {
-            s.possible += QUESTION_POINTS;
+            // A review question counts towards the section it tests.
+            let qs = &mut sections[(q.section.unwrap_or(l.section) as usize).clamp(1, 10) - 1];
+            qs.possible += QUESTION_POINTS;
             if p.answers.get(&q.id) == Some(&true) {
-                s.earned += QUESTION_POINTS;
+                qs.earned += QUESTION_POINTS;
             }
         }
+        let s = &mut sections[(l.section as usize).clamp(1, 10) - 1];
         for c in &l.challenges {
             s.possible += CHALLENGE_POINTS;
             if p.solved_challenges.contains(&c.id) {
