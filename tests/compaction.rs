@@ -126,6 +126,57 @@ fn log_cleaner_test_cleaning_with_deletes() {
     assert!((1..leo).step_by(2).all(|k| keys.contains(&k)));
 }
 
+/// Kafka: `Cleaner.buildOffsetMap` / `cleanInto` with `CleanedTransactionMetadata` — the records
+/// of an aborted transaction are left out of the offset map and discarded, so an aborted write
+/// never shadows (and deletes) the older committed value of its key; the ABORT marker stays (a
+/// read_committed reader of what remains needs it, and the simulation never drops markers).
+#[test]
+fn aborted_transactional_records_never_shadow_a_committed_value() {
+    use kplay_engine::log::{BatchKind, NewRecord};
+    let mut log = log_with(config(|c| {
+        c.compact = true;
+        c.segment_bytes = 1024;
+    }));
+    append(&mut log, 1, Some(100), 0); // key 1 = 100, committed (not transactional)
+    let rec = |k: u64, v: u64| NewRecord {
+        key: Some(k.to_string().into()),
+        value: Some(v.to_string().into()),
+        produce_id: None,
+    };
+    // Producer 7's transaction writes key 1 = 666 and key 2 = 667, then aborts.
+    let first = log.append_batch_of_kind(
+        LeaderEpoch(0),
+        vec![rec(1, 666), rec(2, 667)],
+        Some((7, 0, 0)),
+        BatchKind::Transactional,
+        0,
+    );
+    let marker = log
+        .append_control(LeaderEpoch(0), 7, 0, false, 0)
+        .expect("abort marker");
+    assert_eq!((first, marker), (Offset(1), Offset(3)));
+    // Fill closed segments so the whole transaction is cleanable, and end past the LSO.
+    while segments(&log) < 3 {
+        let o = log.log_end_offset().0;
+        append(&mut log, 1_000 + o, Some(o), 0);
+    }
+    commit_all(&mut log);
+    assert_eq!(log.aborted_txns().len(), 1);
+    clean(&mut log, 0);
+    let at = |o: u64| log.records().iter().find(|r| r.offset.0 == o).cloned();
+    let kept = at(0).expect("the committed value of key 1 survives");
+    assert_eq!(kept.value.as_deref(), Some("100"));
+    assert!(
+        at(1).is_none() && at(2).is_none(),
+        "the aborted records are discarded"
+    );
+    assert!(at(3).is_some_and(|r| r.producer.is_some_and(|p| p.kind == BatchKind::Abort)));
+    assert!(
+        !keys_in_log(&log).contains(&2),
+        "key 2 was only ever written by the aborted txn"
+    );
+}
+
 /// KIP-534 (`LogCleanerTest.testDeleteRetentionMs`-style): a tombstone survives the cleaning that
 /// first sees it, gets a delete horizon of now + `delete.retention.ms`, and a cleaning after the
 /// horizon removes it.

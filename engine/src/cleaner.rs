@@ -9,8 +9,9 @@
 //!
 //! Every replica cleans and deletes on its own, as in Kafka; the broker's timers
 //! (`log.cleaner.backoff.ms`, `log.retention.check.interval.ms`) call in here
-//! (`crate::replication`). Transactions (control batches, the last stable offset) are not
-//! modelled here: the high watermark stands in for the last stable offset.
+//! (`crate::replication`). Cleaning stops at the last stable offset (an open transaction is
+//! never cleaned); records of aborted transactions are discarded and never shadow an older
+//! committed value (Kafka: `CleanedTransactionMetadata`); transaction markers are kept.
 
 use crate::ids::Offset;
 use crate::log::Log;
@@ -154,13 +155,29 @@ pub fn clean(log: &mut Log, now_ms: u64) -> CleanResult {
     // Kafka: `buildOffsetMap` (the simulation's map never fills: no `log.cleaner.dedupe.buffer.size`).
     let mut map: HashMap<Arc<str>, Offset> = HashMap::new();
     let mut latest: Option<Offset> = None;
+    // Records of aborted transactions: never in the offset map (so they cannot shadow an older
+    // committed value for their key) and discarded by the rewrite. Kafka:
+    // `CleanedTransactionMetadata.onBatchRead` in `buildOffsetMap` and `cleanInto`.
+    let aborted_txns = log.aborted_txns().to_vec();
+    let aborted = |r: &crate::log::Record| {
+        r.producer.is_some_and(|s| {
+            s.kind == crate::log::BatchKind::Transactional
+                && aborted_txns.iter().any(|t| {
+                    t.producer_id == s.producer_id
+                        && t.first_offset <= r.offset
+                        && r.offset < t.last_offset
+                })
+        })
+    };
     for r in log
         .records
         .iter_from(ltc.first_dirty_offset.0 as usize)
         .take_while(|r| r.offset < ltc.first_uncleanable_offset)
     {
         if let Some(k) = &r.key {
-            map.insert(k.clone(), r.offset);
+            if !aborted(r) {
+                map.insert(k.clone(), r.offset);
+            }
         }
         latest = Some(r.offset);
     }
@@ -204,6 +221,9 @@ pub fn clean(log: &mut Log, now_ms: u64) -> CleanResult {
             // aborted ones (Kafka removes a marker only once its transaction's records are gone
             // and past the delete horizon — not simulated).
             return true;
+        }
+        if aborted(r) {
+            return false; // Kafka: `discardBatchRecords` for an aborted transaction's batch
         }
         let Some(key) = &r.key else {
             return false; // Kafka: `stats.invalidMessage()` — keyless records are dropped
