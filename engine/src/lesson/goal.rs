@@ -379,21 +379,21 @@ fn outcome_text(o: &ProduceOutcome) -> String {
     }
 }
 
-fn yes(observed: Text) -> Check {
+pub(super) fn yes(observed: Text) -> Check {
     Check {
         met: true,
         observed,
     }
 }
 
-fn no(observed: Text) -> Check {
+pub(super) fn no(observed: Text) -> Check {
     Check {
         met: false,
         observed,
     }
 }
 
-fn not_seen() -> Check {
+pub(super) fn not_seen() -> Check {
     no(Text::new("尚未发生", "not yet"))
 }
 

@@ -6,7 +6,7 @@
 //! ([`ConsumePredicate::describe`]); state predicates look at the snapshot now, event
 //! predicates at the events since the step began.
 
-use super::goal::{Check, Compare};
+use super::goal::{no, not_seen, yes, Check, Compare};
 use super::Text;
 use crate::errors::KafkaError;
 use crate::events::{Event, EventKind};
@@ -260,26 +260,8 @@ pub enum ConsumePredicate {
     },
 }
 
-fn yes(observed: Text) -> Check {
-    Check {
-        met: true,
-        observed,
-    }
-}
-
-fn no(observed: Text) -> Check {
-    Check {
-        met: false,
-        observed,
-    }
-}
-
 fn when(met: bool, observed: Text) -> Check {
     Check { met, observed }
-}
-
-fn not_seen() -> Check {
-    no(Text::new("尚未发生", "not yet"))
 }
 
 fn group<'a>(s: &'a Snapshot, g: &str) -> Option<&'a GroupView> {
@@ -784,87 +766,71 @@ impl ConsumePredicate {
                 format!("group {group} 处于 {state} 状态"),
                 format!("group {group} is {state}"),
             ),
-            GroupMembers { group, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("group {group} 的成员数 {}", c.zh),
-                    format!("group {group}: member count {}", c.en),
-                )
-            }
-            GroupGeneration { group, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("group {group} 的 generation {}", c.zh),
-                    format!("group {group} generation {}", c.en),
-                )
-            }
-            ConsumerPartitions { consumer, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("consumer {consumer} 拥有的分区数 {}", c.zh),
-                    format!("consumer {consumer}: partitions owned {}", c.en),
-                )
-            }
+            GroupMembers { group, cmp } => with_cmp(
+                *cmp,
+                format!("group {group} 的成员数"),
+                format!("group {group}: member count"),
+            ),
+            GroupGeneration { group, cmp } => with_cmp(
+                *cmp,
+                format!("group {group} 的 generation"),
+                format!("group {group} generation"),
+            ),
+            ConsumerPartitions { consumer, cmp } => with_cmp(
+                *cmp,
+                format!("consumer {consumer} 拥有的分区数"),
+                format!("consumer {consumer}: partitions owned"),
+            ),
             Owns { consumer, tp } => Text::new(
                 format!("consumer {consumer} 被分配到分区 {tp}"),
                 format!("consumer {consumer} owns partition {tp}"),
             ),
-            CommittedOffset { group, tp, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("group {group} 在 {tp} 的已提交 offset {}", c.zh),
-                    format!("group {group}'s committed offset of {tp} {}", c.en),
-                )
-            }
+            CommittedOffset { group, tp, cmp } => with_cmp(
+                *cmp,
+                format!("group {group} 在 {tp} 的已提交 offset"),
+                format!("group {group}'s committed offset of {tp}"),
+            ),
             ConsumerLag {
                 group,
                 topic,
                 partition,
                 cmp,
             } => {
-                let c = cmp.text(1);
                 let f = filter_text(topic, *partition);
-                Text::new(
-                    format!("group {group}{f} 的 consumer lag {}", c.zh),
-                    format!("group {group}{f} consumer lag {}", c.en),
+                with_cmp(
+                    *cmp,
+                    format!("group {group}{f} 的 consumer lag"),
+                    format!("group {group}{f} consumer lag"),
                 )
             }
             Delivery { group, count, cmp } => {
-                let c = cmp.text(1);
                 let (zh, en) = count.text();
-                Text::new(
-                    format!("group {group}：{zh} {}", c.zh),
-                    format!("group {group}: {en} {}", c.en),
+                with_cmp(
+                    *cmp,
+                    format!("group {group}：{zh}"),
+                    format!("group {group}: {en}"),
                 )
             }
-            ConsumerProcessed { consumer, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("consumer {consumer} 处理的记录数 {}", c.zh),
-                    format!("consumer {consumer}: records processed {}", c.en),
-                )
-            }
-            LastStableOffset { tp, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("分区 {tp} 的 LSO（last stable offset）{}", c.zh),
-                    format!("partition {tp} last stable offset {}", c.en),
-                )
-            }
-            LogStartOffset { tp, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("分区 {tp} 的日志起始 offset {}", c.zh),
-                    format!("partition {tp} log start offset {}", c.en),
-                )
-            }
-            SegmentCount { tp, cmp } => {
-                let c = cmp.text(1);
-                Text::new(
-                    format!("分区 {tp} 的 segment 数 {}", c.zh),
-                    format!("partition {tp}: segment count {}", c.en),
-                )
-            }
+            ConsumerProcessed { consumer, cmp } => with_cmp(
+                *cmp,
+                format!("consumer {consumer} 处理的记录数"),
+                format!("consumer {consumer}: records processed"),
+            ),
+            LastStableOffset { tp, cmp } => with_cmp(
+                *cmp,
+                format!("分区 {tp} 的 LSO（last stable offset）"),
+                format!("partition {tp} last stable offset"),
+            ),
+            LogStartOffset { tp, cmp } => with_cmp(
+                *cmp,
+                format!("分区 {tp} 的日志起始 offset"),
+                format!("partition {tp} log start offset"),
+            ),
+            SegmentCount { tp, cmp } => with_cmp(
+                *cmp,
+                format!("分区 {tp} 的 segment 数"),
+                format!("partition {tp}: segment count"),
+            ),
             LogRecord {
                 tp,
                 offset,
@@ -1008,4 +974,10 @@ fn consumer_error(kind: &EventKind) -> Option<(&String, KafkaError)> {
         } => Some((consumer, *error)),
         _ => None,
     }
+}
+
+/// A comparison's checklist text: `zh` / `en` followed by `= N`, `≥ N` or `≤ N`.
+fn with_cmp(cmp: Compare, zh: String, en: String) -> Text {
+    let c = cmp.text(1);
+    Text::new(format!("{zh} {}", c.zh), format!("{en} {}", c.en))
 }

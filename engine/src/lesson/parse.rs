@@ -1687,19 +1687,7 @@ fn consumer(
     v: &StepValidator<'_>,
     c: &Spanned<String>,
 ) -> Result<String, LessonError> {
-    if v.consumers().contains(c.get_ref()) {
-        Ok(c.get_ref().clone())
-    } else {
-        let known: Vec<&str> = v.consumers().iter().map(String::as_str).collect();
-        Err(ctx.err(
-            c.span(),
-            format!(
-                "unknown consumer '{}' (consumers here are [{}])",
-                c.get_ref(),
-                known.join(", ")
-            ),
-        ))
-    }
+    known_name(ctx, v.consumers(), c, "consumer", "consumers here")
 }
 
 fn group_id(
@@ -1707,19 +1695,29 @@ fn group_id(
     v: &StepValidator<'_>,
     g: &Spanned<String>,
 ) -> Result<String, LessonError> {
-    if v.groups().contains(g.get_ref()) {
-        Ok(g.get_ref().clone())
-    } else {
-        let known: Vec<&str> = v.groups().iter().map(String::as_str).collect();
-        Err(ctx.err(
-            g.span(),
-            format!(
-                "unknown group '{}' (groups of the consumers here are [{}])",
-                g.get_ref(),
-                known.join(", ")
-            ),
-        ))
+    known_name(ctx, v.groups(), g, "group", "groups of the consumers here")
+}
+
+/// `name` if `known` has it, else an error listing what is known.
+fn known_name(
+    ctx: &Ctx<'_>,
+    known: &std::collections::BTreeSet<String>,
+    name: &Spanned<String>,
+    what: &str,
+    list: &str,
+) -> Result<String, LessonError> {
+    if known.contains(name.get_ref()) {
+        return Ok(name.get_ref().clone());
     }
+    let names: Vec<&str> = known.iter().map(String::as_str).collect();
+    Err(ctx.err(
+        name.span(),
+        format!(
+            "unknown {what} '{}' ({list} are [{}])",
+            name.get_ref(),
+            names.join(", ")
+        ),
+    ))
 }
 
 /// An optional topic and partition filter: the partition needs the topic.
