@@ -233,6 +233,12 @@ impl Sim {
             }
             // The wire is not shown for a replayed run: sample into a throwaway list.
             sim.advance(at - now, &mut Vec::new());
+            // The page checks the step's goals on every reply, so a step is marked done when
+            // they held at some point: check them just before each input, as the learner's
+            // page did right before that click.
+            if let Some(snap) = sim.cluster.as_ref().map(|c| c.snapshot()) {
+                sim.lesson_status(&snap);
+            }
             sim.lesson_input(input, &mut Vec::new());
             if sim.now_ms() > crate::link::MAX_MS {
                 let err = LinkError::new(
@@ -243,6 +249,7 @@ impl Sim {
             }
         }
         let now = sim.now_ms();
+        sim.head_ms = sim.head_ms.max(now);
         if at_ms > now {
             sim.advance(at_ms - now, &mut Vec::new());
         } else if at_ms < now {
@@ -387,13 +394,6 @@ impl Sim {
                 *d = true;
             }
         }
-        let now = snap.now_ms;
-        let shared: Vec<(u64, LessonInput)> = h
-            .log
-            .iter()
-            .filter(|(at, _)| *at <= now)
-            .cloned()
-            .collect();
         Some(LessonStatus {
             lesson: h.lesson.id.clone(),
             step: h.step,
@@ -402,11 +402,13 @@ impl Sim {
             prediction: h.prediction.clone(),
             done: h.done.clone(),
             challenge: None,
+            // The whole log (a rewound view keeps its future until an action forks it, and the
+            // step shown is the one reached), opened at the time in view.
             share: Some(crate::link::lesson::encode(
                 h.lesson,
                 h.first_step,
-                now,
-                &shared,
+                snap.now_ms,
+                &h.log,
             )),
         })
     }
@@ -502,7 +504,11 @@ impl Sim {
                     let now = self.cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
                     for (after, c) in &commands {
                         let at = now + after;
-                        let pos = h.log.iter().position(|(t, _)| *t > at).unwrap_or(h.log.len());
+                        let pos = h
+                            .log
+                            .iter()
+                            .position(|(t, _)| *t > at)
+                            .unwrap_or(h.log.len());
                         h.log.insert(pos, (at, LessonInput::Command(c.clone())));
                     }
                 }

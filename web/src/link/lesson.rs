@@ -266,7 +266,8 @@ pub fn decode<'a>(
     })?;
     let steps = lesson.steps.len();
     let parse_step = |s: &str| -> Option<usize> {
-        let canonical = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0');
+        let canonical =
+            !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0');
         s.parse::<usize>()
             .ok()
             .filter(|n| canonical && (1..=steps).contains(n))
@@ -274,12 +275,23 @@ pub fn decode<'a>(
     };
     let first = parse_step(step).ok_or_else(|| {
         LinkError::new(
-            format!("“{}” is not a step of lesson {} (it has steps 1 … {steps})", shown(step), lesson.id),
-            format!("“{}” 不是课程 {} 的步骤（它有第 1 … {steps} 步）", shown(step), lesson.id),
+            format!(
+                "“{}” is not a step of lesson {} (it has steps 1 … {steps})",
+                shown(step),
+                lesson.id
+            ),
+            format!(
+                "“{}” 不是课程 {} 的步骤（它有第 1 … {steps} 步）",
+                shown(step),
+                lesson.id
+            ),
         )
     })?;
     let at_ms = parse_ms(at, "the time").map_err(|e| {
-        LinkError::new(e, format!("时间 “{}” 不是 0 … 3600000 之间的毫秒数", shown(at)))
+        LinkError::new(
+            e,
+            format!("时间 “{}” 不是 0 … 3600000 之间的毫秒数", shown(at)),
+        )
     })?;
     let scope = scope(lesson);
     let mut inputs = Vec::new();
@@ -291,10 +303,7 @@ pub fn decode<'a>(
     for (i, item) in list.split(',').filter(|s| !s.is_empty()).enumerate() {
         let n = i + 1;
         let bad = |en: String, zh: String| {
-            LinkError::new(
-                format!("input {n}: {en}"),
-                format!("第 {n} 个输入：{zh}"),
-            )
+            LinkError::new(format!("input {n}: {en}"), format!("第 {n} 个输入：{zh}"))
         };
         if i >= MAX_INPUTS {
             return Err(LinkError::new(
@@ -309,7 +318,10 @@ pub fn decode<'a>(
             ));
         };
         let ms = parse_ms(ms, "its time").map_err(|e| {
-            bad(e, format!("时间 “{}” 不是 0 … 3600000 之间的毫秒数", shown(ms)))
+            bad(
+                e,
+                format!("时间 “{}” 不是 0 … 3600000 之间的毫秒数", shown(ms)),
+            )
         })?;
         if ms < last {
             return Err(bad(
@@ -325,7 +337,10 @@ pub fn decode<'a>(
                 let arg = chars.as_str();
                 let s = parse_step(arg).ok_or_else(|| {
                     bad(
-                        format!("“{}” is not a step of this lesson (1 … {steps})", shown(arg)),
+                        format!(
+                            "“{}” is not a step of this lesson (1 … {steps})",
+                            shown(arg)
+                        ),
                         format!("“{}” 不是这一课的步骤（1 … {steps}）", shown(arg)),
                     )
                 })?;
@@ -350,8 +365,18 @@ pub fn decode<'a>(
                 if !p.choices.iter().any(|c| c.id == choice) {
                     let ids: Vec<&str> = p.choices.iter().map(|c| c.id.as_str()).collect();
                     return Err(bad(
-                        format!("“{}” is not a choice of step {} ({})", shown(choice), cur + 1, ids.join(", ")),
-                        format!("“{}” 不是第 {} 步的选项（{}）", shown(choice), cur + 1, ids.join(", ")),
+                        format!(
+                            "“{}” is not a choice of step {} ({})",
+                            shown(choice),
+                            cur + 1,
+                            ids.join(", ")
+                        ),
+                        format!(
+                            "“{}” 不是第 {} 步的选项（{}）",
+                            shown(choice),
+                            cur + 1,
+                            ids.join(", ")
+                        ),
                     ));
                 }
                 answered = true;
@@ -367,10 +392,13 @@ pub fn decode<'a>(
                 answered = true;
                 LessonInput::Solve
             }
-            Some('j') => LessonInput::Command(generic(chars.as_str()).map_err(|(en, zh)| bad(en, zh))?),
-            _ => LessonInput::Command(parse_action(&scope, action, &mut produced).map_err(|e| {
-                bad(e, format!("无法识别的动作 “{}”", shown(action)))
-            })?),
+            Some('j') => {
+                LessonInput::Command(generic(chars.as_str()).map_err(|(en, zh)| bad(en, zh))?)
+            }
+            _ => LessonInput::Command(
+                parse_action(&scope, action, &mut produced)
+                    .map_err(|e| bad(e, format!("无法识别的动作 “{}”", shown(action))))?,
+            ),
         };
         inputs.push((ms, input));
     }
@@ -490,7 +518,11 @@ pub fn check_command(c: &Command) -> Result<(), (String, String)> {
         } => {
             text(producer)?;
             text(topic)?;
-            range("partition", partition.unwrap_or(0) as u64, MAX_PARTITIONS as u64)?;
+            range(
+                "partition",
+                partition.unwrap_or(0) as u64,
+                MAX_PARTITIONS as u64,
+            )?;
             text(key.as_deref().unwrap_or(""))?;
             text(value.as_deref().unwrap_or(""))
         }
@@ -548,7 +580,11 @@ pub fn check_command(c: &Command) -> Result<(), (String, String)> {
         } => {
             text(consumer)?;
             text(topic.as_deref().unwrap_or(""))?;
-            range("partition", partition.unwrap_or(0) as u64, MAX_PARTITIONS as u64)
+            range(
+                "partition",
+                partition.unwrap_or(0) as u64,
+                MAX_PARTITIONS as u64,
+            )
         }
         Command::PartitionNetwork { a, b } => {
             text(a)?;
