@@ -33,7 +33,7 @@ function hostPage(site, hostOrigin) {
 <h2>Our consumer groups</h2>
 <kafka-playground id="w2" widget="group" scenario="groups" controls="produce,time"></kafka-playground>
 <h2>The cluster (read-only iframe)</h2>
-<iframe id="w3" src="${iframeSrc}" title="Kafka Playground: the cluster, read-only" loading="lazy" style="width:100%;height:760px;border:0"></iframe>
+<iframe id="w3" src="${iframeSrc}" title="Kafka Playground: the cluster, read-only" loading="lazy" style="width:100%;height:940px;border:0"></iframe>
 </body></html>`;
 }
 
@@ -63,6 +63,43 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
     page.waitForFunction(pred, null, { timeout: T }).catch(async () => {
       throw new Error(`no ${what}; events: ${JSON.stringify((await events()) ?? []).slice(0, 1500)}`);
     });
+
+  /**
+   * A full-page screenshot of the host page in which every widget is really drawn. Chromium does
+   * not paint cross-origin (out-of-process) iframes that lie outside the viewport when it captures
+   * beyond it (`fullPage`): they are render-throttled, so they came out blank although they ran
+   * and answered (2 of the 3 widgets, whichever were off screen). So the viewport is made as tall
+   * as the page first, each widget must show its bar, logo and brokers and have painted two
+   * animation frames (which a throttled frame does not), and each widget's area of the captured
+   * page must not be blank (a blank 1100 × 700 area is a ~4 KB PNG, a drawn widget ~100 KB).
+   */
+  const shootHostPage = async (file) => {
+    const viewport = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: viewport.width, height });
+    try {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const widgets = [['w1', '#w1 iframe'], ['w2', '#w2 iframe'], ['w3', '#w3']];
+      for (const [, sel] of widgets) {
+        const frame = page.frameLocator(sel);
+        for (const inner of [byId('embed'), '.embed-logo svg', byId('broker-1')]) {
+          await frame.locator(inner).first().waitFor({ state: 'visible', timeout: T });
+        }
+        await frame.locator('body').evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+      for (const [id, sel] of widgets) {
+        const clip = await page.locator(sel).evaluate((f) => {
+          const r = f.getBoundingClientRect();
+          return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: Math.min(r.height, 700) };
+        });
+        const png = await page.screenshot({ fullPage: true, clip });
+        assert(png.length > 20_000, `${id} is blank in the page screenshot (${png.length} bytes of PNG)`);
+      }
+    } finally {
+      await page.setViewportSize(viewport);
+    }
+  };
 
   try {
     await test('embed: dist/ served under /some/sub/path/ boots with relative assets, a CSP and no eval', async () => {
@@ -157,7 +194,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
       const w3 = page.frameLocator('#w3');
       assert((await w3.locator(byId('crash-1')).count()) === 0, 'read-only: no crash button');
       assert((await w3.locator(byId('readonly')).count()) === 1, 'read-only badge');
-      await page.screenshot({ path: path.join(ARTIFACTS, 'embed-host-page.png'), fullPage: true });
+      await shootHostPage('embed-host-page.png');
       const msgs = await page.evaluate(() => window.events.map((e) => e.type));
       assert(msgs.includes('write') && msgs.includes('rejected'), msgs.join(','));
     });
@@ -249,14 +286,14 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
 
     await test('embed: tampered lesson links show a readable reason (English and 中文), never a blank page or markup', async () => {
       const cases = [
-        [`${SITE}#lesson=v1/04-topics-partitions/42/0/`, /This lesson link could not be opened: “42” is not a step of lesson 04-topics-partitions \(it has steps 1 … 9\)/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/42/0/`, /This lesson link could not be opened: “42” is not a step of lesson 04-topics-partitions \(it has steps 1 … 9\)/, 'lesson-card-04-topics-partitions'],
         [`${SITE}?lang=zh#lesson=v1/99-gone/1/0/`, /无法打开这个课程链接：这个 Kafka Playground 里没有课程 “99-gone”/, 'lesson-card-04-topics-partitions'],
-        [`${SITE}#lesson=v2/04-topics-partitions/1/0/`, /newer Kafka Playground/, 'lesson-card-04-topics-partitions'],
-        [`${SITE}#lesson=v1/04-topics-partitions/1/0`, /5 parts.*cut off/, 'lesson-card-04-topics-partitions'],
-        [`${SITE}#lesson=v1/04-topics-partitions/7/0/2000:ymaybe`, /“maybe” is not a choice of step 7 \(ok, ner, timeout\)/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v2/04-topics-partitions/1/0/`, /newer Kafka Playground/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/1/0`, /5 parts.*cut off/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/7/0/2000:ymaybe`, /“maybe” is not a choice of step 7 \(ok, ner, timeout\)/, 'lesson-card-04-topics-partitions'],
         // Decodes, but the worker cannot replay it: the lesson opens at the link's step.
-        [`${SITE}#lesson=v1/04-topics-partitions/2/5000/10:c3`, /input 1 at 10 ms comes before the lesson gets there/, 'lesson-player'],
-        [`${SITE}#lesson=v1/<img src=x onerror=window.__pwned=1>/1/0/`, /no lesson “<img src=x onerror=window.__pwned=1>”/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/2/5000/10:c3`, /input 1 at 10 ms comes before the lesson gets there/, 'lesson-player'],
+        [`${SITE}?lang=en#lesson=v1/<img src=x onerror=window.__pwned=1>/1/0/`, /no lesson “<img src=x onerror=window.__pwned=1>”/, 'lesson-card-04-topics-partitions'],
       ];
       for (const [u, want, shown] of cases) {
         await page.goto('about:blank');
@@ -268,7 +305,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
         assert((await el.getAttribute('role')) === 'alert', `${u}: the reason is announced`);
         assert((await el.locator('img, script').count()) === 0, `${u}: markup in the reason`);
         await page.locator(byId(shown)).waitFor({ timeout: T });
-        if (u.includes('img')) await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-link-error.png') });
+        if (u.includes('<img')) await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-link-error.png') });
       }
       assert((await page.evaluate(() => window.__pwned)) === undefined, 'hostile link text ran');
       await page.goto(`${SITE}?lang=zh#lesson=v1/04-topics-partitions/2/5000/10:c3`);
@@ -281,7 +318,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
       const e = page.locator(byId('embed-error'));
       await e.waitFor({ timeout: T });
       assert(/the lesson link cannot be opened: input 1: “99” is not a step of this lesson/.test(await e.innerText()), await e.innerText());
-      await page.goto(`${SITE}#lesson=v1/04-topics-partitions/1/0/${'2000:h,'.repeat(3000)}`);
+      await page.goto(`${SITE}?lang=en#lesson=v1/04-topics-partitions/1/0/${'2000:h,'.repeat(3000)}`);
       await page.locator(byId('link-error')).waitFor({ timeout: T });
       assert(/at most 16384/.test(await page.locator(byId('link-error')).innerText()), 'size limit explained');
     });

@@ -87,6 +87,18 @@ impl Widget {
         }
     }
 
+    /// A plain iframe's height in CSS px for the widget at desktop width (what `embed.js` starts
+    /// with before the widget's first `resize` message): a fixed iframe that is too short cuts
+    /// the widget off behind an inner scroll bar.
+    pub fn iframe_height(self) -> u32 {
+        match self {
+            Widget::Cluster => 940,
+            Widget::Producer => 760,
+            Widget::Group => 1400,
+            Widget::Lesson => 1400,
+        }
+    }
+
     /// The iframe title the loader gives the widget (the page's `<title>` says the same).
     pub fn title(self, l: Lang) -> &'static str {
         match self {

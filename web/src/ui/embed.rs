@@ -610,9 +610,10 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
         attrs.join(" ")
     );
     let iframe = format!(
-        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" style=\"width:100%;height:640px;border:0\"></iframe>",
+        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" style=\"width:100%;height:{}px;border:0\"></iframe>",
         html_attr(&src),
-        html_attr(w.title(l))
+        html_attr(w.title(l)),
+        w.iframe_height()
     );
     let on_copy = {
         let text = component.clone();
