@@ -226,8 +226,8 @@ impl Sim {
             if at < now {
                 let n = i + 1;
                 let err = LinkError::new(
-                    format!("input {n} at {at} ms comes before the lesson gets there ({now} ms: a step's demo or action runs until then) — the link was changed"),
-                    format!("第 {n} 个输入在 {at} ms，但课程要到 {now} ms 才到那里（步骤的演示或动作一直运行到那时）——链接被改过"),
+                    format!("input {n} at {at} ms comes before the lesson gets there ({now} ms: a step's demo or action runs until then), so the link was changed"),
+                    format!("第 {n} 个输入在 {at} ms，但课程要到 {now} ms 才到那里（步骤的演示或动作一直运行到那时），所以链接被改过"),
                 );
                 return (Sim::for_lesson_at(lesson, first), Some(err));
             }
