@@ -250,6 +250,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
       await page.click(byId('play-toggle'));
       await page.click(byId('lesson-share'));
       const url = await page.locator(byId('lesson-share-url')).inputValue();
+      await page.locator('.embed-row', { has: page.locator(byId('lesson-share')) }).screenshot({ path: path.join(ARTIFACTS, 'lesson-share.png') });
       const fragment = url.split('#')[1] ?? '';
       assert(page.url().endsWith(`#${fragment}`), `the link is in the address bar: ${page.url()} vs ${url}`);
       assert(/^lesson=v1\/04-topics-partitions\/1\/\d+\/.*:g6,.*:c3,.*:g7,.*:yok/.test(fragment), fragment);
