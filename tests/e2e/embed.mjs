@@ -33,7 +33,7 @@ function hostPage(site, hostOrigin) {
 <h2>Our consumer groups</h2>
 <kafka-playground id="w2" widget="group" scenario="groups" controls="produce,time"></kafka-playground>
 <h2>The cluster (read-only iframe)</h2>
-<iframe id="w3" src="${iframeSrc}" title="Kafka Playground: the cluster, read-only" loading="lazy" style="width:100%;height:760px;border:0"></iframe>
+<iframe id="w3" src="${iframeSrc}" title="Kafka Playground: the cluster, read-only" loading="lazy" style="width:100%;height:940px;border:0"></iframe>
 </body></html>`;
 }
 
@@ -63,6 +63,43 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
     page.waitForFunction(pred, null, { timeout: T }).catch(async () => {
       throw new Error(`no ${what}; events: ${JSON.stringify((await events()) ?? []).slice(0, 1500)}`);
     });
+
+  /**
+   * A full-page screenshot of the host page in which every widget is really drawn. Chromium does
+   * not paint cross-origin (out-of-process) iframes that lie outside the viewport when it captures
+   * beyond it (`fullPage`): they are render-throttled, so they came out blank although they ran
+   * and answered (2 of the 3 widgets, whichever were off screen). So the viewport is made as tall
+   * as the page first, each widget must show its bar, logo and brokers and have painted two
+   * animation frames (which a throttled frame does not), and each widget's area of the captured
+   * page must not be blank (a blank 1100 × 700 area is a ~4 KB PNG, a drawn widget ~100 KB).
+   */
+  const shootHostPage = async (file) => {
+    const viewport = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: viewport.width, height });
+    try {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const widgets = [['w1', '#w1 iframe'], ['w2', '#w2 iframe'], ['w3', '#w3']];
+      for (const [, sel] of widgets) {
+        const frame = page.frameLocator(sel);
+        for (const inner of [byId('embed'), '.embed-logo svg', byId('broker-1')]) {
+          await frame.locator(inner).first().waitFor({ state: 'visible', timeout: T });
+        }
+        await frame.locator('body').evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+      for (const [id, sel] of widgets) {
+        const clip = await page.locator(sel).evaluate((f) => {
+          const r = f.getBoundingClientRect();
+          return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: Math.min(r.height, 700) };
+        });
+        const png = await page.screenshot({ fullPage: true, clip });
+        assert(png.length > 20_000, `${id} is blank in the page screenshot (${png.length} bytes of PNG)`);
+      }
+    } finally {
+      await page.setViewportSize(viewport);
+    }
+  };
 
   try {
     await test('embed: dist/ served under /some/sub/path/ boots with relative assets, a CSP and no eval', async () => {
@@ -157,7 +194,7 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
       const w3 = page.frameLocator('#w3');
       assert((await w3.locator(byId('crash-1')).count()) === 0, 'read-only: no crash button');
       assert((await w3.locator(byId('readonly')).count()) === 1, 'read-only badge');
-      await page.screenshot({ path: path.join(ARTIFACTS, 'embed-host-page.png'), fullPage: true });
+      await shootHostPage('embed-host-page.png');
       const msgs = await page.evaluate(() => window.events.map((e) => e.type));
       assert(msgs.includes('write') && msgs.includes('rejected'), msgs.join(','));
     });
@@ -194,6 +231,97 @@ export async function embedTests({ context, test, assert, ARTIFACTS, DIST, serve
       assert(JSON.stringify(inEmbed.results) === JSON.stringify(before.results),
         `results differ:\n${inEmbed.results.join('\n')}\nvs\n${before.results.join('\n')}`);
       await again.close();
+    });
+
+    await test('embed: a lesson link round-trips — the player and a lesson embed open the same step and state at the same tick', async () => {
+      await page.goto(`${SITE}?lesson=04-topics-partitions`);
+      await page.waitForSelector(`${byId('lesson-player')}[data-step="topic"]`, { timeout: T });
+      // Step 6 (replication): crash broker 3, let fencing happen; step 7: lock in a prediction.
+      await page.click(byId('step-dot-5'));
+      await page.waitForSelector(`${byId('lesson-player')}[data-step="replication"]`, { timeout: T });
+      await page.click(byId('crash-3'));
+      await page.click(byId('lc-advance-10000'));
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').split(',').filter((s) => s.trim()).length === 2, byId('isr-payments-0'), { timeout: T });
+      await page.click(byId('step-dot-6'));
+      await page.waitForSelector(`${byId('lesson-player')}[data-step="min-isr"]`, { timeout: T });
+      await page.click(byId('predict-choice-ok'));
+      await page.click(byId('predict-run'));
+      await page.waitForSelector(byId('predict-result'), { timeout: T });
+      await page.click(byId('play-toggle'));
+      await page.click(byId('lesson-share'));
+      const url = await page.locator(byId('lesson-share-url')).inputValue();
+      await page.locator('.embed-row', { has: page.locator(byId('lesson-share')) }).screenshot({ path: path.join(ARTIFACTS, 'lesson-share.png') });
+      const fragment = url.split('#')[1] ?? '';
+      assert(page.url().endsWith(`#${fragment}`), `the link is in the address bar: ${page.url()} vs ${url}`);
+      assert(/^lesson=v1\/04-topics-partitions\/1\/\d+\/.*:g6,.*:c3,.*:g7,.*:yok/.test(fragment), fragment);
+      const atMs = Number(fragment.split('/')[3]);
+      const state = async (root) => ({
+        step: await root.locator(byId('lesson-player')).getAttribute('data-step'),
+        isr: (await root.locator(byId('isr-payments-0')).innerText()).trim(),
+        goals: await root.locator(`${byId('goal-list')} li`).evaluateAll((els) => els.map((e) => `${e.dataset.testid}=${e.dataset.met}`)),
+        predicted: await root.locator(byId('predict-result')).getAttribute('data-correct'),
+        results: (await root.locator(byId('produce-result')).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')),
+      });
+      const before = await state(page);
+      assert(before.predicted === 'true' && before.isr.split(',').length === 2, JSON.stringify(before));
+      // The full page opens it (lessons view, same step and checklist)…
+      const again = await context.newPage();
+      await again.goto(`${SITE}#${fragment}`);
+      await again.waitForSelector(`${byId('lesson-player')}[data-step="min-isr"]`, { timeout: T });
+      await again.waitForSelector(byId('predict-result'), { timeout: T });
+      // (The page plays on: the produce results' ages move, the rest holds.)
+      const opened = { ...(await state(again)), results: before.results };
+      assert(JSON.stringify(opened) === JSON.stringify(before), `opened:\n${JSON.stringify(opened)}\nvs\n${JSON.stringify(before)}`);
+      assert((await again.locator(byId('link-error')).count()) === 0, 'no error banner');
+      await again.screenshot({ path: path.join(ARTIFACTS, 'lesson-link-opened.png'), fullPage: true });
+      // …and a paused lesson embed opens it at exactly the shared tick.
+      await again.goto(`${SITE}?embed=lesson&autoplay=0&run=${encodeURIComponent(fragment.slice('lesson='.length))}`);
+      await again.waitForSelector(`${byId('embed')}[data-now="${atMs}"]`, { timeout: T });
+      await again.waitForSelector(byId('predict-result'), { timeout: T });
+      const inEmbed = await state(again);
+      assert(JSON.stringify(inEmbed) === JSON.stringify(before), `embed:\n${JSON.stringify(inEmbed)}\nvs\n${JSON.stringify(before)}`);
+      const open = await again.locator(byId('embed-open')).getAttribute('href');
+      assert(open.startsWith('./#lesson=v1/04-topics-partitions/1/'), `"Open in Kafka Playground" keeps the run: ${open}`);
+      await again.close();
+    });
+
+    await test('embed: tampered lesson links show a readable reason (English and 中文), never a blank page or markup', async () => {
+      const cases = [
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/42/0/`, /This lesson link could not be opened: “42” is not a step of lesson 04-topics-partitions \(it has steps 1 … 9\)/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=zh#lesson=v1/99-gone/1/0/`, /无法打开这个课程链接：这个 Kafka Playground 里没有课程 “99-gone”/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v2/04-topics-partitions/1/0/`, /newer Kafka Playground/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/1/0`, /5 parts.*cut off/, 'lesson-card-04-topics-partitions'],
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/7/0/2000:ymaybe`, /“maybe” is not a choice of step 7 \(ok, ner, timeout\)/, 'lesson-card-04-topics-partitions'],
+        // Decodes, but the worker cannot replay it: the lesson opens at the link's step.
+        [`${SITE}?lang=en#lesson=v1/04-topics-partitions/2/5000/10:c3`, /input 1 at 10 ms comes before the lesson gets there/, 'lesson-player'],
+        [`${SITE}?lang=en#lesson=v1/<img src=x onerror=window.__pwned=1>/1/0/`, /no lesson “<img src=x onerror=window.__pwned=1>”/, 'lesson-card-04-topics-partitions'],
+      ];
+      for (const [u, want, shown] of cases) {
+        await page.goto('about:blank');
+        await page.goto(u);
+        const el = page.locator(byId('link-error'));
+        await el.waitFor({ timeout: T });
+        const text = await el.innerText();
+        assert(want.test(text), `${u}: ${text}`);
+        assert((await el.getAttribute('role')) === 'alert', `${u}: the reason is announced`);
+        assert((await el.locator('img, script').count()) === 0, `${u}: markup in the reason`);
+        await page.locator(byId(shown)).waitFor({ timeout: T });
+        if (u.includes('<img')) await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-link-error.png') });
+      }
+      assert((await page.evaluate(() => window.__pwned)) === undefined, 'hostile link text ran');
+      await page.goto(`${SITE}?lang=zh#lesson=v1/04-topics-partitions/2/5000/10:c3`);
+      await page.locator(byId('link-error')).waitFor({ timeout: T });
+      assert(/第 1 个输入在 10 ms/.test(await page.locator(byId('link-error')).innerText()), 'the worker reason in 中文');
+      assert((await page.locator(byId('lesson-player')).getAttribute('data-step')) === 'key', 'opened at the link step');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-link-error-zh.png') });
+      // The lesson widget refuses a bad lesson link with the reason, and a too-long one says so.
+      await page.goto(`${SITE}?embed=lesson&run=v1/04-topics-partitions/1/0/2000:g99`);
+      const e = page.locator(byId('embed-error'));
+      await e.waitFor({ timeout: T });
+      assert(/the lesson link cannot be opened: input 1: “99” is not a step of this lesson/.test(await e.innerText()), await e.innerText());
+      await page.goto(`${SITE}?lang=en#lesson=v1/04-topics-partitions/1/0/${'2000:h,'.repeat(3000)}`);
+      await page.locator(byId('link-error')).waitFor({ timeout: T });
+      assert(/at most 16384/.test(await page.locator(byId('link-error')).innerText()), 'size limit explained');
     });
 
     await test('embed: tampered links and bad embed parameters are refused with a visible reason', async () => {

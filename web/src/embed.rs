@@ -12,6 +12,7 @@
 
 use crate::demo::Preset;
 use crate::i18n::Lang;
+use crate::link::lesson::LessonLink;
 use crate::link::{self, RunLink};
 use serde_json::{Map, Value};
 
@@ -83,6 +84,18 @@ impl Widget {
         match self {
             Widget::Group => Preset::Groups,
             _ => Preset::Payments,
+        }
+    }
+
+    /// A plain iframe's height in CSS px for the widget at desktop width (what `embed.js` starts
+    /// with before the widget's first `resize` message): a fixed iframe that is too short cuts
+    /// the widget off behind an inner scroll bar.
+    pub fn iframe_height(self) -> u32 {
+        match self {
+            Widget::Cluster => 940,
+            Widget::Producer => 760,
+            Widget::Group => 1400,
+            Widget::Lesson => 1400,
         }
     }
 
@@ -191,6 +204,9 @@ pub struct EmbedConfig {
     /// `lesson=<id>` and `step=<n>` (0-based) for the lesson widget.
     pub lesson: Option<String>,
     pub step: usize,
+    /// `run=v1/<lesson>/<step>/…` for the lesson widget: a lesson link's body (a run of the
+    /// lesson to replay; `lesson` and `step` are then its lesson and the step it shows).
+    pub lesson_run: Option<LessonLink>,
     /// What the reader may change; empty when `readonly`.
     pub controls: Vec<Control>,
     pub readonly: bool,
@@ -353,8 +369,20 @@ fn parse_query_inner(
     let widget = Widget::from_id(widget).ok_or_else(|| {
         format!("embed=“{widget}” is not a widget (cluster, producer, group or lesson)")
     })?;
+    // The lesson widget's `run=` is a lesson link (`v1/<lesson>/<step>/<ms>/<inputs>`).
+    let lesson_run = match (widget, get("run")) {
+        (Widget::Lesson, Some(r)) => Some(
+            link::lesson::decode(
+                &format!("{}{r}", link::lesson::PREFIX),
+                crate::lessons::find,
+            )
+            .map_err(|e| format!("the lesson link cannot be opened: {e}"))?,
+        ),
+        _ => None,
+    };
     let run = match get("run") {
         None => None,
+        Some(_) if widget == Widget::Lesson => None,
         Some(r) => Some(
             link::decode(&format!("{}{r}", link::PREFIX))
                 .map_err(|e| format!("the run link cannot be opened: {e}"))?,
@@ -382,12 +410,24 @@ fn parse_query_inner(
         (None, Some(r)) => r.preset,
         (None, None) => widget.default_preset(),
     };
-    let lesson = get("lesson").map(str::to_string);
+    let mut lesson = get("lesson").map(str::to_string);
     let mut step = 0;
+    if let Some(lr) = &lesson_run {
+        if lesson.as_ref().is_some_and(|l| *l != lr.lesson) || get("step").is_some() {
+            return Err(format!(
+                "the lesson link is a run of lesson {} at its own step: leave out lesson= and step= (or give lesson={})",
+                lr.lesson, lr.lesson
+            ));
+        }
+        if get("t").is_some() {
+            return Err("give the time either in the lesson link or as t=, not both".to_string());
+        }
+        lesson = Some(lr.lesson.clone());
+    }
     match (widget, &lesson) {
         (Widget::Lesson, None) => {
             return Err(
-                "the lesson widget needs lesson=<id> (e.g. lesson=04-topics-partitions)"
+                "the lesson widget needs lesson=<id> (e.g. lesson=04-topics-partitions) or run=<a lesson link>"
                     .to_string(),
             )
         }
@@ -401,10 +441,12 @@ fn parse_query_inner(
                     .ok_or_else(|| format!("step is 1 … {steps} for this lesson, not “{s}”"))?;
                 step = n - 1;
             }
-            if run.is_some() || scenario.is_some() {
+            if let Some(lr) = &lesson_run {
+                step = lr.current_step();
+            }
+            if scenario.is_some() {
                 return Err(
-                    "a lesson step brings its own scenario: leave out scenario= and run="
-                        .to_string(),
+                    "a lesson step brings its own scenario: leave out scenario=".to_string(),
                 );
             }
         }
@@ -512,6 +554,7 @@ fn parse_query_inner(
         run,
         lesson,
         step,
+        lesson_run,
         controls,
         readonly,
         autoplay,
@@ -530,6 +573,11 @@ fn parse_query_inner(
 pub fn to_query(c: &EmbedConfig) -> String {
     let mut q = vec![format!("embed={}", c.widget.id())];
     match (&c.lesson, &c.run) {
+        (Some(_), _) if c.lesson_run.is_some() => {
+            if let Some(lr) = &c.lesson_run {
+                q.push(format!("run={}", percent_encode(&lesson_run_body(lr))));
+            }
+        }
         (Some(lesson), _) => {
             q.push(format!("lesson={}", percent_encode(lesson)));
             q.push(format!("step={}", c.step + 1));
@@ -568,6 +616,16 @@ pub fn to_query(c: &EmbedConfig) -> String {
         q.push(format!("note={}", percent_encode(n)));
     }
     q.join("&")
+}
+
+/// A lesson link without its `#lesson=` prefix (what a lesson widget's `run=` takes).
+pub fn lesson_run_body(lr: &LessonLink) -> String {
+    let Some(lesson) = crate::lessons::find(&lr.lesson) else {
+        return String::new();
+    };
+    link::lesson::encode(lesson, lr.step, lr.at_ms, &lr.inputs)
+        .map(|l| link::lesson::body(&l).to_string())
+        .unwrap_or_default()
 }
 
 /// A run link without its `#run=` prefix (what `run=` takes).

@@ -29,6 +29,8 @@
 //! [`encode`] folds every complete run into its macro and [`decode`] unfolds it, so a link means
 //! exactly the same inputs either way.
 
+pub mod lesson;
+
 use crate::demo::{self, Preset};
 use kplay_engine::command::ElectionType;
 use kplay_engine::Command;
@@ -80,6 +82,55 @@ pub const STREAM_GAP_MS: u64 = 10;
 /// `orders`), so batches of several records form per partition.
 pub const STREAM_KEYS: u64 = 5;
 
+/// What a link's codes refer to: the cluster's brokers and controllers, the topic and producer
+/// the short codes act on (`p`, `a1`, `m2`, `kl100`), the consumers and the noun of generated
+/// record values. A sandbox scenario ([`Scope::of`]) and a lesson's starting scenario
+/// ([`lesson::scope`]) each have one, so both kinds of link share one command encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub brokers: Vec<u32>,
+    /// The controller ids that run (one: the `c` code names it).
+    pub controllers: Vec<u32>,
+    pub topic: String,
+    pub producer: String,
+    pub consumers: Vec<String>,
+    /// What one generated record stands for (`payment #3`).
+    pub noun: String,
+}
+
+impl Scope {
+    /// A built-in scenario's scope.
+    pub fn of(preset: Preset) -> Scope {
+        Scope {
+            brokers: preset.brokers(),
+            controllers: preset.controller_ids(),
+            topic: preset.topic().to_string(),
+            producer: demo::PRODUCER.to_string(),
+            consumers: preset.consumers().map(str::to_string).collect(),
+            noun: preset.record_noun().to_string(),
+        }
+    }
+
+    /// The `n`-th generated record (1-based) from the scope's producer to its topic.
+    fn produce(&self, key: Option<&str>, n: usize) -> Command {
+        Command::Produce {
+            producer: self.producer.clone(),
+            topic: self.topic.clone(),
+            partition: None,
+            key: key.map(str::to_string),
+            value: Some(format!("{} #{n}", self.noun)),
+        }
+    }
+
+    fn producer_config(&self, key: &str, value: &str) -> Command {
+        Command::AlterProducerConfig {
+            producer: self.producer.clone(),
+            key: key.to_string(),
+            value: value.to_string(),
+        }
+    }
+}
+
 /// A controller's link code: `c<id>` with a three-digit id (`c101`). The fixed width keeps a
 /// cut such as `xc1011` (controller-101 ✂ broker-1) unambiguous.
 fn controller_code(id: u32) -> Option<String> {
@@ -116,19 +167,19 @@ enum Node {
 
 impl Node {
     /// The engine's name for it (`broker-1`, `controller`, `controller-101`, `checkout`).
-    fn name(self) -> String {
+    fn name(self, s: &Scope) -> String {
         match self {
             Node::Broker(b) => format!("broker-{b}"),
             Node::TheController => "controller".to_string(),
             Node::Controller(c) => format!("controller-{c}"),
-            Node::Producer => demo::PRODUCER.to_string(),
+            Node::Producer => s.producer.clone(),
         }
     }
 }
 
 /// `c101, c102, c103`: the controller codes a scenario accepts.
-fn controller_codes(preset: Preset) -> String {
-    let ids = preset.controller_ids();
+fn controller_codes(s: &Scope) -> String {
+    let ids = &s.controllers;
     let mut codes: Vec<String> = ids.iter().map(|id| format!("c{id}")).collect();
     if ids.len() == 1 {
         codes.insert(0, "c".to_string());
@@ -137,7 +188,7 @@ fn controller_codes(preset: Preset) -> String {
 }
 
 /// Reads one node code from the front of `s` and returns it with the rest of `s`.
-fn take_node(preset: Preset, s: &str) -> Result<(Node, &str), String> {
+fn take_node<'a>(scope: &Scope, s: &'a str) -> Result<(Node, &'a str), String> {
     let mut chars = s.chars();
     let node = match chars.next() {
         None => return Err("a node is missing".to_string()),
@@ -148,7 +199,7 @@ fn take_node(preset: Preset, s: &str) -> Result<(Node, &str), String> {
                 .get(..3)
                 .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|d| d.parse::<u32>().ok());
-            let ids = preset.controller_ids();
+            let ids = &scope.controllers;
             match id {
                 Some(id) if ids.contains(&id) => {
                     return Ok((Node::Controller(id), &digits[3..]));
@@ -156,23 +207,23 @@ fn take_node(preset: Preset, s: &str) -> Result<(Node, &str), String> {
                 Some(id) => {
                     return Err(format!(
                         "“c{id}” is not a controller of this scenario ({})",
-                        controller_codes(preset)
+                        controller_codes(scope)
                     ))
                 }
                 None if ids.len() == 1 => Node::TheController,
                 None => {
                     return Err(format!(
                         "“c” could be any of this scenario's controllers: name one ({})",
-                        controller_codes(preset)
+                        controller_codes(scope)
                     ))
                 }
             }
         }
-        Some(d) if d.is_ascii_digit() => Node::Broker(parse_broker(preset, &d.to_string())?),
+        Some(d) if d.is_ascii_digit() => Node::Broker(parse_broker(scope, &d.to_string())?),
         Some(other) => {
             return Err(format!(
                 "“{other}” is not a node (1, 2, 3 a broker, {} a controller, k the producer)",
-                controller_codes(preset)
+                controller_codes(scope)
             ))
         }
     };
@@ -180,8 +231,8 @@ fn take_node(preset: Preset, s: &str) -> Result<(Node, &str), String> {
 }
 
 /// Reads exactly one node code (nothing may follow it).
-fn one_node(preset: Preset, s: &str) -> Result<Node, String> {
-    match take_node(preset, s)? {
+fn one_node(scope: &Scope, s: &str) -> Result<Node, String> {
+    match take_node(scope, s)? {
         (node, "") => Ok(node),
         (_, rest) => Err(format!(
             "“{s}” names more than one node (“{rest}” is left over)"
@@ -190,10 +241,10 @@ fn one_node(preset: Preset, s: &str) -> Result<Node, String> {
 }
 
 /// The controller of a crash / restart code (`cc101`): `arg` is what follows the action letter.
-fn parse_controller(preset: Preset, arg: &str) -> Result<u32, String> {
-    match one_node(preset, arg)? {
+fn parse_controller(scope: &Scope, arg: &str) -> Result<u32, String> {
+    match one_node(scope, arg)? {
         Node::Controller(id) => Ok(id),
-        Node::TheController => Ok(preset.controller_ids()[0]),
+        Node::TheController => Ok(scope.controllers[0]),
         _ => Err(format!("“{arg}” is not a controller")),
     }
 }
@@ -307,13 +358,13 @@ fn canonical_number(s: &str, min: u64, max: u64) -> Option<u64> {
 }
 
 /// Decodes `k…` (a producer config).
-fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
+fn parse_producer_config(scope: &Scope, action: &str, arg: &str) -> Result<Command, String> {
     let mut chars = arg.chars();
     let letter = chars.next();
     let value = chars.as_str();
     if letter == Some('c') {
         return if COMPRESSION_TYPES.contains(&value) {
-            Ok(demo::set_producer_config("compression.type", value))
+            Ok(scope.producer_config("compression.type", value))
         } else {
             Err(format!(
                 "compression.type is kcnone, kcgzip, kcsnappy, kclz4 or kczstd, not “{action}”"
@@ -322,8 +373,8 @@ fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
     }
     if letter == Some('i') {
         return match value {
-            "1" => Ok(demo::set_producer_config("enable.idempotence", "true")),
-            "0" => Ok(demo::set_producer_config("enable.idempotence", "false")),
+            "1" => Ok(scope.producer_config("enable.idempotence", "true")),
+            "0" => Ok(scope.producer_config("enable.idempotence", "false")),
             _ => Err(format!("enable.idempotence is ki1 or ki0, not “{action}”")),
         };
     }
@@ -333,7 +384,7 @@ fn parse_producer_config(action: &str, arg: &str) -> Result<Command, String> {
         ));
     };
     canonical_number(value, *min, *max)
-        .map(|_| demo::set_producer_config(key, value))
+        .map(|_| scope.producer_config(key, value))
         .ok_or_else(|| format!("{key} must be a number in {min}..={max}, not “{value}”"))
 }
 
@@ -473,13 +524,13 @@ fn parse_ms(s: &str, what: &str) -> Result<u64, String> {
     Ok(ms)
 }
 
-fn parse_broker(preset: Preset, s: &str) -> Result<u32, String> {
+fn parse_broker(scope: &Scope, s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
-        Ok(b) if preset.brokers().contains(&b) => Ok(b),
+        Ok(b) if scope.brokers.contains(&b) => Ok(b),
         _ => Err(format!(
             "“{s}” is not a broker of this cluster ({})",
-            preset
-                .brokers()
+            scope
+                .brokers
                 .iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
@@ -488,30 +539,30 @@ fn parse_broker(preset: Preset, s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Command, String> {
+fn parse_action(scope: &Scope, action: &str, produced: &mut usize) -> Result<Command, String> {
     let mut chars = action.chars();
     let kind = chars.next();
     let arg = chars.as_str();
     match kind {
         Some('c') if arg.starts_with('c') => Ok(Command::CrashController {
-            controller: parse_controller(preset, arg)?,
+            controller: parse_controller(scope, arg)?,
         }),
         Some('r') if arg.starts_with('c') => Ok(Command::RestartController {
-            controller: parse_controller(preset, arg)?,
+            controller: parse_controller(scope, arg)?,
         }),
         Some('c') => Ok(Command::CrashBroker {
-            broker: parse_broker(preset, arg)?,
+            broker: parse_broker(scope, arg)?,
         }),
         Some('r') => Ok(Command::RestartBroker {
-            broker: parse_broker(preset, arg)?,
+            broker: parse_broker(scope, arg)?,
         }),
         Some('a') => match arg {
-            "0" | "1" | "all" => Ok(demo::set_acks(arg)),
+            "0" | "1" | "all" => Ok(scope.producer_config("acks", arg)),
             _ => Err(format!("acks must be 0, 1 or all, not “{arg}”")),
         },
         Some('m') => match arg {
             "1" | "2" | "3" => Ok(Command::AlterTopicConfig {
-                topic: preset.topic().to_string(),
+                topic: scope.topic.clone(),
                 key: "min.insync.replicas".to_string(),
                 value: arg.to_string(),
             }),
@@ -532,21 +583,21 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 },
             };
             *produced += 1;
-            Ok(demo::produce(preset, key, &record_value(preset, *produced)))
+            Ok(scope.produce(key, *produced))
         }
         Some('x') => {
-            let (a, rest) = take_node(preset, arg)?;
-            let (b, rest) = take_node(preset, rest)?;
+            let (a, rest) = take_node(scope, arg)?;
+            let (b, rest) = take_node(scope, rest)?;
             if !rest.is_empty() {
                 return Err(format!("a cut names two nodes, not “{arg}”"));
             }
             Ok(Command::PartitionNetwork {
-                a: a.name(),
-                b: b.name(),
+                a: a.name(scope),
+                b: b.name(scope),
             })
         }
         Some('i') => Ok(Command::IsolateNode {
-            node: one_node(preset, arg)?.name(),
+            node: one_node(scope, arg)?.name(scope),
         }),
         Some('h') if arg.is_empty() => Ok(Command::HealNetwork),
         Some('s') => {
@@ -559,7 +610,7 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 .filter(|ms| *ms <= MAX_SLOW_MS)
                 .ok_or_else(|| format!("“{ms}” is not an extra latency of 0..{MAX_SLOW_MS} ms"))?;
             Ok(Command::SlowNode {
-                node: one_node(preset, node)?.name(),
+                node: one_node(scope, node)?.name(scope),
                 extra_latency_ms,
             })
         }
@@ -571,7 +622,7 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
         },
         Some('n') => match arg.parse::<u32>() {
             Ok(count) if (1..=MAX_PARTITIONS).contains(&count) => Ok(Command::CreatePartitions {
-                topic: preset.topic().to_string(),
+                topic: scope.topic.clone(),
                 count,
             }),
             _ => Err(format!(
@@ -580,7 +631,7 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
         },
         Some('u') => match arg {
             "0" | "1" => Ok(Command::AlterTopicConfig {
-                topic: preset.topic().to_string(),
+                topic: scope.topic.clone(),
                 key: "unclean.leader.election.enable".to_string(),
                 value: (arg == "1").to_string(),
             }),
@@ -606,7 +657,7 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                         && (digits == "0" || !digits.starts_with('0')) =>
                 {
                     Ok(Command::ElectLeaders {
-                        topic: preset.topic().to_string(),
+                        topic: scope.topic.clone(),
                         partition,
                         election,
                     })
@@ -617,9 +668,9 @@ fn parse_action(preset: Preset, action: &str, produced: &mut usize) -> Result<Co
                 )),
             }
         }
-        Some('k') => parse_producer_config(action, arg),
+        Some('k') => parse_producer_config(scope, action, arg),
         Some('q') => {
-            let names: Vec<&str> = preset.consumers().collect();
+            let names: Vec<&str> = scope.consumers.iter().map(String::as_str).collect();
             if names.contains(&arg) {
                 Ok(Command::CrashConsumer {
                     consumer: arg.to_string(),
@@ -676,6 +727,7 @@ fn decode_inner(fragment: &str) -> Result<RunLink, String> {
     let preset =
         Preset::from_id(scenario).ok_or_else(|| format!("unknown scenario “{scenario}”"))?;
     let at_ms = parse_ms(at, "the time")?;
+    let scope = Scope::of(preset);
     let mut inputs = Vec::new();
     let mut produced = 0;
     let mut last = demo::WARMUP_MS;
@@ -706,7 +758,7 @@ fn decode_inner(fragment: &str) -> Result<RunLink, String> {
                 return Err(format!("more than {MAX_INPUTS} inputs"));
             }
             let at = parse_ms(&(ms + offset).to_string(), &format!("input {n}'s time"))?;
-            let command = parse_action(preset, &code, &mut produced)
+            let command = parse_action(&scope, &code, &mut produced)
                 .map_err(|e| format!("input {n}: {e}"))?;
             inputs.push((at, command));
             last = at;

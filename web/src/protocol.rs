@@ -3,6 +3,7 @@
 //! The page never touches engine state: it sends a [`Request`] and renders the [`Reply`] (a full
 //! [`Snapshot`] plus the events the request caused). STYLE.md: "UI is a reducer over snapshots".
 
+use crate::link::lesson::{LessonInput, LinkError};
 use kplay_engine::lesson::run::{GoalStatus, PredictionResult};
 use kplay_engine::snapshot::EnvelopeView;
 use kplay_engine::{Command, Event, Snapshot};
@@ -49,6 +50,17 @@ pub enum Op {
     /// "Show me": runs the current step's reference solution (after the prediction's action if
     /// it has not run yet). Not for a challenge.
     LessonSolve,
+    /// Open a shared lesson run (`#lesson=v1/…`, [`crate::link::lesson`]): the lesson started at
+    /// `step` (0-based; the lesson opened, then that step begun), then the inputs replayed at
+    /// their simulated ms, then the view moved to `at_ms`. A run the link cannot reproduce (an
+    /// input before the lesson gets to its time) opens the lesson at `step` with
+    /// [`Reply::link_error`] saying why.
+    LoadLesson {
+        lesson: String,
+        step: usize,
+        inputs: Vec<(u64, LessonInput)>,
+        at_ms: u64,
+    },
     /// A "make it happen" challenge of a lesson (by id): a fresh run of the lesson's starting
     /// scenario, checked against the challenge's goals.
     StartChallenge { lesson: String, challenge: String },
@@ -77,6 +89,10 @@ pub struct LessonStatus {
     /// The challenge being played instead of the lesson's steps, if any.
     #[serde(default)]
     pub challenge: Option<String>,
+    /// The share link of the run as it is now (`#lesson=v1/…`: the inputs up to now, opened at
+    /// now), or why it cannot be one (too long). `None` for a challenge.
+    #[serde(default)]
+    pub share: Option<Result<String, LinkError>>,
 }
 
 /// One learner input on the timeline.
@@ -138,4 +154,7 @@ pub struct Reply {
     /// The answer to [`Op::Bench`]: (simulated ms, wall ms).
     #[serde(default)]
     pub bench_wall_ms: Option<(u64, f64)>,
+    /// Why the lesson link of an [`Op::LoadLesson`] could not be replayed.
+    #[serde(default)]
+    pub link_error: Option<LinkError>,
 }

@@ -9,6 +9,7 @@
 //! new action while rewound forks the timeline and drops the recorded future.
 
 use crate::demo::{self, Preset};
+use crate::link::lesson::{LessonInput, LinkError};
 use crate::protocol::{
     InputMark, LessonStatus, Op, Reply, Request, Timeline, MAX_ADVANCE_MS, STEP_MAX_MS,
 };
@@ -71,6 +72,11 @@ struct LessonHost {
     done: Vec<bool>,
     /// A challenge (index into `lesson.challenges`) played instead of the steps.
     challenge: Option<usize>,
+    /// The step the run started at (a lesson link may start at any step).
+    first_step: usize,
+    /// The learner's inputs with their simulated ms, in order: what a lesson share link carries
+    /// (the demo, prediction and solution commands are not here: the steps make them again).
+    log: Vec<(u64, LessonInput)>,
 }
 
 impl Default for Sim {
@@ -137,9 +143,119 @@ impl Sim {
             prediction: None,
             done: vec![false; lesson.steps.len()],
             challenge: None,
+            first_step: 0,
+            log: Vec::new(),
         });
         sim.begin_step(0, &mut Vec::new());
         sim
+    }
+
+    /// The simulated time now (0 without a cluster).
+    fn now_ms(&self) -> u64 {
+        self.cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0)
+    }
+
+    /// A lesson started at step `first`: the lesson opened, then that step begun at once.
+    fn for_lesson_at(lesson: &'static Lesson, first: usize) -> Self {
+        let mut sim = Sim::for_lesson(lesson);
+        if first > 0 {
+            sim.begin_step(first, &mut Vec::new());
+        }
+        if let Some(h) = sim.lesson.as_mut() {
+            h.first_step = h.step;
+        }
+        sim
+    }
+
+    /// Carries out one learner input of a lesson (not of a challenge) and records it in the
+    /// lesson's log, unless it changes nothing (a prediction already answered, an unknown
+    /// choice). While rewound, it forks like any action.
+    fn lesson_input(&mut self, input: LessonInput, wire: &mut Vec<EnvelopeView>) -> Vec<Event> {
+        let Some(h) = self.lesson.as_ref().filter(|h| h.challenge.is_none()) else {
+            // A challenge (or no lesson): only commands mean something.
+            return match input {
+                LessonInput::Command(c) => self.command(c),
+                _ => Vec::new(),
+            };
+        };
+        let step = h.lesson.steps.get(h.step);
+        let takes_effect = match &input {
+            LessonInput::Step(_) | LessonInput::Command(_) => true,
+            LessonInput::Predict(c) => {
+                h.prediction.is_none()
+                    && step
+                        .and_then(|s| s.predict.as_ref())
+                        .is_some_and(|p| p.choices.iter().any(|x| &x.id == c))
+            }
+            LessonInput::Solve => {
+                step.is_some_and(|s| !s.solution.is_empty() || s.predict.is_some())
+            }
+        };
+        let steps = h.lesson.steps.len();
+        if !takes_effect {
+            return Vec::new();
+        }
+        self.fork_if_rewound();
+        let now = self.now_ms();
+        let input = match input {
+            LessonInput::Step(i) => LessonInput::Step(i.min(steps.saturating_sub(1))),
+            other => other,
+        };
+        if let Some(h) = self.lesson.as_mut() {
+            h.log.push((now, input.clone()));
+        }
+        match input {
+            LessonInput::Step(i) => self.begin_step(i, wire),
+            LessonInput::Predict(c) => self.predict(Some(c), wire),
+            LessonInput::Solve => self.solve_step(wire),
+            LessonInput::Command(c) => self.command(c),
+        }
+    }
+
+    /// Replays a lesson link (see [`Op::LoadLesson`]); on a run the link cannot reproduce, the
+    /// lesson at `first` and the reason.
+    fn load_lesson(
+        lesson: &'static Lesson,
+        first: usize,
+        inputs: Vec<(u64, LessonInput)>,
+        at_ms: u64,
+    ) -> (Self, Option<LinkError>) {
+        let mut sim = Sim::for_lesson_at(lesson, first);
+        for (i, (at, input)) in inputs.into_iter().enumerate() {
+            let now = sim.now_ms();
+            if at < now {
+                let n = i + 1;
+                let err = LinkError::new(
+                    format!("input {n} at {at} ms comes before the lesson gets there ({now} ms: a step's demo or action runs until then), so the link was changed"),
+                    format!("第 {n} 个输入在 {at} ms，但课程要到 {now} ms 才到那里（步骤的演示或动作一直运行到那时），所以链接被改过"),
+                );
+                return (Sim::for_lesson_at(lesson, first), Some(err));
+            }
+            // The wire is not shown for a replayed run: sample into a throwaway list.
+            sim.advance(at - now, &mut Vec::new());
+            // The page checks the step's goals on every reply, so a step is marked done when
+            // they held at some point: check them just before each input, as the learner's
+            // page did right before that click.
+            if let Some(snap) = sim.cluster.as_ref().map(|c| c.snapshot()) {
+                sim.lesson_status(&snap);
+            }
+            sim.lesson_input(input, &mut Vec::new());
+            if sim.now_ms() > crate::link::MAX_MS {
+                let err = LinkError::new(
+                    format!("the run goes beyond 1 hour of simulated time at input {} (opening a link replays every tick)", i + 1),
+                    format!("这次运行在第 {} 个输入处超过了 1 小时模拟时间（打开链接要重放每一个 tick）", i + 1),
+                );
+                return (Sim::for_lesson_at(lesson, first), Some(err));
+            }
+        }
+        let now = sim.now_ms();
+        sim.head_ms = sim.head_ms.max(now);
+        if at_ms > now {
+            sim.advance(at_ms - now, &mut Vec::new());
+        } else if at_ms < now {
+            sim.seek(at_ms);
+        }
+        (sim, None)
     }
 
     /// Starts a "make it happen" challenge: the lesson's starting scenario, no step, no demo; the
@@ -266,6 +382,7 @@ impl Sim {
                 prediction: None,
                 done: h.done.clone(),
                 challenge: Some(ch.id.clone()),
+                share: None,
             });
         }
         let step = h.lesson.steps.get(h.step)?;
@@ -285,6 +402,14 @@ impl Sim {
             prediction: h.prediction.clone(),
             done: h.done.clone(),
             challenge: None,
+            // The whole log (a rewound view keeps its future until an action forks it, and the
+            // step shown is the one reached), opened at the time in view.
+            share: Some(crate::link::lesson::encode(
+                h.lesson,
+                h.first_step,
+                snap.now_ms,
+                &h.log,
+            )),
         })
     }
 
@@ -301,6 +426,7 @@ impl Sim {
     /// Handles one request and builds the reply.
     pub fn handle(&mut self, req: Request) -> Reply {
         let mut reset = false;
+        let mut link_error = None;
         let mut wire: Vec<EnvelopeView> = Vec::new();
         let events: Vec<Event> = match req.op {
             Op::Reset { preset } => {
@@ -321,9 +447,32 @@ impl Sim {
                 reset = true;
                 self.all_events()
             }
-            Op::LessonStep { step } => self.begin_step(step, &mut wire),
-            Op::LessonPredict { choice } => self.predict(Some(choice), &mut wire),
-            Op::LessonSolve => self.solve_step(&mut wire),
+            Op::LessonStep { step } => self.lesson_input(LessonInput::Step(step), &mut wire),
+            Op::LessonPredict { choice } => {
+                self.lesson_input(LessonInput::Predict(choice), &mut wire)
+            }
+            Op::LessonSolve => self.lesson_input(LessonInput::Solve, &mut wire),
+            Op::LoadLesson {
+                lesson,
+                step,
+                inputs,
+                at_ms,
+            } => {
+                match crate::lessons::find(&lesson) {
+                    Some(l) => {
+                        let (sim, err) = Sim::load_lesson(l, step, inputs, at_ms);
+                        *self = sim;
+                        link_error = err;
+                    }
+                    None => {
+                        *self = Sim::new(Preset::Payments);
+                        self.error = Some(format!("no lesson {lesson:?}"));
+                        self.cluster = None;
+                    }
+                }
+                reset = true;
+                self.all_events()
+            }
             Op::StartChallenge { lesson, challenge } => {
                 let found = crate::lessons::find(&lesson).and_then(|l| {
                     l.challenges
@@ -342,8 +491,29 @@ impl Sim {
                 reset = true;
                 self.all_events()
             }
+            Op::Command(command) if self.lesson.is_some() => {
+                self.lesson_input(LessonInput::Command(command), &mut wire)
+            }
             Op::Command(command) => self.command(command),
-            Op::Schedule { commands } => self.schedule(commands),
+            Op::Schedule { commands } => {
+                // A lesson's log keeps scheduled commands at the ms they are due.
+                if self.lesson.is_some() {
+                    self.fork_if_rewound();
+                }
+                if let Some(h) = self.lesson.as_mut().filter(|h| h.challenge.is_none()) {
+                    let now = self.cluster.as_ref().map(|c| c.now_ms()).unwrap_or(0);
+                    for (after, c) in &commands {
+                        let at = now + after;
+                        let pos = h
+                            .log
+                            .iter()
+                            .position(|(t, _)| *t > at)
+                            .unwrap_or(h.log.len());
+                        h.log.insert(pos, (at, LessonInput::Command(c.clone())));
+                    }
+                }
+                self.schedule(commands)
+            }
             Op::Advance { ms } => self.advance(ms.min(MAX_ADVANCE_MS), &mut wire),
             Op::StepToNextEvent => self.step_to_next_event(),
             // Timed by the worker (this host has no clock); here it only runs.
@@ -385,7 +555,9 @@ impl Sim {
                 .clone()
                 .or_else(|| Some("the cluster could not be built".to_string())),
         };
-        self.reply(req.seq, reset, events, wire, error)
+        let mut reply = self.reply(req.seq, reset, events, wire, error);
+        reply.link_error = link_error;
+        reply
     }
 
     fn all_events(&self) -> Vec<Event> {
@@ -402,6 +574,9 @@ impl Sim {
         };
         if now < self.head_ms {
             self.inputs.truncate(self.applied);
+            if let Some(h) = self.lesson.as_mut() {
+                h.log.retain(|(at, _)| *at <= now);
+            }
             self.head_ms = now;
             // Later copies of the cluster belong to the dropped future.
             self.checkpoints.retain(|cp| cp.at_ms <= now);
@@ -588,6 +763,7 @@ impl Sim {
             error,
             lesson,
             bench_wall_ms: None,
+            link_error: None,
         }
     }
 }

@@ -105,6 +105,7 @@ const QUERIES: &[&str] = &[
     "?embed=lesson&lesson=04-topics-partitions&step=2&speed=0.5",
     "?embed=producer&id=kp-1&origin=https%3A%2F%2Fdocs.example.com&note=Why+**acks%3Dall**",
     "?embed=cluster&scenario=orders&t=15000&speed=10",
+    "?embed=lesson&run=v1/04-topics-partitions/7/30000/2000:yok,2500:a1,2600:c2&lang=zh",
 ];
 
 fn steps(id: &str) -> Option<usize> {
@@ -134,6 +135,8 @@ fn embed_query_survives_mutations_and_round_trips() {
         b"run=v1/payments/",
         b"lesson=",
         b"step=",
+        b"run=v1/04-topics-partitions/",
+        b"embed=lesson",
         b"note=%3Cscript%3E",
         b"origin=javascript:",
     ];
@@ -368,4 +371,91 @@ fn outbound_messages_follow_the_schema() {
     }
     .to_json("");
     assert_eq!(g["step"], 2, "steps are 1-based in messages, like step=");
+}
+
+/// Lesson links (`#lesson=v1/…`): one of every kind of input, a `j…` command, a start step, an
+/// empty run; from two lessons.
+const LESSON_LINKS: &[&str] = &[
+    "#lesson=v1/04-topics-partitions/1/30000/2500:g6,2600:c3,13000:jeyJjb21tYW5kIjoicHJvZHVjZSIsInByb2R1Y2VyIjoiYXBwIiwidG9waWMiOiJwYXltZW50cyIsImtleSI6InVzZXIgMSIsInZhbHVlIjoiaGVsbG8ifQ,13700:g7,13900:yok,14200:a1,14200:c2,24200:z",
+    "#lesson=v1/04-topics-partitions/7/0/",
+    "#lesson=v1/04-topics-partitions/9/5000/2000:z,2100:g2,2200:ynope",
+    "#lesson=v1/02-versions-kraft/4/9000/2000:cc101,2100:rc101,2200:g5",
+    "#lesson=v1/03-configuration/1/1000/",
+];
+
+const LESSON_DICT: &[&[u8]] = &[
+    b"#lesson=",
+    b"v1/",
+    b"v2/",
+    b"04-topics-partitions/",
+    b"/7/",
+    b",",
+    b":",
+    b"/",
+    b"%3A",
+    b"%2C",
+    b"%ZZ",
+    b"g1",
+    b"g10",
+    b"yok",
+    b"yner",
+    b"z",
+    b"j",
+    b"eyJjb21tYW5kIjoi",
+    b"c3",
+    b"a1",
+    b"\xe4\xb8\xad",
+    b"<script>",
+];
+
+/// The 中文 reason is as readable as the English one (and is 中文).
+fn assert_readable_both(text: &str, e: &link::lesson::LinkError) {
+    assert_readable("lesson link", text, &e.en);
+    assert_readable("lesson link (zh)", text, &e.zh);
+    assert!(
+        e.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{text}: the 中文 reason has no 中文: {}",
+        e.zh
+    );
+}
+
+#[test]
+fn lesson_link_decoder_survives_mutations_and_round_trips() {
+    let find = kplay_web::lessons::find;
+    let seeds: Vec<Vec<u8>> = LESSON_LINKS.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let n = run(
+        "lesson-link",
+        Budget::from_env(30_000),
+        &seeds,
+        LESSON_DICT,
+        |bytes| {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return false;
+            };
+            match link::lesson::decode(text, find) {
+                Ok(l) => {
+                    assert!(l.at_ms <= link::MAX_MS && l.inputs.len() <= link::MAX_INPUTS);
+                    let lesson = find(&l.lesson).expect("a decoded lesson exists");
+                    assert!(l.step < lesson.steps.len() && l.current_step() < lesson.steps.len());
+                    // Re-encoding may only fail on length (a `j…` form is longer than the
+                    // short code it replaces only for inputs that had none).
+                    match link::lesson::encode(lesson, l.step, l.at_ms, &l.inputs) {
+                        Ok(again) => {
+                            let back = link::lesson::decode(&again, find).unwrap_or_else(|e| {
+                                panic!("re-encoded {again} does not decode: {e}")
+                            });
+                            assert_eq!(back, l, "{text} → {again}");
+                        }
+                        Err(e) => assert_readable_both(text, &e),
+                    }
+                    true
+                }
+                Err(e) => {
+                    assert_readable_both(text, &e);
+                    false
+                }
+            }
+        },
+    );
+    assert!(n > 0);
 }

@@ -289,7 +289,11 @@ pub fn command_of(preset: Preset, produced: usize, msg: &Inbound) -> Option<Op> 
 /// The full playground's address for what the widget shows ("Open in Kafka Playground").
 fn full_url(cfg: &EmbedConfig, view: &View, now_ms: u64) -> String {
     if let Some(lesson) = &cfg.lesson {
-        return format!("./?lesson={}", embed::percent_encode(lesson));
+        // The lesson run as it is now, when the worker could make a link of it.
+        return match view.lesson.as_ref().and_then(|s| s.share.clone()) {
+            Some(Ok(link)) => format!("./{link}"),
+            _ => format!("./?lesson={}", embed::percent_encode(lesson)),
+        };
     }
     let inputs: Vec<(u64, String)> = view
         .timeline
@@ -316,6 +320,8 @@ pub struct Frame<'a> {
     pub on_toggle_play: Callback<()>,
     pub produced: usize,
     pub stream_left: usize,
+    /// Why a lesson link (`run=` of a lesson widget) could not be replayed.
+    pub link_error: Option<String>,
 }
 
 /// The widget.
@@ -458,6 +464,11 @@ pub fn render(f: Frame) -> Html {
             if let Some(err) = f.view.error.clone() {
                 <div class="banner bad" role="alert">{ err }</div>
             }
+            if let Some(err) = f.link_error.clone() {
+                <div class="banner bad" role="alert" data-testid="embed-link-error">
+                    <b>{ l.t("The lesson link could not be replayed: ", "无法重放这个课程链接：") }</b>{ err }
+                </div>
+            }
             <main id="main" class="embed-body lock-controllers">{ body }</main>
         </div>
     }
@@ -599,9 +610,10 @@ pub fn copy_embed(p: &CopyEmbedProps) -> Html {
         attrs.join(" ")
     );
     let iframe = format!(
-        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" style=\"width:100%;height:640px;border:0\"></iframe>",
+        "<iframe src=\"{}\" title=\"{}\" loading=\"lazy\" style=\"width:100%;height:{}px;border:0\"></iframe>",
         html_attr(&src),
-        html_attr(w.title(l))
+        html_attr(w.title(l)),
+        w.iframe_height()
     );
     let on_copy = {
         let text = component.clone();

@@ -14,6 +14,7 @@ mod partition;
 pub mod pipeline;
 mod producer;
 pub mod quorum;
+mod share;
 mod summary;
 
 use crate::agent::EngineWorker;
@@ -108,10 +109,20 @@ pub enum Mode {
     Lessons,
 }
 
-/// `?view=lessons` or `?lesson=<id>` opens the lessons view.
+/// The page's URL fragment (`#run=…`, `#lesson=…`).
+fn fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// `?view=lessons`, `?lesson=<id>` or a lesson link (`#lesson=v1/…`) opens the lessons view.
 fn initial_mode() -> Mode {
     let p = crate::i18n::url_param;
-    if p("view").as_deref() == Some("lessons") || p("lesson").is_some() {
+    if p("view").as_deref() == Some("lessons")
+        || p("lesson").is_some()
+        || fragment().starts_with(crate::link::lesson::PREFIX)
+    {
         Mode::Lessons
     } else {
         Mode::Sandbox
@@ -140,6 +151,9 @@ pub fn playground() -> Html {
     let stalled = use_state(|| false);
     // Why a shared link could not be opened (shown until dismissed).
     let link_error = use_state(|| None::<String>);
+    // Why a lesson link could not be opened (in both languages; from the page's decoder or the
+    // worker's replay).
+    let lesson_link_error = use_state(|| None::<crate::link::lesson::LinkError>);
     // The partition whose election button was pressed last, and the log id at that moment: a
     // refused `ElectLeaders` after it is shown next to that partition.
     let election_req = use_state(|| None::<(String, u64)>);
@@ -167,7 +181,11 @@ pub fn playground() -> Html {
         let bench = bench.setter();
         let embed_cfg = embed_cfg.clone();
         let tracker = tracker.clone();
+        let lesson_link_error = lesson_link_error.setter();
         use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
+            if let Some(e) = &reply.link_error {
+                lesson_link_error.set(Some(e.clone()));
+            }
             if let Some(cfg) = &embed_cfg {
                 embed::on_reply(cfg, &mut tracker.borrow_mut(), &reply);
             }
@@ -197,6 +215,7 @@ pub fn playground() -> Html {
     {
         let send_op = send_op.clone();
         let link_error = link_error.clone();
+        let lesson_link_error = lesson_link_error.clone();
         let embed_state = (*embed_state).clone();
         use_effect_with((), move |_| {
             match embed_state {
@@ -210,9 +229,26 @@ pub fn playground() -> Html {
                 None => {}
             }
             // `#run=v1/…` opens a shared run; a malformed link is rejected with its reason.
-            let fragment = web_sys::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default();
+            let fragment = fragment();
+            // `#lesson=v1/…` opens a shared lesson run; a malformed one shows the lesson list
+            // with the reason.
+            if fragment.starts_with(crate::link::lesson::PREFIX) {
+                match crate::link::lesson::decode(&fragment, crate::lessons::find) {
+                    Ok(l) => send_op.emit(Op::LoadLesson {
+                        lesson: l.lesson,
+                        step: l.step,
+                        inputs: l.inputs,
+                        at_ms: l.at_ms,
+                    }),
+                    Err(reason) => {
+                        lesson_link_error.set(Some(reason));
+                        send_op.emit(Op::Reset {
+                            preset: Preset::Payments.id().to_string(),
+                        });
+                    }
+                }
+                return;
+            }
             if fragment.starts_with(crate::link::PREFIX) {
                 match crate::link::decode(&fragment) {
                     Ok(run) => {
@@ -414,6 +450,7 @@ pub fn playground() -> Html {
             on_toggle_play,
             produced,
             stream_left,
+            link_error: (*lesson_link_error).as_ref().map(|e| e.get(l).to_string()),
         });
     }
     let on_mode = {
@@ -448,9 +485,24 @@ pub fn playground() -> Html {
                     <controls::TimelineBar lang={l} preset={Preset::Payments} now_ms={snapshot.now_ms} timeline={view.timeline.clone()} send={send.clone()} shareable={false} />
                     if let Some(st) = view.lesson.as_ref().filter(|s| s.challenge.is_none()) {
                         <div class="embed-row">
+                            <share::LessonShare lang={l} share={st.share.clone()} />
                             <embed::CopyEmbed lang={l} mode={Mode::Lessons} preset={Preset::Payments} run={None::<String>} lesson={Some((st.lesson.clone(), st.step))} />
                         </div>
                     }
+                }
+                if let Some(reason) = (*lesson_link_error).clone() {
+                    <div class="banner bad" role="alert" data-testid="link-error">
+                        <b>{ l.t("This lesson link could not be opened: ", "无法打开这个课程链接：") }</b>{ reason.get(l).to_string() }
+                        { if view.lesson.is_some() {
+                            l.t(" — the lesson is opened at the link's step instead.", " —— 已改为打开链接所指的步骤。")
+                        } else {
+                            l.t(" — choose a lesson below.", " —— 请在下面选择课程。")
+                        } }
+                        <button class="btn small" onclick={{
+                            let e = lesson_link_error.clone();
+                            Callback::from(move |_| e.set(None))
+                        }}>{ l.t("Dismiss", "关闭") }</button>
+                    </div>
                 }
                 if let Some(err) = view.error.clone() {
                     <div class="banner bad" role="alert">{ err }</div>
@@ -714,6 +766,15 @@ pub fn playground() -> Html {
 
 /// Starts what an embed shows: a lesson step, a shared run, or a scenario (at `t=` if given).
 fn start_embed(cfg: &crate::embed::EmbedConfig, send_op: &Callback<Op>) {
+    if let Some(run) = &cfg.lesson_run {
+        send_op.emit(Op::LoadLesson {
+            lesson: run.lesson.clone(),
+            step: run.step,
+            inputs: run.inputs.clone(),
+            at_ms: run.at_ms,
+        });
+        return;
+    }
     if let Some(lesson) = &cfg.lesson {
         send_op.emit(Op::StartLesson {
             lesson: lesson.clone(),
