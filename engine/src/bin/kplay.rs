@@ -32,8 +32,6 @@ Usage:
                             partitions, acks=all, 20 keyed records of 100 B per ms for 1 s
   kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
                             FILE's cluster, and the kafka-topics.sh commands for its topics
-  kplay compose FILE        Print a docker-compose.yml for apache/kafka in KRaft mode that mirrors
-                            FILE's cluster, and the kafka-topics.sh commands for its topics
   kplay lesson check FILE [--lang zh|en]
                             Validate a lesson file (format, locales, steps, goals, refusals)
   kplay lesson solve FILE [--lang zh|en]
