@@ -1,0 +1,503 @@
+//! The lesson player's client controls (`client_controls.rs`): which controls a step shows and
+//! what they start with, the commands the forms send, and the transactions / compaction facts.
+//! Native: `cargo test -p kplay-web --test client_controls`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use kplay_engine::command::{ClusterSpec, Command, Input};
+use kplay_engine::lesson::LessonStep;
+use kplay_engine::scenario::{Action, Step};
+use kplay_engine::snapshot::{ConsumerView, Snapshot};
+use kplay_engine::Cluster;
+use kplay_web::client_controls::{self as cc, Field};
+use std::collections::BTreeMap;
+
+fn step(controls: &[&str], solution: Vec<Command>) -> LessonStep {
+    LessonStep {
+        id: "s".into(),
+        heading: Default::default(),
+        text: Default::default(),
+        controls: controls.iter().map(|c| c.to_string()).collect(),
+        demo: Vec::new(),
+        refusals: Vec::new(),
+        predict: None,
+        goals: Vec::new(),
+        hints: Vec::new(),
+        solution: solution
+            .into_iter()
+            .map(|c| Step {
+                pos: Default::default(),
+                note: None,
+                action: Action::Command(c),
+            })
+            .collect(),
+    }
+}
+
+fn configs(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
+    kv.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn consumer(name: &str, group: &str, alive: bool) -> ConsumerView {
+    ConsumerView {
+        name: name.into(),
+        group: group.into(),
+        alive,
+        ..Default::default()
+    }
+}
+
+/// A cluster with `orders` (3 partitions), compacted `users`, a transactional producer `tx` with
+/// an open transaction on `orders`, a plain producer `app` and a consumer `A`.
+fn cluster() -> Snapshot {
+    let mut c = Cluster::new(&ClusterSpec::default()).expect("default spec");
+    let mut run = |cmd: Command| {
+        c.step(Input::Command(cmd));
+    };
+    run(Command::CreateTopic {
+        name: "orders".into(),
+        partitions: 3,
+        replication_factor: 3,
+        configs: BTreeMap::new(),
+    });
+    run(Command::CreateTopic {
+        name: "users".into(),
+        partitions: 1,
+        replication_factor: 3,
+        configs: configs(&[("cleanup.policy", "compact")]),
+    });
+    run(Command::AddProducer {
+        name: "app".into(),
+        configs: BTreeMap::new(),
+    });
+    run(Command::AddProducer {
+        name: "tx".into(),
+        configs: configs(&[("transactional.id", "tx-1"), ("enable.idempotence", "true")]),
+    });
+    c.run_ms(2000);
+    c.step(Input::Command(Command::AddConsumer {
+        name: "A".into(),
+        topics: vec!["orders".into()],
+        configs: configs(&[("group.id", "g")]),
+    }));
+    c.step(Input::Command(Command::InitTransactions {
+        producer: "tx".into(),
+    }));
+    c.run_ms(1000);
+    c.step(Input::Command(Command::BeginTransaction {
+        producer: "tx".into(),
+    }));
+    for v in ["a", "b"] {
+        c.step(Input::Command(Command::Produce {
+            producer: "tx".into(),
+            topic: "orders".into(),
+            partition: Some(0),
+            key: None,
+            value: Some(v.into()),
+        }));
+    }
+    c.step(Input::Command(Command::Produce {
+        producer: "app".into(),
+        topic: "users".into(),
+        partition: None,
+        key: Some("u1".into()),
+        value: None,
+    }));
+    c.run_ms(1000);
+    c.snapshot()
+}
+
+#[test]
+fn consumer_config_keys_go_to_the_add_consumer_form_only_with_add_consumer() {
+    let s = step(
+        &[
+            "add_consumer",
+            "partition.assignment.strategy",
+            "enable.auto.commit",
+            "group.id",
+            "acks",
+        ],
+        vec![],
+    );
+    assert_eq!(
+        cc::consumer_form_keys(&s),
+        ["partition.assignment.strategy", "enable.auto.commit"]
+    );
+    assert_eq!(cc::config_row_keys(&s), [("acks".to_string(), false)]);
+    // Without add_consumer a consumer key has nowhere to go (consumers are not reconfigured).
+    let s = step(&["enable.auto.commit", "cleanup.policy"], vec![]);
+    assert!(cc::consumer_form_keys(&s).is_empty());
+    assert_eq!(
+        cc::config_row_keys(&s),
+        [("cleanup.policy".to_string(), true)]
+    );
+}
+
+#[test]
+fn a_key_of_both_producer_and_consumer_follows_the_reference() {
+    // transactional.id is a producer config and the consume-transform-produce consumer's.
+    let on_consumer = step(
+        &["add_consumer", "transactional.id"],
+        vec![Command::AddConsumer {
+            name: "etl".into(),
+            topics: vec!["orders".into()],
+            configs: configs(&[("group.id", "etl"), ("transactional.id", "etl-tx")]),
+        }],
+    );
+    assert_eq!(cc::consumer_form_keys(&on_consumer), ["transactional.id"]);
+    assert!(cc::config_row_keys(&on_consumer).is_empty());
+    let on_producer = step(
+        &["add_consumer", "transactional.id"],
+        vec![Command::AlterProducerConfig {
+            producer: "app".into(),
+            key: "transactional.id".into(),
+            value: "t".into(),
+        }],
+    );
+    assert!(cc::consumer_form_keys(&on_producer).is_empty());
+    assert_eq!(
+        cc::config_row_keys(&on_producer),
+        [("transactional.id".to_string(), false)]
+    );
+}
+
+#[test]
+fn consumer_fields_offer_kafkas_values() {
+    let Field::Choice(a) = cc::consumer_field("partition.assignment.strategy") else {
+        panic!("assignors are a choice")
+    };
+    assert!(a.contains(&(
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor".into(),
+        "cooperative-sticky".into()
+    )));
+    let Field::Choice(p) = cc::consumer_field("group.protocol") else {
+        panic!()
+    };
+    assert_eq!(
+        p.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
+        ["classic", "consumer"]
+    );
+    let Field::Choice(d) = cc::consumer_field("kplay.delivery.semantics") else {
+        panic!()
+    };
+    assert_eq!(d.len(), 4);
+    assert!(matches!(cc::consumer_field("enable.auto.commit"), Field::Choice(v) if v.len() == 2));
+    assert!(matches!(cc::consumer_field("auto.offset.reset"), Field::Choice(v) if v.len() == 3));
+    assert!(
+        matches!(cc::consumer_field("group.remote.assignor"), Field::Choice(v) if v.len() == 2)
+    );
+    assert_eq!(cc::consumer_field("session.timeout.ms"), Field::Number(1));
+    assert_eq!(cc::consumer_field("group.instance.id"), Field::Text);
+    // A reference's list of assignors is offered as is, labelled by protocol names.
+    let with = cc::choices_with(
+        "partition.assignment.strategy",
+        &a,
+        "range,cooperative-sticky",
+    );
+    assert_eq!(with.last().unwrap().1, "range, cooperative-sticky");
+    assert_eq!(
+        cc::choices_with("partition.assignment.strategy", &a, "").len(),
+        a.len()
+    );
+    assert_eq!(
+        cc::default_label("partition.assignment.strategy"),
+        "range, cooperative-sticky"
+    );
+    assert_eq!(cc::default_label("auto.offset.reset"), "latest");
+    assert_eq!(cc::default_label("group.instance.id"), "—");
+}
+
+#[test]
+fn add_consumer_starts_from_the_reference() {
+    let s = step(
+        &["add_consumer", "partition.assignment.strategy"],
+        vec![Command::AddConsumer {
+            name: "C".into(),
+            topics: vec!["orders".into()],
+            configs: configs(&[
+                ("group.id", "billing-2"),
+                (
+                    "partition.assignment.strategy",
+                    "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+                ),
+                ("session.timeout.ms", "6000"),
+            ]),
+        }],
+    );
+    let d = cc::add_consumer_defaults(&s, &[consumer("A", "g", true)], &[]);
+    assert_eq!(d.name, "C");
+    assert_eq!(d.group, "billing-2");
+    assert_eq!(d.topics, ["orders"]);
+    // Only the keys the step lists are in the form.
+    assert_eq!(
+        d.configs,
+        configs(&[(
+            "partition.assignment.strategy",
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor"
+        )])
+    );
+    // The reference's name is taken already (the learner added it): the next free one.
+    let d = cc::add_consumer_defaults(&s, &[consumer("C", "g", true)], &[]);
+    assert_eq!(d.name, "consumer-1");
+    // No reference: the running consumers' group, the first topic (not an internal one).
+    let snap = cluster();
+    let d = cc::add_consumer_defaults(
+        &step(&["add_consumer"], vec![]),
+        &snap.consumers,
+        &snap.topics,
+    );
+    assert_eq!((d.name.as_str(), d.group.as_str()), ("consumer-1", "g"));
+    assert_eq!(d.topics, ["orders"]);
+}
+
+#[test]
+fn the_add_consumer_form_builds_kafkas_command() {
+    let c = cc::build_add_consumer(
+        " B ",
+        "billing team",
+        vec!["orders".into()],
+        &[
+            ("enable.auto.commit".into(), "false".into()),
+            ("auto.offset.reset".into(), "".into()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        c,
+        Command::AddConsumer {
+            name: "B".into(),
+            topics: vec!["orders".into()],
+            // Left at "default" means not set; illegal characters are dropped.
+            configs: configs(&[("group.id", "billingteam"), ("enable.auto.commit", "false")]),
+        }
+    );
+    assert_eq!(cc::build_add_consumer("B", "g", vec![], &[]), Err("topics"));
+    assert_eq!(
+        cc::build_add_consumer("B", "  ", vec!["t".into()], &[]),
+        Err("group.id")
+    );
+    assert_eq!(
+        cc::build_add_consumer("!!", "g", vec!["t".into()], &[]),
+        Err("name")
+    );
+}
+
+#[test]
+fn consumer_actions_pick_the_reference_consumer_else_a_running_one() {
+    let controls: Vec<String> = ["resume_polling", "crash_consumer", "produce"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        cc::consumer_actions(&controls),
+        ["crash_consumer", "resume_polling"]
+    );
+    let running = [consumer("A", "g", false), consumer("B", "g", true)];
+    let s = step(
+        &["crash_consumer"],
+        vec![Command::CrashConsumer {
+            consumer: "A".into(),
+        }],
+    );
+    assert_eq!(
+        cc::default_consumer(&s, &["crash_consumer"], &running).as_deref(),
+        Some("A")
+    );
+    assert_eq!(
+        cc::default_consumer(&s, &["seek"], &running).as_deref(),
+        Some("B")
+    );
+    assert_eq!(cc::default_consumer(&s, &["seek"], &[]), None);
+    assert_eq!(
+        cc::consumer_command("stop_polling", "A".into()),
+        Some(Command::StopPolling {
+            consumer: "A".into()
+        })
+    );
+    assert_eq!(cc::consumer_command("produce", "A".into()), None);
+}
+
+#[test]
+fn seek_controls_start_from_the_reference() {
+    let snap = cluster();
+    let s = step(
+        &["seek", "seek_to_end"],
+        vec![
+            Command::Seek {
+                consumer: "A".into(),
+                topic: "orders".into(),
+                partition: 2,
+                offset: 5,
+            },
+            Command::SeekToEnd {
+                consumer: "A".into(),
+                topic: Some("orders".into()),
+                partition: Some(1),
+            },
+        ],
+    );
+    assert_eq!(
+        cc::seek_defaults(&s, None, &snap.topics),
+        ("orders:2".to_string(), 5)
+    );
+    assert_eq!(cc::seek_edge_default(&s), "orders:1");
+    // No reference: the consumer's first assigned partition, else the first partition, at 0.
+    let none = step(&["seek"], vec![]);
+    let a = snap.consumers.iter().find(|c| c.name == "A");
+    let (tp, off) = cc::seek_defaults(&none, a, &snap.topics);
+    assert!(tp.starts_with("orders:") && off == 0, "{tp}");
+    assert_eq!(cc::seek_edge_default(&none), "");
+    // The partition choices skip internal topics.
+    let choices = cc::partition_choices(&snap.topics);
+    assert_eq!(choices.first().map(|c| c.1.as_str()), Some("orders-0"));
+    assert!(choices.iter().all(|(v, _)| !v.starts_with("__")));
+    assert_eq!(
+        cc::parse_tp("my.topic-x:12"),
+        Some(("my.topic-x".into(), 12))
+    );
+    assert_eq!(cc::parse_tp(""), None);
+    assert_eq!(cc::parse_tp(":1"), None);
+    assert_eq!(cc::parse_tp("orders:x"), None);
+    assert_eq!(
+        cc::seek_edge("A".into(), "", false),
+        Command::SeekToBeginning {
+            consumer: "A".into(),
+            topic: None,
+            partition: None
+        }
+    );
+    assert_eq!(
+        cc::seek_edge("A".into(), "orders:1", true),
+        Command::SeekToEnd {
+            consumer: "A".into(),
+            topic: Some("orders".into()),
+            partition: Some(1)
+        }
+    );
+}
+
+#[test]
+fn transaction_controls_offer_transactional_producers() {
+    let snap = cluster();
+    let (list, d) = cc::txn_producers(&step(&["begin_transaction"], vec![]), &snap.producers);
+    assert_eq!((list, d.as_str()), (vec!["tx".to_string()], "tx"));
+    assert_eq!(
+        cc::txn_command("commit_transaction", "tx".into()),
+        Some(Command::CommitTransaction {
+            producer: "tx".into()
+        })
+    );
+    // Without a transactional producer every producer is offered (Kafka's refusal is a lesson).
+    let mut plain = snap.producers.clone();
+    plain.retain(|p| p.name == "app");
+    let (list, _) = cc::txn_producers(&step(&["init_transactions"], vec![]), &plain);
+    assert_eq!(list, ["app"]);
+}
+
+#[test]
+fn perf_test_defaults_and_checks() {
+    let snap = cluster();
+    let d = cc::perf_defaults(&step(&["perf_test"], vec![]), &snap.producers, &snap.topics);
+    assert_eq!((d.producer.as_str(), d.topic.as_str()), ("app", "orders"));
+    assert_eq!(
+        (d.num_records, d.record_size, d.throughput),
+        (1000, 100, -1)
+    );
+    let s = step(
+        &["perf_test"],
+        vec![Command::PerfTest {
+            producer: "tx".into(),
+            topic: "users".into(),
+            num_records: 500,
+            record_size: 64,
+            throughput: 200,
+        }],
+    );
+    let d = cc::perf_defaults(&s, &snap.producers, &snap.topics);
+    assert_eq!(
+        (d.producer.as_str(), d.num_records, d.throughput),
+        ("tx", 500, 200)
+    );
+    assert!(cc::build_perf_test("app".into(), "orders".into(), "10", "100", "-1").is_ok());
+    assert_eq!(
+        cc::build_perf_test("a".into(), "t".into(), "0", "100", "-1"),
+        Err("--num-records")
+    );
+    assert_eq!(
+        cc::build_perf_test("a".into(), "t".into(), "1000000", "100", "-1"),
+        Err("--num-records")
+    );
+    assert_eq!(
+        cc::build_perf_test("a".into(), "t".into(), "10", "0", "-1"),
+        Err("--record-size")
+    );
+    assert_eq!(
+        cc::build_perf_test("a".into(), "t".into(), "10", "10", "0"),
+        Err("--throughput")
+    );
+}
+
+#[test]
+fn tombstones_are_offered_on_compacted_topics_or_by_the_reference() {
+    let snap = cluster();
+    let produce = |value: Option<&str>| Command::Produce {
+        producer: "app".into(),
+        topic: "users".into(),
+        partition: None,
+        key: Some("u1".into()),
+        value: value.map(str::to_string),
+    };
+    let plain_topics: Vec<_> = snap
+        .topics
+        .iter()
+        .filter(|t| t.name == "orders")
+        .cloned()
+        .collect();
+    assert!(cc::offers_tombstone(
+        &step(&["produce"], vec![]),
+        &snap.topics
+    ));
+    assert!(!cc::offers_tombstone(
+        &step(&["produce"], vec![produce(Some("x"))]),
+        &plain_topics
+    ));
+    let s = step(&["produce"], vec![produce(None)]);
+    assert!(cc::offers_tombstone(&s, &plain_topics));
+    assert!(cc::tombstone_default(&s));
+}
+
+#[test]
+fn groups_show_once_there_are_consumers_or_the_step_adds_one() {
+    let snap = cluster();
+    let none: Vec<String> = vec![];
+    assert!(cc::shows_groups(&none, &snap.groups, &snap.consumers));
+    assert!(!cc::shows_groups(&none, &[], &[]));
+    assert!(cc::shows_groups(&["add_consumer".to_string()], &[], &[]));
+}
+
+#[test]
+fn facts_list_transactional_and_compacted_partitions() {
+    let snap = cluster();
+    let rows = cc::log_fact_rows(&snap.topics, &["users".to_string()]);
+    // users (compacted) first as the step's focus, then orders-0 with its open transaction;
+    // orders-1 and -2 have seen no transactional record.
+    let tps: Vec<&str> = rows.iter().map(|r| r.tp.as_str()).collect();
+    assert_eq!(tps, ["users-0", "orders-0"], "{rows:#?}");
+    let users = &rows[0];
+    assert!(users.compacted && users.segments >= 1 && users.dirty_percent.is_some());
+    let orders = &rows[1];
+    assert!(orders.transactional && !orders.compacted);
+    assert!(!orders.open.is_empty(), "{orders:?}");
+    assert!(
+        orders.lso < orders.hw,
+        "an open transaction holds the LSO back: {orders:?}"
+    );
+    assert!(cc::log_fact_rows(&[], &[]).is_empty());
+}
+
+#[test]
+fn names_are_cleaned_like_kafkas_legal_characters() {
+    assert_eq!(cc::clean_name("a b/c.d_e-f"), "abc.d_e-f");
+    assert_eq!(cc::clean_name(&"x".repeat(60)).len(), 40);
+}
