@@ -27,6 +27,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../lessons/05-producers.toml"),
     ),
     (
+        "lessons/06-consumers.toml",
+        include_str!("../../../lessons/06-consumers.toml"),
+    ),
+    (
+        "lessons/07-delivery-semantics.toml",
+        include_str!("../../../lessons/07-delivery-semantics.toml"),
+    ),
+    (
         "lessons/refused/controller-not-a-voter.toml",
         include_str!("../../../lessons/refused/controller-not-a-voter.toml"),
     ),
