@@ -651,6 +651,8 @@ struct Validator<'a> {
     topics: BTreeMap<String, u32>,
     producers: BTreeSet<String>,
     consumers: BTreeSet<String>,
+    /// `group.id`s of the consumers added so far.
+    groups: BTreeSet<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -662,6 +664,7 @@ impl<'a> Validator<'a> {
             topics: BTreeMap::new(),
             producers: BTreeSet::new(),
             consumers: BTreeSet::new(),
+            groups: BTreeSet::new(),
         }
     }
 
@@ -946,6 +949,8 @@ impl<'a> Validator<'a> {
         crate::consumer::ConsumerSettings::from_configs(&checked)
             .map_err(|m| self.ctx.err(raw.name.span(), m))?;
         self.consumers.insert(name.clone());
+        self.groups
+            .insert(checked.get(ConfigScope::Consumer, "group.id"));
         Ok(Command::AddConsumer {
             name: name.clone(),
             topics,
@@ -1544,6 +1549,16 @@ impl<'a> StepValidator<'a> {
         &self.v.brokers
     }
 
+    /// Consumer names known so far.
+    pub fn consumers(&self) -> &BTreeSet<String> {
+        &self.v.consumers
+    }
+
+    /// Consumer `group.id`s known so far.
+    pub fn groups(&self) -> &BTreeSet<String> {
+        &self.v.groups
+    }
+
     /// Controller (quorum voter) ids.
     pub fn controllers(&self) -> &BTreeSet<u32> {
         &self.v.controllers
@@ -1566,6 +1581,12 @@ impl Validator<'_> {
             }
             Command::AddProducer { name, .. } => {
                 self.producers.insert(name.clone());
+            }
+            Command::AddConsumer { name, configs, .. } => {
+                self.consumers.insert(name.clone());
+                if let Some(g) = configs.get("group.id") {
+                    self.groups.insert(g.clone());
+                }
             }
             _ => {}
         }

@@ -144,6 +144,11 @@ pub struct LedgerView {
     pub pending: u64,
     /// Processings beyond the first, summed over all records.
     pub extra_processings: u64,
+    /// Exactly-once (a transactional consume-transform-produce group): processings whose
+    /// transaction aborted. Their output and offsets were discarded, so they are not counted
+    /// above; the records are processed again.
+    #[serde(default)]
+    pub aborted: u64,
 }
 
 /// One consumer client.

@@ -45,7 +45,7 @@ pub enum Compare {
 }
 
 impl Compare {
-    fn holds(self, v: i64) -> bool {
+    pub(super) fn holds(self, v: i64) -> bool {
         match self {
             Compare::Equals(x) => v == x,
             Compare::AtLeast(x) => v >= x,
@@ -53,7 +53,7 @@ impl Compare {
         }
     }
 
-    fn text(self, scale: i64) -> Text {
+    pub(super) fn text(self, scale: i64) -> Text {
         let n = |x: i64| fmt_scaled(x, scale);
         match self {
             Compare::Equals(x) => Text::new(format!("= {}", n(x)), format!("= {}", n(x))),
@@ -335,6 +335,9 @@ pub enum Predicate {
         /// At most this many bytes on the wire.
         bytes_at_most: Option<u64>,
     },
+    /// Consumers, groups, offsets, the delivery ledger, transactions and the log a consumer
+    /// reads (sections 六–九), in `goal_consume.rs`.
+    Consume(super::goal_consume::ConsumePredicate),
 }
 
 /// What the engine says about one predicate now.
@@ -415,13 +418,14 @@ impl Predicate {
                 | Predicate::LeaderElected { .. }
                 | Predicate::QuorumLeaderElected { .. }
                 | Predicate::BatchSent { .. }
-        )
+        ) || matches!(self, Predicate::Consume(c) if c.is_event())
     }
 
     /// Checks the predicate against the cluster now (`snap`) and the events since the step began
     /// (`events`).
     pub fn check(&self, snap: &Snapshot, events: &[Event]) -> Check {
         match self {
+            Predicate::Consume(c) => c.check(snap, events),
             Predicate::Isr { tp, brokers } => match partition(snap, tp) {
                 None => no(Text::same(format!("{tp}: —"))),
                 Some(p) => {
@@ -788,6 +792,7 @@ impl Predicate {
     /// The goal as a learner reads it, rendered from the predicate itself, in both languages.
     pub fn describe(&self) -> Text {
         match self {
+            Predicate::Consume(c) => c.describe(),
             Predicate::Isr { tp, brokers } => Text::new(
                 format!("分区 {tp} 的 ISR = {}", set_text(brokers)),
                 format!("partition {tp} ISR = {}", set_text(brokers)),

@@ -18,6 +18,7 @@
 pub mod builtin;
 pub mod compose;
 pub mod goal;
+pub mod goal_consume;
 mod parse;
 pub mod progress;
 pub mod run;

@@ -6,6 +6,7 @@
 //! scenario file.
 
 use super::goal::{BrokerState, Compare, Outcome, Predicate, ProduceFilter, METRICS};
+use super::goal_consume::{ConsumePredicate, LedgerCount, TxnOutcome};
 use super::{
     Challenge, Choice, Goal, Lesson, LessonError, LessonStep, Loader, Prediction, Question,
     RealKafka, Refusal, Text,
@@ -371,6 +372,170 @@ struct RawBatchSent {
     bytes_at_most: Option<u64>,
 }
 
+/// `{ group, equals | at_least | at_most }` and friends: a name plus a comparison.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroupCmp {
+    group: Spanned<String>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsumerCmp {
+    consumer: Spanned<String>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroupState {
+    group: Spanned<String>,
+    state: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOwns {
+    consumer: Spanned<String>,
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommitted {
+    group: Spanned<String>,
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLag {
+    group: Spanned<String>,
+    #[serde(default)]
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    group: Spanned<String>,
+    count: Spanned<String>,
+    #[serde(default)]
+    equals: Option<i64>,
+    #[serde(default)]
+    at_least: Option<i64>,
+    #[serde(default)]
+    at_most: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogRecord {
+    topic: Spanned<String>,
+    partition: Spanned<u32>,
+    offset: u64,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    tombstone: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroupOnly {
+    group: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevoked {
+    #[serde(default)]
+    group: Option<Spanned<String>>,
+    #[serde(default)]
+    consumer: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsumerError {
+    #[serde(default)]
+    consumer: Option<Spanned<String>>,
+    error: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOffsetsCommitted {
+    group: Spanned<String>,
+    #[serde(default)]
+    topic: Option<Spanned<String>>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+    #[serde(default)]
+    offset: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransaction {
+    #[serde(default)]
+    transactional_id: Option<String>,
+    outcome: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFenced {
+    #[serde(default)]
+    transactional_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadLetter {
+    #[serde(default)]
+    consumer: Option<Spanned<String>>,
+    #[serde(default)]
+    dlq: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopicMaybePartition {
+    topic: Spanned<String>,
+    #[serde(default)]
+    partition: Option<Spanned<u32>>,
+}
+
 /// One predicate table: exactly one of these keys.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -415,6 +580,52 @@ struct RawPredicate {
     quorum_leader_elected: Option<Spanned<RawOptController>>,
     #[serde(default)]
     batch_sent: Option<Spanned<RawBatchSent>>,
+    #[serde(default)]
+    group_state: Option<Spanned<RawGroupState>>,
+    #[serde(default)]
+    group_members: Option<Spanned<RawGroupCmp>>,
+    #[serde(default)]
+    group_generation: Option<Spanned<RawGroupCmp>>,
+    #[serde(default)]
+    consumer_partitions: Option<Spanned<RawConsumerCmp>>,
+    #[serde(default)]
+    owns: Option<Spanned<RawOwns>>,
+    #[serde(default)]
+    committed_offset: Option<Spanned<RawCommitted>>,
+    #[serde(default)]
+    consumer_lag: Option<Spanned<RawLag>>,
+    #[serde(default)]
+    delivery: Option<Spanned<RawDelivery>>,
+    #[serde(default)]
+    consumer_processed: Option<Spanned<RawConsumerCmp>>,
+    #[serde(default)]
+    last_stable_offset: Option<Spanned<RawHw>>,
+    #[serde(default)]
+    log_start_offset: Option<Spanned<RawHw>>,
+    #[serde(default)]
+    segment_count: Option<Spanned<RawHw>>,
+    #[serde(default)]
+    log_record: Option<Spanned<RawLogRecord>>,
+    #[serde(default)]
+    rebalance: Option<Spanned<RawGroupOnly>>,
+    #[serde(default)]
+    partitions_revoked: Option<Spanned<RawRevoked>>,
+    #[serde(default)]
+    member_removed: Option<Spanned<RawGroupOnly>>,
+    #[serde(default)]
+    consumer_error: Option<Spanned<RawConsumerError>>,
+    #[serde(default)]
+    offsets_committed: Option<Spanned<RawOffsetsCommitted>>,
+    #[serde(default)]
+    transaction: Option<Spanned<RawTransaction>>,
+    #[serde(default)]
+    producer_fenced: Option<Spanned<RawFenced>>,
+    #[serde(default)]
+    dead_letter: Option<Spanned<RawDeadLetter>>,
+    #[serde(default)]
+    log_cleaned: Option<Spanned<RawTopicMaybePartition>>,
+    #[serde(default)]
+    segments_deleted: Option<Spanned<RawTopicMaybePartition>>,
 }
 
 /// The predicate keys, in the order they are documented.
@@ -439,6 +650,29 @@ pub const PREDICATES: &[&str] = &[
     "leader_elected",
     "quorum_leader_elected",
     "batch_sent",
+    "group_state",
+    "group_members",
+    "group_generation",
+    "consumer_partitions",
+    "owns",
+    "committed_offset",
+    "consumer_lag",
+    "delivery",
+    "consumer_processed",
+    "last_stable_offset",
+    "log_start_offset",
+    "segment_count",
+    "log_record",
+    "rebalance",
+    "partitions_revoked",
+    "member_removed",
+    "consumer_error",
+    "offsets_committed",
+    "transaction",
+    "producer_fenced",
+    "dead_letter",
+    "log_cleaned",
+    "segments_deleted",
 ];
 
 // --- the checker --------------------------------------------------------------------------------
@@ -1132,7 +1366,30 @@ fn predicate(
         command_failed,
         leader_elected,
         quorum_leader_elected,
-        batch_sent
+        batch_sent,
+        group_state,
+        group_members,
+        group_generation,
+        consumer_partitions,
+        owns,
+        committed_offset,
+        consumer_lag,
+        delivery,
+        consumer_processed,
+        last_stable_offset,
+        log_start_offset,
+        segment_count,
+        log_record,
+        rebalance,
+        partitions_revoked,
+        member_removed,
+        consumer_error,
+        offsets_committed,
+        transaction,
+        producer_fenced,
+        dead_letter,
+        log_cleaned,
+        segments_deleted
     );
     present.sort_by_key(|(_, s)| s.start);
     match present.len() {
@@ -1387,6 +1644,302 @@ fn predicate(
             bytes_at_most: x.bytes_at_most,
         });
     }
+    if let Some(c) = consume_predicate(ctx, v, r)? {
+        return Ok(Predicate::Consume(c));
+    }
     // Counted above: exactly one predicate is present, and every one returns.
     Err(ctx.err(raw.span(), "internal error: predicate not handled"))
+}
+
+fn consumer(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    c: &Spanned<String>,
+) -> Result<String, LessonError> {
+    if v.consumers().contains(c.get_ref()) {
+        Ok(c.get_ref().clone())
+    } else {
+        let known: Vec<&str> = v.consumers().iter().map(String::as_str).collect();
+        Err(ctx.err(
+            c.span(),
+            format!(
+                "unknown consumer '{}' (consumers here are [{}])",
+                c.get_ref(),
+                known.join(", ")
+            ),
+        ))
+    }
+}
+
+fn group_id(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    g: &Spanned<String>,
+) -> Result<String, LessonError> {
+    if v.groups().contains(g.get_ref()) {
+        Ok(g.get_ref().clone())
+    } else {
+        let known: Vec<&str> = v.groups().iter().map(String::as_str).collect();
+        Err(ctx.err(
+            g.span(),
+            format!(
+                "unknown group '{}' (groups of the consumers here are [{}])",
+                g.get_ref(),
+                known.join(", ")
+            ),
+        ))
+    }
+}
+
+/// An optional topic and partition filter: the partition needs the topic.
+fn topic_filter(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    t: &Option<Spanned<String>>,
+    p: &Option<Spanned<u32>>,
+) -> Result<(Option<String>, Option<u32>), LessonError> {
+    match (t, p) {
+        (None, None) => Ok((None, None)),
+        (None, Some(p)) => Err(ctx.err(p.span(), "partition needs a topic")),
+        (Some(t), None) => Ok((Some(topic(ctx, v, t)?), None)),
+        (Some(t), Some(p)) => {
+            let x = tp(ctx, v, t, p)?;
+            Ok((Some(x.topic), Some(x.partition)))
+        }
+    }
+}
+
+/// The predicates of sections 六–九 (`goal_consume.rs`), if `r` holds one.
+fn consume_predicate(
+    ctx: &Ctx<'_>,
+    v: &StepValidator<'_>,
+    r: &RawPredicate,
+) -> Result<Option<ConsumePredicate>, LessonError> {
+    use ConsumePredicate as C;
+    let cmp = |span: Range<usize>, e: Option<i64>, l: Option<i64>, m: Option<i64>| {
+        compare(ctx, span, e, l, m)
+    };
+    if let Some(x) = &r.group_state {
+        let span = x.span();
+        let x = x.get_ref();
+        const STATES: &[&str] = &[
+            "Empty",
+            "PreparingRebalance",
+            "CompletingRebalance",
+            "Stable",
+            "Dead",
+            "Assigning",
+            "Reconciling",
+        ];
+        if !STATES.contains(&x.state.get_ref().as_str()) {
+            return Err(ctx.err(
+                x.state.span(),
+                format!(
+                    "unknown group state '{}' ({})",
+                    x.state.get_ref(),
+                    STATES.join(", ")
+                ),
+            ));
+        }
+        let _ = span;
+        return Ok(Some(C::GroupState {
+            group: group_id(ctx, v, &x.group)?,
+            state: x.state.get_ref().clone(),
+        }));
+    }
+    for (raw, members) in [(&r.group_members, true), (&r.group_generation, false)] {
+        if let Some(x) = raw {
+            let span = x.span();
+            let x = x.get_ref();
+            let group = group_id(ctx, v, &x.group)?;
+            let cmp = cmp(span, x.equals, x.at_least, x.at_most)?;
+            return Ok(Some(if members {
+                C::GroupMembers { group, cmp }
+            } else {
+                C::GroupGeneration { group, cmp }
+            }));
+        }
+    }
+    for (raw, partitions) in [
+        (&r.consumer_partitions, true),
+        (&r.consumer_processed, false),
+    ] {
+        if let Some(x) = raw {
+            let span = x.span();
+            let x = x.get_ref();
+            let consumer = consumer(ctx, v, &x.consumer)?;
+            let cmp = cmp(span, x.equals, x.at_least, x.at_most)?;
+            return Ok(Some(if partitions {
+                C::ConsumerPartitions { consumer, cmp }
+            } else {
+                C::ConsumerProcessed { consumer, cmp }
+            }));
+        }
+    }
+    if let Some(x) = &r.owns {
+        let x = x.get_ref();
+        return Ok(Some(C::Owns {
+            consumer: consumer(ctx, v, &x.consumer)?,
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+        }));
+    }
+    if let Some(x) = &r.committed_offset {
+        let span = x.span();
+        let x = x.get_ref();
+        return Ok(Some(C::CommittedOffset {
+            group: group_id(ctx, v, &x.group)?,
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            cmp: cmp(span, x.equals, x.at_least, x.at_most)?,
+        }));
+    }
+    if let Some(x) = &r.consumer_lag {
+        let span = x.span();
+        let x = x.get_ref();
+        let (topic, partition) = topic_filter(ctx, v, &x.topic, &x.partition)?;
+        return Ok(Some(C::ConsumerLag {
+            group: group_id(ctx, v, &x.group)?,
+            topic,
+            partition,
+            cmp: cmp(span, x.equals, x.at_least, x.at_most)?,
+        }));
+    }
+    if let Some(x) = &r.delivery {
+        let span = x.span();
+        let x = x.get_ref();
+        let Some(count) = LedgerCount::ALL
+            .iter()
+            .find(|(n, _)| n == x.count.get_ref())
+            .map(|(_, c)| *c)
+        else {
+            let names: Vec<&str> = LedgerCount::ALL.iter().map(|(n, _)| *n).collect();
+            return Err(ctx.err(
+                x.count.span(),
+                format!(
+                    "unknown ledger count '{}' ({})",
+                    x.count.get_ref(),
+                    names.join(", ")
+                ),
+            ));
+        };
+        return Ok(Some(C::Delivery {
+            group: group_id(ctx, v, &x.group)?,
+            count,
+            cmp: cmp(span, x.equals, x.at_least, x.at_most)?,
+        }));
+    }
+    for (raw, which) in [
+        (&r.last_stable_offset, 0),
+        (&r.log_start_offset, 1),
+        (&r.segment_count, 2),
+    ] {
+        if let Some(x) = raw {
+            let span = x.span();
+            let x = x.get_ref();
+            let tp = tp(ctx, v, &x.topic, &x.partition)?;
+            let cmp = cmp(span, x.equals, x.at_least, x.at_most)?;
+            return Ok(Some(match which {
+                0 => C::LastStableOffset { tp, cmp },
+                1 => C::LogStartOffset { tp, cmp },
+                _ => C::SegmentCount { tp, cmp },
+            }));
+        }
+    }
+    if let Some(x) = &r.log_record {
+        let x = x.get_ref();
+        return Ok(Some(C::LogRecord {
+            tp: tp(ctx, v, &x.topic, &x.partition)?,
+            offset: x.offset,
+            key: x.key.clone(),
+            value: x.value.clone(),
+            tombstone: x.tombstone,
+        }));
+    }
+    if let Some(x) = &r.rebalance {
+        return Ok(Some(C::Rebalance {
+            group: group_id(ctx, v, &x.get_ref().group)?,
+        }));
+    }
+    if let Some(x) = &r.member_removed {
+        return Ok(Some(C::MemberRemoved {
+            group: group_id(ctx, v, &x.get_ref().group)?,
+        }));
+    }
+    if let Some(x) = &r.partitions_revoked {
+        let x = x.get_ref();
+        return Ok(Some(C::PartitionsRevoked {
+            group: x.group.as_ref().map(|g| group_id(ctx, v, g)).transpose()?,
+            consumer: x
+                .consumer
+                .as_ref()
+                .map(|c| consumer(ctx, v, c))
+                .transpose()?,
+        }));
+    }
+    if let Some(x) = &r.consumer_error {
+        let x = x.get_ref();
+        return Ok(Some(C::ConsumerError {
+            consumer: x
+                .consumer
+                .as_ref()
+                .map(|c| consumer(ctx, v, c))
+                .transpose()?,
+            error: kafka_error(ctx, &x.error)?,
+        }));
+    }
+    if let Some(x) = &r.offsets_committed {
+        let x = x.get_ref();
+        let (topic, partition) = topic_filter(ctx, v, &x.topic, &x.partition)?;
+        return Ok(Some(C::OffsetsCommitted {
+            group: group_id(ctx, v, &x.group)?,
+            topic,
+            partition,
+            offset: x.offset,
+        }));
+    }
+    if let Some(x) = &r.transaction {
+        let x = x.get_ref();
+        let outcome = match x.outcome.get_ref().as_str() {
+            "committed" => TxnOutcome::Committed,
+            "aborted" => TxnOutcome::Aborted,
+            other => {
+                return Err(ctx.err(
+                    x.outcome.span(),
+                    format!("unknown transaction outcome '{other}' (committed, aborted)"),
+                ))
+            }
+        };
+        return Ok(Some(C::Transaction {
+            transactional_id: x.transactional_id.clone(),
+            outcome,
+        }));
+    }
+    if let Some(x) = &r.producer_fenced {
+        return Ok(Some(C::ProducerFenced {
+            transactional_id: x.get_ref().transactional_id.clone(),
+        }));
+    }
+    if let Some(x) = &r.dead_letter {
+        let x = x.get_ref();
+        return Ok(Some(C::DeadLetter {
+            consumer: x
+                .consumer
+                .as_ref()
+                .map(|c| consumer(ctx, v, c))
+                .transpose()?,
+            dlq: x.dlq.as_ref().map(|t| topic(ctx, v, t)).transpose()?,
+        }));
+    }
+    for (raw, cleaned) in [(&r.log_cleaned, true), (&r.segments_deleted, false)] {
+        if let Some(x) = raw {
+            let x = x.get_ref();
+            let (topic, partition) = topic_filter(ctx, v, &Some(x.topic.clone()), &x.partition)?;
+            let topic = topic.unwrap_or_default();
+            return Ok(Some(if cleaned {
+                C::LogCleaned { topic, partition }
+            } else {
+                C::SegmentsDeleted { topic, partition }
+            }));
+        }
+    }
+    Ok(None)
 }
