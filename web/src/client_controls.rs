@@ -121,7 +121,12 @@ pub enum Field {
 /// a boolean, the assignors (by protocol name, sent as Kafka's class names) and the KIP-848
 /// server-side assignors.
 pub fn consumer_field(key: &str) -> Field {
-    let Some(def) = config_def(ConfigScope::Consumer, key) else {
+    config_field(ConfigScope::Consumer, key)
+}
+
+/// The field of config `key` of `scope` (see [`consumer_field`]).
+pub fn config_field(scope: ConfigScope, key: &str) -> Field {
+    let Some(def) = config_def(scope, key) else {
         return Field::Text;
     };
     let same =
@@ -177,9 +182,12 @@ pub fn choices_with(
 
 /// The value a consumer config field shows when nothing is chosen: Kafka's default, readable.
 pub fn default_label(key: &str) -> String {
-    let d = config_def(ConfigScope::Consumer, key)
-        .map(|d| d.default)
-        .unwrap_or("");
+    default_label_in(ConfigScope::Consumer, key)
+}
+
+/// [`default_label`] for a config of `scope`.
+pub fn default_label_in(scope: ConfigScope, key: &str) -> String {
+    let d = config_def(scope, key).map(|d| d.default).unwrap_or("");
     match (key, d) {
         ("partition.assignment.strategy", d) => strategy_short(d),
         (_, "") => "—".to_string(),
@@ -221,6 +229,9 @@ pub struct AddConsumerDefaults {
     pub topics: Vec<String>,
     /// The reference's values of the form's config keys (missing: Kafka's default).
     pub configs: BTreeMap<String, String>,
+    /// The reference's other configs (not the step's controls, not `group.id`): sent as they
+    /// are and shown read-only, so the learner's consumer behaves like the reference's.
+    pub fixed: BTreeMap<String, String>,
 }
 
 /// The add-consumer defaults: the reference's `add_consumer` (its name unless a consumer of that
@@ -253,6 +264,11 @@ pub fn add_consumer_defaults(
                 .cloned()
                 .unwrap_or_else(|| DEFAULT_GROUP.to_string()),
             topics: ts,
+            fixed: configs
+                .iter()
+                .filter(|(k, _)| !keys.contains(k) && k.as_str() != "group.id")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             configs: configs
                 .into_iter()
                 .filter(|(k, _)| keys.contains(k))
@@ -268,15 +284,18 @@ pub fn add_consumer_defaults(
                 .unwrap_or_else(|| DEFAULT_GROUP.to_string()),
             topics: user_topics(topics).into_iter().take(1).collect(),
             configs: BTreeMap::new(),
+            fixed: BTreeMap::new(),
         },
     }
 }
 
-/// Why an add-consumer form cannot be sent, or the command.
+/// Why an add-consumer form cannot be sent, or the command: `fixed` configs first, then the
+/// form's (an empty value: not set, Kafka's default).
 pub fn build_add_consumer(
     name: &str,
     group: &str,
     topics: Vec<String>,
+    fixed: &BTreeMap<String, String>,
     configs: &[(String, String)],
 ) -> Result<Command, &'static str> {
     let name = clean_name(name.trim());
@@ -290,7 +309,7 @@ pub fn build_add_consumer(
     if topics.is_empty() {
         return Err("topics");
     }
-    let mut map = BTreeMap::new();
+    let mut map = fixed.clone();
     map.insert("group.id".to_string(), group);
     for (k, v) in configs {
         let v = v.trim();
@@ -303,6 +322,43 @@ pub fn build_add_consumer(
         topics,
         configs: map,
     })
+}
+
+/// The producer configs the add-producer form asks for: the producer keys the step lists, and
+/// `transactional.id` when the step allows a transaction command (a producer without it cannot
+/// call `initTransactions()`).
+pub fn add_producer_keys(step: &LessonStep) -> Vec<String> {
+    let mut out: Vec<String> = step
+        .controls
+        .iter()
+        .filter(|k| config_def(ConfigScope::Producer, k).is_some())
+        .cloned()
+        .collect();
+    if TXN_ACTIONS.iter().any(|a| allows(step, a)) && !out.iter().any(|k| k == "transactional.id") {
+        out.push("transactional.id".to_string());
+    }
+    out
+}
+
+/// What the add-producer control starts with: the reference's name and configs (a
+/// transactional producer needs its `transactional.id`), else `my-producer` without configs.
+pub fn add_producer_defaults(
+    step: &LessonStep,
+    producers: &[ProducerView],
+) -> (String, BTreeMap<String, String>) {
+    let (name, configs) = reference(step, |c| match c {
+        Command::AddProducer { name, configs } => Some((name.clone(), configs.clone())),
+        _ => None,
+    })
+    .unwrap_or_else(|| ("my-producer".to_string(), BTreeMap::new()));
+    if producers.iter().any(|p| p.name == name) {
+        let free = (2..)
+            .map(|n| format!("{name}-{n}"))
+            .find(|n| !producers.iter().any(|p| &p.name == n))
+            .unwrap_or(name);
+        return (free, configs);
+    }
+    (name, configs)
 }
 
 /// The consumer a control starts on: the reference's consumer for one of `commands`, else the

@@ -257,6 +257,7 @@ fn the_add_consumer_form_builds_kafkas_command() {
         " B ",
         "billing team",
         vec!["orders".into()],
+        &configs(&[("max.poll.records", "4"), ("enable.auto.commit", "true")]),
         &[
             ("enable.auto.commit".into(), "false".into()),
             ("auto.offset.reset".into(), "".into()),
@@ -268,8 +269,13 @@ fn the_add_consumer_form_builds_kafkas_command() {
         Command::AddConsumer {
             name: "B".into(),
             topics: vec!["orders".into()],
-            // Left at "default" means not set; illegal characters are dropped.
-            configs: configs(&[("group.id", "billingteam"), ("enable.auto.commit", "false")]),
+            // Left at "default" means not set; illegal characters are dropped; the form's
+            // value wins over a fixed one.
+            configs: configs(&[
+                ("group.id", "billingteam"),
+                ("enable.auto.commit", "false"),
+                ("max.poll.records", "4")
+            ]),
         }
     );
     assert_eq!(cc::build_add_consumer("B", "g", vec![], &[]), Err("topics"));
@@ -494,6 +500,42 @@ fn facts_list_transactional_and_compacted_partitions() {
         "an open transaction holds the LSO back: {orders:?}"
     );
     assert!(cc::log_fact_rows(&[], &[]).is_empty());
+}
+
+#[test]
+fn add_producer_keeps_the_references_configs() {
+    let s = step(
+        &["add_producer"],
+        vec![Command::AddProducer {
+            name: "tx".into(),
+            configs: configs(&[("transactional.id", "manual-tx")]),
+        }],
+    );
+    let snap = cluster();
+    assert_eq!(
+        cc::add_producer_defaults(&s, &[]),
+        (
+            "tx".to_string(),
+            configs(&[("transactional.id", "manual-tx")])
+        )
+    );
+    // "tx" runs already: the next free name, the same configs.
+    assert_eq!(cc::add_producer_defaults(&s, &snap.producers).0, "tx-2");
+    assert_eq!(
+        cc::add_producer_defaults(&step(&["add_producer"], vec![]), &[]),
+        ("my-producer".to_string(), BTreeMap::new())
+    );
+    // A transaction command needs a transactional.id: the form asks for it.
+    assert!(cc::add_producer_keys(&s).is_empty());
+    let tx = step(&["add_producer", "acks", "begin_transaction"], vec![]);
+    assert_eq!(cc::add_producer_keys(&tx), ["acks", "transactional.id"]);
+    assert_eq!(
+        cc::config_field(
+            kplay_engine::config::ConfigScope::Producer,
+            "transactional.id"
+        ),
+        Field::Text
+    );
 }
 
 #[test]

@@ -1104,30 +1104,105 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         });
     }
 
+    // A form field for config `key` of `scope` (a choice list, a number or text), starting at `cur`
+    // ("" = not set: Kafka's default).
+    let config_input = |scope: ConfigScope,
+                        key: &str,
+                        id: String,
+                        tid: String,
+                        cur: String|
+     -> Html {
+        let doc = l.config_doc(scope, key);
+        let unset = format!(
+            "{} ({})",
+            l.t("default", "默认"),
+            cc::default_label_in(scope, key)
+        );
+        match cc::config_field(scope, key) {
+            cc::Field::Choice(ch) => html! {
+                <select {id} data-testid={tid} title={doc}>
+                    <option value="" selected={cur.is_empty()}>{ unset }</option>
+                    { for cc::choices_with(key, &ch, &cur).into_iter().map(|(v, label)| html! {
+                        <option value={v.clone()} selected={v == cur}>{ label }</option>
+                    }) }
+                </select>
+            },
+            cc::Field::Number(min) => html! {
+                <input {id} data-testid={tid} type="number" min={min.to_string()} value={cur}
+                    placeholder={cc::default_label_in(scope, key)} title={doc} class="lc-wide-num" />
+            },
+            cc::Field::Text => html! {
+                <input {id} data-testid={tid} value={cur} size="12" placeholder={cc::default_label_in(scope, key)}
+                    title={doc} autocomplete="off" spellcheck="false" />
+            },
+        }
+    };
+    let slug = |k: &str| -> String {
+        k.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect()
+    };
+    // The reference's configs the form does not ask for: sent as they are, shown read-only.
+    let fixed_chips = |fixed: &std::collections::BTreeMap<String, String>| -> Html {
+        if fixed.is_empty() {
+            return html! {};
+        }
+        html! {
+            <p class="lc-fixed small" aria-label={l.t("Also set, as in the reference", "同时设置（与参考答案相同）")}>
+                <span class="muted">{ l.t("also set: ", "同时设置：") }</span>
+                { for fixed.iter().map(|(k, v)| html! {
+                    <span class="cfg-badge set"><span class="cfg-key">{ k.clone() }</span><span class="cfg-val">{ v.clone() }</span></span>
+                }) }
+            </p>
+        }
+    };
+
     if has("add_producer") {
         let id = format!("lc-{sid}-ap-name");
-        let d = reference(step, |c| match c {
-            Command::AddProducer { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "my-producer".into());
+        let (dname, dconfigs) = cc::add_producer_defaults(step, &s.producers);
+        let keys = cc::add_producer_keys(step);
+        let fixed: std::collections::BTreeMap<String, String> = dconfigs
+            .iter()
+            .filter(|(k, _)| !keys.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let cfg_ids: Vec<(String, String)> = keys
+            .iter()
+            .map(|k| (format!("lc-{sid}-ap-{}", slug(k)), k.clone()))
+            .collect();
         let on = {
             let send = p.send.clone();
             let id = id.clone();
+            let (cfg_ids, fixed) = (cfg_ids.clone(), fixed.clone());
             Callback::from(move |_| {
-                if !locked {
-                    send.command(Command::AddProducer {
-                        name: input_value(&id),
-                        configs: Default::default(),
-                    });
+                let name = cc::clean_name(input_value(&id).trim());
+                if locked || name.is_empty() {
+                    return;
                 }
+                let mut configs = fixed.clone();
+                for (fid, k) in &cfg_ids {
+                    let v = input_value(fid);
+                    if !v.trim().is_empty() {
+                        configs.insert(k.clone(), v.trim().to_string());
+                    }
+                }
+                send.command(Command::AddProducer { name, configs });
             })
         };
+        let fields = cfg_ids.iter().map(|(fid, k)| {
+            let cur = dconfigs.get(k).cloned().unwrap_or_default();
+            html! {
+                <label class="lc-cfg"><span class="mono">{ k.clone() }</span>
+                    { config_input(ConfigScope::Producer, k, fid.clone(), format!("lc-ap-{}", slug(k)), cur) }</label>
+            }
+        });
         rows.push(html! {
             <div class="lc-row" key="add_producer">
-                <span class="lc-name">{ "new KafkaProducer<>(props)" }</span>
-                <label><span>{ "name" }</span><input id={id} value={d} size="12" data-testid="lc-ap-name" /></label>
+                <span class="lc-name">{ l.t("Start a producer", "启动一个 producer") }<code class="lc-api">{ "new KafkaProducer<>(props)" }</code></span>
+                <label><span>{ l.t("name", "名称") }</span><input id={id} value={dname} size="12" data-testid="lc-ap-name" autocomplete="off" spellcheck="false" /></label>
+                { for fields }
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ap-apply">{ l.t("Start", "启动") }</button>
+                { fixed_chips(&fixed) }
             </div>
         });
     }
@@ -1136,11 +1211,6 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         let d = cc::add_consumer_defaults(step, &s.consumers, &s.topics);
         let keys = cc::consumer_form_keys(step);
         let user_topics = cc::user_topics(&s.topics);
-        let slug = |k: &str| -> String {
-            k.chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect()
-        };
         let name_id = format!("lc-{sid}-ac-name");
         let group_id = format!("lc-{sid}-ac-group");
         let topic_ids: Vec<(String, String)> = user_topics
@@ -1157,6 +1227,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             let form_error = form_error.clone();
             let (name_id, group_id) = (name_id.clone(), group_id.clone());
             let (topic_ids, cfg_ids) = (topic_ids.clone(), cfg_ids.clone());
+            let fixed = d.fixed.clone();
             Callback::from(move |_| {
                 if locked {
                     return;
@@ -1174,6 +1245,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     &input_value(&name_id),
                     &input_value(&group_id),
                     topics,
+                    &fixed,
                     &configs,
                 ) {
                     Ok(c) => {
@@ -1193,30 +1265,10 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             })
         };
         let fields = cfg_ids.iter().map(|(id, key)| {
-            let doc = l.config_doc(ConfigScope::Consumer, key);
             let cur = d.configs.get(key).cloned().unwrap_or_default();
-            let tid = format!("lc-ac-{}", slug(key));
-            let unset = format!("{} ({})", l.t("default", "默认"), cc::default_label(key));
-            let input = match cc::consumer_field(key) {
-                cc::Field::Choice(ch) => html! {
-                    <select id={id.clone()} data-testid={tid} title={doc}>
-                        <option value="" selected={cur.is_empty()}>{ unset }</option>
-                        { for cc::choices_with(key, &ch, &cur).into_iter().map(|(v, label)| html! {
-                            <option value={v.clone()} selected={v == cur}>{ label }</option>
-                        }) }
-                    </select>
-                },
-                cc::Field::Number(min) => html! {
-                    <input id={id.clone()} data-testid={tid} type="number" min={min.to_string()} value={cur}
-                        placeholder={cc::default_label(key)} title={doc} class="lc-wide-num" />
-                },
-                cc::Field::Text => html! {
-                    <input id={id.clone()} data-testid={tid} value={cur} size="12" placeholder={cc::default_label(key)}
-                        title={doc} autocomplete="off" spellcheck="false" />
-                },
-            };
             html! {
-                <label class="lc-cfg"><span class="mono">{ key.clone() }</span>{ input }</label>
+                <label class="lc-cfg"><span class="mono">{ key.clone() }</span>
+                    { config_input(ConfigScope::Consumer, key, id.clone(), format!("lc-ac-{}", slug(key)), cur) }</label>
             }
         });
         let n_topics = user_topics.len();
@@ -1243,6 +1295,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 <button class="btn primary" onclick={on_add} aria-disabled={locked.to_string()} data-testid="lc-add-consumer">
                     { l.t("Add consumer", "添加消费者") }
                 </button>
+                { fixed_chips(&d.fixed) }
                 { error_for("add-consumer") }
             </div>
         });
