@@ -237,6 +237,8 @@ fn add_consumer_starts_from_the_reference() {
             "org.apache.kafka.clients.consumer.RoundRobinAssignor"
         )])
     );
+    // The reference's other configs are sent as it has them (group.id is a field of its own).
+    assert_eq!(d.fixed, configs(&[("session.timeout.ms", "6000")]));
     // The reference's name is taken already (the learner added it): the next free one.
     let d = cc::add_consumer_defaults(&s, &[consumer("C", "g", true)], &[]);
     assert_eq!(d.name, "consumer-1");
@@ -278,13 +280,17 @@ fn the_add_consumer_form_builds_kafkas_command() {
             ]),
         }
     );
-    assert_eq!(cc::build_add_consumer("B", "g", vec![], &[]), Err("topics"));
+    let none = BTreeMap::new();
     assert_eq!(
-        cc::build_add_consumer("B", "  ", vec!["t".into()], &[]),
+        cc::build_add_consumer("B", "g", vec![], &none, &[]),
+        Err("topics")
+    );
+    assert_eq!(
+        cc::build_add_consumer("B", "  ", vec!["t".into()], &none, &[]),
         Err("group.id")
     );
     assert_eq!(
-        cc::build_add_consumer("!!", "g", vec!["t".into()], &[]),
+        cc::build_add_consumer("!!", "g", vec!["t".into()], &none, &[]),
         Err("name")
     );
 }
