@@ -732,3 +732,121 @@ pub fn log_fact_rows(topics: &[TopicView], focus: &[String]) -> Vec<LogFactRow> 
     }
     out
 }
+
+/// The consumer groups a step is about: those its goals name, those its demo, prediction and
+/// solution add consumers to or act on (through the consumer's group), in that order.
+pub fn step_groups(step: &LessonStep, consumers: &[ConsumerView]) -> Vec<String> {
+    fn named(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("group", serde_json::Value::String(g)) => {
+                            if !out.contains(g) {
+                                out.push(g.clone());
+                            }
+                        }
+                        _ => named(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| named(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for g in &step.goals {
+        if let Ok(v) = serde_json::to_value(&g.predicate) {
+            named(&v, &mut out);
+        }
+    }
+    let pred = step.predict.iter().flat_map(|p| p.action.iter());
+    for s in step.demo.iter().chain(pred).chain(step.solution.iter()) {
+        let Action::Command(c) = &s.action else {
+            continue;
+        };
+        let g = match c {
+            Command::AddConsumer { configs, .. } => configs.get("group.id").cloned(),
+            Command::CrashConsumer { consumer }
+            | Command::CloseConsumer { consumer }
+            | Command::StopPolling { consumer }
+            | Command::ResumePolling { consumer }
+            | Command::Seek { consumer, .. }
+            | Command::SeekToBeginning { consumer, .. }
+            | Command::SeekToEnd { consumer, .. } => consumers
+                .iter()
+                .find(|x| &x.name == consumer)
+                .map(|x| x.group.clone()),
+            _ => None,
+        };
+        if let Some(g) = g {
+            if !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
+/// The groups the lesson view folds away: every group but the step's (none while none of the
+/// step's groups exists yet, so the learner never looks at an empty panel).
+pub fn folded_groups(step_groups: &[String], groups: &[GroupView]) -> Vec<String> {
+    if !groups.iter().any(|g| step_groups.contains(&g.group)) {
+        return Vec::new();
+    }
+    groups
+        .iter()
+        .filter(|g| !step_groups.contains(&g.group))
+        .map(|g| g.group.clone())
+        .collect()
+}
+
+/// The command controls the lesson player renders (`ui/lesson.rs` `LessonControls`, the broker
+/// and controller cards, the wire view, the groups panel).
+pub const RENDERED_COMMANDS: &[&str] = &[
+    "advance",
+    "produce",
+    "create_partitions",
+    "create_topic",
+    "add_producer",
+    "perf_test",
+    "init_transactions",
+    "begin_transaction",
+    "commit_transaction",
+    "abort_transaction",
+    "add_consumer",
+    "crash_consumer",
+    "close_consumer",
+    "stop_polling",
+    "resume_polling",
+    "seek",
+    "seek_to_beginning",
+    "seek_to_end",
+    "crash_broker",
+    "restart_broker",
+    "crash_controller",
+    "restart_controller",
+    "partition_network",
+    "isolate_node",
+    "heal_network",
+    "slow_node",
+    "hold_envelope",
+    "release_envelope",
+    "drop_envelope",
+];
+
+/// The controls of a step the player has nothing to show for (a lesson should not list them).
+pub fn unrendered_controls(step: &LessonStep) -> Vec<String> {
+    let form = consumer_form_keys(step);
+    let rows: Vec<String> = config_row_keys(step).into_iter().map(|(k, _)| k).collect();
+    step.controls
+        .iter()
+        .filter(|c| {
+            !RENDERED_COMMANDS.contains(&c.as_str())
+                && !form.contains(c)
+                && !rows.contains(c)
+                && !(c.as_str() == "group.id" && allows(step, "add_consumer"))
+        })
+        .cloned()
+        .collect()
+}

@@ -6,7 +6,7 @@
 use kplay_engine::command::{ClusterSpec, Command, Input};
 use kplay_engine::lesson::LessonStep;
 use kplay_engine::scenario::{Action, Step};
-use kplay_engine::snapshot::{ConsumerView, Snapshot};
+use kplay_engine::snapshot::{ConsumerView, GroupView, Snapshot};
 use kplay_engine::Cluster;
 use kplay_web::client_controls::{self as cc, Field};
 use std::collections::BTreeMap;
@@ -548,4 +548,77 @@ fn add_producer_keeps_the_references_configs() {
 fn names_are_cleaned_like_kafkas_legal_characters() {
     assert_eq!(cc::clean_name("a b/c.d_e-f"), "abc.d_e-f");
     assert_eq!(cc::clean_name(&"x".repeat(60)).len(), 40);
+}
+
+#[test]
+fn every_control_of_a_bundled_lesson_is_rendered() {
+    let lessons = kplay_engine::lesson::builtin::lessons().expect("the bundled lessons parse");
+    let mut missing = Vec::new();
+    for lesson in &lessons {
+        let challenge_steps = lesson.challenges.iter().map(|c| {
+            step(
+                &c.controls.iter().map(String::as_str).collect::<Vec<_>>(),
+                vec![],
+            )
+        });
+        for s in lesson.steps.iter().cloned().chain(challenge_steps) {
+            for c in cc::unrendered_controls(&s) {
+                missing.push(format!("{} {}: {c}", lesson.id, s.id));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "controls without a control in the player:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_groups_a_step_is_about_come_first() {
+    let lessons = kplay_engine::lesson::builtin::lessons().expect("the bundled lessons parse");
+    // Every group a step's solution adds a consumer to is one of its groups.
+    for lesson in &lessons {
+        for s in &lesson.steps {
+            let groups = cc::step_groups(s, &[]);
+            for x in &s.solution {
+                if let Action::Command(Command::AddConsumer { configs, .. }) = &x.action {
+                    let g = &configs["group.id"];
+                    assert!(
+                        groups.contains(g),
+                        "{} {}: {g} not in {groups:?}",
+                        lesson.id,
+                        s.id
+                    );
+                }
+            }
+        }
+    }
+    // A consumer command names its consumer's group.
+    let s = step(
+        &["crash_consumer"],
+        vec![Command::CrashConsumer {
+            consumer: "A".into(),
+        }],
+    );
+    assert_eq!(cc::step_groups(&s, &[consumer("A", "g", true)]), ["g"]);
+    let snap = cluster();
+    assert_eq!(
+        cc::folded_groups(&["g".to_string()], &snap.groups),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        cc::folded_groups(&["other".to_string()], &snap.groups),
+        Vec::<String>::new(),
+        "none of the step's groups exists yet: nothing folded"
+    );
+    assert_eq!(cc::folded_groups(&[], &snap.groups), Vec::<String>::new());
+    let groups: Vec<GroupView> = ["a", "b", "c"]
+        .iter()
+        .map(|g| GroupView {
+            group: g.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    assert_eq!(cc::folded_groups(&["b".to_string()], &groups), ["a", "c"]);
 }

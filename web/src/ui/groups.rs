@@ -91,6 +91,9 @@ pub struct GroupsPanelProps {
     /// `stop_polling`, `resume_polling`).
     #[prop_or_default]
     pub allowed: Option<Rc<Vec<String>>>,
+    /// Groups shown folded under "Other groups" (the lesson player: those the step is not about).
+    #[prop_or_default]
+    pub folded: Vec<String>,
 }
 
 /// The consumer-groups panel.
@@ -129,6 +132,13 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
             p.consumers.len()
         ),
     };
+    let card = |g: &GroupView| {
+        html! {
+            <GroupCard lang={l} group={g.clone()}
+                consumers={p.consumers.iter().filter(|c| c.group == g.group).cloned().collect::<Vec<_>>()}
+                send={p.send.clone()} actions={p.actions} allowed={p.allowed.clone()} key={g.group.clone()} />
+        }
+    };
     html! {
         <section class="panel o-groups" aria-labelledby="groups-h" data-testid="groups-panel">
             <div class="panel-head">
@@ -148,11 +158,14 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                     "No consumers yet. Add one: it finds its group coordinator (FindCoordinator), joins the group (JoinGroup, SyncGroup) and starts polling.",
                     "还没有消费者。添加一个：它会找到组 coordinator（FindCoordinator）、加入组（JoinGroup、SyncGroup）并开始 poll。") }</p>
             }
-            { for p.groups.iter().map(|g| html! {
-                <GroupCard lang={l} group={g.clone()}
-                    consumers={p.consumers.iter().filter(|c| c.group == g.group).cloned().collect::<Vec<_>>()}
-                    send={p.send.clone()} actions={p.actions} allowed={p.allowed.clone()} key={g.group.clone()} />
-            }) }
+            { for p.groups.iter().filter(|g| !p.folded.contains(&g.group)).map(card) }
+            if p.groups.iter().any(|g| p.folded.contains(&g.group)) {
+                <details class="other-groups" data-testid="other-groups">
+                    <summary>{ format!("{} ({})", l.t("Other groups", "其他消费者组"),
+                        p.groups.iter().filter(|g| p.folded.contains(&g.group)).map(|g| g.group.as_str()).collect::<Vec<_>>().join(", ")) }</summary>
+                    { for p.groups.iter().filter(|g| p.folded.contains(&g.group)).map(card) }
+                </details>
+            }
             // Consumers whose group the coordinator does not show (yet): still controllable.
             { for p.consumers.iter().filter(|c| !p.groups.iter().any(|g| g.group == c.group)).map(|c| html! {
                 <div class="consumers" key={c.name.clone()}>

@@ -543,7 +543,7 @@ pub fn player(p: &PlayerProps) -> Html {
                 </div>
                 <div class="lesson-side">
                     <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(allowed.clone())} />
-                    { lesson_groups(l, &p.snapshot, &p.send, &allowed, awaiting_prediction) }
+                    { lesson_groups(l, &p.snapshot, &p.send, step, &allowed, awaiting_prediction) }
                     <TxnLogFacts lang={l} snapshot={p.snapshot.clone()} focus={focus.clone()} />
                     <section class="panel o-partitions" aria-labelledby="lp-partitions-h">
                         <div class="panel-head"><h2 id="lp-partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2></div>
@@ -607,11 +607,13 @@ pub fn player(p: &PlayerProps) -> Html {
 /// The consumer-groups panel of the sandbox, once the lesson's cluster has consumers or groups (or
 /// the step lets the learner add one). Its consumer buttons are the step's allowed consumer
 /// commands only, and none while the prediction is unanswered; adding a consumer is the
-/// "Your controls" form, which starts from the step's reference.
+/// "Your controls" form, which starts from the step's reference. The groups the step is not about
+/// are folded under "Other groups".
 fn lesson_groups(
     l: Lang,
     s: &Snapshot,
     send: &Send,
+    step: &LessonStep,
     allowed: &Rc<Vec<String>>,
     locked: bool,
 ) -> Html {
@@ -622,9 +624,10 @@ fn lesson_groups(
         .into_iter()
         .next()
         .unwrap_or_default();
+    let folded = cc::folded_groups(&cc::step_groups(step, &s.consumers), &s.groups);
     html! {
         <super::groups::GroupsPanel lang={l} {topic} groups={s.groups.clone()} consumers={s.consumers.clone()}
-            send={send.clone()} actions={!locked} allowed={Some(allowed.clone())} />
+            send={send.clone()} actions={!locked} allowed={Some(allowed.clone())} {folded} />
     }
 }
 
@@ -1132,8 +1135,8 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     placeholder={cc::default_label_in(scope, key)} title={doc} class="lc-wide-num" />
             },
             cc::Field::Text => html! {
-                <input {id} data-testid={tid} value={cur} size="12" placeholder={cc::default_label_in(scope, key)}
-                    title={doc} autocomplete="off" spellcheck="false" />
+                <input {id} data-testid={tid} value={cur} size="12" title={doc} autocomplete="off" spellcheck="false"
+                    placeholder={match cc::default_label_in(scope, key).as_str() { "—" => l.t("(not set)", "（未设置）").to_string(), d => d.to_string() }} />
             },
         }
     };
@@ -1197,7 +1200,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             }
         });
         rows.push(html! {
-            <div class="lc-row" key="add_producer">
+            <div class="lc-row lc-block" key="add_producer" role="group" aria-label={l.t("Start a producer", "启动一个 producer")}>
                 <span class="lc-name">{ l.t("Start a producer", "启动一个 producer") }<code class="lc-api">{ "new KafkaProducer<>(props)" }</code></span>
                 <label><span>{ l.t("name", "名称") }</span><input id={id} value={dname} size="12" data-testid="lc-ap-name" autocomplete="off" spellcheck="false" /></label>
                 { for fields }
@@ -1281,8 +1284,9 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 <label><span class="mono">{ "group.id" }</span>
                     <input id={group_id} data-testid="lc-ac-group" value={d.group} size="12" autocomplete="off" spellcheck="false"
                         title={l.config_doc(ConfigScope::Consumer, "group.id")} /></label>
-                <fieldset class="lc-topics">
-                    <legend>{ l.t("subscribe to", "订阅") }</legend>
+                <div class="lc-topics" role="group" aria-labelledby={format!("lc-{sid}-ac-topics")}>
+                    <span class="lc-label" id={format!("lc-{sid}-ac-topics")}>{ l.t("subscribe to", "订阅") }</span>
+                    <div class="lc-checks">
                     { for topic_ids.iter().map(|(id, t)| html! {
                         <label class="lc-check">
                             <input type="checkbox" id={id.clone()} data-testid={format!("lc-ac-topic-{t}")}
@@ -1290,7 +1294,8 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                             <span class="mono">{ t.clone() }</span>
                         </label>
                     }) }
-                </fieldset>
+                    </div>
+                </div>
                 { for fields }
                 <button class="btn primary" onclick={on_add} aria-disabled={locked.to_string()} data-testid="lc-add-consumer">
                     { l.t("Add consumer", "添加消费者") }
@@ -1368,7 +1373,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             }
         });
         rows.push(html! {
-            <div class="lc-row" key="consumer_actions">
+            <div class="lc-row lc-block" key="consumer_actions" role="group" aria-label={l.t("A consumer", "一个消费者")}>
                 <span class="lc-name">{ l.t("A consumer", "一个消费者") }</span>
                 <label><span>{ l.t("consumer", "消费者") }</span>
                     <select id={id.clone()} data-testid="lc-consumer">{ consumer_options(&d) }</select></label>
@@ -1410,7 +1415,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             })
         };
         rows.push(html! {
-            <div class="lc-row" key="seek">
+            <div class="lc-row lc-block" key="seek" role="group" aria-label={l.t("Replay or skip: consumer.seek", "重放或跳过：consumer.seek")}>
                 <span class="lc-name">{ l.t("Replay or skip", "重放或跳过") }<code class="lc-api">{ "consumer.seek(tp, offset)" }</code></span>
                 <label><span>{ l.t("consumer", "消费者") }</span>
                     <select id={c_id} data-testid="lc-seek-consumer">{ consumer_options(&d) }</select></label>
@@ -1446,7 +1451,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             })
         };
         rows.push(html! {
-            <div class="lc-row" key="seek_edges">
+            <div class="lc-row lc-block" key="seek_edges" role="group" aria-label={l.t("Jump to an end", "跳到两端")}>
                 <span class="lc-name">{ l.t("Jump to an end", "跳到两端") }</span>
                 <label><span>{ l.t("consumer", "消费者") }</span>
                     <select id={c_id.clone()} data-testid="lc-seek-edge-consumer">{ consumer_options(&d) }</select></label>
@@ -1514,7 +1519,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             })
         });
         rows.push(html! {
-            <div class="lc-row" key="transactions">
+            <div class="lc-row lc-block" key="transactions" role="group" aria-label={l.t("Transaction", "事务")}>
                 <span class="lc-name">{ l.t("Transaction", "事务") }</span>
                 <label><span>{ l.t("transactional producer", "事务型 producer") }</span>
                     <select id={id.clone()} data-testid="lc-txn-producer">
@@ -1586,7 +1591,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             })
         });
         rows.push(html! {
-            <div class="lc-row" key="perf_test">
+            <div class="lc-row lc-block" key="perf_test" role="group" aria-label="kafka-producer-perf-test.sh">
                 <span class="lc-name">{ "kafka-producer-perf-test.sh" }</span>
                 <label><span>{ "producer" }</span>
                     <select id={ids[0].clone()} data-testid="lc-perf-producer">
@@ -2014,7 +2019,7 @@ fn challenge_player(p: &ChallengeProps) -> Html {
                 </div>
                 <div class="lesson-side">
                     <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(Rc::new(ch.controls.clone()))} />
-                    { lesson_groups(l, &p.snapshot, &p.send, &Rc::new(ch.controls.clone()), false) }
+                    { lesson_groups(l, &p.snapshot, &p.send, &step, &Rc::new(ch.controls.clone()), false) }
                     <TxnLogFacts lang={l} snapshot={p.snapshot.clone()} focus={Vec::<String>::new()} />
                     <super::producer::Results lang={l} requests={p.snapshot.requests.clone()} now_ms={p.snapshot.now_ms} />
                 </div>
