@@ -44,6 +44,17 @@ pub fn reference<T>(step: &LessonStep, f: impl Fn(&Command) -> Option<T>) -> Opt
         .next()
 }
 
+/// Every command of the step's reference matching `f`, in order.
+pub fn references<T>(step: &LessonStep, f: impl Fn(&Command) -> Option<T>) -> Vec<T> {
+    let pred = step.predict.iter().flat_map(|p| p.action.iter());
+    pred.chain(step.solution.iter())
+        .filter_map(|s| match &s.action {
+            Action::Command(c) => f(c),
+            _ => None,
+        })
+        .collect()
+}
+
 fn allows(step: &LessonStep, control: &str) -> bool {
     step.controls.iter().any(|c| c == control)
 }
@@ -234,9 +245,10 @@ pub struct AddConsumerDefaults {
     pub fixed: BTreeMap<String, String>,
 }
 
-/// The add-consumer defaults: the reference's `add_consumer` (its name unless a consumer of that
-/// name runs already), else the next free name, the group of the running consumers (else
-/// [`DEFAULT_GROUP`]) and the first topic.
+/// The add-consumer defaults: the reference's first `add_consumer` whose consumer does not exist
+/// yet (the prediction's action has run once it is answered: then the solution's), else its last
+/// with the next free name; without one, the next free name, the group of the running consumers
+/// (else [`DEFAULT_GROUP`]) and the first topic.
 pub fn add_consumer_defaults(
     step: &LessonStep,
     consumers: &[ConsumerView],
@@ -244,7 +256,7 @@ pub fn add_consumer_defaults(
 ) -> AddConsumerDefaults {
     let keys = consumer_form_keys(step);
     let next = next_consumer_name(consumers);
-    let r = reference(step, |c| match c {
+    let all = references(step, |c| match c {
         Command::AddConsumer {
             name,
             topics,
@@ -252,6 +264,12 @@ pub fn add_consumer_defaults(
         } => Some((name.clone(), topics.clone(), configs.clone())),
         _ => None,
     });
+    let taken = |n: &str| consumers.iter().any(|c| c.name == n);
+    let r = all
+        .iter()
+        .find(|(n, _, _)| !taken(n))
+        .or(all.last())
+        .cloned();
     match r {
         Some((name, ts, configs)) => AddConsumerDefaults {
             name: if consumers.iter().any(|c| c.name == name) {
@@ -346,11 +364,16 @@ pub fn add_producer_defaults(
     step: &LessonStep,
     producers: &[ProducerView],
 ) -> (String, BTreeMap<String, String>) {
-    let (name, configs) = reference(step, |c| match c {
+    let all = references(step, |c| match c {
         Command::AddProducer { name, configs } => Some((name.clone(), configs.clone())),
         _ => None,
-    })
-    .unwrap_or_else(|| ("my-producer".to_string(), BTreeMap::new()));
+    });
+    let (name, configs) = all
+        .iter()
+        .find(|(n, _)| !producers.iter().any(|p| &p.name == n))
+        .or(all.last())
+        .cloned()
+        .unwrap_or_else(|| ("my-producer".to_string(), BTreeMap::new()));
     if producers.iter().any(|p| p.name == name) {
         let free = (2..)
             .map(|n| format!("{name}-{n}"))
@@ -361,14 +384,14 @@ pub fn add_producer_defaults(
     (name, configs)
 }
 
-/// The consumer a control starts on: the reference's consumer for one of `commands`, else the
-/// first one still running, else the first one.
+/// The consumer a control starts on: the reference's first consumer for one of `commands` that
+/// still runs (else its first), else the first one still running, else the first one.
 pub fn default_consumer(
     step: &LessonStep,
     commands: &[&str],
     consumers: &[ConsumerView],
 ) -> Option<String> {
-    reference(step, |c| {
+    let named = references(step, |c| {
         if !commands.contains(&c.name()) {
             return None;
         }
@@ -382,9 +405,15 @@ pub fn default_consumer(
             | Command::SeekToEnd { consumer, .. } => Some(consumer.clone()),
             _ => None,
         }
-    })
-    .or_else(|| consumers.iter().find(|c| c.alive).map(|c| c.name.clone()))
-    .or_else(|| consumers.first().map(|c| c.name.clone()))
+    });
+    let alive = |n: &String| consumers.iter().any(|c| &c.name == n && c.alive);
+    named
+        .iter()
+        .find(|n| alive(n))
+        .or(named.first())
+        .cloned()
+        .or_else(|| consumers.iter().find(|c| c.alive).map(|c| c.name.clone()))
+        .or_else(|| consumers.first().map(|c| c.name.clone()))
 }
 
 /// `orders:2` (the value of a partition choice) → (`orders`, 2). Topic names have no `:`.

@@ -239,6 +239,24 @@ fn add_consumer_starts_from_the_reference() {
     );
     // The reference's other configs are sent as it has them (group.id is a field of its own).
     assert_eq!(d.fixed, configs(&[("session.timeout.ms", "6000")]));
+    // The prediction's consumer exists once it is answered: the solution's is next.
+    let two = step(
+        &["add_consumer"],
+        vec![
+            Command::AddConsumer {
+                name: "S3".into(),
+                topics: vec!["orders".into()],
+                configs: configs(&[("group.id", "coop")]),
+            },
+            Command::AddConsumer {
+                name: "K3".into(),
+                topics: vec!["orders".into()],
+                configs: configs(&[("group.id", "kip848")]),
+            },
+        ],
+    );
+    let d = cc::add_consumer_defaults(&two, &[consumer("S3", "coop", true)], &[]);
+    assert_eq!((d.name.as_str(), d.group.as_str()), ("K3", "kip848"));
     // The reference's name is taken already (the learner added it): the next free one.
     let d = cc::add_consumer_defaults(&s, &[consumer("C", "g", true)], &[]);
     assert_eq!(d.name, "consumer-1");
