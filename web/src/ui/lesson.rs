@@ -763,15 +763,6 @@ struct ControlsProps {
     locked: bool,
 }
 
-/// Whether the checkbox `id` is checked.
-fn input_checked(id: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_ref::<HtmlInputElement>().map(|i| i.checked()))
-        .unwrap_or(false)
-}
-
 fn input_value(id: &str) -> String {
     web_sys::window()
         .and_then(|w| w.document())
@@ -800,6 +791,9 @@ fn lesson_controls(p: &ControlsProps) -> Html {
     let mut rows: Vec<Html> = Vec::new();
     // The learner's tombstone choice, for this step only (a new step starts from its reference).
     let tomb_pick = use_state(|| None::<(String, bool)>);
+    // The learner's topic choice in the add-consumer form, for this step only. (Yew sets `checked`
+    // on every render, so a checkbox has to be controlled; snapshots re-render all the time.)
+    let ac_topics = use_state(|| None::<(String, Vec<String>)>);
     // A form the page refused to send: (control, what is wrong).
     let form_error = use_state(|| None::<(String, String)>);
     let error_for = |control: &str| -> Html {
@@ -1225,21 +1219,42 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             .iter()
             .map(|k| (format!("lc-{sid}-ac-{}", slug(k)), k.clone()))
             .collect();
+        let chosen: Vec<String> = match &*ac_topics {
+            Some((id, t)) if id == sid => t.clone(),
+            _ if d.topics.is_empty() && user_topics.len() == 1 => user_topics.clone(),
+            _ => d.topics.clone(),
+        };
+        let on_topic = |topic: String| {
+            let (ac_topics, chosen, sid) = (ac_topics.clone(), chosen.clone(), sid.clone());
+            Callback::from(move |e: Event| {
+                let on = e
+                    .target_dyn_into::<HtmlInputElement>()
+                    .is_some_and(|i| i.checked());
+                let mut next: Vec<String> =
+                    chosen.iter().filter(|t| **t != topic).cloned().collect();
+                if on {
+                    next.push(topic.clone());
+                }
+                ac_topics.set(Some((sid.clone(), next)));
+            })
+        };
         let on_add = {
             let send = p.send.clone();
             let form_error = form_error.clone();
             let (name_id, group_id) = (name_id.clone(), group_id.clone());
-            let (topic_ids, cfg_ids) = (topic_ids.clone(), cfg_ids.clone());
+            let cfg_ids = cfg_ids.clone();
             let fixed = d.fixed.clone();
+            // In the order the topics are listed.
+            let topics: Vec<String> = user_topics
+                .iter()
+                .filter(|t| chosen.contains(t))
+                .cloned()
+                .collect();
             Callback::from(move |_| {
                 if locked {
                     return;
                 }
-                let topics: Vec<String> = topic_ids
-                    .iter()
-                    .filter(|(id, _)| input_checked(id))
-                    .map(|(_, t)| t.clone())
-                    .collect();
+                let topics = topics.clone();
                 let configs: Vec<(String, String)> = cfg_ids
                     .iter()
                     .map(|(id, k)| (k.clone(), input_value(id)))
@@ -1274,7 +1289,6 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     { config_input(ConfigScope::Consumer, key, id.clone(), format!("lc-ac-{}", slug(key)), cur) }</label>
             }
         });
-        let n_topics = user_topics.len();
         rows.push(html! {
             <div class="lc-row lc-block" key="add_consumer" role="group" aria-labelledby={format!("lc-{sid}-ac-h")}>
                 <span class="lc-name" id={format!("lc-{sid}-ac-h")}>{ l.t("Start a consumer", "启动一个消费者") }
@@ -1290,7 +1304,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     { for topic_ids.iter().map(|(id, t)| html! {
                         <label class="lc-check">
                             <input type="checkbox" id={id.clone()} data-testid={format!("lc-ac-topic-{t}")}
-                                checked={d.topics.contains(t) || (d.topics.is_empty() && n_topics == 1)} />
+                                checked={chosen.contains(t)} onchange={on_topic(t.clone())} />
                             <span class="mono">{ t.clone() }</span>
                         </label>
                     }) }
