@@ -889,9 +889,9 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     <select id={ids[1].clone()} data-testid="lc-topic">
                         { for topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == dt}>{ x.clone() }</option> }) }
                     </select></label>
-                <label><span>{ "key" }</span><input id={ids[2].clone()} data-testid="lc-key" value={dk} size="12" placeholder={l.t("(none)", "（无）")} /></label>
-                <label><span>{ "value" }</span><input id={ids[3].clone()} data-testid="lc-value" value={dv} size="12"
-                    disabled={tombstone} placeholder={if tombstone { "null" } else { "" }} /></label>
+                <label><span>{ "key" }</span><Field id={ids[2].clone()} testid="lc-key" initial={dk} size="12" placeholder={l.t("(none)", "（无）").to_string()} /></label>
+                <label><span>{ "value" }</span><Field id={ids[3].clone()} testid="lc-value" initial={dv} size="12"
+                    disabled={tombstone} placeholder={if tombstone { "null" } else { "" }.to_string()} /></label>
                 if offers_tombstone {
                     <label class="lc-check" title={l.t("A record with a null value: compaction keeps it as “this key is deleted” until delete.retention.ms has passed, then removes it", "值为 null 的消息：压缩把它当作“该 key 已删除”保留，直到超过 delete.retention.ms 才清除")}>
                         <input type="checkbox" data-testid="lc-tombstone" checked={tombstone} onchange={on_tombstone} />
@@ -1002,7 +1002,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                             { for ch.iter().map(|v| html! { <option value={*v} selected={cur == *v}>{ *v }</option> }) }
                         </select>
                     } else {
-                        <input id={value_id} data-testid={format!("lc-{slug}-value")} value={cur} size="14" />
+                        <Field id={value_id} testid={format!("lc-{slug}-value")} initial={cur} size="14" />
                     }
                 </label>
                 <button class="btn" onclick={on_apply} aria-disabled={locked.to_string()} data-testid={format!("lc-{slug}-apply")}
@@ -1048,7 +1048,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 <label><span>{ "topic" }</span><select id={t_id} data-testid="lc-cp-topic">
                     { for topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == dt}>{ x.clone() }</option> }) }
                 </select></label>
-                <label><span>{ l.t("partitions", "分区数") }</span><input id={n_id} type="number" min="1" max="64" value={(cur + 1).to_string()} data-testid="lc-cp-count" /></label>
+                <label><span>{ l.t("partitions", "分区数") }</span><Field id={n_id} kind="number" min="1" max="64" initial={(cur + 1).to_string()} testid="lc-cp-count" /></label>
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-cp-apply">{ l.t("Alter", "修改") }</button>
             </div>
         });
@@ -1093,9 +1093,9 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         rows.push(html! {
             <div class="lc-row" key="create_topic">
                 <span class="lc-name">{ "kafka-topics.sh --create" }</span>
-                <label><span>{ "topic" }</span><input id={ids[0].clone()} value={d.0} size="12" data-testid="lc-ct-name" /></label>
-                <label><span>{ "partitions" }</span><input id={ids[1].clone()} type="number" min="1" value={d.1.to_string()} data-testid="lc-ct-partitions" /></label>
-                <label><span>{ "RF" }</span><input id={ids[2].clone()} type="number" min="1" value={d.2.to_string()} data-testid="lc-ct-rf" /></label>
+                <label><span>{ "topic" }</span><Field id={ids[0].clone()} initial={d.0} size="12" testid="lc-ct-name" /></label>
+                <label><span>{ "partitions" }</span><Field id={ids[1].clone()} kind="number" min="1" initial={d.1.to_string()} testid="lc-ct-partitions" /></label>
+                <label><span>{ "RF" }</span><Field id={ids[2].clone()} kind="number" min="1" initial={d.2.to_string()} testid="lc-ct-rf" /></label>
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ct-apply">{ l.t("Create", "创建") }</button>
             </div>
         });
@@ -1125,11 +1125,11 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 </select>
             },
             cc::Field::Number(min) => html! {
-                <input {id} data-testid={tid} type="number" min={min.to_string()} value={cur}
-                    placeholder={cc::default_label_in(scope, key)} title={doc} class="lc-wide-num" />
+                <Field {id} testid={tid} kind="number" min={min.to_string()} initial={cur}
+                    placeholder={cc::default_label_in(scope, key)} title={doc.to_string()} class="lc-wide-num" />
             },
             cc::Field::Text => html! {
-                <input {id} data-testid={tid} value={cur} size="12" title={doc} autocomplete="off" spellcheck="false"
+                <Field {id} testid={tid} initial={cur} size="12" title={doc.to_string()}
                     placeholder={match cc::default_label_in(scope, key).as_str() { "—" => l.t("(not set)", "（未设置）").to_string(), d => d.to_string() }} />
             },
         }
@@ -1196,7 +1196,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         rows.push(html! {
             <div class="lc-row lc-block" key="add_producer" role="group" aria-label={l.t("Start a producer", "启动一个 producer")}>
                 <span class="lc-name">{ l.t("Start a producer", "启动一个 producer") }<code class="lc-api">{ "new KafkaProducer<>(props)" }</code></span>
-                <label><span>{ l.t("name", "名称") }</span><input id={id} value={dname} size="12" data-testid="lc-ap-name" autocomplete="off" spellcheck="false" /></label>
+                <label><span>{ l.t("name", "名称") }</span><Field {id} initial={dname} size="12" testid="lc-ap-name" /></label>
                 { for fields }
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ap-apply">{ l.t("Start", "启动") }</button>
                 { fixed_chips(&fixed) }
@@ -1294,10 +1294,10 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 <span class="lc-name" id={format!("lc-{sid}-ac-h")}>{ l.t("Start a consumer", "启动一个消费者") }
                     <code class="lc-api">{ "new KafkaConsumer<>(props).subscribe(topics)" }</code></span>
                 <label><span>{ l.t("name", "名称") }</span>
-                    <input id={name_id} data-testid="lc-ac-name" value={d.name} size="11" autocomplete="off" spellcheck="false" /></label>
+                    <Field id={name_id} testid="lc-ac-name" initial={d.name} size="11" /></label>
                 <label><span class="mono">{ "group.id" }</span>
-                    <input id={group_id} data-testid="lc-ac-group" value={d.group} size="12" autocomplete="off" spellcheck="false"
-                        title={l.config_doc(ConfigScope::Consumer, "group.id")} /></label>
+                    <Field id={group_id} testid="lc-ac-group" initial={d.group} size="12"
+                        title={l.config_doc(ConfigScope::Consumer, "group.id").to_string()} /></label>
                 <div class="lc-topics" role="group" aria-labelledby={format!("lc-{sid}-ac-topics")}>
                     <span class="lc-label" id={format!("lc-{sid}-ac-topics")}>{ l.t("subscribe to", "订阅") }</span>
                     <div class="lc-checks">
@@ -1438,7 +1438,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                         { for cc::partition_choices(&s.topics).into_iter().map(|(v, label)| html! { <option value={v.clone()} selected={v == dtp}>{ label }</option> }) }
                     </select></label>
                 <label><span>{ "offset" }</span>
-                    <input id={o_id} data-testid="lc-seek-offset" type="number" min="0" value={doff.to_string()} /></label>
+                    <Field id={o_id} testid="lc-seek-offset" kind="number" min="0" initial={doff.to_string()} /></label>
                 <button class="btn" onclick={on} aria-disabled={(locked || none).to_string()} data-testid="lc-seek"
                     title={l.t("The next poll() reads from this offset; the committed offset moves only with the next commit", "下一次 poll() 从这个 offset 开始读；已提交 offset 要到下一次提交才会移动")}>
                     { l.t("Seek", "Seek") }
@@ -1616,11 +1616,11 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                         { for user_topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == d.topic}>{ x.clone() }</option> }) }
                     </select></label>
                 <label><span>{ "--num-records" }</span>
-                    <input id={ids[2].clone()} data-testid="lc-perf-records" type="number" min="1" max={cc::PERF_MAX_RECORDS.to_string()} value={d.num_records.to_string()} class="lc-wide-num" /></label>
+                    <Field id={ids[2].clone()} testid="lc-perf-records" kind="number" min="1" max={cc::PERF_MAX_RECORDS.to_string()} initial={d.num_records.to_string()} class="lc-wide-num" /></label>
                 <label><span>{ "--record-size" }</span>
-                    <input id={ids[3].clone()} data-testid="lc-perf-size" type="number" min="1" value={d.record_size.to_string()} /></label>
+                    <Field id={ids[3].clone()} testid="lc-perf-size" kind="number" min="1" initial={d.record_size.to_string()} /></label>
                 <label title={l.t("records per second; -1: as fast as send() allows", "每秒条数；-1：send() 能多快就多快")}><span>{ "--throughput" }</span>
-                    <input id={ids[4].clone()} data-testid="lc-perf-throughput" type="number" min="-1" value={d.throughput.to_string()} /></label>
+                    <Field id={ids[4].clone()} testid="lc-perf-throughput" kind="number" min="-1" initial={d.throughput.to_string()} /></label>
                 <button class="btn primary" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-perf-run">{ l.t("Run", "运行") }</button>
                 { error_for("perf") }
                 <div class="lc-doc" aria-live="polite">{ for status }</div>
@@ -2155,5 +2155,53 @@ fn txn_log_facts(p: &FactsProps) -> Html {
                 }
             }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FieldProps {
+    id: String,
+    testid: String,
+    /// The value the field starts with, and takes again whenever this (or the id) changes.
+    initial: String,
+    /// `text` or `number`.
+    #[prop_or(AttrValue::Static("text"))]
+    kind: AttrValue,
+    #[prop_or_default]
+    min: Option<String>,
+    #[prop_or_default]
+    max: Option<String>,
+    #[prop_or_default]
+    size: Option<String>,
+    #[prop_or_default]
+    placeholder: Option<String>,
+    #[prop_or_default]
+    title: Option<String>,
+    #[prop_or_default]
+    class: Option<String>,
+    #[prop_or_default]
+    disabled: bool,
+}
+
+/// A text or number field the learner types into. Yew's `value` is written back on every render
+/// (and a lesson re-renders on every worker reply while time runs), so a bound value would undo
+/// the learner's typing: the field is uncontrolled and only set when its starting value changes.
+/// The controls read it by id when a button is pressed.
+#[function_component(Field)]
+fn field(p: &FieldProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with((p.id.clone(), p.initial.clone()), move |(_, v)| {
+            if let Some(i) = node.cast::<HtmlInputElement>() {
+                i.set_value(v);
+            }
+        });
+    }
+    html! {
+        <input ref={node} id={p.id.clone()} data-testid={p.testid.clone()} type={p.kind.clone()}
+            min={p.min.clone()} max={p.max.clone()} size={p.size.clone()} placeholder={p.placeholder.clone()}
+            title={p.title.clone()} class={p.class.clone()} disabled={p.disabled}
+            autocomplete="off" spellcheck="false" />
     }
 }
