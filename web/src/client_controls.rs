@@ -385,7 +385,7 @@ pub fn add_producer_defaults(
 }
 
 /// The consumer a control starts on: the reference's first consumer for one of `commands` that
-/// still runs (else its first), else the first one still running, else the first one.
+/// still runs, else the first one still running, else the reference's first, else the first one.
 pub fn default_consumer(
     step: &LessonStep,
     commands: &[&str],
@@ -410,9 +410,9 @@ pub fn default_consumer(
     named
         .iter()
         .find(|n| alive(n))
-        .or(named.first())
         .cloned()
         .or_else(|| consumers.iter().find(|c| c.alive).map(|c| c.name.clone()))
+        .or_else(|| named.first().cloned())
         .or_else(|| consumers.first().map(|c| c.name.clone()))
 }
 
@@ -633,10 +633,13 @@ pub fn is_compacted(t: &TopicView) -> bool {
         .is_some_and(|v| v.split(',').any(|p| p.trim() == "compact"))
 }
 
-/// Whether the produce control offers a tombstone (a null value): some topic is compacted, or the
-/// reference produces one.
+/// Whether the produce control offers a tombstone (a null value): one of the learner's topics is
+/// compacted (`__consumer_offsets` is, and does not count), or the reference produces one.
 pub fn offers_tombstone(step: &LessonStep, topics: &[TopicView]) -> bool {
-    topics.iter().any(is_compacted) || tombstone_default(step)
+    topics
+        .iter()
+        .any(|t| !t.name.starts_with("__") && is_compacted(t))
+        || tombstone_default(step)
 }
 
 /// Whether the reference's first record is a tombstone.

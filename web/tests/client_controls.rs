@@ -330,8 +330,19 @@ fn consumer_actions_pick_the_reference_consumer_else_a_running_one() {
             consumer: "A".into(),
         }],
     );
+    // A is the reference's but stopped: the running B.
     assert_eq!(
         cc::default_consumer(&s, &["crash_consumer"], &running).as_deref(),
+        Some("B")
+    );
+    let all_stopped = [consumer("A", "g", false), consumer("C", "g", false)];
+    assert_eq!(
+        cc::default_consumer(&s, &["crash_consumer"], &all_stopped).as_deref(),
+        Some("A")
+    );
+    let both_running = [consumer("B", "g", true), consumer("A", "g", true)];
+    assert_eq!(
+        cc::default_consumer(&s, &["crash_consumer"], &both_running).as_deref(),
         Some("A")
     );
     assert_eq!(

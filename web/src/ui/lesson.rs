@@ -1352,7 +1352,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     true,
                 ),
                 "close_consumer" => (
-                    l.t("close()", "close()"),
+                    l.t("Close", "关闭"),
                     l.t("consumer.close(): commit (with auto-commit) and LeaveGroup — the group rebalances at once", "consumer.close()：提交（开启自动提交时）并发送 LeaveGroup —— 组立即再平衡"),
                     false,
                 ),
@@ -2090,7 +2090,8 @@ fn txn_log_facts(p: &FactsProps) -> Html {
                             let tone = match t.state.as_str() {
                                 "Ongoing" | "PrepareCommit" | "PrepareAbort" => "warn",
                                 "CompleteCommit" => "good",
-                                "CompleteAbort" | "PrepareEpochFence" | "Dead" => "bad",
+                                "CompleteAbort" => "neutral",
+                                "PrepareEpochFence" | "Dead" => "bad",
                                 _ => "neutral",
                             };
                             let parts = t.partitions.iter().map(|tp| tp.to_string()).collect::<Vec<_>>().join(", ");
@@ -2100,7 +2101,7 @@ fn txn_log_facts(p: &FactsProps) -> Html {
                                     <td><span class={classes!("pill", tone)}>{ t.state.clone() }</span></td>
                                     <td class="mono">{ format!("{} · {}", t.producer_id, t.producer_epoch) }</td>
                                     <td class="mono">{ if parts.is_empty() { dash() } else { parts } }</td>
-                                    <td class="mono">{ format!("broker-{} (__transaction_state-{})", t.coordinator, t.state_partition) }</td>
+                                    <td class="mono">{ format!("{} (__transaction_state-{})", t.coordinator, t.state_partition) }</td>
                                 </tr>
                             }
                         }) }
