@@ -247,8 +247,8 @@ pub struct AddConsumerDefaults {
 
 /// The add-consumer defaults: the reference's first `add_consumer` whose consumer does not exist
 /// yet (the prediction's action has run once it is answered: then the solution's), else its last
-/// with the next free name; without one, the next free name, the group of the running consumers
-/// (else [`DEFAULT_GROUP`]) and the first topic.
+/// with the next free name; without one (a challenge), the next free name, the group the goals
+/// name, else the group of the running consumers, else [`DEFAULT_GROUP`], and the first topic.
 pub fn add_consumer_defaults(
     step: &LessonStep,
     consumers: &[ConsumerView],
@@ -294,11 +294,16 @@ pub fn add_consumer_defaults(
         },
         None => AddConsumerDefaults {
             name: next,
-            group: consumers
-                .iter()
-                .rev()
-                .find(|c| c.alive)
-                .map(|c| c.group.clone())
+            group: step_groups(step, consumers)
+                .into_iter()
+                .next()
+                .or_else(|| {
+                    consumers
+                        .iter()
+                        .rev()
+                        .find(|c| c.alive)
+                        .map(|c| c.group.clone())
+                })
                 .unwrap_or_else(|| DEFAULT_GROUP.to_string()),
             topics: user_topics(topics).into_iter().take(1).collect(),
             configs: BTreeMap::new(),

@@ -623,6 +623,24 @@ fn the_groups_a_step_is_about_come_first() {
             }
         }
     }
+    // A challenge has no reference: the add-consumer form starts on the group its goals name.
+    for lesson in &lessons {
+        for c in &lesson.challenges {
+            let mut s = step(
+                &c.controls.iter().map(String::as_str).collect::<Vec<_>>(),
+                vec![],
+            );
+            s.goals = c.goals.clone();
+            if let Some(g) = cc::step_groups(&s, &[]).first() {
+                assert_eq!(
+                    &cc::add_consumer_defaults(&s, &[], &[]).group,
+                    g,
+                    "{}",
+                    c.id
+                );
+            }
+        }
+    }
     // A consumer command names its consumer's group.
     let s = step(
         &["crash_consumer"],
