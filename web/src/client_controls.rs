@@ -390,7 +390,8 @@ pub fn add_producer_defaults(
 }
 
 /// The consumer a control starts on: the reference's first consumer for one of `commands` that
-/// still runs, else the first one still running, else the reference's first, else the first one.
+/// still runs, else the first one still running in a group the step is about, else the first one
+/// still running, else the reference's first, else the first one.
 pub fn default_consumer(
     step: &LessonStep,
     commands: &[&str],
@@ -416,6 +417,13 @@ pub fn default_consumer(
         .iter()
         .find(|n| alive(n))
         .cloned()
+        .or_else(|| {
+            let groups = step_groups(step, consumers);
+            consumers
+                .iter()
+                .find(|c| c.alive && groups.contains(&c.group))
+                .map(|c| c.name.clone())
+        })
         .or_else(|| consumers.iter().find(|c| c.alive).map(|c| c.name.clone()))
         .or_else(|| named.first().cloned())
         .or_else(|| consumers.first().map(|c| c.name.clone()))
