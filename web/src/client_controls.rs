@@ -778,31 +778,38 @@ pub fn log_fact_rows(topics: &[TopicView], focus: &[String]) -> Vec<LogFactRow> 
     out
 }
 
-/// The consumer groups a step is about: those its goals name, those its demo, prediction and
-/// solution add consumers to or act on (through the consumer's group), in that order.
+/// The consumer groups a step is about: those its goals name (directly, or through a consumer),
+/// those its demo, prediction and solution add consumers to or act on, in that order.
 pub fn step_groups(step: &LessonStep, consumers: &[ConsumerView]) -> Vec<String> {
-    fn named(v: &serde_json::Value, out: &mut Vec<String>) {
+    // A goal names a group (`group`) or a consumer (`consumer`: its group).
+    fn named(v: &serde_json::Value, consumers: &[ConsumerView], out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, x) in m {
-                    match (k.as_str(), x) {
-                        ("group", serde_json::Value::String(g)) => {
-                            if !out.contains(g) {
-                                out.push(g.clone());
-                            }
+                    let g = match (k.as_str(), x) {
+                        ("group", serde_json::Value::String(g)) => Some(g.clone()),
+                        ("consumer", serde_json::Value::String(c)) => consumers
+                            .iter()
+                            .find(|x| &x.name == c)
+                            .map(|x| x.group.clone()),
+                        _ => {
+                            named(x, consumers, out);
+                            None
                         }
-                        _ => named(x, out),
+                    };
+                    if let Some(g) = g.filter(|g| !out.contains(g)) {
+                        out.push(g);
                     }
                 }
             }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| named(x, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| named(x, consumers, out)),
             _ => {}
         }
     }
     let mut out = Vec::new();
     for g in &step.goals {
         if let Ok(v) = serde_json::to_value(&g.predicate) {
-            named(&v, &mut out);
+            named(&v, consumers, &mut out);
         }
     }
     let pred = step.predict.iter().flat_map(|p| p.action.iter());

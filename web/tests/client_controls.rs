@@ -641,6 +641,17 @@ fn the_groups_a_step_is_about_come_first() {
             }
         }
     }
+    // A goal about a consumer is about its group.
+    if let Some(s) = lessons.iter().flat_map(|l| l.steps.iter()).find(|s| {
+        s.goals.iter().any(|g| {
+            serde_json::to_string(&g.predicate)
+                .unwrap()
+                .contains("\"consumer\":\"S3\"")
+        })
+    }) {
+        let gs = cc::step_groups(s, &[consumer("S3", "coop-x", true)]);
+        assert!(gs.contains(&"coop-x".to_string()), "{gs:?}");
+    }
     // A consumer command names its consumer's group.
     let s = step(
         &["crash_consumer"],

@@ -786,7 +786,8 @@ fn lesson_controls(p: &ControlsProps) -> Html {
     let sid = &step.id;
     let has = |c: &str| step.controls.iter().any(|x| x == c);
     let producers: Vec<String> = s.producers.iter().map(|x| x.name.clone()).collect();
-    let topics: Vec<String> = s.topics.iter().map(|t| t.name.clone()).collect();
+    // The learner's topics (not __consumer_offsets, __transaction_state).
+    let topics: Vec<String> = cc::user_topics(&s.topics);
     let locked = p.locked;
     let mut rows: Vec<Html> = Vec::new();
     // The learner's tombstone choice, for this step only (a new step starts from its reference).
