@@ -1,6 +1,7 @@
 // End-to-end tests of the lesson player (web/src/ui/lesson.rs), run by e2e.mjs on the same page:
-// lesson 四 (RF=3 / min.insync.replicas=2 → NOT_ENOUGH_REPLICAS) and lesson 五 (acks) walked by
-// clicking, including their predict steps; the checklist ticks from the worker's replies; progress
+// lesson 四 (RF=3 / min.insync.replicas=2 → NOT_ENOUGH_REPLICAS), lesson 五 (acks) and lesson 六
+// (consumer groups: crash a consumer, add a KIP-848 consumer from the form) walked by clicking,
+// including their predict steps; the checklist ticks from the worker's replies; progress
 // survives a reload and a corrupt stored value shows a notice; screenshots in artifacts/.
 import path from 'node:path';
 
@@ -169,6 +170,74 @@ export async function lessonTests({ page, url, test, assert, ARTIFACTS }) {
     assert((await page.locator(byId('simplifications')).innerText()).length > 50, 'simplifications shown');
     await page.click(byId('rk-tab-java'));
     assert((await page.locator(byId('rk-code')).innerText()).includes('ProducerConfig.ACKS_CONFIG'), 'Java snippet');
+  });
+
+  await test('lesson 六 consumers by clicking: the groups panel, crash a consumer from the step controls, add a KIP-848 consumer from the form', async () => {
+    await openLesson(page, url, '06-consumers');
+    await page.click(byId('step-dot-2'));
+    await atStep(page, 'rebalance');
+    // The demo's group g is shown with its members; the step's controls are locked until the prediction.
+    await page.waitForSelector(byId('group-g'), { timeout: T });
+    assert(await page.locator(byId('lc-crash-consumer')).getAttribute('aria-disabled') === 'true', 'consumer controls locked before predicting');
+    assert(await page.locator(byId('crash-consumer-Consumer1')).count() === 0, 'no card buttons while the prediction is open');
+    assert(await page.locator(byId('lc-add-consumer')).count() === 0, 'add_consumer is not a control of this step');
+    await page.click(byId('predict-choice-p1'));
+    await page.click(byId('predict-run'));
+    await page.waitForSelector(byId('predict-result'), { timeout: T });
+    assert(await page.locator(byId('predict-result')).getAttribute('data-correct') === 'true', 'RangeAssignor: Consumer2 gets P1');
+    // Only the allowed consumer actions appear on the cards: crash and close, not stop/resume polling.
+    await page.waitForSelector(byId('crash-consumer-Consumer2'), { timeout: T });
+    assert(await page.locator(byId('close-consumer-Consumer2')).count() === 1, 'close is allowed');
+    assert(await page.locator('[data-testid^="stop-polling-"]').count() === 0, 'stop_polling is not allowed: hidden');
+    assert(await page.locator(byId('add-consumer-form')).count() === 0, "the sandbox's add form is not in a lesson");
+    // The step control starts on the reference's consumer; keyboard only.
+    assert(await page.locator(byId('lc-consumer')).inputValue() === 'Consumer2', 'the reference consumer is preselected');
+    assert((await page.locator(byId('lc-crash-consumer')).getAttribute('aria-label')).includes('session.timeout.ms'), 'the button explains itself');
+    await page.focus(byId('lc-crash-consumer'));
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid="consumer-state-Consumer2"]')?.textContent.match(/stopped|已停止/), null, { timeout: T });
+    await page.click(byId('lc-advance-10000'));
+    await page.click(byId('lc-advance-10000'));
+    for (const id of await page.locator(`${byId('goal-list')} li`).evaluateAll((els) => els.map((e) => e.dataset.testid.slice(5)))) {
+      await goalMet(page, id);
+    }
+    await page.waitForSelector(byId('step-done'), { timeout: T });
+    await shot('lesson-06-rebalance.png');
+
+    // Protocols: after the prediction (S3 joins coop), the form starts on the solution's K3.
+    await page.click(byId('lesson-next'));
+    await atStep(page, 'protocols');
+    await page.click(byId('predict-choice-keeps'));
+    await page.click(byId('predict-run'));
+    await page.waitForSelector(byId('predict-result'), { timeout: T });
+    await page.waitForFunction(() => document.querySelector('[data-testid="lc-ac-name"]')?.value === 'K3', null, { timeout: T });
+    assert(await page.locator(byId('lc-ac-group')).inputValue() === 'kip848', 'group.id from the reference');
+    assert(await page.locator(byId('lc-ac-group-protocol')).inputValue() === 'consumer', 'group.protocol from the reference');
+    assert(await page.locator(byId('lc-ac-topic-orders')).isChecked(), 'subscribed to orders');
+    const strategies = await page.locator(`${byId('lc-ac-partition-assignment-strategy')} option`).allInnerTexts();
+    assert(strategies.some((t) => t.includes('cooperative-sticky')) && strategies.some((t) => t.startsWith('default')), `assignors offered: ${strategies}`);
+    // A form without a topic is refused with a readable message, nothing is sent.
+    await page.uncheck(byId('lc-ac-topic-orders'));
+    await page.click(byId('lc-add-consumer'));
+    await page.waitForSelector(byId('lc-add-consumer-error'), { timeout: T });
+    await page.check(byId('lc-ac-topic-orders'));
+    await page.click(byId('lc-add-consumer'));
+    await page.waitForSelector(byId('consumer-K3'), { timeout: T });
+    assert(await page.locator(byId('lc-add-consumer-error')).count() === 0, 'the error goes away');
+    await page.click(byId('lc-advance-10000'));
+    for (const id of await page.locator(`${byId('goal-list')} li`).evaluateAll((els) => els.map((e) => e.dataset.testid.slice(5)))) {
+      await goalMet(page, id);
+    }
+    await page.waitForSelector(byId('step-done'), { timeout: T });
+    await shot('lesson-06-protocols.png');
+    await page.locator(byId('lesson-controls')).screenshot({ path: path.join(ARTIFACTS, 'lesson-06-controls.png') });
+    // Phone: the consumer form and the groups fit the width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 1, `the consumer lesson scrolls horizontally by ${overflow}px on a phone`);
+    await shot('lesson-06-phone.png');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await test('lesson 四 challenge and question: make acks=all fail with NOT_ENOUGH_REPLICAS; answer a question; mastery rises', async () => {

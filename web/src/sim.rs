@@ -819,6 +819,12 @@ pub fn input_label(c: &Command) -> String {
         Command::RestartBroker { broker } => format!("restart broker-{broker}"),
         Command::CrashController { controller } => format!("crash controller-{controller}"),
         Command::RestartController { controller } => format!("restart controller-{controller}"),
+        Command::Produce {
+            key, value: None, ..
+        } => match key {
+            Some(k) => format!("produce key={k} tombstone"),
+            None => "produce tombstone".to_string(),
+        },
         Command::Produce { key, .. } => match key {
             Some(k) => format!("produce key={k}"),
             None => "produce".to_string(),
@@ -851,6 +857,46 @@ pub fn input_label(c: &Command) -> String {
         Command::ReleaseEnvelope { id } => format!("release #{id}"),
         Command::DropEnvelope { id } => format!("drop #{id}"),
         Command::CreatePartitions { topic, count } => format!("{topic}: {count} partitions"),
+        Command::AddConsumer {
+            name,
+            topics,
+            configs,
+        } => match configs.get("group.id") {
+            Some(g) => format!("add consumer {name} → {} (group {g})", topics.join(",")),
+            None => format!("add consumer {name} → {}", topics.join(",")),
+        },
+        Command::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
+        Command::CloseConsumer { consumer } => format!("close consumer {consumer}"),
+        Command::StopPolling { consumer } => format!("{consumer} stops polling"),
+        Command::ResumePolling { consumer } => format!("{consumer} resumes polling"),
+        Command::Seek {
+            consumer,
+            topic,
+            partition,
+            offset,
+        } => format!("{consumer} seek {topic}-{partition} → {offset}"),
+        Command::SeekToBeginning {
+            consumer,
+            topic: Some(t),
+            partition: Some(p),
+        } => format!("{consumer} seekToBeginning {t}-{p}"),
+        Command::SeekToBeginning { consumer, .. } => format!("{consumer} seekToBeginning"),
+        Command::SeekToEnd {
+            consumer,
+            topic: Some(t),
+            partition: Some(p),
+        } => format!("{consumer} seekToEnd {t}-{p}"),
+        Command::SeekToEnd { consumer, .. } => format!("{consumer} seekToEnd"),
+        Command::InitTransactions { producer } => format!("{producer}: initTransactions()"),
+        Command::BeginTransaction { producer } => format!("{producer}: beginTransaction()"),
+        Command::CommitTransaction { producer } => format!("{producer}: commitTransaction()"),
+        Command::AbortTransaction { producer } => format!("{producer}: abortTransaction()"),
+        Command::PerfTest {
+            producer,
+            topic,
+            num_records,
+            ..
+        } => format!("{producer}: perf test {num_records} records → {topic}"),
         other => other.name().to_string(),
     }
 }

@@ -3,17 +3,16 @@
 //! config badges, and the controls to start, crash, close or stall a consumer.
 
 use super::Send;
+use crate::client_controls::{clean_name, next_consumer_name, strategy_short, DEFAULT_GROUP};
 use crate::i18n::Lang;
 use kplay_engine::assignor::Assignor;
 use kplay_engine::config::{config_def, ConfigScope};
 use kplay_engine::snapshot::{ConsumerView, GroupView};
 use kplay_engine::Command;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-/// The group id the add-consumer form starts with.
-const DEFAULT_GROUP: &str = "billing";
 
 /// The `session.timeout.ms` choices of the add-consumer form: Kafka's default (45 s), then
 /// shorter ones so a crash is noticed while the learner watches.
@@ -36,29 +35,6 @@ fn consumer_config(c: &ConsumerView, key: &str) -> String {
         .cloned()
         .or_else(|| config_def(ConfigScope::Consumer, key).map(|d| d.default.to_string()))
         .unwrap_or_default()
-}
-
-/// `org.apache.kafka.clients.consumer.RangeAssignor,…` → `range, cooperative-sticky`.
-fn strategy_short(v: &str) -> String {
-    v.split(',')
-        .map(|s| {
-            let s = s.trim();
-            Assignor::ALL
-                .into_iter()
-                .find(|a| a.class_name() == s || a.name() == s)
-                .map(|a| a.name().to_string())
-                .unwrap_or_else(|| s.rsplit('.').next().unwrap_or(s).to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The next free consumer name (`consumer-1`, `consumer-2`, …).
-fn next_consumer_name(consumers: &[ConsumerView]) -> String {
-    (1..)
-        .map(|n| format!("consumer-{n}"))
-        .find(|name| !consumers.iter().any(|c| &c.name == name))
-        .unwrap_or_else(|| "consumer".to_string())
 }
 
 /// The CSS tone of a group state.
@@ -109,6 +85,15 @@ pub struct GroupsPanelProps {
     /// widget hides them unless its `controls` list the consumer controls).
     #[prop_or(true)]
     pub actions: bool,
+    /// The lesson player's step controls: `None` (sandbox, widget) shows the actions `actions`
+    /// allows; `Some` hides the add-consumer form (the lesson has its own) and shows only the
+    /// consumer buttons whose command is listed (`crash_consumer`, `close_consumer`,
+    /// `stop_polling`, `resume_polling`).
+    #[prop_or_default]
+    pub allowed: Option<Rc<Vec<String>>>,
+    /// Groups shown folded under "Other groups" (the lesson player: those the step is not about).
+    #[prop_or_default]
+    pub folded: Vec<String>,
 }
 
 /// The consumer-groups panel.
@@ -147,6 +132,13 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
             p.consumers.len()
         ),
     };
+    let card = |g: &GroupView| {
+        html! {
+            <GroupCard lang={l} group={g.clone()}
+                consumers={p.consumers.iter().filter(|c| c.group == g.group).cloned().collect::<Vec<_>>()}
+                send={p.send.clone()} actions={p.actions} allowed={p.allowed.clone()} key={g.group.clone()} />
+        }
+    };
     html! {
         <section class="panel o-groups" aria-labelledby="groups-h" data-testid="groups-panel">
             <div class="panel-head">
@@ -158,7 +150,7 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                     </span>
                 }
             </div>
-            if p.actions {
+            if p.actions && p.allowed.is_none() {
                 <AddConsumer lang={l} topic={p.topic.clone()} next_name={next_consumer_name(&p.consumers)} send={p.send.clone()} />
             }
             if p.groups.is_empty() && p.consumers.is_empty() {
@@ -166,15 +158,18 @@ pub fn groups_panel(p: &GroupsPanelProps) -> Html {
                     "No consumers yet. Add one: it finds its group coordinator (FindCoordinator), joins the group (JoinGroup, SyncGroup) and starts polling.",
                     "还没有消费者。添加一个：它会找到组 coordinator（FindCoordinator）、加入组（JoinGroup、SyncGroup）并开始 poll。") }</p>
             }
-            { for p.groups.iter().map(|g| html! {
-                <GroupCard lang={l} group={g.clone()}
-                    consumers={p.consumers.iter().filter(|c| c.group == g.group).cloned().collect::<Vec<_>>()}
-                    send={p.send.clone()} actions={p.actions} key={g.group.clone()} />
-            }) }
+            { for p.groups.iter().filter(|g| !p.folded.contains(&g.group)).map(card) }
+            if p.groups.iter().any(|g| p.folded.contains(&g.group)) {
+                <details class="other-groups" data-testid="other-groups">
+                    <summary>{ format!("{} ({})", l.t("Other groups", "其他消费者组"),
+                        p.groups.iter().filter(|g| p.folded.contains(&g.group)).map(|g| g.group.as_str()).collect::<Vec<_>>().join(", ")) }</summary>
+                    { for p.groups.iter().filter(|g| p.folded.contains(&g.group)).map(card) }
+                </details>
+            }
             // Consumers whose group the coordinator does not show (yet): still controllable.
             { for p.consumers.iter().filter(|c| !p.groups.iter().any(|g| g.group == c.group)).map(|c| html! {
                 <div class="consumers" key={c.name.clone()}>
-                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} />
+                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} allowed={p.allowed.clone()} />
                 </div>
             }) }
         </section>
@@ -203,12 +198,7 @@ fn add_consumer(p: &AddConsumerProps) -> Html {
         Callback::from(move |e: InputEvent| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
                 // Kafka allows [a-zA-Z0-9._-] in names that end up in topics and metrics.
-                let clean: String = input
-                    .value()
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                    .take(40)
-                    .collect();
+                let clean = clean_name(&input.value());
                 if clean != input.value() {
                     input.set_value(&clean);
                 }
@@ -315,6 +305,7 @@ struct GroupCardProps {
     consumers: Vec<ConsumerView>,
     send: Send,
     actions: bool,
+    allowed: Option<Rc<Vec<String>>>,
 }
 
 /// One group: its coordinator and state, the partitions table with lag, and its members.
@@ -437,7 +428,7 @@ fn group_card(p: &GroupCardProps) -> Html {
             </ul>
             <div class="consumers">
                 { for p.consumers.iter().map(|c| html! {
-                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} key={c.name.clone()} />
+                    <ConsumerCard lang={l} consumer={c.clone()} send={p.send.clone()} actions={p.actions} allowed={p.allowed.clone()} key={c.name.clone()} />
                 }) }
             </div>
         </article>
@@ -450,6 +441,7 @@ struct ConsumerCardProps {
     consumer: ConsumerView,
     send: Send,
     actions: bool,
+    allowed: Option<Rc<Vec<String>>>,
 }
 
 /// One consumer client: state, config badges, position, and its crash / close / poll controls.
@@ -508,6 +500,20 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
     });
     let alive = c.alive;
     let polling = c.polling;
+    let may = |cmd: &str| {
+        p.actions
+            && p.allowed
+                .as_ref()
+                .is_none_or(|a| a.iter().any(|x| x == cmd))
+    };
+    let any_action = [
+        "crash_consumer",
+        "close_consumer",
+        "stop_polling",
+        "resume_polling",
+    ]
+    .into_iter()
+    .any(may);
     html! {
         <div class={classes!("consumer", format!("c-{tone}"))} data-testid={format!("consumer-{name}")}
             role="group" aria-label={format!("{} {name}: {status}", l.t("Consumer", "消费者"))}>
@@ -524,22 +530,26 @@ fn consumer_card(p: &ConsumerCardProps) -> Html {
                 <span class="mono" data-testid={format!("consumer-assignment-{name}")}>{ if assigned.is_empty() { "—".to_string() } else { assigned } }</span>
             </p>
             <div class="cfg-badges" aria-label={l.t("Consumer configs", "消费者配置")}>{ for badges }</div>
-            if p.actions {
+            if any_action {
             <div class="card-actions">
+                if may("crash_consumer") {
                 <button class="btn small danger" onclick={cmd(|consumer| Command::CrashConsumer { consumer })}
                     aria-disabled={(!alive).to_string()} disabled={!alive} data-testid={format!("crash-consumer-{name}")}
                     title={l.t("Kill the process: no LeaveGroup, no final commit; the coordinator notices after session.timeout.ms", "杀掉进程：不发 LeaveGroup、不做最后一次提交；coordinator 在 session.timeout.ms 后才发现")}
                     aria-label={format!("{} {name}", l.t("Crash consumer", "宕掉消费者"))}>{ l.t("Crash", "宕机") }</button>
+                }
+                if may("close_consumer") {
                 <button class="btn small" onclick={cmd(|consumer| Command::CloseConsumer { consumer })}
                     disabled={!alive} data-testid={format!("close-consumer-{name}")}
                     title={l.t("consumer.close(): commit (with auto-commit) and LeaveGroup — the group rebalances at once", "consumer.close()：提交（开启自动提交时）并发送 LeaveGroup —— 组立即再平衡")}
                     aria-label={format!("{} {name}", l.t("Close consumer", "关闭消费者"))}>{ l.t("Close", "关闭") }</button>
-                if polling {
+                }
+                if polling && may("stop_polling") {
                     <button class="btn small" onclick={cmd(|consumer| Command::StopPolling { consumer })}
                         disabled={!alive} data-testid={format!("stop-polling-{name}")}
                         title={l.t("The application stops calling poll() (stuck processing) while heartbeats go on: after max.poll.interval.ms the consumer leaves the group", "应用不再调用 poll()（处理卡住），心跳仍在继续：超过 max.poll.interval.ms 后消费者离开组")}
                         aria-label={format!("{} {name}", l.t("Stop polling", "停止 poll"))}>{ l.t("Stop polling", "停止 poll") }</button>
-                } else {
+                } else if !polling && may("resume_polling") {
                     <button class="btn small" onclick={cmd(|consumer| Command::ResumePolling { consumer })}
                         disabled={!alive} data-testid={format!("resume-polling-{name}")}
                         title={l.t("The application calls poll() again (and rejoins if it had left)", "应用重新调用 poll()（若已离开组则重新加入）")}

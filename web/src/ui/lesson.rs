@@ -7,12 +7,13 @@
 //! static text (parsed from the same bundled files) and the learner's progress in localStorage.
 
 use super::Send;
+use crate::client_controls::{self as cc, reference};
 use crate::i18n::Lang;
 use crate::lessons;
 use crate::markdown;
 use crate::progress_store;
 use crate::protocol::{LessonStatus, Op};
-use kplay_engine::config::{config_def, ConfigScope};
+use kplay_engine::config::ConfigScope;
 use kplay_engine::lesson::progress::{self, Progress};
 use kplay_engine::lesson::{Lesson, LessonStep, Text, SECTIONS};
 use kplay_engine::scenario::{Action, Step};
@@ -542,6 +543,8 @@ pub fn player(p: &PlayerProps) -> Html {
                 </div>
                 <div class="lesson-side">
                     <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(allowed.clone())} />
+                    { lesson_groups(l, &p.snapshot, &p.send, step, &allowed, awaiting_prediction) }
+                    <TxnLogFacts lang={l} snapshot={p.snapshot.clone()} focus={focus.clone()} />
                     <section class="panel o-partitions" aria-labelledby="lp-partitions-h">
                         <div class="panel-head"><h2 id="lp-partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2></div>
                         <div class="partitions compact">{ cards(&mine) }</div>
@@ -601,6 +604,33 @@ pub fn player(p: &PlayerProps) -> Html {
     }
 }
 
+/// The consumer-groups panel of the sandbox, once the lesson's cluster has consumers or groups (or
+/// the step lets the learner add one). Its consumer buttons are the step's allowed consumer
+/// commands only, and none while the prediction is unanswered; adding a consumer is the
+/// "Your controls" form, which starts from the step's reference. The groups the step is not about
+/// are folded under "Other groups".
+fn lesson_groups(
+    l: Lang,
+    s: &Snapshot,
+    send: &Send,
+    step: &LessonStep,
+    allowed: &Rc<Vec<String>>,
+    locked: bool,
+) -> Html {
+    if !cc::shows_groups(allowed, &s.groups, &s.consumers) {
+        return html! {};
+    }
+    let topic = cc::user_topics(&s.topics)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let folded = cc::folded_groups(&cc::step_groups(step, &s.consumers), &s.groups);
+    html! {
+        <super::groups::GroupsPanel lang={l} {topic} groups={s.groups.clone()} consumers={s.consumers.clone()}
+            send={send.clone()} actions={!locked} allowed={Some(allowed.clone())} {folded} />
+    }
+}
+
 /// The topics the step's demo, prediction and solution touch (its focus in the partitions view).
 fn step_topics(step: &LessonStep) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -609,11 +639,14 @@ fn step_topics(step: &LessonStep) -> Vec<String> {
         let t = match &s.action {
             Action::Command(Command::Produce { topic, .. })
             | Action::Command(Command::CreatePartitions { topic, .. })
-            | Action::Command(Command::AlterTopicConfig { topic, .. }) => Some(topic.clone()),
-            Action::Command(Command::CreateTopic { name, .. }) => Some(name.clone()),
-            _ => None,
+            | Action::Command(Command::AlterTopicConfig { topic, .. })
+            | Action::Command(Command::PerfTest { topic, .. })
+            | Action::Command(Command::Seek { topic, .. }) => vec![topic.clone()],
+            Action::Command(Command::CreateTopic { name, .. }) => vec![name.clone()],
+            Action::Command(Command::AddConsumer { topics, .. }) => topics.clone(),
+            _ => Vec::new(),
         };
-        if let Some(t) = t {
+        for t in t {
             if !out.contains(&t) {
                 out.push(t);
             }
@@ -730,17 +763,6 @@ struct ControlsProps {
     locked: bool,
 }
 
-/// The first command of the step's reference (prediction action, then solution) matching `f`.
-fn reference<T>(step: &LessonStep, f: impl Fn(&Command) -> Option<T>) -> Option<T> {
-    let pred = step.predict.iter().flat_map(|p| p.action.iter());
-    pred.chain(step.solution.iter())
-        .filter_map(|s| match &s.action {
-            Action::Command(c) => f(c),
-            _ => None,
-        })
-        .next()
-}
-
 fn input_value(id: &str) -> String {
     web_sys::window()
         .and_then(|w| w.document())
@@ -764,9 +786,25 @@ fn lesson_controls(p: &ControlsProps) -> Html {
     let sid = &step.id;
     let has = |c: &str| step.controls.iter().any(|x| x == c);
     let producers: Vec<String> = s.producers.iter().map(|x| x.name.clone()).collect();
-    let topics: Vec<String> = s.topics.iter().map(|t| t.name.clone()).collect();
+    // The learner's topics (not __consumer_offsets, __transaction_state).
+    let topics: Vec<String> = cc::user_topics(&s.topics);
     let locked = p.locked;
     let mut rows: Vec<Html> = Vec::new();
+    // The learner's tombstone choice, for this step only (a new step starts from its reference).
+    let tomb_pick = use_state(|| None::<(String, bool)>);
+    // The learner's topic choice in the add-consumer form, for this step only. (Yew sets `checked`
+    // on every render, so a checkbox has to be controlled; snapshots re-render all the time.)
+    let ac_topics = use_state(|| None::<(String, Vec<String>)>);
+    // A form the page refused to send: (control, what is wrong).
+    let form_error = use_state(|| None::<(String, String)>);
+    let error_for = |control: &str| -> Html {
+        match &*form_error {
+            Some((c, msg)) if c == control => html! {
+                <p class="lc-error bad-text small" role="alert" data-testid={format!("lc-{control}-error")}>{ msg.clone() }</p>
+            },
+            _ => html! {},
+        }
+    };
 
     if has("produce") {
         let (dp, dt, dk, dv, dpart) = reference(step, |c| match c {
@@ -801,6 +839,21 @@ fn lesson_controls(p: &ControlsProps) -> Html {
             format!("lc-{sid}-value"),
             format!("lc-{sid}-partition"),
         ];
+        let offers_tombstone = cc::offers_tombstone(step, &s.topics);
+        let tombstone = offers_tombstone
+            && match &*tomb_pick {
+                Some((id, on)) if id == sid => *on,
+                _ => cc::tombstone_default(step),
+            };
+        let on_tombstone = {
+            let tomb_pick = tomb_pick.clone();
+            let sid = sid.clone();
+            Callback::from(move |e: Event| {
+                if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
+                    tomb_pick.set(Some((sid.clone(), i.checked())));
+                }
+            })
+        };
         let on_send = {
             let send = p.send.clone();
             let ids = ids.clone();
@@ -815,7 +868,8 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     topic: input_value(&ids[1]),
                     partition,
                     key: (!key.trim().is_empty()).then(|| key.trim().to_string()),
-                    value: Some(input_value(&ids[3])),
+                    // A tombstone: a null value, which compaction treats as "delete this key".
+                    value: (!tombstone).then(|| input_value(&ids[3])),
                 });
             })
         };
@@ -836,8 +890,15 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                     <select id={ids[1].clone()} data-testid="lc-topic">
                         { for topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == dt}>{ x.clone() }</option> }) }
                     </select></label>
-                <label><span>{ "key" }</span><input id={ids[2].clone()} data-testid="lc-key" value={dk} size="12" placeholder={l.t("(none)", "（无）")} /></label>
-                <label><span>{ "value" }</span><input id={ids[3].clone()} data-testid="lc-value" value={dv} size="12" /></label>
+                <label><span>{ "key" }</span><Field id={ids[2].clone()} testid="lc-key" initial={dk} size="12" placeholder={l.t("(none)", "（无）").to_string()} /></label>
+                <label><span>{ "value" }</span><Field id={ids[3].clone()} testid="lc-value" initial={dv} size="12"
+                    disabled={tombstone} placeholder={if tombstone { "null" } else { "" }.to_string()} /></label>
+                if offers_tombstone {
+                    <label class="lc-check" title={l.t("A record with a null value: compaction keeps it as “this key is deleted” until delete.retention.ms has passed, then removes it", "值为 null 的消息：压缩把它当作“该 key 已删除”保留，直到超过 delete.retention.ms 才清除")}>
+                        <input type="checkbox" data-testid="lc-tombstone" checked={tombstone} onchange={on_tombstone} />
+                        <span>{ l.t("tombstone (null value)", "墓碑消息（null 值）") }</span>
+                    </label>
+                }
                 <label><span>{ "partition" }</span>
                     <select id={ids[4].clone()} data-testid="lc-partition">
                         <option value="" selected={dpart.is_none()}>{ l.t("partitioner", "分区器决定") }</option>
@@ -848,13 +909,12 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         });
     }
 
-    for key in step.controls.iter() {
-        let (scope, is_topic) = if config_def(ConfigScope::Producer, key).is_some() {
-            (ConfigScope::Producer, false)
-        } else if config_def(ConfigScope::Topic, key).is_some() {
-            (ConfigScope::Topic, true)
+    for (key, is_topic) in cc::config_row_keys(step) {
+        let key = &key;
+        let scope = if is_topic {
+            ConfigScope::Topic
         } else {
-            continue;
+            ConfigScope::Producer
         };
         let owners = if is_topic { &topics } else { &producers };
         let default_owner = reference(step, |c| match c {
@@ -943,7 +1003,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                             { for ch.iter().map(|v| html! { <option value={*v} selected={cur == *v}>{ *v }</option> }) }
                         </select>
                     } else {
-                        <input id={value_id} data-testid={format!("lc-{slug}-value")} value={cur} size="14" />
+                        <Field id={value_id} testid={format!("lc-{slug}-value")} initial={cur} size="14" />
                     }
                 </label>
                 <button class="btn" onclick={on_apply} aria-disabled={locked.to_string()} data-testid={format!("lc-{slug}-apply")}
@@ -989,7 +1049,7 @@ fn lesson_controls(p: &ControlsProps) -> Html {
                 <label><span>{ "topic" }</span><select id={t_id} data-testid="lc-cp-topic">
                     { for topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == dt}>{ x.clone() }</option> }) }
                 </select></label>
-                <label><span>{ l.t("partitions", "分区数") }</span><input id={n_id} type="number" min="1" max="64" value={(cur + 1).to_string()} data-testid="lc-cp-count" /></label>
+                <label><span>{ l.t("partitions", "分区数") }</span><Field id={n_id} kind="number" min="1" max="64" initial={(cur + 1).to_string()} testid="lc-cp-count" /></label>
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-cp-apply">{ l.t("Alter", "修改") }</button>
             </div>
         });
@@ -1034,38 +1094,537 @@ fn lesson_controls(p: &ControlsProps) -> Html {
         rows.push(html! {
             <div class="lc-row" key="create_topic">
                 <span class="lc-name">{ "kafka-topics.sh --create" }</span>
-                <label><span>{ "topic" }</span><input id={ids[0].clone()} value={d.0} size="12" data-testid="lc-ct-name" /></label>
-                <label><span>{ "partitions" }</span><input id={ids[1].clone()} type="number" min="1" value={d.1.to_string()} data-testid="lc-ct-partitions" /></label>
-                <label><span>{ "RF" }</span><input id={ids[2].clone()} type="number" min="1" value={d.2.to_string()} data-testid="lc-ct-rf" /></label>
+                <label><span>{ "topic" }</span><Field id={ids[0].clone()} initial={d.0} size="12" testid="lc-ct-name" /></label>
+                <label><span>{ "partitions" }</span><Field id={ids[1].clone()} kind="number" min="1" initial={d.1.to_string()} testid="lc-ct-partitions" /></label>
+                <label><span>{ "RF" }</span><Field id={ids[2].clone()} kind="number" min="1" initial={d.2.to_string()} testid="lc-ct-rf" /></label>
                 <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ct-apply">{ l.t("Create", "创建") }</button>
             </div>
         });
     }
 
+    // A form field for config `key` of `scope` (a choice list, a number or text), starting at `cur`
+    // ("" = not set: Kafka's default).
+    let config_input = |scope: ConfigScope,
+                        key: &str,
+                        id: String,
+                        tid: String,
+                        cur: String|
+     -> Html {
+        let doc = l.config_doc(scope, key);
+        let unset = format!(
+            "{} ({})",
+            l.t("default", "默认"),
+            cc::default_label_in(scope, key)
+        );
+        match cc::config_field(scope, key) {
+            cc::Field::Choice(ch) => html! {
+                <select {id} data-testid={tid} title={doc}>
+                    <option value="" selected={cur.is_empty()}>{ unset }</option>
+                    { for cc::choices_with(key, &ch, &cur).into_iter().map(|(v, label)| html! {
+                        <option value={v.clone()} selected={v == cur}>{ label }</option>
+                    }) }
+                </select>
+            },
+            cc::Field::Number(min) => html! {
+                <Field {id} testid={tid} kind="number" min={min.to_string()} initial={cur}
+                    placeholder={cc::default_label_in(scope, key)} title={doc.to_string()} class="lc-wide-num" />
+            },
+            cc::Field::Text => html! {
+                <Field {id} testid={tid} initial={cur} size="12" title={doc.to_string()}
+                    placeholder={match cc::default_label_in(scope, key).as_str() { "—" => l.t("(not set)", "（未设置）").to_string(), d => d.to_string() }} />
+            },
+        }
+    };
+    let slug = |k: &str| -> String {
+        k.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect()
+    };
+    // The reference's configs the form does not ask for: sent as they are, shown read-only.
+    let fixed_chips = |fixed: &std::collections::BTreeMap<String, String>| -> Html {
+        if fixed.is_empty() {
+            return html! {};
+        }
+        html! {
+            <p class="lc-fixed small" aria-label={l.t("Also set, as in the reference", "同时设置（与参考答案相同）")}>
+                <span class="muted">{ l.t("also set: ", "同时设置：") }</span>
+                { for fixed.iter().map(|(k, v)| html! {
+                    <span class="cfg-badge set"><span class="cfg-key">{ k.clone() }</span><span class="cfg-val">{ v.clone() }</span></span>
+                }) }
+            </p>
+        }
+    };
+
     if has("add_producer") {
         let id = format!("lc-{sid}-ap-name");
-        let d = reference(step, |c| match c {
-            Command::AddProducer { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "my-producer".into());
+        let (dname, dconfigs) = cc::add_producer_defaults(step, &s.producers);
+        let keys = cc::add_producer_keys(step);
+        let fixed: std::collections::BTreeMap<String, String> = dconfigs
+            .iter()
+            .filter(|(k, _)| !keys.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let cfg_ids: Vec<(String, String)> = keys
+            .iter()
+            .map(|k| (format!("lc-{sid}-ap-{}", slug(k)), k.clone()))
+            .collect();
         let on = {
             let send = p.send.clone();
             let id = id.clone();
+            let (cfg_ids, fixed) = (cfg_ids.clone(), fixed.clone());
             Callback::from(move |_| {
-                if !locked {
-                    send.command(Command::AddProducer {
-                        name: input_value(&id),
-                        configs: Default::default(),
+                let name = cc::clean_name(input_value(&id).trim());
+                if locked || name.is_empty() {
+                    return;
+                }
+                let mut configs = fixed.clone();
+                for (fid, k) in &cfg_ids {
+                    let v = input_value(fid);
+                    if !v.trim().is_empty() {
+                        configs.insert(k.clone(), v.trim().to_string());
+                    }
+                }
+                send.command(Command::AddProducer { name, configs });
+            })
+        };
+        let fields = cfg_ids.iter().map(|(fid, k)| {
+            let cur = dconfigs.get(k).cloned().unwrap_or_default();
+            html! {
+                <label class="lc-cfg"><span class="mono">{ k.clone() }</span>
+                    { config_input(ConfigScope::Producer, k, fid.clone(), format!("lc-ap-{}", slug(k)), cur) }</label>
+            }
+        });
+        rows.push(html! {
+            <div class="lc-row lc-block" key="add_producer" role="group" aria-label={l.t("Start a producer", "启动一个 producer")}>
+                <span class="lc-name">{ l.t("Start a producer", "启动一个 producer") }<code class="lc-api">{ "new KafkaProducer<>(props)" }</code></span>
+                <label><span>{ l.t("name", "名称") }</span><Field {id} initial={dname} size="12" testid="lc-ap-name" /></label>
+                { for fields }
+                <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ap-apply">{ l.t("Start", "启动") }</button>
+                { fixed_chips(&fixed) }
+            </div>
+        });
+    }
+
+    if has("add_consumer") {
+        let d = cc::add_consumer_defaults(step, &s.consumers, &s.topics);
+        let keys = cc::consumer_form_keys(step);
+        let user_topics = cc::user_topics(&s.topics);
+        let name_id = format!("lc-{sid}-ac-name");
+        let group_id = format!("lc-{sid}-ac-group");
+        let topic_ids: Vec<(String, String)> = user_topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("lc-{sid}-ac-topic-{i}"), t.clone()))
+            .collect();
+        let cfg_ids: Vec<(String, String)> = keys
+            .iter()
+            .map(|k| (format!("lc-{sid}-ac-{}", slug(k)), k.clone()))
+            .collect();
+        let chosen: Vec<String> = match &*ac_topics {
+            Some((id, t)) if id == sid => t.clone(),
+            _ if d.topics.is_empty() && user_topics.len() == 1 => user_topics.clone(),
+            _ => d.topics.clone(),
+        };
+        let on_topic = |topic: String| {
+            let (ac_topics, chosen, sid) = (ac_topics.clone(), chosen.clone(), sid.clone());
+            Callback::from(move |e: Event| {
+                let on = e
+                    .target_dyn_into::<HtmlInputElement>()
+                    .is_some_and(|i| i.checked());
+                let mut next: Vec<String> =
+                    chosen.iter().filter(|t| **t != topic).cloned().collect();
+                if on {
+                    next.push(topic.clone());
+                }
+                ac_topics.set(Some((sid.clone(), next)));
+            })
+        };
+        let on_add = {
+            let send = p.send.clone();
+            let form_error = form_error.clone();
+            let (name_id, group_id) = (name_id.clone(), group_id.clone());
+            let cfg_ids = cfg_ids.clone();
+            let fixed = d.fixed.clone();
+            // In the order the topics are listed.
+            let topics: Vec<String> = user_topics
+                .iter()
+                .filter(|t| chosen.contains(t))
+                .cloned()
+                .collect();
+            Callback::from(move |_| {
+                if locked {
+                    return;
+                }
+                let topics = topics.clone();
+                let configs: Vec<(String, String)> = cfg_ids
+                    .iter()
+                    .map(|(id, k)| (k.clone(), input_value(id)))
+                    .collect();
+                match cc::build_add_consumer(
+                    &input_value(&name_id),
+                    &input_value(&group_id),
+                    topics,
+                    &fixed,
+                    &configs,
+                ) {
+                    Ok(c) => {
+                        form_error.set(None);
+                        send.command(c);
+                    }
+                    Err(field) => form_error.set(Some((
+                        "add-consumer".into(),
+                        match field {
+                            "topics" => l
+                                .t("Subscribe to at least one topic.", "至少订阅一个 topic。")
+                                .to_string(),
+                            f => format!("{}{f}", l.t("Fill in ", "请填写 ")),
+                        },
+                    ))),
+                }
+            })
+        };
+        let fields = cfg_ids.iter().map(|(id, key)| {
+            let cur = d.configs.get(key).cloned().unwrap_or_default();
+            html! {
+                <label class="lc-cfg"><span class="mono">{ key.clone() }</span>
+                    { config_input(ConfigScope::Consumer, key, id.clone(), format!("lc-ac-{}", slug(key)), cur) }</label>
+            }
+        });
+        rows.push(html! {
+            <div class="lc-row lc-block" key="add_consumer" role="group" aria-labelledby={format!("lc-{sid}-ac-h")}>
+                <span class="lc-name" id={format!("lc-{sid}-ac-h")}>{ l.t("Start a consumer", "启动一个消费者") }
+                    <code class="lc-api">{ "new KafkaConsumer<>(props).subscribe(topics)" }</code></span>
+                <label><span>{ l.t("name", "名称") }</span>
+                    <Field id={name_id} testid="lc-ac-name" initial={d.name} size="11" /></label>
+                <label><span class="mono">{ "group.id" }</span>
+                    <Field id={group_id} testid="lc-ac-group" initial={d.group} size="12"
+                        title={l.config_doc(ConfigScope::Consumer, "group.id").to_string()} /></label>
+                <div class="lc-topics" role="group" aria-labelledby={format!("lc-{sid}-ac-topics")}>
+                    <span class="lc-label" id={format!("lc-{sid}-ac-topics")}>{ l.t("subscribe to", "订阅") }</span>
+                    <div class="lc-checks">
+                    { for topic_ids.iter().map(|(id, t)| html! {
+                        <label class="lc-check">
+                            <input type="checkbox" id={id.clone()} data-testid={format!("lc-ac-topic-{t}")}
+                                checked={chosen.contains(t)} onchange={on_topic(t.clone())} />
+                            <span class="mono">{ t.clone() }</span>
+                        </label>
+                    }) }
+                    </div>
+                </div>
+                { for fields }
+                <button class="btn primary" onclick={on_add} aria-disabled={locked.to_string()} data-testid="lc-add-consumer">
+                    { l.t("Add consumer", "添加消费者") }
+                </button>
+                { fixed_chips(&d.fixed) }
+                { error_for("add-consumer") }
+            </div>
+        });
+    }
+
+    // Pick a running consumer, then crash / close it or stop / resume its poll loop.
+    let actions = cc::consumer_actions(&step.controls);
+    let consumer_options = |d: &Option<String>| -> Html {
+        if s.consumers.is_empty() {
+            return html! { <option value="" disabled=true selected=true>{ l.t("(no consumer yet)", "（还没有消费者）") }</option> };
+        }
+        s.consumers
+            .iter()
+            .map(|c| {
+                let state = if !c.alive {
+                    l.t("stopped", "已停止").to_string()
+                } else if !c.polling {
+                    l.t("not polling", "没有 poll").to_string()
+                } else {
+                    c.group.clone()
+                };
+                html! { <option value={c.name.clone()} selected={d.as_deref() == Some(c.name.as_str())}>{ format!("{} · {state}", c.name) }</option> }
+            })
+            .collect()
+    };
+    let none = s.consumers.is_empty();
+    if !actions.is_empty() {
+        let id = format!("lc-{sid}-consumer");
+        let d = cc::default_consumer(step, &actions, &s.consumers);
+        let buttons = actions.iter().map(|a| {
+            let (label, title, danger) = match *a {
+                "crash_consumer" => (
+                    l.t("Crash", "宕机"),
+                    l.t("Kill the process: no LeaveGroup, no final commit; the coordinator notices after session.timeout.ms", "杀掉进程：不发 LeaveGroup、不做最后一次提交；coordinator 在 session.timeout.ms 后才发现"),
+                    true,
+                ),
+                "close_consumer" => (
+                    l.t("Close", "关闭"),
+                    l.t("consumer.close(): commit (with auto-commit) and LeaveGroup — the group rebalances at once", "consumer.close()：提交（开启自动提交时）并发送 LeaveGroup —— 组立即再平衡"),
+                    false,
+                ),
+                "stop_polling" => (
+                    l.t("Stop polling", "停止 poll"),
+                    l.t("The application stops calling poll() (stuck processing) while heartbeats go on: after max.poll.interval.ms the consumer leaves the group", "应用不再调用 poll()（处理卡住），心跳仍在继续：超过 max.poll.interval.ms 后消费者离开组"),
+                    false,
+                ),
+                _ => (
+                    l.t("Resume polling", "恢复 poll"),
+                    l.t("The application calls poll() again (and rejoins if it had left)", "应用重新调用 poll()（若已离开组则重新加入）"),
+                    false,
+                ),
+            };
+            let on = {
+                let send = p.send.clone();
+                let (id, a) = (id.clone(), *a);
+                Callback::from(move |_| {
+                    let name = input_value(&id);
+                    if locked || name.is_empty() {
+                        return;
+                    }
+                    if let Some(c) = cc::consumer_command(a, name) {
+                        send.command(c);
+                    }
+                })
+            };
+            html! {
+                <button class={classes!("btn", danger.then_some("danger"))} onclick={on} title={title}
+                    aria-disabled={(locked || none).to_string()} data-testid={format!("lc-{}", a.replace('_', "-"))}
+                    aria-label={format!("{}: {title}", label)}>{ label }</button>
+            }
+        });
+        rows.push(html! {
+            <div class="lc-row lc-block" key="consumer_actions" role="group" aria-label={l.t("A consumer", "一个消费者")}>
+                <span class="lc-name">{ l.t("A consumer", "一个消费者") }</span>
+                <label><span>{ l.t("consumer", "消费者") }</span>
+                    <select id={id.clone()} data-testid="lc-consumer">{ consumer_options(&d) }</select></label>
+                { for buttons }
+            </div>
+        });
+    }
+
+    if has("seek") {
+        let (c_id, tp_id, o_id) = (
+            format!("lc-{sid}-seek-consumer"),
+            format!("lc-{sid}-seek-tp"),
+            format!("lc-{sid}-seek-offset"),
+        );
+        let d = cc::default_consumer(step, &["seek"], &s.consumers);
+        let dc = d
+            .as_ref()
+            .and_then(|n| s.consumers.iter().find(|c| &c.name == n));
+        let (dtp, doff) = cc::seek_defaults(step, dc, &s.topics);
+        let on = {
+            let send = p.send.clone();
+            let (c_id, tp_id, o_id) = (c_id.clone(), tp_id.clone(), o_id.clone());
+            Callback::from(move |_| {
+                let consumer = input_value(&c_id);
+                let (Some((topic, partition)), Ok(offset)) = (
+                    cc::parse_tp(&input_value(&tp_id)),
+                    input_value(&o_id).trim().parse::<u64>(),
+                ) else {
+                    return;
+                };
+                if !locked && !consumer.is_empty() {
+                    send.command(Command::Seek {
+                        consumer,
+                        topic,
+                        partition,
+                        offset,
                     });
                 }
             })
         };
         rows.push(html! {
-            <div class="lc-row" key="add_producer">
-                <span class="lc-name">{ "new KafkaProducer<>(props)" }</span>
-                <label><span>{ "name" }</span><input id={id} value={d} size="12" data-testid="lc-ap-name" /></label>
-                <button class="btn" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-ap-apply">{ l.t("Start", "启动") }</button>
+            <div class="lc-row lc-block" key="seek" role="group" aria-label={l.t("Replay or skip: consumer.seek", "重放或跳过：consumer.seek")}>
+                <span class="lc-name">{ l.t("Replay or skip", "重放或跳过") }<code class="lc-api">{ "consumer.seek(tp, offset)" }</code></span>
+                <label><span>{ l.t("consumer", "消费者") }</span>
+                    <select id={c_id} data-testid="lc-seek-consumer">{ consumer_options(&d) }</select></label>
+                <label><span>{ l.t("partition", "分区") }</span>
+                    <select id={tp_id} data-testid="lc-seek-partition">
+                        { for cc::partition_choices(&s.topics).into_iter().map(|(v, label)| html! { <option value={v.clone()} selected={v == dtp}>{ label }</option> }) }
+                    </select></label>
+                <label><span>{ "offset" }</span>
+                    <Field id={o_id} testid="lc-seek-offset" kind="number" min="0" initial={doff.to_string()} /></label>
+                <button class="btn" onclick={on} aria-disabled={(locked || none).to_string()} data-testid="lc-seek"
+                    title={l.t("The next poll() reads from this offset; the committed offset moves only with the next commit", "下一次 poll() 从这个 offset 开始读；已提交 offset 要到下一次提交才会移动")}>
+                    { l.t("Seek", "Seek") }
+                </button>
+            </div>
+        });
+    }
+
+    if has("seek_to_beginning") || has("seek_to_end") {
+        let (c_id, tp_id) = (
+            format!("lc-{sid}-seek-edge-consumer"),
+            format!("lc-{sid}-seek-edge-tp"),
+        );
+        let d = cc::default_consumer(step, &["seek_to_beginning", "seek_to_end"], &s.consumers);
+        let dtp = cc::seek_edge_default(step);
+        let edge = |to_end: bool| {
+            let send = p.send.clone();
+            let (c_id, tp_id) = (c_id.clone(), tp_id.clone());
+            Callback::from(move |_| {
+                let consumer = input_value(&c_id);
+                if !locked && !consumer.is_empty() {
+                    send.command(cc::seek_edge(consumer, &input_value(&tp_id), to_end));
+                }
+            })
+        };
+        rows.push(html! {
+            <div class="lc-row lc-block" key="seek_edges" role="group" aria-label={l.t("Jump to an end", "跳到两端")}>
+                <span class="lc-name">{ l.t("Jump to an end", "跳到两端") }</span>
+                <label><span>{ l.t("consumer", "消费者") }</span>
+                    <select id={c_id.clone()} data-testid="lc-seek-edge-consumer">{ consumer_options(&d) }</select></label>
+                <label><span>{ l.t("partitions", "分区") }</span>
+                    <select id={tp_id.clone()} data-testid="lc-seek-edge-partition">
+                        <option value="" selected={dtp.is_empty()}>{ l.t("every assigned partition", "所有已分配的分区") }</option>
+                        { for cc::partition_choices(&s.topics).into_iter().map(|(v, label)| html! { <option value={v.clone()} selected={v == dtp}>{ label }</option> }) }
+                    </select></label>
+                if has("seek_to_beginning") {
+                    <button class="btn" onclick={edge(false)} aria-disabled={(locked || none).to_string()} data-testid="lc-seek-to-beginning"
+                        title={l.t("Read again from the log start offset", "从日志起始 offset 重新读")}>{ "seekToBeginning()" }</button>
+                }
+                if has("seek_to_end") {
+                    <button class="btn" onclick={edge(true)} aria-disabled={(locked || none).to_string()} data-testid="lc-seek-to-end"
+                        title={l.t("Skip to the end (the high watermark; the LSO with read_committed)", "跳到末尾（高水位；read_committed 时为 LSO）")}>{ "seekToEnd()" }</button>
+                }
+            </div>
+        });
+    }
+
+    let txn_actions: Vec<&str> = cc::TXN_ACTIONS.into_iter().filter(|a| has(a)).collect();
+    if !txn_actions.is_empty() {
+        let id = format!("lc-{sid}-txn-producer");
+        let (list, d) = cc::txn_producers(step, &s.producers);
+        let buttons = txn_actions.iter().map(|a| {
+            let (label, title, tone) = match *a {
+                "init_transactions" => ("initTransactions()", l.t("Find the transaction coordinator and get the producer id and a bumped epoch (fencing older producers with the same transactional.id)", "找到事务协调者，拿到 producer id 和提升后的 epoch（隔离使用同一 transactional.id 的旧 producer）"), None),
+                "begin_transaction" => ("beginTransaction()", l.t("Start a transaction: the records sent next belong to it", "开始一个事务：之后发送的消息都属于它"), None),
+                "commit_transaction" => ("commitTransaction()", l.t("Flush, then EndTxn(COMMIT): commit markers make the records visible to read_committed consumers", "先 flush，再 EndTxn(COMMIT)：提交标记让 read_committed 消费者看到这些消息"), Some("primary")),
+                _ => ("abortTransaction()", l.t("EndTxn(ABORT): abort markers; read_committed consumers skip the records", "EndTxn(ABORT)：写入中止标记；read_committed 消费者跳过这些消息"), Some("danger")),
+            };
+            let on = {
+                let send = p.send.clone();
+                let (id, a) = (id.clone(), *a);
+                Callback::from(move |_| {
+                    let producer = input_value(&id);
+                    if locked || producer.is_empty() {
+                        return;
+                    }
+                    if let Some(c) = cc::txn_command(a, producer) {
+                        send.command(c);
+                    }
+                })
+            };
+            html! {
+                <button class={classes!("btn", "mono-btn", tone)} onclick={on} title={title} aria-disabled={locked.to_string()}
+                    data-testid={format!("lc-{}", a.replace('_', "-"))} aria-label={format!("{label}: {title}")}>{ label }</button>
+            }
+        });
+        let states = s.producers.iter().filter_map(|x| {
+            let t = x.transaction.as_ref()?;
+            let tone = match t.state.as_str() {
+                "IN_TRANSACTION" | "COMMITTING_TRANSACTION" | "ABORTING_TRANSACTION" | "INITIALIZING" => "warn",
+                "READY" => "good",
+                s if s.contains("ERROR") || s.contains("FENCED") => "bad",
+                _ => "neutral",
+            };
+            Some(html! {
+                <span class="lc-txn-state" data-testid={format!("lc-txn-state-{}", x.name)} data-state={t.state.clone()}>
+                    <span class="mono">{ x.name.clone() }</span>
+                    <span class={classes!("pill", tone)}>{ t.state.clone() }</span>
+                    <span class="muted small">{ format!("{} {} · {} {}", t.committed, l.t("committed", "已提交"), t.aborted, l.t("aborted", "已中止")) }</span>
+                    if let Some(e) = &t.last_error { <span class="bad-text small mono">{ e.clone() }</span> }
+                </span>
+            })
+        });
+        rows.push(html! {
+            <div class="lc-row lc-block" key="transactions" role="group" aria-label={l.t("Transaction", "事务")}>
+                <span class="lc-name">{ l.t("Transaction", "事务") }</span>
+                <label><span>{ l.t("transactional producer", "事务型 producer") }</span>
+                    <select id={id.clone()} data-testid="lc-txn-producer">
+                        { for list.iter().map(|x| html! { <option value={x.clone()} selected={*x == d}>{ x.clone() }</option> }) }
+                    </select></label>
+                { for buttons }
+                <div class="lc-doc lc-txn-states" aria-live="polite">{ for states }</div>
+            </div>
+        });
+    }
+
+    if has("perf_test") {
+        let d = cc::perf_defaults(step, &s.producers, &s.topics);
+        let ids = [
+            format!("lc-{sid}-perf-producer"),
+            format!("lc-{sid}-perf-topic"),
+            format!("lc-{sid}-perf-records"),
+            format!("lc-{sid}-perf-size"),
+            format!("lc-{sid}-perf-throughput"),
+        ];
+        let user_topics = cc::user_topics(&s.topics);
+        let on = {
+            let send = p.send.clone();
+            let ids = ids.clone();
+            let form_error = form_error.clone();
+            Callback::from(move |_| {
+                if locked {
+                    return;
+                }
+                match cc::build_perf_test(
+                    input_value(&ids[0]),
+                    input_value(&ids[1]),
+                    &input_value(&ids[2]),
+                    &input_value(&ids[3]),
+                    &input_value(&ids[4]),
+                ) {
+                    Ok(c) => {
+                        form_error.set(None);
+                        send.command(c);
+                    }
+                    Err(flag) => form_error.set(Some((
+                        "perf".into(),
+                        format!(
+                            "{}{flag}{}",
+                            l.t("Check ", "请检查 "),
+                            match flag {
+                                "--num-records" => format!(" (1–{})", cc::PERF_MAX_RECORDS),
+                                "--throughput" => l
+                                    .t(
+                                        " (records/s, or -1 for no limit)",
+                                        "（条/秒，-1 表示不限速）"
+                                    )
+                                    .to_string(),
+                                _ => String::new(),
+                            }
+                        ),
+                    ))),
+                }
+            })
+        };
+        let status = s.producers.iter().filter_map(|x| {
+            let t = x.perf_test.as_ref()?;
+            Some(html! {
+                <p class="lc-perf-status small mono" data-testid={format!("lc-perf-status-{}", x.name)} data-finished={t.finished.to_string()}>
+                    { format!("{}: {}/{} {} · {} records/sec · {} ms avg latency · {} ms max", x.name, t.completed, t.num_records,
+                        if t.finished { l.t("done", "完成") } else { l.t("acked…", "已确认…") }, t.records_per_sec, t.latency_ms_avg, t.latency_ms_max) }
+                    if t.errors > 0 { <span class="bad-text">{ format!(" · {} errors", t.errors) }</span> }
+                </p>
+            })
+        });
+        rows.push(html! {
+            <div class="lc-row lc-block" key="perf_test" role="group" aria-label="kafka-producer-perf-test.sh">
+                <span class="lc-name">{ "kafka-producer-perf-test.sh" }</span>
+                <label><span>{ "producer" }</span>
+                    <select id={ids[0].clone()} data-testid="lc-perf-producer">
+                        { for producers.iter().map(|x| html! { <option value={x.clone()} selected={*x == d.producer}>{ x.clone() }</option> }) }
+                    </select></label>
+                <label><span>{ "--topic" }</span>
+                    <select id={ids[1].clone()} data-testid="lc-perf-topic">
+                        { for user_topics.iter().map(|x| html! { <option value={x.clone()} selected={*x == d.topic}>{ x.clone() }</option> }) }
+                    </select></label>
+                <label><span>{ "--num-records" }</span>
+                    <Field id={ids[2].clone()} testid="lc-perf-records" kind="number" min="1" max={cc::PERF_MAX_RECORDS.to_string()} initial={d.num_records.to_string()} class="lc-wide-num" /></label>
+                <label><span>{ "--record-size" }</span>
+                    <Field id={ids[3].clone()} testid="lc-perf-size" kind="number" min="1" initial={d.record_size.to_string()} /></label>
+                <label title={l.t("records per second; -1: as fast as send() allows", "每秒条数；-1：send() 能多快就多快")}><span>{ "--throughput" }</span>
+                    <Field id={ids[4].clone()} testid="lc-perf-throughput" kind="number" min="-1" initial={d.throughput.to_string()} /></label>
+                <button class="btn primary" onclick={on} aria-disabled={locked.to_string()} data-testid="lc-perf-run">{ l.t("Run", "运行") }</button>
+                { error_for("perf") }
+                <div class="lc-doc" aria-live="polite">{ for status }</div>
             </div>
         });
     }
@@ -1475,9 +2034,176 @@ fn challenge_player(p: &ChallengeProps) -> Html {
                 </div>
                 <div class="lesson-side">
                     <super::cluster::ClusterPanel lang={l} snapshot={p.snapshot.clone()} send={p.send.clone()} allowed={Some(Rc::new(ch.controls.clone()))} />
+                    { lesson_groups(l, &p.snapshot, &p.send, &step, &Rc::new(ch.controls.clone()), false) }
+                    <TxnLogFacts lang={l} snapshot={p.snapshot.clone()} focus={Vec::<String>::new()} />
                     <super::producer::Results lang={l} requests={p.snapshot.requests.clone()} now_ms={p.snapshot.now_ms} />
                 </div>
             </div>
         </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FactsProps {
+    lang: Lang,
+    snapshot: Rc<Snapshot>,
+    /// The step's topics, listed first.
+    focus: Vec<String>,
+}
+
+/// Transactions and compaction, once the lesson's cluster uses them: the coordinators'
+/// transactions (`kafka-transactions.sh list/describe`) and, per partition of a transactional or
+/// compacted topic, the leader's HW, last stable offset, open and aborted transactions, segments
+/// and the log cleaner's dirty ratio (`kafka-log-dirs.sh`, the cleaner's `max-dirty-percent`).
+/// Nothing is shown before either exists.
+#[function_component(TxnLogFacts)]
+fn txn_log_facts(p: &FactsProps) -> Html {
+    let l = p.lang;
+    let s = &p.snapshot;
+    let rows = cc::log_fact_rows(&s.topics, &p.focus);
+    if rows.is_empty() && s.transactions.is_empty() {
+        return html! {};
+    }
+    let any_txn = !s.transactions.is_empty() || rows.iter().any(|r| r.transactional);
+    let any_compact = rows.iter().any(|r| r.compacted);
+    let title = match (any_txn, any_compact) {
+        (true, true) => l.t("Transactions & log cleaner", "事务与日志清理"),
+        (true, false) => l.t("Transactions", "事务"),
+        _ => l.t("Log segments & cleaner", "日志段与清理"),
+    };
+    let dash = || "—".to_string();
+    html! {
+        <section class="panel txn-facts" aria-labelledby="facts-h" data-testid="txn-log-facts">
+            <div class="panel-head"><h2 id="facts-h">{ title }</h2></div>
+            if !s.transactions.is_empty() {
+                <div class="table-wrap">
+                <table class="offsets-table" data-testid="txn-table">
+                    <caption class="sr-only">{ l.t("Transactions by transactional.id, as their coordinators hold them", "按 transactional.id 列出的事务（协调者所见）") }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "TRANSACTIONAL-ID" }</th>
+                        <th scope="col">{ "STATE" }</th>
+                        <th scope="col" title={l.t("producerId · epoch: a new initTransactions() bumps the epoch and fences the old producer", "producerId · epoch：新的 initTransactions() 会提升 epoch 并隔离旧 producer")}>{ "PRODUCER-ID" }</th>
+                        <th scope="col">{ l.t("PARTITIONS", "分区") }</th>
+                        <th scope="col" title={l.t("The leader of the id's __transaction_state partition", "该 id 所在 __transaction_state 分区的 leader")}>{ "COORDINATOR" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for s.transactions.iter().map(|t| {
+                            let tone = match t.state.as_str() {
+                                "Ongoing" | "PrepareCommit" | "PrepareAbort" => "warn",
+                                "CompleteCommit" => "good",
+                                "CompleteAbort" => "neutral",
+                                "PrepareEpochFence" | "Dead" => "bad",
+                                _ => "neutral",
+                            };
+                            let parts = t.partitions.iter().map(|tp| tp.to_string()).collect::<Vec<_>>().join(", ");
+                            html! {
+                                <tr key={t.transactional_id.clone()} data-testid={format!("txn-{}", t.transactional_id)} data-state={t.state.clone()}>
+                                    <th scope="row" class="mono">{ t.transactional_id.clone() }</th>
+                                    <td><span class={classes!("pill", tone)}>{ t.state.clone() }</span></td>
+                                    <td class="mono">{ format!("{} · {}", t.producer_id, t.producer_epoch) }</td>
+                                    <td class="mono">{ if parts.is_empty() { dash() } else { parts } }</td>
+                                    <td class="mono">{ format!("{} (__transaction_state-{})", t.coordinator, t.state_partition) }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                </div>
+            }
+            if !rows.is_empty() {
+                <div class="table-wrap">
+                <table class="offsets-table" data-testid="log-facts-table">
+                    <caption class="sr-only">{ l.t("Per partition: the leader's offsets, open transactions and log cleaner", "各分区：leader 的 offset、未完成事务与日志清理") }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "PARTITION" }</th>
+                        <th scope="col" title={l.t("High watermark: what read_uncommitted consumers can read", "高水位：read_uncommitted 消费者能读到的位置")}>{ "HW" }</th>
+                        if any_txn {
+                            <th scope="col" title={l.t("Last stable offset: the first offset of the earliest open transaction, else the HW — read_committed consumers read up to here", "最后稳定 offset：最早未完成事务的第一个 offset，否则等于 HW —— read_committed 消费者只读到这里")}>{ "LSO" }</th>
+                            <th scope="col">{ l.t("open txns", "未完成事务") }</th>
+                            <th scope="col">{ l.t("aborted", "已中止") }</th>
+                        }
+                        if any_compact {
+                            <th scope="col">{ l.t("segments", "段") }</th>
+                            <th scope="col" title={l.t("cleanable / (clean + cleanable) bytes; the cleaner runs above min.cleanable.dirty.ratio", "可清理 /（已清理 + 可清理）字节；超过 min.cleanable.dirty.ratio 时清理线程工作")}>{ "dirty" }</th>
+                            <th scope="col" title={l.t("Where the last cleaning ended", "上次清理结束的位置")}>{ l.t("cleaned to", "已清理到") }</th>
+                        }
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|r| {
+                            let held = r.lso.is_some() && r.lso != r.hw;
+                            html! {
+                                <tr key={r.tp.clone()} data-testid={format!("log-facts-{}", r.tp)}
+                                    data-hw={r.hw.map(|v| v.to_string()).unwrap_or_default()} data-lso={r.lso.map(|v| v.to_string()).unwrap_or_default()}>
+                                    <th scope="row" class="mono">{ r.tp.clone() }</th>
+                                    <td class="mono">{ r.hw.map(|v| v.to_string()).unwrap_or_else(dash) }</td>
+                                    if any_txn {
+                                        <td class={classes!("mono", held.then_some("warn-text"))}>{ r.lso.map(|v| v.to_string()).unwrap_or_else(dash) }</td>
+                                        <td class="mono">{ if r.open.is_empty() { dash() } else { r.open.clone() } }</td>
+                                        <td class="mono">{ r.aborted }</td>
+                                    }
+                                    if any_compact {
+                                        <td class="mono">{ if r.compacted { r.segments.to_string() } else { dash() } }</td>
+                                        <td class="mono">{ r.dirty_percent.map(|d| format!("{d}%{}", if r.cleanable { " ●" } else { "" })).unwrap_or_else(dash) }</td>
+                                        <td class="mono">{ r.checkpoint.map(|v| v.to_string()).unwrap_or_else(dash) }</td>
+                                    }
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                </div>
+                if any_compact {
+                    <p class="small muted">{ l.t("● the cleaner would clean this log now. Hover a record in the replica logs to see its key and value (null = tombstone).", "● 清理线程现在就会清理这个日志。把鼠标移到副本日志中的消息上可查看 key 和 value（null = 墓碑消息）。") }</p>
+                }
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FieldProps {
+    id: String,
+    testid: String,
+    /// The value the field starts with, and takes again whenever this (or the id) changes.
+    initial: String,
+    /// `text` or `number`.
+    #[prop_or(AttrValue::Static("text"))]
+    kind: AttrValue,
+    #[prop_or_default]
+    min: Option<String>,
+    #[prop_or_default]
+    max: Option<String>,
+    #[prop_or_default]
+    size: Option<String>,
+    #[prop_or_default]
+    placeholder: Option<String>,
+    #[prop_or_default]
+    title: Option<String>,
+    #[prop_or_default]
+    class: Option<String>,
+    #[prop_or_default]
+    disabled: bool,
+}
+
+/// A text or number field the learner types into. Yew's `value` is written back on every render
+/// (and a lesson re-renders on every worker reply while time runs), so a bound value would undo
+/// the learner's typing: the field is uncontrolled and only set when its starting value changes.
+/// The controls read it by id when a button is pressed.
+#[function_component(Field)]
+fn field(p: &FieldProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with((p.id.clone(), p.initial.clone()), move |(_, v)| {
+            if let Some(i) = node.cast::<HtmlInputElement>() {
+                i.set_value(v);
+            }
+        });
+    }
+    html! {
+        <input ref={node} id={p.id.clone()} data-testid={p.testid.clone()} type={p.kind.clone()}
+            min={p.min.clone()} max={p.max.clone()} size={p.size.clone()} placeholder={p.placeholder.clone()}
+            title={p.title.clone()} class={p.class.clone()} disabled={p.disabled}
+            autocomplete="off" spellcheck="false" />
     }
 }
