@@ -7,6 +7,10 @@
 // 2. Relative asset paths: every path Trunk writes starts with ./ (public_url = "./"); this
 //    checks that none is absolute, so dist/ works under any sub-path.
 // 3. The service worker's precache list: every file of dist/ and a version from their hashes.
+// 0. First, the lessons' JSON: the site's wasm bundles are built without the `embedded-lessons`
+//    feature and fetch `lessons-<fnv1a32>.json` (web/build.rs names it and writes it to the
+//    crate's OUT_DIR). This copies the one whose name a staged wasm file mentions, and adds a
+//    <link rel=preload> so the page's fetch overlaps the wasm download and compile.
 //
 // Uses only Node's standard library. `node scripts/postbuild.mjs DIR` runs it on a folder.
 import crypto from 'node:crypto';
@@ -56,6 +60,52 @@ async function listFiles(root, rel = '') {
 const indexPath = path.join(dir, 'index.html');
 let html = await fs.readFile(indexPath, 'utf8');
 
+/** 32-bit FNV-1a of bytes, as web/build.rs computes it. */
+export function fnv1a32(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+async function copyLessons() {
+  const wasm = [];
+  for (const f of await fs.readdir(dir)) if (f.endsWith('.wasm')) wasm.push(await fs.readFile(path.join(dir, f)));
+  const root = path.resolve(process.env.TRUNK_SOURCE_DIR ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..'));
+  const target = path.resolve(root, process.env.CARGO_TARGET_DIR ?? 'target');
+  const profile = process.env.TRUNK_PROFILE === 'debug' ? 'debug' : 'release';
+  const build = path.join(target, 'wasm32-unknown-unknown', profile, 'build');
+  let dirs = [];
+  try {
+    dirs = (await fs.readdir(build)).filter((d) => d.startsWith('kplay-web-'));
+  } catch {
+    // no wasm build folder: a bundle with the lessons compiled in needs no file
+  }
+  const wanted = new Set();
+  for (const d of dirs) {
+    let text;
+    try {
+      text = await fs.readFile(path.join(build, d, 'out', 'lessons.json'));
+    } catch {
+      continue;
+    }
+    const name = `lessons-${fnv1a32(text)}.json`;
+    if (wasm.some((w) => w.includes(name)) && !wanted.has(name)) {
+      wanted.add(name);
+      await fs.writeFile(path.join(dir, name), text);
+    }
+  }
+  const mentioned = wasm.some((w) => w.includes('lessons-') && /lessons-[0-9a-f]{8}\.json/.test(w.toString('latin1')));
+  if (mentioned && wanted.size === 0) {
+    console.error(`postbuild: the wasm fetches a lessons-<hash>.json, but no ${build}/kplay-web-*/out/lessons.json matches it`);
+    process.exit(1);
+  }
+  for (const name of wanted) {
+    html = html.replace('</head>', `  <link rel="preload" href="./${name}" as="fetch" crossorigin="anonymous">\n</head>`);
+  }
+  return [...wanted];
+}
+const lessonFiles = await copyLessons();
+
 // Absolute asset paths would break a sub-path deploy (GitHub Pages project sites).
 const absolute = [...html.matchAll(/(?:src|href)="(\/[^"/][^"]*)"|from\s+'(\/[^']+)'|module_or_path:\s*'(\/[^']+)'/g)];
 if (absolute.length) {
@@ -84,4 +134,4 @@ sw = sw
   .replace("const VERSION = 'dev';", `const VERSION = '${version}';`)
   .replace('const PRECACHE = [];', `const PRECACHE = ${JSON.stringify(precache)};`);
 await fs.writeFile(swPath, sw);
-console.log(`postbuild: CSP with ${inline.length} inline script hash(es); sw.js precaches ${precache.length} files (version ${version})`);
+console.log(`postbuild: ${lessonFiles.length ? lessonFiles.join(', ') + ' copied; ' : ''}CSP with ${inline.length} inline script hash(es); sw.js precaches ${precache.length} files (version ${version})`);

@@ -890,12 +890,17 @@ impl Reducible for View {
             &reply.events,
             &reply.snapshot,
         );
-        for e in &reply.events {
+        // Every event is observed, but only the ones the capped log keeps are rendered into
+        // lines (in both languages): a seek brings the whole history, a live stream hundreds.
+        let first_kept = reply.events.len().saturating_sub(LOG_CAPACITY);
+        for (i, e) in reply.events.iter().enumerate() {
             next.observe_fault(e);
             next.pipeline.observe(e);
             next.next_log_id += 1;
-            next.log
-                .push_back(Rc::new(LogLine::new(next.next_log_id, e)));
+            if i >= first_kept {
+                next.log
+                    .push_back(Rc::new(LogLine::new(next.next_log_id, e)));
+            }
         }
         while next.log.len() > LOG_CAPACITY {
             next.log.pop_front();

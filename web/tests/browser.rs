@@ -4,7 +4,7 @@
 
 use kplay_engine::events::{EventKind, ProduceOutcome};
 use kplay_engine::{Cluster, Command, Event, Input, KafkaError};
-use kplay_web::codec::SerdeWasm;
+use kplay_web::codec::JsonCodec;
 use kplay_web::demo::{self, Preset};
 use kplay_web::protocol::{Op, Reply, Request};
 use kplay_web::sim::Sim;
@@ -113,7 +113,7 @@ fn worker_messages_survive_the_codec() {
         seq: 7,
         op: Op::Command(demo::produce(Preset::Orders, Some("user-42"), "x")),
     };
-    let decoded: Request = SerdeWasm::decode(SerdeWasm::encode(&req));
+    let decoded: Request = JsonCodec::decode(JsonCodec::encode(&req));
     assert_eq!(decoded, req);
     let _ = sim.handle(decoded);
     let reply = sim.handle(Request {
@@ -130,7 +130,7 @@ fn worker_messages_survive_the_codec() {
         !reply.wire.is_empty(),
         "an advance samples envelopes on the wire"
     );
-    let back: Reply = SerdeWasm::decode(SerdeWasm::encode(&reply));
+    let back: Reply = JsonCodec::decode(JsonCodec::encode(&reply));
     assert_eq!(
         back, reply,
         "snapshots and events round-trip through serde-wasm-bindgen"

@@ -2,7 +2,7 @@
 //! renderer, in headless Chromium: `cargo test --target wasm32-unknown-unknown -p kplay-web`.
 
 use kplay_engine::lesson::progress::{self, Progress};
-use kplay_web::codec::SerdeWasm;
+use kplay_web::codec::JsonCodec;
 use kplay_web::markdown::{inline, parse, safe_href, Block, Inline};
 use kplay_web::protocol::{LessonStatus, Op, Reply, Request};
 use kplay_web::sim::Sim;
@@ -28,9 +28,9 @@ impl Host {
     /// Sends an op through the worker codec, like the page does, and decodes the reply.
     fn op(&mut self, op: Op) -> Reply {
         self.seq += 1;
-        let req: Request = SerdeWasm::decode(SerdeWasm::encode(&Request { seq: self.seq, op }));
+        let req: Request = JsonCodec::decode(JsonCodec::encode(&Request { seq: self.seq, op }));
         let reply = self.sim.handle(req);
-        SerdeWasm::decode(SerdeWasm::encode(&reply))
+        JsonCodec::decode(JsonCodec::encode(&reply))
     }
 
     fn lesson(&mut self, op: Op) -> LessonStatus {

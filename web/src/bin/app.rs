@@ -5,6 +5,12 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("kplay page panicked: {info}").into());
     }));
-    kplay_web::ui::mount();
-    kplay_web::ui::register_service_worker();
+    // The lessons' text is a separate file (preloaded by index.html while this wasm compiled):
+    // mount once it is in, so every view can read the lessons synchronously. A failed fetch
+    // mounts too, and the lesson list says why.
+    wasm_bindgen_futures::spawn_local(async {
+        kplay_web::lessons::load().await;
+        kplay_web::ui::mount();
+        kplay_web::ui::register_service_worker();
+    });
 }

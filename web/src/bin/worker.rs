@@ -1,7 +1,7 @@
-//! Entry point of the Web Worker bundle: registers the engine agent with the serde-wasm-bindgen codec.
+//! Entry point of the Web Worker bundle: registers the engine agent with the JSON codec.
 
 use kplay_web::agent::EngineWorker;
-use kplay_web::codec::SerdeWasm;
+use kplay_web::codec::JsonCodec;
 use yew_agent::Registrable;
 
 fn main() {
@@ -9,5 +9,5 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("kplay worker panicked: {info}").into());
     }));
-    EngineWorker::registrar().encoding::<SerdeWasm>().register();
+    EngineWorker::registrar().encoding::<JsonCodec>().register();
 }

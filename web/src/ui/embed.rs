@@ -14,7 +14,6 @@ use crate::protocol::{Op, Reply};
 use crate::state::View;
 use kplay_engine::events::{EventKind, ProduceOutcome};
 use kplay_engine::{Command, Snapshot};
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -49,7 +48,7 @@ pub fn post(cfg: &EmbedConfig, msg: &Outbound) {
         return;
     };
     let json = msg.to_json(&cfg.id);
-    let Ok(value) = json.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else {
+    let Ok(value) = js_sys::JSON::parse(&json.to_string()) else {
         return;
     };
     let _ = parent.post_message(&value, cfg.origin.as_deref().unwrap_or("*"));
@@ -237,10 +236,13 @@ pub fn listen(cfg: Rc<EmbedConfig>, on_msg: Callback<Inbound>) -> impl FnOnce() 
         if !js_sys::Object::is(&parent, &source) {
             return;
         }
-        let data: serde_json::Value = match serde_wasm_bindgen::from_value(e.data()) {
-            Ok(v) => v,
-            Err(_) => serde_json::Value::Null,
-        };
+        // Any structured-clone value: what JSON cannot carry (undefined, functions, cycles)
+        // reads as null and is refused below like any other malformed message.
+        let data: serde_json::Value = js_sys::JSON::stringify(&e.data())
+            .ok()
+            .and_then(|s| s.as_string())
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null);
         // Our own messages (a page that echoes them back) are not commands.
         if data.get("source").and_then(|s| s.as_str()) == Some(embed::MESSAGE_SOURCE) {
             return;

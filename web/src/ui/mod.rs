@@ -18,7 +18,7 @@ mod share;
 mod summary;
 
 use crate::agent::EngineWorker;
-use crate::codec::SerdeWasm;
+use crate::codec::JsonCodec;
 use crate::demo::Preset;
 use crate::i18n::{apply_lang, initial_lang, Lang};
 use crate::protocol::{Op, Request};
@@ -44,9 +44,9 @@ const STALL_REAL_MS: f64 = 10_000.0;
 #[function_component(App)]
 pub fn app() -> Html {
     html! {
-        <WorkerProvider<EngineWorker, SerdeWasm> path={WORKER_PATH} lazy={false}>
+        <WorkerProvider<EngineWorker, JsonCodec> path={WORKER_PATH} lazy={false}>
             <Playground />
-        </WorkerProvider<EngineWorker, SerdeWasm>>
+        </WorkerProvider<EngineWorker, JsonCodec>>
     }
 }
 
