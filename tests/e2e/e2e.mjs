@@ -86,6 +86,17 @@ async function produce(page, { keyboard = false } = {}) {
   return newestSettledResult(page, before);
 }
 
+/** The rendered text of an element a reader scrolls to. The heaviest panels (charts, wire,
+ * pipeline, logs) use `content-visibility: auto`, so off screen they are not laid out and
+ * `innerText` reads empty there. */
+async function shownText(page, selector) {
+  const l = page.locator(selector);
+  await l.scrollIntoViewIfNeeded();
+  // The browser decides at its next rendering update that the panel is on screen.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return l.innerText();
+}
+
 async function isrIds(page) {
   const text = await page.locator(byId('isr-payments-0')).innerText();
   return text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -259,7 +270,7 @@ async function main() {
       assert(isr.includes(newLeader) && !isr.includes(old), `new leader ${newLeader} in Isr ${isr}, old ${old} out`);
       assert((await page.locator(byId('guide-net-progress')).innerText()).trim() === '2/3', 'network guide at 2/3');
       // The controller's heartbeats to it were lost on the cut: listed from EnvelopeLost events.
-      const lost = await page.locator(byId('lost-list')).innerText();
+      const lost = await shownText(page, byId('lost-list'));
       assert(lost.includes('lost on a cut link') && lost.includes(`broker-${old}`), `lost envelopes listed: ${lost}`);
       const state = await page.locator(byId(`broker-state-${old}`)).innerText();
       assert(/fenced/.test(state), `old leader should be fenced: ${state}`);
@@ -297,7 +308,7 @@ async function main() {
       const id = (await hold.getAttribute('data-testid')).slice('hold-'.length);
       await hold.click();
       await page.waitForSelector(byId(`release-${id}`), { timeout: T });
-      assert((await page.locator(byId(`envelope-${id}`)).innerText()).includes('held'), 'the row says held');
+      assert((await shownText(page, byId(`envelope-${id}`))).includes('held'), 'the row says held');
       await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'desktop-held.png') });
       await page.click(byId(`drop-${id}`));
       await page.waitForFunction(
@@ -305,7 +316,7 @@ async function main() {
         [byId('lost-list'), id],
         { timeout: T },
       );
-      assert((await page.locator(byId('lost-list')).innerText()).includes('dropped'), 'the drop is listed');
+      assert((await shownText(page, byId('lost-list'))).includes('dropped'), 'the drop is listed');
       await page.click(byId('play-toggle'));
     });
 
@@ -385,7 +396,7 @@ async function main() {
       assert((await leaderNow()) === a, `broker ${a} (outside the ISR) became leader`);
       assert((await page.locator(byId('unclean-toggle')).getAttribute('aria-checked')) === 'true', 'the switch is on');
       await page.waitForSelector(byId('unclean-mark-payments-0'), { timeout: T });
-      const log = await page.locator(byId('event-log')).innerText();
+      const log = await shownText(page, byId('event-log'));
       assert(log.includes('UNCLEAN leader election'), 'the log shows the unclean election');
       // The old leader comes back and truncates the acknowledged record the new leader never had.
       await page.click(byId(`restart-${leader}`));
@@ -396,7 +407,7 @@ async function main() {
 
       await page.click(byId('lang-toggle'));
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('发送一条消息'), byId('produce-btn'), { timeout: T });
-      const zhLog = await page.locator(`${byId('event-log')} .log-lines`).innerText();
+      const zhLog = await shownText(page, `${byId('event-log')} .log-lines`);
       assert(/[\u4e00-\u9fff]/.test(zhLog) && zhLog.includes('崩溃') && zhLog.includes('截断'), `the 中文 log is in Chinese: ${zhLog.slice(0, 200)}`);
       assert(!zhLog.includes(' crashed') && !zhLog.includes(' truncated '), 'no English engine lines in the 中文 log');
       assert(zhLog.includes('UNCLEAN'), 'Kafka-style names stay');
@@ -433,7 +444,7 @@ async function main() {
       assert((await page.locator(byId(`active-mark-${first}`)).count()) === 1, 'the active mark is shown');
       assert((await page.locator(byId('quorum-frozen')).count()) === 0, 'no frozen banner while a controller is active');
       assert((await page.locator(byId('guide-quorum-progress')).innerText()).trim() === '0/4', 'quorum guide at 0/4');
-      const log0 = await page.locator(byId('metadata-log')).innerText();
+      const log0 = await shownText(page, byId('metadata-log'));
       assert(log0.includes('TopicRecord') && log0.includes('LeaderChangeMessage') && /HW \d+/.test(log0), `metadata log: ${log0.slice(0, 200)}`);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-quorum.png'), fullPage: true });

@@ -8,9 +8,9 @@
 //!   compiled in;
 //! - the site is built without it: the text (≈ 130 KB gzip) would otherwise be in both bundles.
 //!   The page fetches [`FILE`] before it mounts (`index.html` preloads it while the wasm
-//!   compiles), and the worker fetches it when it starts, holding back lesson requests until
-//!   it has it ([`crate::agent`]). Until then [`all`] says the lessons are loading; a failed
-//!   fetch is an error the lesson list shows (the sandbox works without lessons).
+//!   compiles) and sends the text to the worker just before its first lesson request
+//!   ([`crate::protocol::Op::InstallLessons`]). Until then [`all`] says the lessons are
+//!   loading; a failed fetch is an error the lesson list shows (the sandbox works without).
 
 use kplay_engine::lesson::Lesson;
 use std::sync::OnceLock;
@@ -75,8 +75,21 @@ pub fn install(json: Result<String, String>) {
     }
 }
 
-/// Fetches [`FILE`] relative to this JavaScript context (the page or the worker, which sit in
-/// the same folder) and installs it. Nothing to do when the lessons are compiled in or loaded.
+/// The fetched JSON, for the worker ([`crate::protocol::Op::InstallLessons`]); `None` when the
+/// lessons are compiled in (the worker has them too) or the fetch failed.
+pub fn fetched_json() -> Option<String> {
+    #[cfg(not(feature = "embedded-lessons"))]
+    {
+        FETCHED.get()?.as_ref().ok().cloned()
+    }
+    #[cfg(feature = "embedded-lessons")]
+    {
+        None
+    }
+}
+
+/// Fetches [`FILE`] next to the page and installs it. Nothing to do when the lessons are
+/// compiled in or loaded.
 pub async fn load() {
     if loaded() {
         return;
@@ -88,13 +101,10 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let global = js_sys::global();
-    let promise = if let Some(w) = global.dyn_ref::<web_sys::Window>() {
-        w.fetch_with_str(url)
-    } else if let Some(w) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
-        w.fetch_with_str(url)
-    } else {
-        return Err("no fetch in this JavaScript context".into());
+    let Some(window) = global.dyn_ref::<web_sys::Window>() else {
+        return Err("the lessons are fetched by the page, not a worker".into());
     };
+    let promise = window.fetch_with_str(url);
     let why = |e: wasm_bindgen::JsValue| {
         format!(
             "the lessons could not be loaded from {url}: {}",

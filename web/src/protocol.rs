@@ -15,6 +15,14 @@ pub const MAX_ADVANCE_MS: u64 = 60_000;
 /// The longest "step to the next event" may wait before giving up.
 pub const STEP_MAX_MS: u64 = 1_000;
 
+/// Whether a request needs the lessons to be carried out.
+pub fn needs_lessons(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::StartLesson { .. } | Op::LoadLesson { .. } | Op::StartChallenge { .. }
+    )
+}
+
 /// What the page asks the worker to do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Op {
@@ -64,6 +72,11 @@ pub enum Op {
     /// A "make it happen" challenge of a lesson (by id): a fresh run of the lesson's starting
     /// scenario, checked against the challenge's goals.
     StartChallenge { lesson: String, challenge: String },
+    /// The lessons' JSON as the page fetched it ([`crate::lessons::FILE`]), sent once, right
+    /// before the page's first lesson request (a worker started from a blob: URL cannot resolve
+    /// the file's address itself, and a sandbox-only visit never pays for parsing it twice).
+    /// Ignored when the worker has its lessons already.
+    InstallLessons { json: String },
     /// Runs the engine benchmark's largest shape ([`crate::sim::bench_large`]) for `sim_ms` in
     /// the worker and reports its wall time in [`Reply::bench_wall_ms`] (the perf script compares
     /// it with the native `cargo bench`). The learner's cluster is not touched.

@@ -202,10 +202,22 @@ pub fn playground() -> Html {
         })
     };
 
+    // The worker gets the lessons' text just before the first request that needs it.
+    let lessons_sent = use_mut_ref(|| false);
     let send_op = {
         let bridge = bridge.clone();
         let clock = clock.clone();
         Callback::from(move |op: Op| {
+            if crate::protocol::needs_lessons(&op) && !*lessons_sent.borrow() {
+                *lessons_sent.borrow_mut() = true;
+                if let Some(json) = crate::lessons::fetched_json() {
+                    let seq = clock.borrow_mut().take_seq();
+                    bridge.send(Request {
+                        seq,
+                        op: Op::InstallLessons { json },
+                    });
+                }
+            }
             let seq = clock.borrow_mut().take_seq();
             bridge.send(Request { seq, op });
         })
