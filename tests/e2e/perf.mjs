@@ -2,7 +2,8 @@
 //
 //   trunk build --release && node tests/e2e/perf.mjs        (PERF_SKIP_NATIVE=1 skips cargo bench)
 //
-// 1. Bundle: wasm + JS + CSS of dist/, gzip -9 (what a server with gzip transfers).
+// 1. Bundle: wasm + JS + CSS of dist/, gzip -9 (what a server with gzip transfers); the lessons'
+//    JSON, which index.html preloads, is listed beside it.
 // 2. Time to first interactive on loopback: navigation start → the first snapshot rendered and
 //    the Produce button usable (median of 5 cold loads, fresh browser context each).
 // 3. Frame time with 5 brokers × 30 partitions × RF 3 (the `large` preset) under a live produce
@@ -55,6 +56,11 @@ async function bundle() {
     total += gz;
     parts.push(`${f.replace(/-[0-9a-f]{16}/, '')} ${(gz / 1024).toFixed(0)}`);
   }
+  // The lessons' text is data, not code, but index.html preloads it: say what it adds.
+  const data = (await fs.readdir(DIST)).filter((f) => /^lessons-[0-9a-f]{8}\.json$/.test(f));
+  let dataGz = 0;
+  for (const f of data) dataGz += zlib.gzipSync(await fs.readFile(path.join(DIST, f)), { level: 9 }).length;
+  if (data.length) parts.push(`+ lessons JSON ${(dataGz / 1024).toFixed(0)} (data, preloaded; not counted)`);
   row('bundle wasm+JS+CSS (gzip -9)', `${(total / 1024).toFixed(0)} KB`, '≤ 430 KB', total <= 430 * 1024, parts.join(', '));
 }
 

@@ -279,19 +279,22 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
             shared.set(true);
         })
     };
+    // The marks sit at their simulated ms in an SVG whose viewBox is the timeline's span: as the
+    // head moves on, only the viewBox changes, not every mark (a long stream records hundreds).
     // Scheduled inputs (the rest of a stream) lie past the head: they sit at the end.
-    let pct = |ms: u64| (ms.saturating_sub(tl.start_ms) as f64 * 100.0 / span as f64).min(100.0);
+    let x = |ms: u64| ms.saturating_sub(tl.start_ms).min(span);
     html! {
         <div class={classes!("timeline", rewound.then_some("rewound"))}>
             <span class="timeline-label">{ l.t("Timeline", "时间线") }</span>
             <div class="timeline-track">
-                <div class="timeline-marks" aria-hidden="true">
+                <svg class="timeline-marks" aria-hidden="true" viewBox={format!("0 0 {span} 8")} preserveAspectRatio="none">
                     { for tl.inputs.iter().map(|m| html! {
-                        <span class={classes!("tl-mark", (m.at_ms > p.now_ms).then_some("future"))}
-                            style={format!("left:{:.2}%", pct(m.at_ms))}
-                            title={format!("{} · {}", format_clock(m.at_ms), m.label)}></span>
+                        <line class={classes!("tl-mark", (m.at_ms > p.now_ms).then_some("future"))}
+                            x1={x(m.at_ms).to_string()} x2={x(m.at_ms).to_string()} y1="0" y2="8">
+                            <title>{ format!("{} · {}", format_clock(m.at_ms), m.label) }</title>
+                        </line>
                     }) }
-                </div>
+                </svg>
                 <input
                     type="range"
                     min={tl.start_ms.to_string()}
