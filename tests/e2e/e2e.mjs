@@ -122,6 +122,22 @@ async function main() {
   });
   const pageErrors = [];
   const page = context.pages()[0] ?? (await context.newPage());
+  // A full-page capture only paints what the viewport holds: the panels with
+  // `content-visibility: auto` below it would come out blank. So the viewport is made as tall as
+  // the page for the capture (what a reader scrolling down sees), then put back.
+  const screenshot = page.screenshot.bind(page);
+  page.screenshot = async (options = {}) => {
+    if (!options.fullPage) return screenshot(options);
+    const viewport = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+    try {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      return await screenshot(options);
+    } finally {
+      await page.setViewportSize(viewport);
+    }
+  };
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
@@ -715,6 +731,31 @@ async function main() {
       const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(overflow2 <= 1, `page scrolls horizontally by ${overflow2}px with cuts`);
       await page.locator(byId('in-flight')).screenshot({ path: path.join(ARTIFACTS, 'phone-network.png') });
+    });
+
+    await test('the lessons file fails to load: the sandbox works, the lesson list says why', async () => {
+      // dist/ without its lessons-<hash>.json, on another origin (no service worker has it).
+      const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'kplay-nolessons-'));
+      let other;
+      let p2;
+      try {
+        for (const f of await fs.readdir(DIST)) {
+          if (!/^lessons-[0-9a-f]{8}\.json$/.test(f)) await fs.copyFile(path.join(DIST, f), path.join(copy, f));
+        }
+        other = await serve(copy);
+        p2 = await context.newPage();
+        await p2.goto(other.url);
+        await p2.waitForSelector(`${byId('produce-btn')}:not([aria-disabled="true"])`, { timeout: T });
+        await p2.click(byId('produce-btn'));
+        await p2.waitForFunction((sel) => /offset \d+/.test(document.querySelector(sel)?.textContent ?? ''), byId('produce-result'), { timeout: T });
+        await p2.click(byId('lessons-tab'));
+        const why = (await p2.locator(byId('lessons-error')).textContent()) ?? '';
+        assert(/lessons-[0-9a-f]{8}\.json: HTTP 404/.test(why), `the reason is shown: ${why}`);
+      } finally {
+        await p2?.close();
+        other?.server.close();
+        await fs.rm(copy, { recursive: true, force: true });
+      }
     });
 
     await lessonTests({ page, url, test, assert, ARTIFACTS });

@@ -107,7 +107,7 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     let promise = window.fetch_with_str(url);
     let why = |e: wasm_bindgen::JsValue| {
         format!(
-            "the lessons could not be loaded from {url}: {}",
+            "{url}: {}",
             e.as_string()
                 .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))
                 .unwrap_or_default()
@@ -119,16 +119,12 @@ async fn fetch_text(url: &str) -> Result<String, String> {
         .dyn_into()
         .map_err(why)?;
     if !response.ok() {
-        return Err(format!(
-            "the lessons could not be loaded from {url}: HTTP {}",
-            response.status()
-        ));
+        return Err(format!("{url}: HTTP {}", response.status()));
     }
     let text = JsFuture::from(response.text().map_err(why)?)
         .await
         .map_err(why)?;
-    text.as_string()
-        .ok_or_else(|| format!("the lessons file {url} is not text"))
+    text.as_string().ok_or_else(|| format!("{url} is not text"))
 }
 
 /// A lesson by id.

@@ -132,3 +132,83 @@ fn checkpoint_seeks_match_a_full_replay() {
         assert_eq!(a.snapshot, b.snapshot);
     }
 }
+
+/// A reply carries the newest `LOG_CAPACITY` events whole, and before them every event except
+/// the per-record ones: a seek back into a long run on the 5 × 30 × RF 3 preset sends a fraction
+/// of its history, and the page's readers of rarer events (guides, unclean marks, refused
+/// commands) still get all of theirs.
+#[test]
+fn replies_keep_the_log_tail_and_every_rare_event() {
+    use kplay_engine::events::EventKind;
+    use kplay_web::demo::Preset;
+    use kplay_web::protocol::{Op, Request};
+    use kplay_web::sim::{for_page, Sim};
+    use kplay_web::state::LOG_CAPACITY;
+
+    let preset = Preset::from_id("large").expect("the large preset exists");
+    let mut sim = Sim::new(preset);
+    let mut seq = 0;
+    for i in 0..10 {
+        for op in [
+            Op::Schedule {
+                commands: kplay_web::link::stream(preset, i * 20),
+            },
+            Op::Advance { ms: 10_000 },
+        ] {
+            seq += 1;
+            sim.handle(Request { seq, op });
+        }
+    }
+    let all = sim.cluster().expect("built").events().to_vec();
+    let per_record = |k: &EventKind| {
+        matches!(
+            k,
+            EventKind::RecordAccumulated { .. }
+                | EventKind::BatchSent { .. }
+                | EventKind::Appended { .. }
+                | EventKind::Replicated { .. }
+                | EventKind::HighWatermarkAdvanced { .. }
+                | EventKind::RecordsPolled { .. }
+        )
+    };
+    assert!(
+        all.len() > 2 * LOG_CAPACITY,
+        "a long run: {} events",
+        all.len()
+    );
+    let kept = for_page(&all);
+    let tail = &all[all.len() - LOG_CAPACITY..];
+    assert_eq!(
+        &kept[kept.len() - LOG_CAPACITY..],
+        tail,
+        "the newest events whole"
+    );
+    let rare: Vec<_> = all[..all.len() - LOG_CAPACITY]
+        .iter()
+        .filter(|e| !per_record(&e.kind))
+        .cloned()
+        .collect();
+    assert_eq!(
+        &kept[..kept.len() - LOG_CAPACITY],
+        &rare[..],
+        "every rarer event before them"
+    );
+    assert!(
+        kept.len() * 2 < all.len(),
+        "most of a stream's history is per-record: {} of {} kept",
+        kept.len(),
+        all.len()
+    );
+    // A seek back answers with the same selection of the run up to there.
+    seq += 1;
+    let r = sim.handle(Request {
+        seq,
+        op: Op::Seek { ms: 60_000 },
+    });
+    assert!(r.reset);
+    assert_eq!(r.events, for_page(sim.cluster().expect("built").events()));
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ProduceCompleted { .. })));
+}
