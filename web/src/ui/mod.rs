@@ -23,7 +23,7 @@ use crate::demo::Preset;
 use crate::i18n::{apply_lang, initial_lang, Lang};
 use crate::protocol::{Op, Request};
 use crate::state::{Action, View};
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use kplay_engine::Command;
 use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
@@ -33,6 +33,12 @@ const WORKER_PATH: &str = "worker.js";
 
 /// How often the play loop wakes up (real milliseconds).
 const FRAME_MS: u32 = 50;
+
+/// The last stage of the sandbox's first render (see `stage` in [`Playground`]).
+const LAST_STAGE: u8 = 3;
+
+/// Real ms between two stages of the first render: a frame, so each stage is painted.
+const STAGE_GAP_MS: u32 = 16;
 
 /// A frame never advances more than this much real time, so a backgrounded tab does not jump.
 const MAX_FRAME_REAL_MS: f64 = 250.0;
@@ -149,6 +155,21 @@ pub fn playground() -> Html {
     let tracker = use_mut_ref(embed::Tracker::default);
     let live = use_mut_ref(embed::Live::default);
     let stalled = use_state(|| false);
+    // The sandbox's first render comes in stages, each its own task: the top of the page (the
+    // cluster, the producer and its results) first, so the page can be used at once; then the
+    // panels below, a stage at a time, so that a click is answered in between.
+    let stage = use_state(|| 0u8);
+    {
+        let stage = stage.clone();
+        let started = view.snapshot.is_some();
+        use_effect_with((started, *stage), move |(started, st)| {
+            let next = (*started && *st < LAST_STAGE).then(|| {
+                let (stage, next) = (stage.clone(), *st + 1);
+                Timeout::new(STAGE_GAP_MS, move || stage.set(next))
+            });
+            move || drop(next)
+        });
+    }
     // Why a shared link could not be opened (shown until dismissed).
     let link_error = use_state(|| None::<String>);
     // Why a lesson link could not be opened (in both languages; from the page's decoder or the
@@ -646,9 +667,12 @@ pub fn playground() -> Html {
                 <div class="col-main">
                     <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
                     <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
+                    if *stage >= 1 {
                     <charts::Charts lang={l} history={snapshot.history.clone()} />
                     <pipeline::Pipeline lang={l} {preset} snapshot={snapshot.clone()} trace={view.pipeline.clone()}
                         config_failed={view.producer_config_failed.clone()} last_log_id={view.last_log_id()} send={send.clone()} />
+                    }
+                    if *stage >= 2 {
                     <section class="panel o-partitions" aria-labelledby="partitions-h">
                         <div class="panel-head">
                             <h2 id="partitions-h">{ l.t("Partitions & replica logs", "分区与副本日志") }</h2>
@@ -730,6 +754,8 @@ pub fn playground() -> Html {
                     </section>
                     <groups::GroupsPanel lang={l} topic={preset.topic().to_string()} groups={snapshot.groups.clone()}
                         consumers={snapshot.consumers.clone()} send={send.clone()} />
+                    }
+                    if *stage >= 3 {
                     <network::Network
                         lang={l}
                         envelopes={snapshot.envelopes.clone()}
@@ -746,10 +772,12 @@ pub fn playground() -> Html {
                         playing={*playing}
                         send={send.clone()}
                     />
+                    }
                 </div>
                 <div class="col-side">
                     <producer::ProducerPanel lang={l} {preset} topic={topic} producers={snapshot.producers.clone()} {produced} {stream_left} send={send.clone()} />
                     <producer::Results lang={l} requests={snapshot.requests.clone()} now_ms={snapshot.now_ms} />
+                    if *stage >= 1 {
                     <quorum::MetadataLog lang={l} quorum={snapshot.quorum.clone()} />
                     <guide::GuidePanel lang={l} progress={view.guide} followers={followers} />
                     if snapshot.quorum.voters.len() > 1 {
@@ -757,10 +785,13 @@ pub fn playground() -> Html {
                     } else {
                         <guide::NetGuidePanel lang={l} progress={view.net_guide} leader={first_leader} />
                     }
+                    }
                 </div>
+                if *stage >= 3 {
                 <div class="col-full o-log">
                     <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
                 </div>
+                }
             </main>
             if let Some((sim_ms, wall_ms)) = *bench {
                 <output class="sr-only" data-testid="bench-result" data-sim-ms={sim_ms.to_string()} data-wall-ms={format!("{wall_ms:.1}")}>
