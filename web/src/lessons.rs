@@ -108,9 +108,10 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     let why = |e: wasm_bindgen::JsValue| {
         format!(
             "{url}: {}",
-            e.as_string()
-                .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))
-                .unwrap_or_default()
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .or_else(|| e.as_string())
+                .unwrap_or_else(|| "the request failed".into())
         )
     };
     let response: web_sys::Response = JsFuture::from(promise)
