@@ -2,7 +2,7 @@
 //
 // 1. Content-Security-Policy: a <meta> on index.html that allows WebAssembly ('wasm-unsafe-eval',
 //    never 'unsafe-eval'), only this site's scripts plus the sha256 of Trunk's inline module
-//    script that starts the app, workers from this site (and blob: for the worker loader), and
+//    script that starts the app, workers from this site, and
 //    frames from this site (the "Copy embed code" preview).
 // 2. Relative asset paths: every path Trunk writes starts with ./ (public_url = "./"); this
 //    checks that none is absolute, so dist/ works under any sub-path.
@@ -39,7 +39,7 @@ export function policy(inlineScripts) {
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
-    "worker-src 'self' blob:",
+    "worker-src 'self'",
     "frame-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

@@ -1,29 +1,19 @@
-//! The Web Worker agent: owns the engine (through [`Sim`]) and answers each request with a
-//! snapshot. The page is a pure view over these replies.
+//! The engine's side of the worker: owns the engine (through [`Sim`]) and answers each request
+//! with a snapshot. The page is a pure view over these replies. `src/bin/worker.rs` wires it to
+//! the worker's `onmessage` (see [`crate::bridge`] for the page's side).
 
 use crate::protocol::{Reply, Request};
 use crate::sim::Sim;
-use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
-/// The yew-agent worker hosting the simulated cluster.
+/// The simulated cluster the worker hosts.
+#[derive(Default)]
 pub struct EngineWorker {
     sim: Sim,
 }
 
-impl Worker for EngineWorker {
-    type Message = ();
-    type Input = Request;
-    type Output = Reply;
-
-    fn create(_scope: &WorkerScope<Self>) -> Self {
-        EngineWorker {
-            sim: Sim::default(),
-        }
-    }
-
-    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
-
-    fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+impl EngineWorker {
+    /// Answers one request.
+    pub fn handle(&mut self, msg: Request) -> Reply {
         if let crate::protocol::Op::Bench { sim_ms } = msg.op {
             // A first, untimed run lets the browser tier the hot wasm functions up from its
             // baseline compiler (Liftoff) to its optimising one (TurboFan), as a native binary is
@@ -37,10 +27,8 @@ impl Worker for EngineWorker {
                 op: crate::protocol::Op::Advance { ms: 0 },
             });
             reply.bench_wall_ms = Some((sim_ms, wall));
-            scope.respond(id, reply);
-            return;
+            return reply;
         }
-        let reply = self.sim.handle(msg);
-        scope.respond(id, reply);
+        self.sim.handle(msg)
     }
 }

@@ -9,14 +9,14 @@
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsValue, UnwrapThrowExt};
-use yew_agent::Codec;
 
-/// yew-agent [`Codec`] over `serde_json` text.
+/// The codec of every message between the page and the engine's worker (see [`crate::bridge`]).
 #[derive(Debug)]
 pub struct JsonCodec;
 
-impl Codec for JsonCodec {
-    fn encode<I>(input: I) -> JsValue
+impl JsonCodec {
+    /// One message as the string `postMessage` carries.
+    pub fn encode<I>(input: I) -> JsValue
     where
         I: Serialize,
     {
@@ -25,7 +25,9 @@ impl Codec for JsonCodec {
         )
     }
 
-    fn decode<O>(input: JsValue) -> O
+    /// A received message back into its type. Both ends are this crate, built together, so a
+    /// message that does not decode is a bug: it throws with the reason.
+    pub fn decode<O>(input: JsValue) -> O
     where
         O: for<'de> Deserialize<'de>,
     {

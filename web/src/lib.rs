@@ -5,6 +5,7 @@
 //! [`protocol::Reply`] snapshots; it never mutates engine state.
 
 pub mod agent;
+pub mod bridge;
 pub mod client_controls;
 pub mod codec;
 pub mod consumer_text;

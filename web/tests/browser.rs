@@ -9,7 +9,6 @@ use kplay_web::demo::{self, Preset};
 use kplay_web::protocol::{Op, Reply, Request};
 use kplay_web::sim::Sim;
 use wasm_bindgen_test::*;
-use yew_agent::Codec;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

@@ -8,7 +8,6 @@ use kplay_web::protocol::{LessonStatus, Op, Reply, Request};
 use kplay_web::sim::Sim;
 use kplay_web::{lessons, progress_store};
 use wasm_bindgen_test::*;
-use yew_agent::Codec;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

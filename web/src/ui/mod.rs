@@ -17,8 +17,6 @@ pub mod quorum;
 mod share;
 mod summary;
 
-use crate::agent::EngineWorker;
-use crate::codec::JsonCodec;
 use crate::demo::Preset;
 use crate::i18n::{apply_lang, initial_lang, Lang};
 use crate::protocol::{Op, Request};
@@ -26,10 +24,6 @@ use crate::state::{Action, View};
 use gloo_timers::callback::{Interval, Timeout};
 use kplay_engine::Command;
 use yew::prelude::*;
-use yew_agent::worker::{use_worker_bridge, WorkerProvider};
-
-/// Where Trunk puts the worker's JavaScript (relative, so the site works under any path).
-const WORKER_PATH: &str = "worker.js";
 
 /// How often the play loop wakes up (real milliseconds).
 const FRAME_MS: u32 = 50;
@@ -46,13 +40,11 @@ const MAX_FRAME_REAL_MS: f64 = 250.0;
 /// After this long without an answer to an advance, the page says the worker stopped.
 const STALL_REAL_MS: f64 = 10_000.0;
 
-/// The root component: provides the worker to the playground.
+/// The root component (the playground talks to the engine worker through [`crate::bridge`]).
 #[function_component(App)]
 pub fn app() -> Html {
     html! {
-        <WorkerProvider<EngineWorker, JsonCodec> path={WORKER_PATH} lazy={false}>
-            <Playground />
-        </WorkerProvider<EngineWorker, JsonCodec>>
+        <Playground />
     }
 }
 
@@ -203,7 +195,7 @@ pub fn playground() -> Html {
         let embed_cfg = embed_cfg.clone();
         let tracker = tracker.clone();
         let lesson_link_error = lesson_link_error.setter();
-        use_worker_bridge::<EngineWorker, _>(move |reply: crate::protocol::Reply| {
+        crate::bridge::use_engine(move |reply: crate::protocol::Reply| {
             if let Some(e) = &reply.link_error {
                 lesson_link_error.set(Some(e.clone()));
             }
