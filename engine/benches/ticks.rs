@@ -14,6 +14,15 @@ fn selected(name: &str) -> bool {
     std::env::var("KPLAY_BENCH").map_or(true, |f| name.contains(&f))
 }
 
+/// `KPLAY_BENCH_SIM_MS=<ms>` overrides the simulated length of the 5 × 30 × RF 3 shape (the
+/// browser perf script runs the same length in the Web Worker, as `?bench=<ms>`).
+fn large_sim_ms() -> u64 {
+    std::env::var("KPLAY_BENCH_SIM_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30_000)
+}
+
 fn bench(name: &str, brokers: u32, partitions: u32, rf: u32, produce_every_ms: u64, sim_ms: u64) {
     if !selected(name) {
         return;
@@ -249,7 +258,7 @@ fn main() {
             30,
             3,
             10,
-            30_000,
+            large_sim_ms(),
         );
     }
     if on("standard produce") {

@@ -267,7 +267,7 @@ pub fn registrations(p: &RegistrationsProps) -> Html {
                                 <td>
                                     <div class="hb" title={format!("{} ms / broker.session.timeout.ms = {timeout}", r.ms_since_heartbeat)}>
                                         <div class={classes!("hb-bar", late.then_some("late"), r.fenced.then_some("fenced"))}
-                                             style={format!("width:{pct}%")}></div>
+                                             style={format!("transform:scaleX({:.3})", pct as f64 / 100.0)}></div>
                                     </div>
                                     <span class="mono small">{ format!("{:.1} s", r.ms_since_heartbeat as f64 / 1000.0) }</span>
                                 </td>

@@ -490,7 +490,7 @@ fn batch_chip(p: &BatchProps) -> Html {
                 }</span>
             </div>
             <div class="meter bytes" title={format!("{} / {} B (batch.size)", b.bytes, p.batch_size)} aria-hidden="true">
-                <span style={format!("width:{fill:.1}%")}></span>
+                <span style={format!("transform:scaleX({:.3})", (fill / 100.0).max(0.03))}></span>
             </div>
             <div class="batch-row">
                 <span class="muted">{ l.t("age", "已等") }</span>
