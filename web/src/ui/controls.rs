@@ -288,11 +288,20 @@ pub fn timeline_bar(p: &TimelineProps) -> Html {
             <span class="timeline-label">{ l.t("Timeline", "时间线") }</span>
             <div class="timeline-track">
                 <svg class="timeline-marks" aria-hidden="true" viewBox={format!("0 0 {span} 8")} preserveAspectRatio="none">
-                    { for tl.inputs.iter().map(|m| html! {
-                        <line class={classes!("tl-mark", (m.at_ms > p.now_ms).then_some("future"))}
-                            x1={x(m.at_ms).to_string()} x2={x(m.at_ms).to_string()} y1="0" y2="8">
-                            <title>{ format!("{} · {}", format_clock(m.at_ms), m.label) }</title>
-                        </line>
+                    { for tl.inputs.iter().scan(std::collections::HashMap::<u64, usize>::new(), |seen, m| {
+                        // Keyed by the mark's time and its rank among the marks at that time: a
+                        // mark keeps its element when others are added before it, instead of
+                        // every later element being rewritten on each reply.
+                        let rank = seen.entry(m.at_ms).or_insert(0);
+                        *rank += 1;
+                        Some((*rank, m))
+                    }).map(|(rank, m)| {
+                        html! {
+                            <line key={format!("{}-{rank}", m.at_ms)} class={classes!("tl-mark", (m.at_ms > p.now_ms).then_some("future"))}
+                                x1={x(m.at_ms).to_string()} x2={x(m.at_ms).to_string()} y1="0" y2="8">
+                                <title>{ format!("{} · {}", format_clock(m.at_ms), m.label) }</title>
+                            </line>
+                        }
                     }) }
                 </svg>
                 <input

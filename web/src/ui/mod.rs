@@ -10,6 +10,7 @@ mod guide;
 pub mod lesson;
 mod log;
 pub mod network;
+mod offscreen;
 mod partition;
 pub mod pipeline;
 mod producer;
@@ -660,9 +661,13 @@ pub fn playground() -> Html {
                     <cluster::MetricsBar lang={l} metrics={snapshot.metrics.clone()} />
                     <cluster::ClusterPanel lang={l} snapshot={snapshot.clone()} send={send.clone()} />
                     if *stage >= 1 {
-                    <charts::Charts lang={l} history={snapshot.history.clone()} />
-                    <pipeline::Pipeline lang={l} {preset} snapshot={snapshot.clone()} trace={view.pipeline.clone()}
-                        config_failed={view.producer_config_failed.clone()} last_log_id={view.last_log_id()} send={send.clone()} />
+                    <offscreen::Offscreen throttle={*playing}>
+                        <charts::Charts lang={l} history={snapshot.history.clone()} />
+                    </offscreen::Offscreen>
+                    <offscreen::Offscreen throttle={*playing}>
+                        <pipeline::Pipeline lang={l} {preset} snapshot={snapshot.clone()} trace={view.pipeline.clone()}
+                            config_failed={view.producer_config_failed.clone()} last_log_id={view.last_log_id()} send={send.clone()} />
+                    </offscreen::Offscreen>
                     }
                     if *stage >= 2 {
                     <section class="panel o-partitions" aria-labelledby="partitions-h">
@@ -748,6 +753,7 @@ pub fn playground() -> Html {
                         consumers={snapshot.consumers.clone()} send={send.clone()} />
                     }
                     if *stage >= 3 {
+                    <offscreen::Offscreen throttle={*playing}>
                     <network::Network
                         lang={l}
                         envelopes={snapshot.envelopes.clone()}
@@ -764,6 +770,7 @@ pub fn playground() -> Html {
                         playing={*playing}
                         send={send.clone()}
                     />
+                    </offscreen::Offscreen>
                     }
                 </div>
                 <div class="col-side">
@@ -781,7 +788,9 @@ pub fn playground() -> Html {
                 </div>
                 if *stage >= 3 {
                 <div class="col-full o-log">
-                    <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
+                    <offscreen::Offscreen throttle={*playing}>
+                        <log::EventLog lang={l} lines={view.log.clone()} trace_hash={view.trace_hash.clone()} />
+                    </offscreen::Offscreen>
                 </div>
                 }
             </main>
