@@ -138,6 +138,17 @@ async function main() {
       await page.setViewportSize(viewport);
     }
   };
+  // Counts the Web Workers each page load starts (boot.js should start the only one).
+  await page.addInitScript(() => {
+    const Native = window.Worker;
+    window.__workersMade = 0;
+    window.Worker = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__workersMade += 1;
+      }
+    };
+  });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
@@ -158,6 +169,9 @@ async function main() {
       assert((await page.locator(byId('acks-select')).inputValue()) === 'all', 'acks should start at all');
       assert((await page.locator(byId('min-isr-select')).inputValue()) === '2', 'min.insync.replicas should start at 2');
       await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-initial.png'), fullPage: true });
+      // boot.js started the engine's worker before the page's wasm ran, and the page adopted it.
+      const workers = await page.evaluate(() => ({ made: window.__workersMade, boot: window.__kplayBoot?.worker instanceof Worker }));
+      assert(workers.boot && workers.made === 1, `one worker, started by boot.js: ${JSON.stringify(workers)}`);
     });
 
     await test('acks=all with 3 in-sync replicas → offset', async () => {
@@ -696,6 +710,49 @@ async function main() {
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.click(byId('play-toggle'));
       await page.goto(url);
+    });
+
+    await test('5 × 30 × RF 3 under a stream: panels out of view update about once a second, in view with every reply; timeline marks keep their elements', async () => {
+      await page.goto(`${url}?preset=large`);
+      await page.waitForSelector(byId('matrix-events'), { timeout: T });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate((sel) => {
+        window.__streaming = setInterval(() => {
+          const b = document.querySelector(sel);
+          if (b && b.getAttribute('aria-disabled') !== 'true') b.click();
+        }, 100);
+      }, byId('produce-stream'));
+      // In how many animation frames each part of the page changed, over `ms`.
+      const watch = (ms) => page.evaluate(async (ms) => {
+        const seen = { log: new Set(), clock: new Set(), rewritten: 0 };
+        let frame = 0;
+        let on = true;
+        const tick = () => { frame += 1; if (on) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+        const observers = [
+          [document.querySelector('.panel.log'), () => seen.log.add(frame)],
+          [document.querySelector('[data-testid="clock"]'), () => seen.clock.add(frame)],
+          // A mark's tooltip text only changes if its element was reused for another mark.
+          [document.querySelector('.timeline-marks'), (ms) => { seen.rewritten += ms.filter((m) => m.type === 'characterData').length; }],
+        ].map(([el, f]) => {
+          const o = new MutationObserver(f);
+          o.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+          return o;
+        });
+        await new Promise((r) => setTimeout(r, ms));
+        on = false;
+        observers.forEach((o) => o.disconnect());
+        return { log: seen.log.size, clock: seen.clock.size, rewritten: seen.rewritten };
+      }, ms);
+      const away = await watch(3000);
+      assert(away.clock >= 10, `the clock should change with every reply: ${JSON.stringify(away)}`);
+      assert(away.log >= 1 && away.log <= 5, `the event log out of view should change about once a second: ${JSON.stringify(away)}`);
+      assert(away.rewritten === 0, `timeline marks were rewritten: ${JSON.stringify(away)}`);
+      await page.locator('.panel.log').scrollIntoViewIfNeeded();
+      const near = await watch(2000);
+      assert(near.log >= 8, `the event log in view should change with the replies: ${JSON.stringify(near)}`);
+      await page.evaluate(() => clearInterval(window.__streaming));
+      await page.evaluate(() => window.scrollTo(0, 0));
     });
 
     await test('phone 390×844: no horizontal scroll, controls reachable, produce works, reduced motion', async () => {
