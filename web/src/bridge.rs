@@ -64,7 +64,10 @@ impl Bridge {
         let adopted = boot.as_ref().and_then(|b| {
             let worker = js_sys::Reflect::get(b, &"worker".into()).ok()?;
             let early = js_sys::Reflect::get(b, &"early".into()).ok()?;
-            Some((worker.dyn_into::<Worker>().ok()?, early.dyn_into::<js_sys::Array>().ok()?))
+            Some((
+                worker.dyn_into::<Worker>().ok()?,
+                early.dyn_into::<js_sys::Array>().ok()?,
+            ))
         });
         let (worker, early) = match adopted {
             Some(pair) => pair,

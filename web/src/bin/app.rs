@@ -1,5 +1,8 @@
 //! Entry point of the page bundle.
 
+/// Real ms after mounting before the service worker is registered.
+const SERVICE_WORKER_AFTER_MS: u32 = 2_000;
+
 fn main() {
     // Nothing in the UI should panic; if something does, say where in the console.
     std::panic::set_hook(Box::new(|info| {
@@ -11,6 +14,13 @@ fn main() {
     wasm_bindgen_futures::spawn_local(async {
         kplay_web::lessons::load().await;
         kplay_web::ui::mount();
-        kplay_web::ui::register_service_worker();
+        // The service worker precaches every file of the site (both wasm bundles again): on a
+        // first visit that would compete with the first render for the network and the CPU, so
+        // it is registered once the page has settled.
+        gloo_timers::callback::Timeout::new(
+            SERVICE_WORKER_AFTER_MS,
+            kplay_web::ui::register_service_worker,
+        )
+        .forget();
     });
 }

@@ -210,8 +210,10 @@ pub fn results(p: &ResultsProps) -> Html {
                 <p class="empty">{ l.t("Press “Produce a record” to send one.", "点击“发送一条消息”试试。") }</p>
             } else {
                 <ol class="result-list">
+                    // Only a pending row shows the clock (its wait so far): the others keep equal
+                    // props from reply to reply and are not rendered again.
                     { for p.requests.iter().rev().take(RESULTS_SHOWN).map(|r| html! {
-                        <ResultRow lang={l} request={r.clone()} now_ms={p.now_ms} key={r.id.0} />
+                        <ResultRow lang={l} request={r.clone()} now_ms={if r.outcome.is_none() { p.now_ms } else { 0 }} key={r.id.0} />
                     }) }
                 </ol>
             }
@@ -223,6 +225,7 @@ pub fn results(p: &ResultsProps) -> Html {
 struct RowProps {
     lang: Lang,
     request: ProduceView,
+    /// The simulated time while the request is pending, 0 once it has an outcome.
     now_ms: u64,
 }
 
