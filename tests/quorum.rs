@@ -454,3 +454,47 @@ fn quorum_runs_are_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// A registration's heartbeat age is what the active controller tracks in memory (Kafka's
+/// `BrokerHeartbeatManager`; heartbeats are not metadata records): a live broker's last heartbeat
+/// is never much older than `broker.heartbeat.interval.ms` (2000 ms) however long the cluster has
+/// run, while a crashed broker's grows until the controller fences it.
+#[test]
+fn registrations_show_the_active_controllers_heartbeat_ages() {
+    let mut c = Cluster::new(&spec(&[1, 2, 3], &[], 1)).expect("valid spec");
+    c.run_ms(30_000);
+    let ages = |c: &Cluster| -> Vec<(u32, u64, bool)> {
+        c.snapshot()
+            .controller
+            .registrations
+            .iter()
+            .map(|r| (r.broker.0, r.ms_since_heartbeat, r.fenced))
+            .collect()
+    };
+    let at_30s = ages(&c);
+    assert_eq!(at_30s.len(), 3);
+    for (b, age, fenced) in &at_30s {
+        assert!(
+            !fenced && *age <= 2_500,
+            "broker {b} at 30 s: {age} ms since its heartbeat"
+        );
+    }
+    cmd(&mut c, Command::CrashBroker { broker: 2 });
+    c.run_ms(5_000);
+    let after = ages(&c);
+    let (_, age2, fenced2) = after
+        .iter()
+        .find(|(b, _, _)| *b == 2)
+        .copied()
+        .expect("broker 2");
+    assert!(
+        !fenced2 && age2 >= 3_000,
+        "crashed broker 2 after 5 s: {age2} ms, fenced {fenced2}"
+    );
+    for (b, age, _) in after.iter().filter(|(b, _, _)| *b != 2) {
+        assert!(
+            *age <= 2_500,
+            "live broker {b}: {age} ms since its heartbeat"
+        );
+    }
+}

@@ -1230,15 +1230,28 @@ impl Cluster {
                 fenced: fenced(b.id),
             })
             .collect();
+        // Heartbeats are not metadata records: only the active controller tracks them, in memory
+        // (Kafka's `BrokerHeartbeatManager`), so a heartbeat's age comes from its image when
+        // there is one; the committed image only has the time of the registration.
+        let live = self
+            .controllers
+            .values()
+            .filter(|c| c.alive)
+            .find_map(|c| c.active.as_ref());
         let registrations = self
             .image()
             .registrations
             .iter()
-            .map(|(b, r)| RegistrationView {
-                broker: *b,
-                broker_epoch: r.broker_epoch,
-                fenced: r.fenced,
-                ms_since_heartbeat: (self.now.0 - r.last_heartbeat.0.min(self.now.0)) * MS_PER_TICK,
+            .map(|(b, r)| {
+                let last = live
+                    .and_then(|a| a.registrations.get(b))
+                    .map_or(r.last_heartbeat, |x| x.last_heartbeat);
+                RegistrationView {
+                    broker: *b,
+                    broker_epoch: r.broker_epoch,
+                    fenced: r.fenced,
+                    ms_since_heartbeat: (self.now.0 - last.0.min(self.now.0)) * MS_PER_TICK,
+                }
             })
             .collect();
         let topics = self
