@@ -73,8 +73,8 @@ pub enum Op {
     /// scenario, checked against the challenge's goals.
     StartChallenge { lesson: String, challenge: String },
     /// The lessons' JSON as the page fetched it ([`crate::lessons::FILE`]), sent once, right
-    /// before the page's first lesson request (a worker started from a blob: URL cannot resolve
-    /// the file's address itself, and a sandbox-only visit never pays for parsing it twice).
+    /// before the page's first lesson request (the page has the text already, so the worker
+    /// never fetches it again, and a sandbox-only visit never pays for parsing it twice).
     /// Ignored when the worker has its lessons already.
     InstallLessons { json: String },
     /// Runs the engine benchmark's largest shape ([`crate::sim::bench_large`]) for `sim_ms` in
